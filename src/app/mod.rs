@@ -1,0 +1,154 @@
+//! The app: where the model, the MQTT worker and the UI meet (eframe `App`).
+
+mod command;
+mod logic;
+mod state;
+mod ui;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub use command::AppCommand;
+pub use state::SavedState;
+
+use crate::model::Store;
+use crate::mqtt::{ConnectionForm, ConnectionState, SettingsError, WorkerHandle};
+use crate::ui::{Inspector, TreeView};
+
+/// How the app starts.
+#[derive(Clone, Debug)]
+pub struct StartOptions {
+    /// The connection form as given on the command line.
+    pub form: ConnectionForm,
+    /// Connect at once (the binary does; tests feed events instead).
+    pub connect: bool,
+    /// Save the window to this PNG after `screenshot_after`, then exit.
+    pub screenshot: Option<PathBuf>,
+    pub screenshot_after: Duration,
+    /// Reveal and select this topic as soon as it appears.
+    pub select: Option<String>,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        Self {
+            form: ConnectionForm::default(),
+            connect: false,
+            screenshot: None,
+            screenshot_after: Duration::from_millis(1500),
+            select: None,
+        }
+    }
+}
+
+/// A pending self-screenshot.
+#[derive(Debug)]
+struct ScreenshotPlan {
+    path: PathBuf,
+    at: Instant,
+    requested: bool,
+}
+
+/// The whole application state.
+pub struct App {
+    saved: SavedState,
+    store: Store,
+    /// `None` when the worker thread could not start (`worker_error` says why).
+    worker: Option<WorkerHandle>,
+    worker_error: Option<String>,
+    /// Latest connection state, read from the worker each frame.
+    connection: ConnectionState,
+    form: ConnectionForm,
+    form_error: Option<SettingsError>,
+    /// Broker shown in the window title.
+    title: String,
+    tree: TreeView,
+    inspector: Inspector,
+    commands: Vec<AppCommand>,
+    screenshot: Option<ScreenshotPlan>,
+    /// A topic to reveal and select once it exists (from `--select`).
+    pending_select: Option<String>,
+}
+
+impl App {
+    /// Builds the app for eframe: loads saved settings, starts the worker, connects if asked.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
+        crate::ui::theme::apply(&cc.egui_ctx);
+        let saved: SavedState =
+            cc.storage.and_then(|s| eframe::get_value(s, state::KEY)).unwrap_or_default();
+        Self::with_context(&cc.egui_ctx, saved, options)
+    }
+
+    /// Builds the app around an egui context (also used by headless tests and benches).
+    pub fn with_context(ctx: &egui::Context, saved: SavedState, options: StartOptions) -> Self {
+        let repaint = ctx.clone();
+        let waker: crate::mqtt::Waker =
+            std::sync::Arc::new(move || repaint.request_repaint_after(Duration::from_millis(16)));
+        let (worker, worker_error) = match WorkerHandle::spawn(waker) {
+            Ok(w) => (Some(w), None),
+            Err(e) => (None, Some(format!("the MQTT worker could not start: {e}"))),
+        };
+        let mut app = Self {
+            store: Store::new(saved.limits),
+            saved,
+            worker,
+            worker_error,
+            connection: ConnectionState::Idle,
+            title: String::new(),
+            form: options.form,
+            form_error: None,
+            tree: TreeView::default(),
+            inspector: Inspector::default(),
+            commands: Vec::new(),
+            screenshot: options.screenshot.map(|path| ScreenshotPlan {
+                path,
+                at: Instant::now() + options.screenshot_after,
+                requested: false,
+            }),
+            pending_select: options.select,
+        };
+        if options.connect {
+            match app.form.to_settings(app.saved.payload_cap) {
+                Ok(settings) => app.commands.push(AppCommand::Connect(Box::new(settings))),
+                Err(e) => app.form_error = Some(e),
+            }
+        }
+        app
+    }
+
+    /// The store, for tests and benches.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The topic tree's view state (selection, expansion, filter).
+    pub fn tree_view(&mut self) -> &mut TreeView {
+        &mut self.tree
+    }
+
+    pub fn connection(&self) -> &ConnectionState {
+        &self.connection
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.apply_commands(ctx);
+        self.drain_events(ctx);
+        self.screenshot_step(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.screenshot.is_none() {
+            eframe::set_value(storage, state::KEY, &self.saved);
+        }
+    }
+}

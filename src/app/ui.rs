@@ -1,0 +1,43 @@
+//! Panel layout only: connection bar, status bar, tree on the left, inspector in the middle.
+
+use super::App;
+use crate::ui::theme;
+use crate::ui::{connection, inspector, status_bar, topic_tree};
+
+impl App {
+    pub(super) fn draw_ui(&mut self, ui: &mut egui::Ui) {
+        let dark = ui.visuals().dark_mode;
+        egui::Panel::top("connection").show(ui, |ui| {
+            ui.add_space(4.0);
+            connection::connection_bar_ui(
+                ui,
+                &mut self.form,
+                &mut self.form_error,
+                &self.connection,
+                self.saved.payload_cap,
+                &mut self.commands,
+            );
+            if let Some(e) = &self.worker_error {
+                ui.colored_label(theme::error(dark), e);
+            }
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            status_bar::status_bar_ui(ui, &self.store, self.dropped(), self.saved.payload_cap);
+        });
+        egui::Panel::left("tree")
+            .resizable(true)
+            .default_size(theme::TREE_PANEL_WIDTH)
+            .min_size(240.0)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                topic_tree::tree_ui(ui, &self.store, &mut self.tree);
+            });
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            inspector::inspector_ui(ui, &self.store, self.tree.selected, &mut self.inspector);
+        });
+        if !self.commands.is_empty() {
+            ui.ctx().request_repaint();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The `sub` and `pub` command-line companions: the app's worker, headless.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+
+use crate::model::{Incoming, PayloadKind, QoS};
+use crate::mqtt::{
+    ConnectionSettings, ConnectionState, PublishRequest, WorkerCommand, WorkerEvent, WorkerHandle,
+};
+
+/// How a `sub` run ended.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SubSummary {
+    pub messages: u64,
+    /// Messages the worker dropped because this reader fell behind (normally 0).
+    pub dropped: u64,
+}
+
+/// One message as a JSON object: topic, qos, retain, received_at (ms), the payload as UTF-8
+/// text (`payload`) or base64 (`payload_base64`), and MQTT 5 properties when present.
+pub fn message_json(m: &Incoming) -> serde_json::Value {
+    let msg = &m.message;
+    let mut o = serde_json::Map::new();
+    o.insert("topic".into(), m.topic.clone().into());
+    o.insert("qos".into(), msg.qos.as_u8().into());
+    o.insert("retain".into(), msg.retain.into());
+    o.insert("received_at".into(), msg.received_at_ms.into());
+    match (msg.payload.kind(), std::str::from_utf8(msg.payload.bytes())) {
+        (PayloadKind::Binary, _) | (_, Err(_)) => {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(msg.payload.bytes());
+            o.insert("payload_base64".into(), b64.into());
+        }
+        (_, Ok(text)) => {
+            o.insert("payload".into(), text.into());
+        }
+    }
+    if msg.payload.is_truncated() {
+        o.insert("truncated".into(), true.into());
+        o.insert("size".into(), msg.payload.original_len().into());
+    }
+    if let Some(props) = &msg.properties {
+        o.insert("properties".into(), serde_json::to_value(props).unwrap_or_default());
+    }
+    serde_json::Value::Object(o)
+}
+
+fn quiet_worker() -> Result<WorkerHandle, String> {
+    WorkerHandle::spawn(Arc::new(|| {})).map_err(|e| format!("cannot start the worker: {e}"))
+}
+
+fn wait_connected(worker: &mut WorkerHandle, timeout: Duration) -> Result<(), String> {
+    match worker.wait_state(timeout, ConnectionState::is_connected) {
+        ConnectionState::Connected => Ok(()),
+        other => Err(format!("could not connect: {}", other.describe(Instant::now()))),
+    }
+}
+
+/// Connects, subscribes and writes one JSON line per message to `out` until `count`
+/// messages or `timeout` (whichever first). Fails if no connection is made in time.
+pub fn run_sub(
+    settings: ConnectionSettings,
+    count: Option<u64>,
+    timeout: Duration,
+    out: &mut impl Write,
+) -> Result<SubSummary, String> {
+    let mut worker = quiet_worker()?;
+    let deadline = Instant::now() + timeout;
+    worker.send(WorkerCommand::Connect(Box::new(settings)));
+    wait_connected(&mut worker, timeout)?;
+    let mut messages = 0;
+    while count.is_none_or(|c| messages < c) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let Some(event) = worker.events.recv_timeout(left) else { continue };
+        if let WorkerEvent::Messages(batch) = event {
+            for m in batch {
+                if count.is_some_and(|c| messages >= c) {
+                    break;
+                }
+                writeln!(out, "{}", message_json(&m)).map_err(|e| format!("writing: {e}"))?;
+                messages += 1;
+            }
+        }
+    }
+    out.flush().map_err(|e| format!("writing: {e}"))?;
+    let dropped = worker.events.dropped();
+    worker.send(WorkerCommand::Disconnect);
+    worker.wait_state(Duration::from_millis(500), |s| !s.is_active());
+    Ok(SubSummary { messages, dropped })
+}
+
+/// Connects, publishes one message, waits for it to be sent (QoS 0) or acknowledged
+/// (QoS 1 and 2), and disconnects.
+pub fn run_pub(
+    mut settings: ConnectionSettings,
+    topic: &str,
+    payload: Vec<u8>,
+    qos: QoS,
+    retain: bool,
+    timeout: Duration,
+) -> Result<&'static str, String> {
+    settings.subscriptions.clear();
+    let mut worker = quiet_worker()?;
+    worker.send(WorkerCommand::Connect(Box::new(settings)));
+    wait_connected(&mut worker, timeout)?;
+    let request = PublishRequest {
+        id: 1,
+        topic: topic.into(),
+        payload,
+        qos,
+        retain,
+        properties: None,
+    };
+    worker.send(WorkerCommand::Publish(Box::new(request)));
+    let deadline = Instant::now() + timeout;
+    let result = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break Err("no acknowledgement from the broker in time".to_string());
+        }
+        if let Some(WorkerEvent::Published(outcome)) = worker.events.recv_timeout(left) {
+            if outcome.id == 1 {
+                break outcome.result;
+            }
+        }
+    };
+    worker.send(WorkerCommand::Disconnect);
+    worker.wait_state(Duration::from_millis(500), |s| !s.is_active());
+    result
+}

@@ -1,0 +1,22 @@
+//! mqscope: a desktop MQTT explorer (topic tree, inspector, local broker), as a library so
+//! tests, benchmarks and the binary share one code path.
+//!
+//! # Layout
+//! - [`model`]: pure data (topic tree, history, payloads, stats); depends on nothing here.
+//! - [`mqtt`]: the client worker on the "mqtt" thread; depends on `model`.
+//! - [`runtime`]: the named thread owning the tokio runtime.
+//! - [`cli`]: the `sub` and `pub` command-line companions; depend on `mqtt` and `model`.
+//! - [`app`]: the only place `model`, `mqtt` and `ui` meet (eframe App, commands).
+//! - [`ui`]: panels and widgets; read the model, push commands; no network, no locks.
+
+pub mod app;
+pub mod cli;
+pub mod model;
+pub mod mqtt;
+pub mod runtime;
+pub mod ui;
+
+/// Installs rustls' ring crypto provider once per process (before any TLS connection).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

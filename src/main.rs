@@ -1,0 +1,209 @@
+//! The `mqscope` binary: the window by default, `sub` and `pub` companions on the command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+use mqscope::app::{App, StartOptions};
+use mqscope::model::QoS;
+use mqscope::mqtt::settings::DEFAULT_PAYLOAD_CAP;
+use mqscope::mqtt::{ConnectionForm, MqttVersion, Subscription};
+
+#[derive(Parser, Debug)]
+#[command(name = "mqscope", version, about = "A fast desktop MQTT explorer")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+    /// Save the window to this PNG file after --screenshot-after-ms, then exit.
+    #[arg(long, value_name = "PATH")]
+    screenshot: Option<PathBuf>,
+    /// Milliseconds to run before taking the screenshot.
+    #[arg(long, value_name = "N", default_value_t = 1500)]
+    screenshot_after_ms: u64,
+    /// Reveal and select this topic in the tree as soon as it arrives.
+    #[arg(long, value_name = "TOPIC")]
+    select: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Subscribe and print one JSON object per message.
+    Sub {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        /// Topic filter to subscribe to (repeatable); default `#`.
+        #[arg(short = 't', long = "topic", value_name = "FILTER")]
+        topics: Vec<String>,
+        /// Exit after this many messages.
+        #[arg(short = 'C', long)]
+        count: Option<u64>,
+        /// Exit after this many milliseconds.
+        #[arg(long, value_name = "N", default_value_t = 3_600_000)]
+        timeout_ms: u64,
+    },
+    /// Publish one message and exit; non-zero with the reason if it fails.
+    Pub {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[arg(short = 't', long = "topic")]
+        topic: String,
+        /// The payload as text.
+        #[arg(short = 'm', long, conflicts_with = "file", required_unless_present = "file")]
+        message: Option<String>,
+        /// Read the payload from this file.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+        #[arg(short = 'q', long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+        qos: u8,
+        /// Ask the broker to retain the message.
+        #[arg(short = 'r', long)]
+        retain: bool,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct ConnectionArgs {
+    /// Broker host name or address.
+    #[arg(long, default_value = "127.0.0.1", global = true)]
+    host: String,
+    #[arg(long, default_value_t = 1883, global = true)]
+    port: u16,
+    /// MQTT protocol version: 3 (3.1.1) or 5.
+    #[arg(long, default_value = "5", value_parser = parse_version, global = true)]
+    mqtt_version: MqttVersion,
+    #[arg(long, global = true)]
+    username: Option<String>,
+    /// Name of an environment variable holding the password (never the password itself).
+    #[arg(long, value_name = "VAR", global = true)]
+    password_env: Option<String>,
+}
+
+fn parse_version(s: &str) -> Result<MqttVersion, String> {
+    match s {
+        "3" | "3.1.1" | "4" => Ok(MqttVersion::V311),
+        "5" => Ok(MqttVersion::V5),
+        _ => Err("use 3 (for 3.1.1) or 5".into()),
+    }
+}
+
+impl ConnectionArgs {
+    fn form(&self) -> anyhow::Result<ConnectionForm> {
+        let password = match &self.password_env {
+            Some(var) => std::env::var(var)
+                .with_context(|| format!("environment variable {var} (for the password)"))?,
+            None => String::new(),
+        };
+        Ok(ConnectionForm {
+            host: self.host.clone(),
+            port: self.port.to_string(),
+            version: self.mqtt_version,
+            username: self.username.clone().unwrap_or_default(),
+            password,
+            ..ConnectionForm::default()
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,mqscope=info".into()),
+        )
+        .init();
+    mqscope::install_crypto_provider();
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mqscope: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => {
+            let options = StartOptions {
+                form: cli.connection.form()?,
+                connect: true,
+                screenshot: cli.screenshot,
+                screenshot_after: Duration::from_millis(cli.screenshot_after_ms),
+                select: cli.select,
+            };
+            run_gui(options)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Sub { connection, topics, count, timeout_ms }) => {
+            let mut settings = connection.form()?.to_settings(usize::MAX)?;
+            let topics = if topics.is_empty() { vec!["#".to_string()] } else { topics };
+            settings.subscriptions = topics
+                .into_iter()
+                .map(|filter| {
+                    mqscope::model::topic_path::validate_filter(&filter)
+                        .map_err(|m| anyhow::anyhow!("-t {filter}: {m}"))?;
+                    Ok(Subscription { filter, qos: QoS::AtMostOnce })
+                })
+                .collect::<anyhow::Result<_>>()?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let summary = mqscope::cli::run_sub(
+                settings,
+                count,
+                Duration::from_millis(timeout_ms),
+                &mut out,
+            )
+            .map_err(anyhow::Error::msg)?;
+            if summary.dropped > 0 {
+                eprintln!("mqscope: {} messages dropped (output too slow)", summary.dropped);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Pub { connection, topic, message, file, qos, retain }) => {
+            let settings = connection.form()?.to_settings(DEFAULT_PAYLOAD_CAP)?;
+            if topic.is_empty() || topic.contains(['+', '#']) {
+                anyhow::bail!("-t {topic:?}: a topic to publish to is not empty and has no + or #");
+            }
+            let payload = match (message, file) {
+                (Some(m), _) => m.into_bytes(),
+                (None, Some(path)) => std::fs::read(&path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                (None, None) => Vec::new(),
+            };
+            let qos = QoS::from_u8(qos).unwrap_or(QoS::AtMostOnce);
+            let outcome = mqscope::cli::run_pub(
+                settings,
+                &topic,
+                payload,
+                qos,
+                retain,
+                Duration::from_secs(10),
+            )
+            .map_err(anyhow::Error::msg)?;
+            tracing::debug!("published: {outcome}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run_gui(options: StartOptions) -> anyhow::Result<()> {
+    let title = format!("mqscope — {}:{}", options.form.host, options.form.port);
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(title)
+            .with_app_id("mqscope")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0]),
+        // A screenshot run must not take or leave the user's saved window state.
+        persist_window: options.screenshot.is_none(),
+        ..Default::default()
+    };
+    eframe::run_native("mqscope", native, Box::new(|cc| Ok(Box::new(App::new(cc, options)))))
+        .map_err(|e| anyhow::anyhow!("the window could not start: {e}"))
+}

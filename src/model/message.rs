@@ -1,0 +1,99 @@
+//! One received MQTT message as the store keeps it, plus its MQTT 5 properties.
+
+use super::payload::Payload;
+
+/// Quality of service, as received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum QoS {
+    AtMostOnce = 0,
+    AtLeastOnce = 1,
+    ExactlyOnce = 2,
+}
+
+impl QoS {
+    pub fn from_u8(n: u8) -> Option<Self> {
+        match n {
+            0 => Some(Self::AtMostOnce),
+            1 => Some(Self::AtLeastOnce),
+            2 => Some(Self::ExactlyOnce),
+            _ => None,
+        }
+    }
+
+    pub fn as_u8(self) -> u8 {
+        self as u8
+    }
+}
+
+/// MQTT 5 publish properties; absent for MQTT 3.1.1 messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Properties {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload_format_indicator: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_expiry_interval: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_alias: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_topic: Option<String>,
+    /// Correlation data is binary; shown as hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_data: Option<Vec<u8>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub user_properties: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subscription_identifiers: Vec<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+}
+
+impl Properties {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Heap bytes this set of properties holds (for the history budget).
+    pub fn heap_bytes(&self) -> usize {
+        self.response_topic.as_ref().map_or(0, String::len)
+            + self.correlation_data.as_ref().map_or(0, Vec::len)
+            + self.user_properties.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
+            + self.subscription_identifiers.len() * 8
+            + self.content_type.as_ref().map_or(0, String::len)
+            + std::mem::size_of::<Self>()
+    }
+}
+
+/// A message in a topic's history. The topic itself is the tree node that holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Wall-clock receive time, milliseconds since the Unix epoch.
+    pub received_at_ms: i64,
+    pub qos: QoS,
+    pub retain: bool,
+    pub payload: Payload,
+    /// Boxed because most messages (all MQTT 3.1.1 ones) have none.
+    pub properties: Option<Box<Properties>>,
+}
+
+impl Message {
+    /// Bytes this message costs in history, as counted against the budgets.
+    pub fn cost(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.payload.bytes().len()
+            + self.properties.as_ref().map_or(0, |p| p.heap_bytes())
+    }
+}
+
+/// A message as it arrives from the network, before it is filed under its topic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Incoming {
+    pub topic: String,
+    pub message: Message,
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

@@ -1,0 +1,19 @@
+//! Pure data behind the window: topic tree, bounded history, payload decoding, stats.
+//!
+//! Nothing here knows about egui or tokio; the app feeds it [`Incoming`] messages and the
+//! UI reads it.
+
+pub mod history;
+pub mod message;
+pub mod payload;
+pub mod stats;
+pub mod store;
+pub mod topic_path;
+pub mod topic_tree;
+
+pub use history::{HistoryLimits, TopicHistory};
+pub use message::{Incoming, Message, Properties, QoS};
+pub use payload::{Payload, PayloadKind};
+pub use stats::RateMeter;
+pub use store::{Store, StoreStats};
+pub use topic_tree::{Node, NodeId, TopicTree};

@@ -1,0 +1,243 @@
+//! Payloads decoded once on arrival: text, JSON or binary, with truncation flagged.
+
+use serde::de::IgnoredAny;
+
+/// What a payload is, decided once when it arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadKind {
+    /// Zero bytes.
+    Empty,
+    /// Valid UTF-8 that is not a JSON object or array.
+    Text,
+    /// A JSON object or array that parses (within serde_json's nesting limit).
+    Json,
+    /// Not valid UTF-8.
+    Binary,
+}
+
+/// The bytes of one message as kept in history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payload {
+    /// The bytes kept: all of them, or the first `cap` when the payload was larger.
+    bytes: Box<[u8]>,
+    /// What the kept bytes are.
+    kind: PayloadKind,
+    /// The size the message really had on the wire, so truncation is never silent.
+    original_len: usize,
+}
+
+impl Payload {
+    /// Keeps at most `cap` bytes of `bytes` and classifies them.
+    pub fn decode(bytes: &[u8], cap: usize) -> Self {
+        let kept = &bytes[..bytes.len().min(cap)];
+        let truncated = kept.len() < bytes.len();
+        Self {
+            kind: classify(kept, truncated),
+            bytes: kept.into(),
+            original_len: bytes.len(),
+        }
+    }
+
+    /// The bytes kept (see [`Payload::is_truncated`]).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn kind(&self) -> PayloadKind {
+        self.kind
+    }
+
+    /// The payload's real size on the wire.
+    pub fn original_len(&self) -> usize {
+        self.original_len
+    }
+
+    /// Whether only the first part of the payload was kept.
+    pub fn is_truncated(&self) -> bool {
+        self.bytes.len() < self.original_len
+    }
+
+    /// The kept bytes as text when they are UTF-8 (a truncated payload may end mid-character:
+    /// the complete characters are returned).
+    pub fn text(&self) -> Option<&str> {
+        match std::str::from_utf8(&self.bytes) {
+            Ok(s) => Some(s),
+            Err(e) if self.is_truncated() && e.error_len().is_none() => {
+                std::str::from_utf8(&self.bytes[..e.valid_up_to()]).ok()
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// A one-line preview of at most `max_chars` characters: control characters shown as
+    /// `·`, binary payloads as hex.
+    pub fn preview(&self, max_chars: usize) -> String {
+        match self.text() {
+            Some(text) => {
+                let mut out: String = text
+                    .chars()
+                    .take(max_chars)
+                    .map(|c| if c.is_control() || is_bidi_control(c) { '·' } else { c })
+                    .collect();
+                if text.chars().nth(max_chars).is_some() || self.is_truncated() {
+                    out.push('…');
+                }
+                out
+            }
+            None => {
+                let n = (max_chars / 3).max(1);
+                let mut out = hex_bytes(&self.bytes[..self.bytes.len().min(n)]);
+                if self.bytes.len() > n || self.is_truncated() {
+                    out.push('…');
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Right-to-left and other direction controls that would reorder the row they sit in.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn classify(bytes: &[u8], truncated: bool) -> PayloadKind {
+    if bytes.is_empty() {
+        return PayloadKind::Empty;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            let first = text.trim_start().as_bytes().first();
+            if !truncated
+                && matches!(first, Some(b'{' | b'['))
+                && serde_json::from_slice::<IgnoredAny>(bytes).is_ok()
+            {
+                PayloadKind::Json
+            } else {
+                PayloadKind::Text
+            }
+        }
+        // A cut in the middle of a character is still text.
+        Err(e) if truncated && e.error_len().is_none() => PayloadKind::Text,
+        Err(_) => PayloadKind::Binary,
+    }
+}
+
+/// `de ad be ef`: bytes as space-separated lowercase hex.
+pub fn hex_bytes(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// A classic hex dump: offset, 16 bytes in hex, and their printable ASCII.
+pub fn hex_dump(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() / 16 * 78 + 78);
+    for (row, chunk) in bytes.chunks(16).enumerate() {
+        let _ = write!(out, "{:08x}  ", row * 16);
+        for i in 0..16 {
+            match chunk.get(i) {
+                Some(b) => {
+                    let _ = write!(out, "{b:02x} ");
+                }
+                None => out.push_str("   "),
+            }
+            if i == 7 {
+                out.push(' ');
+            }
+        }
+        out.push(' ');
+        out.extend(chunk.iter().map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        }));
+        out.push('\n');
+    }
+    out
+}
+
+/// Pretty-printed JSON, or why it is not JSON. Nesting deeper than serde_json's limit
+/// (128) is refused with a message rather than overflowing the stack.
+pub fn pretty_json(text: &str) -> Result<String, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(Payload::decode(b"", 10).kind(), PayloadKind::Empty);
+        assert_eq!(Payload::decode(b"21.5", 10).kind(), PayloadKind::Text);
+        assert_eq!(Payload::decode(b" {\"a\":1}", 10).kind(), PayloadKind::Json);
+        assert_eq!(Payload::decode(b"[1,2]", 10).kind(), PayloadKind::Json);
+        assert_eq!(Payload::decode(b"{oops", 10).kind(), PayloadKind::Text);
+        assert_eq!(Payload::decode(&[0xff, 0xfe, 0], 10).kind(), PayloadKind::Binary);
+    }
+
+    #[test]
+    fn truncation_is_flagged_with_the_real_size() {
+        let p = Payload::decode(&[b'x'; 100], 10);
+        assert!(p.is_truncated());
+        assert_eq!(p.bytes().len(), 10);
+        assert_eq!(p.original_len(), 100);
+        assert!(p.preview(40).ends_with('…'));
+        let whole = Payload::decode(&[b'x'; 10], 10);
+        assert!(!whole.is_truncated());
+    }
+
+    #[test]
+    fn truncation_inside_a_character_stays_text() {
+        let text = "ééééé".as_bytes(); // 2 bytes each
+        let p = Payload::decode(text, 5);
+        assert_eq!(p.kind(), PayloadKind::Text);
+        assert_eq!(p.text(), Some("éé"));
+    }
+
+    #[test]
+    fn deep_json_is_classified_without_overflow_and_not_pretty_printed() {
+        // Valid JSON 100,000 levels deep: classifying it does not recurse, and pretty
+        // printing refuses it (serde_json's nesting limit) instead of overflowing the stack.
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let p = Payload::decode(deep.as_bytes(), usize::MAX);
+        assert_eq!(p.kind(), PayloadKind::Json);
+        let err = pretty_json(&deep).unwrap_err();
+        assert!(err.contains("recursion limit"), "{err}");
+    }
+
+    #[test]
+    fn previews_hide_controls_and_show_binary_as_hex() {
+        let p = Payload::decode("a\nb\u{202E}c".as_bytes(), 100);
+        assert_eq!(p.preview(40), "a·b·c");
+        let b = Payload::decode(&[0xde, 0xad, 0xbe, 0xef], 100);
+        assert_eq!(b.preview(40), "de ad be ef");
+        assert_eq!(Payload::decode(b"abcdef", 100).preview(3), "abc…");
+    }
+
+    #[test]
+    fn hex_dump_layout() {
+        let dump = hex_dump(b"0123456789abcdefXY");
+        let lines: Vec<_> = dump.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("00000000  30 31"));
+        assert!(lines[0].ends_with("0123456789abcdef"));
+        assert!(lines[1].starts_with("00000010  58 59"));
+    }
+
+    #[test]
+    fn pretty_json_indents() {
+        assert_eq!(pretty_json("{\"a\":[1]}").as_deref(), Ok("{\n  \"a\": [\n    1\n  ]\n}"));
+    }
+}

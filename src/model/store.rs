@@ -1,0 +1,321 @@
+//! The store: the topic tree plus every topic's history under one global byte budget.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use super::history::{HistoryLimits, TopicHistory};
+use super::message::Incoming;
+use super::stats::RateMeter;
+use super::topic_tree::{NodeId, TopicTree};
+
+/// Running totals shown in the status bar.
+#[derive(Clone, Debug, Default)]
+pub struct StoreStats {
+    /// Messages applied since the store was created.
+    pub total_messages: u64,
+    /// Messages whose payload was cut to the payload cap.
+    pub truncated: u64,
+    /// History entries removed to stay inside a limit.
+    pub evicted: u64,
+    /// Messages per second over the last seconds.
+    pub rate: RateMeter,
+}
+
+/// Everything received, ready for the UI to read.
+#[derive(Debug)]
+pub struct Store {
+    tree: TopicTree,
+    limits: HistoryLimits,
+    /// Arrival order of history entries over all topics, oldest first, as
+    /// `(topic, sequence)`. Entries already dropped by their topic's own cap are skipped
+    /// when met and compacted away when they pile up.
+    order: VecDeque<(NodeId, u64)>,
+    /// Sum of all topics' history bytes.
+    history_bytes: usize,
+    /// History entries kept over all topics.
+    history_entries: usize,
+    stats: StoreStats,
+    /// Zero of the store clock used for update flashes and rates.
+    epoch: Instant,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self::new(HistoryLimits::default())
+    }
+}
+
+impl Store {
+    pub fn new(limits: HistoryLimits) -> Self {
+        Self {
+            tree: TopicTree::default(),
+            limits,
+            order: VecDeque::new(),
+            history_bytes: 0,
+            history_entries: 0,
+            stats: StoreStats::default(),
+            epoch: Instant::now(),
+        }
+    }
+
+    pub fn tree(&self) -> &TopicTree {
+        &self.tree
+    }
+
+    pub fn limits(&self) -> HistoryLimits {
+        self.limits
+    }
+
+    /// Changes the limits; history over the new ones is trimmed at once.
+    pub fn set_limits(&mut self, limits: HistoryLimits) {
+        self.limits = limits;
+        self.enforce_budget();
+    }
+
+    pub fn stats(&self) -> &StoreStats {
+        &self.stats
+    }
+
+    /// Bytes held by history over all topics.
+    pub fn history_bytes(&self) -> usize {
+        self.history_bytes
+    }
+
+    /// History entries held over all topics.
+    pub fn history_entries(&self) -> usize {
+        self.history_entries
+    }
+
+    /// Seconds since the store was created: the clock of [`super::Node::updated_at`].
+    pub fn now(&self) -> f64 {
+        self.epoch.elapsed().as_secs_f64()
+    }
+
+    /// Messages per second right now.
+    pub fn rate(&self) -> f64 {
+        self.stats.rate.rate(self.now())
+    }
+
+    /// Files a batch of messages under their topics.
+    pub fn apply_batch(&mut self, batch: impl IntoIterator<Item = Incoming>) {
+        let now = self.now();
+        let mut n = 0;
+        for incoming in batch {
+            self.apply_at(incoming, now);
+            n += 1;
+        }
+        self.stats.rate.add(now, n);
+    }
+
+    /// Files one message under its topic.
+    pub fn apply(&mut self, incoming: Incoming) {
+        self.apply_batch(std::iter::once(incoming));
+    }
+
+    fn apply_at(&mut self, incoming: Incoming, now: f64) {
+        let Incoming { topic, message } = incoming;
+        self.stats.total_messages += 1;
+        if message.payload.is_truncated() {
+            self.stats.truncated += 1;
+        }
+        let retained = message.retain;
+        let cost = message.cost();
+        let id = self.tree.ensure(&topic);
+        let node = self.tree.node_mut(id);
+        let new_topic = node.history.is_none();
+        let history = node.history.get_or_insert_with(Box::default);
+        if history.front_untracked {
+            // The previous latest entry lost its order record while protected; it is
+            // older than everything recorded, so it goes to the front of the order.
+            history.front_untracked = false;
+            self.order.push_front((id, history.first_seq()));
+        }
+        let seq = history.push(message);
+        self.history_bytes += cost;
+        self.history_entries += 1;
+        while history.over(&self.limits) {
+            match history.pop_oldest() {
+                Some(gone) => {
+                    self.history_bytes -= gone;
+                    self.history_entries -= 1;
+                    self.stats.evicted += 1;
+                }
+                None => break,
+            }
+        }
+        self.order.push_back((id, seq));
+        self.tree.count_message(id, new_topic, retained, now);
+        self.enforce_budget();
+        self.compact_order();
+    }
+
+    /// Drops the oldest entries over all topics until the budget holds; every topic keeps
+    /// its latest message.
+    fn enforce_budget(&mut self) {
+        while self.history_bytes > self.limits.budget_bytes {
+            let Some((id, seq)) = self.order.pop_front() else { break };
+            let Some(history) = self.tree.node_mut(id).history.as_deref_mut() else { continue };
+            if history.is_evictable(seq) {
+                if let Some(gone) = history.pop_oldest() {
+                    self.history_bytes -= gone;
+                    self.history_entries -= 1;
+                    self.stats.evicted += 1;
+                }
+            } else if history.holds(seq) {
+                // The topic's only, latest message: it stays, and goes first once a newer
+                // message arrives on the topic.
+                history.front_untracked = true;
+            }
+        }
+    }
+
+    /// Removes order records of entries their topic already dropped, once they make up
+    /// more than half the records, so the order never outgrows the history.
+    fn compact_order(&mut self) {
+        if self.order.len() <= 1024 || self.order.len() <= 2 * self.history_entries {
+            return;
+        }
+        let tree = &self.tree;
+        self.order.retain(|&(id, seq)| {
+            tree.node(id).history.as_deref().is_some_and(|h: &TopicHistory| h.holds(seq))
+        });
+    }
+
+    /// Order records held (for tests and memory figures).
+    pub fn order_len(&self) -> usize {
+        self.order.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::message::{Message, QoS};
+    use crate::model::payload::Payload;
+
+    fn msg(topic: &str, payload: &[u8]) -> Incoming {
+        Incoming {
+            topic: topic.into(),
+            message: Message {
+                received_at_ms: 0,
+                qos: QoS::AtMostOnce,
+                retain: false,
+                payload: Payload::decode(payload, usize::MAX),
+                properties: None,
+            },
+        }
+    }
+
+    fn cost(payload_len: usize) -> usize {
+        msg("x", &vec![0; payload_len]).message.cost()
+    }
+
+    #[test]
+    fn counts_and_history() {
+        let mut s = Store::default();
+        s.apply(msg("a/b", b"1"));
+        s.apply(msg("a/b", b"2"));
+        s.apply(msg("a/c", b"3"));
+        let b = s.tree().find("a/b").unwrap();
+        let h = s.tree().node(b).history().unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(h.latest().unwrap().payload.bytes(), b"2");
+        assert_eq!(s.stats().total_messages, 3);
+        assert_eq!(s.tree().topic_count(), 2);
+        assert_eq!(s.history_entries(), 3);
+        assert_eq!(s.history_bytes(), 3 * cost(1));
+    }
+
+    #[test]
+    fn per_topic_count_cap() {
+        let mut s = Store::new(HistoryLimits { max_per_topic: 3, ..Default::default() });
+        for i in 0..10u8 {
+            s.apply(msg("t", &[i]));
+        }
+        let t = s.tree().find("t").unwrap();
+        let h = s.tree().node(t).history().unwrap();
+        let kept: Vec<u8> = h.entries().iter().map(|m| m.payload.bytes()[0]).collect();
+        assert_eq!(kept, [7, 8, 9]);
+        assert_eq!(s.tree().node(t).own_messages(), 10);
+        assert_eq!(s.stats().evicted, 7);
+        assert_eq!(s.history_bytes(), 3 * cost(1));
+    }
+
+    #[test]
+    fn per_topic_byte_cap_keeps_the_latest() {
+        let limits = HistoryLimits { max_topic_bytes: cost(100) * 2, ..Default::default() };
+        let mut s = Store::new(limits);
+        for _ in 0..5 {
+            s.apply(msg("t", &[1; 100]));
+        }
+        s.apply(msg("t", &[2; 1000]));
+        let t = s.tree().find("t").unwrap();
+        let h = s.tree().node(t).history().unwrap();
+        assert_eq!(h.len(), 1, "only the latest, oversized message stays");
+        assert_eq!(h.latest().unwrap().payload.bytes().len(), 1000);
+    }
+
+    #[test]
+    fn budget_evicts_oldest_first_and_keeps_every_latest() {
+        let budget = cost(10) * 5;
+        let mut s = Store::new(HistoryLimits { budget_bytes: budget, ..Default::default() });
+        // Old entries on topic a, then many topics with one message each.
+        for i in 0..3u8 {
+            s.apply(msg("a", &[i; 10]));
+        }
+        for i in 0..6 {
+            s.apply(msg(&format!("t{i}"), &[9; 10]));
+        }
+        // a's older entries went first; every topic still has its latest message.
+        let a = s.tree().find("a").unwrap();
+        let ha = s.tree().node(a).history().unwrap();
+        assert_eq!(ha.len(), 1);
+        assert_eq!(ha.latest().unwrap().payload.bytes()[0], 2);
+        for i in 0..6 {
+            let t = s.tree().find(&format!("t{i}")).unwrap();
+            assert_eq!(s.tree().node(t).history().unwrap().len(), 1);
+        }
+        // Seven latest messages are over the budget of five: latest messages stay.
+        assert_eq!(s.history_entries(), 7);
+        // A new message on `a` lets its previous (oldest) entry go first.
+        s.apply(msg("a", &[3; 10]));
+        let ha = s.tree().node(a).history().unwrap();
+        assert_eq!(ha.len(), 1);
+        assert_eq!(ha.latest().unwrap().payload.bytes()[0], 3);
+        assert_eq!(s.history_entries(), 7);
+    }
+
+    #[test]
+    fn budget_keeps_recent_history_of_hot_topics() {
+        let budget = cost(10) * 20;
+        let mut s = Store::new(HistoryLimits { budget_bytes: budget, ..Default::default() });
+        for i in 0..100u8 {
+            s.apply(msg("hot", &[i; 10]));
+        }
+        assert!(s.history_bytes() <= budget);
+        let hot = s.tree().find("hot").unwrap();
+        let h = s.tree().node(hot).history().unwrap();
+        assert_eq!(h.len(), 20);
+        assert_eq!(h.entries().front().unwrap().payload.bytes()[0], 80);
+        assert_eq!(s.stats().evicted, 80);
+    }
+
+    #[test]
+    fn order_records_do_not_outgrow_history() {
+        let mut s = Store::new(HistoryLimits { max_per_topic: 2, ..Default::default() });
+        for i in 0..50_000u32 {
+            s.apply(msg(&format!("t{}", i % 10), &i.to_le_bytes()));
+        }
+        assert_eq!(s.history_entries(), 20);
+        assert!(s.order_len() <= 2048, "order has {} records", s.order_len());
+    }
+
+    #[test]
+    fn truncated_payloads_are_counted() {
+        let mut s = Store::default();
+        let mut m = msg("t", b"");
+        m.message.payload = Payload::decode(&[0; 100], 10);
+        s.apply(m);
+        assert_eq!(s.stats().truncated, 1);
+    }
+}

@@ -1,0 +1,306 @@
+//! The topic tree: an arena of nodes, one per topic level, with counts kept on insert.
+//!
+//! Inserting a message costs O(depth · log fan-out); nothing is ever recounted over the
+//! whole tree, so the UI can read counts of any node at any time for free.
+
+use super::history::TopicHistory;
+use super::topic_path::levels;
+
+/// Index of a node in the tree's arena. Nodes are never removed, so ids stay valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// The invisible root above every first level.
+    pub const ROOT: NodeId = NodeId(0);
+
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One topic level.
+#[derive(Debug)]
+pub struct Node {
+    /// This level's name, exactly as in the topic (may be empty).
+    name: Box<str>,
+    /// The level above; the root's parent is the root.
+    parent: NodeId,
+    /// Children sorted by name, found by binary search.
+    children: Vec<NodeId>,
+    /// Messages received on this topic and every topic below it.
+    messages: u64,
+    /// Topics (levels that received a message) strictly below this node.
+    topics_below: u32,
+    /// Messages received on exactly this topic (not capped by history).
+    own_messages: u64,
+    /// Store clock (seconds) of the last message at or below, for the update flash.
+    updated_at: f64,
+    /// Whether the last message on exactly this topic was retained.
+    retained: bool,
+    /// Messages on exactly this topic; `None` for levels that only exist as a path.
+    pub(crate) history: Option<Box<TopicHistory>>,
+}
+
+impl Node {
+    fn new(name: &str, parent: NodeId) -> Self {
+        Self {
+            name: name.into(),
+            parent,
+            children: Vec::new(),
+            messages: 0,
+            topics_below: 0,
+            own_messages: 0,
+            updated_at: f64::NEG_INFINITY,
+            retained: false,
+            history: None,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn parent(&self) -> NodeId {
+        self.parent
+    }
+
+    pub fn children(&self) -> &[NodeId] {
+        &self.children
+    }
+
+    pub fn messages(&self) -> u64 {
+        self.messages
+    }
+
+    pub fn topics_below(&self) -> u32 {
+        self.topics_below
+    }
+
+    pub fn own_messages(&self) -> u64 {
+        self.own_messages
+    }
+
+    pub fn updated_at(&self) -> f64 {
+        self.updated_at
+    }
+
+    pub fn is_retained(&self) -> bool {
+        self.retained
+    }
+
+    /// Whether a message was ever received on exactly this topic.
+    pub fn is_topic(&self) -> bool {
+        self.history.is_some()
+    }
+
+    pub fn history(&self) -> Option<&TopicHistory> {
+        self.history.as_deref()
+    }
+}
+
+/// All topics seen, as a tree of levels.
+#[derive(Debug)]
+pub struct TopicTree {
+    nodes: Vec<Node>,
+    /// Bumped whenever a node is added, so views can cache their row lists.
+    version: u64,
+    /// Number of nodes that are topics.
+    topics: usize,
+}
+
+impl Default for TopicTree {
+    fn default() -> Self {
+        Self { nodes: vec![Node::new("", NodeId::ROOT)], version: 0, topics: 0 }
+    }
+}
+
+impl TopicTree {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    pub(crate) fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.nodes[id.index()]
+    }
+
+    /// Nodes in the arena, root included.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() == 1
+    }
+
+    /// Number of topics that received at least one message.
+    pub fn topic_count(&self) -> usize {
+        self.topics
+    }
+
+    /// Changes whenever nodes are added.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The child of `parent` called `name`, if any.
+    pub fn child(&self, parent: NodeId, name: &str) -> Option<NodeId> {
+        let children = &self.node(parent).children;
+        children
+            .binary_search_by(|&c| self.node(c).name.as_ref().cmp(name))
+            .ok()
+            .map(|i| children[i])
+    }
+
+    /// The node for `topic`, if it exists.
+    pub fn find(&self, topic: &str) -> Option<NodeId> {
+        levels(topic).try_fold(NodeId::ROOT, |at, level| self.child(at, level))
+    }
+
+    /// The node for `topic`, created with any missing levels above it.
+    pub fn ensure(&mut self, topic: &str) -> NodeId {
+        let mut at = NodeId::ROOT;
+        for level in levels(topic) {
+            let children = &self.node(at).children;
+            at = match children.binary_search_by(|&c| self.node(c).name.as_ref().cmp(level)) {
+                Ok(i) => children[i],
+                Err(i) => {
+                    let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+                    self.nodes.push(Node::new(level, at));
+                    self.nodes[at.index()].children.insert(i, id);
+                    self.version += 1;
+                    id
+                }
+            };
+        }
+        at
+    }
+
+    /// Counts one message on `id` into it and every node above; `new_topic` when `id`
+    /// just became a topic. O(depth).
+    pub(crate) fn count_message(&mut self, id: NodeId, new_topic: bool, retained: bool, now: f64) {
+        if new_topic {
+            self.topics += 1;
+        }
+        let node = self.node_mut(id);
+        node.own_messages += 1;
+        node.retained = retained;
+        let mut at = id;
+        loop {
+            let node = self.node_mut(at);
+            node.messages += 1;
+            node.updated_at = now;
+            if new_topic && at != id {
+                node.topics_below += 1;
+            }
+            if at == NodeId::ROOT {
+                break;
+            }
+            at = node.parent;
+        }
+    }
+
+    /// The full topic of a node: its levels joined by `/`.
+    pub fn path(&self, id: NodeId) -> String {
+        let mut names = Vec::new();
+        let mut at = id;
+        while at != NodeId::ROOT {
+            let node = self.node(at);
+            names.push(node.name.as_ref());
+            at = node.parent;
+        }
+        names.reverse();
+        names.join("/")
+    }
+
+    /// Levels between the root and `id` (a first level has depth 0).
+    pub fn depth(&self, id: NodeId) -> usize {
+        let mut depth = 0;
+        let mut at = self.node(id).parent;
+        while at != NodeId::ROOT {
+            depth += 1;
+            at = self.node(at).parent;
+        }
+        depth
+    }
+
+    /// Whether `ancestor` is `id` or above it.
+    pub fn is_ancestor_or_self(&self, ancestor: NodeId, id: NodeId) -> bool {
+        let mut at = id;
+        loop {
+            if at == ancestor {
+                return true;
+            }
+            if at == NodeId::ROOT {
+                return false;
+            }
+            at = self.node(at).parent;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ensure_creates_levels_once_and_keeps_them_sorted() {
+        let mut t = TopicTree::default();
+        let b = t.ensure("home/b");
+        let a = t.ensure("home/a");
+        assert_eq!(t.ensure("home/b"), b);
+        let home = t.find("home").unwrap();
+        assert_eq!(t.node(home).children(), [a, b]);
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.path(b), "home/b");
+        assert_eq!(t.depth(b), 1);
+    }
+
+    #[test]
+    fn odd_topics_keep_every_level() {
+        let mut t = TopicTree::default();
+        let x = t.ensure("a//b");
+        assert_eq!(t.path(x), "a//b");
+        assert_eq!(t.depth(x), 2);
+        let y = t.ensure("/lead");
+        assert_eq!(t.node(t.node(y).parent()).name(), "");
+        assert_eq!(t.path(y), "/lead");
+        let s = t.ensure("$SYS/broker/uptime");
+        assert_eq!(t.path(s), "$SYS/broker/uptime");
+        assert_ne!(t.find("a/b"), Some(x));
+    }
+
+    #[test]
+    fn thousand_levels_and_huge_names() {
+        let mut t = TopicTree::default();
+        let deep = vec!["l"; 1000].join("/");
+        let id = t.ensure(&deep);
+        assert_eq!(t.depth(id), 999);
+        assert_eq!(t.path(id), deep);
+        let long = "n".repeat(64 * 1024);
+        let id = t.ensure(&long);
+        assert_eq!(t.node(id).name().len(), 64 * 1024);
+    }
+
+    #[test]
+    fn counts_roll_up_on_insert() {
+        let mut t = TopicTree::default();
+        let x = t.ensure("a/b/x");
+        t.count_message(x, true, false, 1.0);
+        t.count_message(x, false, true, 2.0);
+        let y = t.ensure("a/y");
+        t.count_message(y, true, false, 3.0);
+        let a = t.find("a").unwrap();
+        let b = t.find("a/b").unwrap();
+        assert_eq!(t.node(a).messages(), 3);
+        assert_eq!(t.node(a).topics_below(), 2);
+        assert_eq!(t.node(b).messages(), 2);
+        assert_eq!(t.node(b).topics_below(), 1);
+        assert_eq!(t.node(x).topics_below(), 0);
+        assert_eq!(t.node(x).own_messages(), 2);
+        assert!(t.node(x).is_retained());
+        assert_eq!(t.node(a).updated_at(), 3.0);
+        assert_eq!(t.node(NodeId::ROOT).messages(), 3);
+        assert_eq!(t.topic_count(), 2);
+    }
+}

@@ -1,0 +1,561 @@
+//! The client worker: a supervisor task takes commands, a connection task polls rumqttc.
+//!
+//! The poll loop never blocks: received messages are batched and handed to the bounded
+//! event channel with `try_send`; state changes go through a watch channel. After a
+//! connection error it waits with capped exponential backoff, and it re-subscribes on
+//! every CONNACK.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::channel::{EventReceiver, EventSender, Waker, channel};
+use super::command::{PublishRequest, WorkerCommand};
+use super::event::{Backoff, ConnectionState, PublishOutcome, WorkerEvent};
+use super::settings::{ConnectionSettings, MqttVersion, Subscription};
+use crate::model::message::now_ms;
+use crate::model::{Incoming, Message, Payload, Properties, QoS};
+
+/// Most messages in one batch sent to the UI.
+const MAX_BATCH: usize = 1024;
+/// Batches the event channel holds before it drops (≈ 1M messages at full batches).
+const CHANNEL_BATCHES: usize = 1024;
+/// Requests rumqttc queues between the command task and its event loop.
+const REQUEST_CAPACITY: usize = 1024;
+
+/// The app's handle on the worker thread. Dropping it stops the worker.
+pub struct WorkerHandle {
+    commands: mpsc::Sender<WorkerCommand>,
+    /// Events from the worker, drained by the app under a time budget.
+    pub events: EventReceiver,
+    state: watch::Receiver<ConnectionState>,
+}
+
+impl WorkerHandle {
+    /// Starts the "mqtt" thread. `waker` is called whenever an event or state change is
+    /// ready.
+    pub fn spawn(waker: Waker) -> io::Result<Self> {
+        let (commands, command_rx) = mpsc::channel(256);
+        let (events_tx, events) = channel(CHANNEL_BATCHES, waker);
+        let (state_tx, state) = watch::channel(ConnectionState::Idle);
+        crate::runtime::spawn_runtime_thread("mqtt", supervise(command_rx, events_tx, state_tx))?;
+        Ok(Self { commands, events, state })
+    }
+
+    /// Sends a command without waiting; false when the queue is full or the worker ended.
+    pub fn send(&self, command: WorkerCommand) -> bool {
+        self.commands.try_send(command).is_ok()
+    }
+
+    /// The latest connection state.
+    pub fn state(&self) -> ConnectionState {
+        self.state.borrow().clone()
+    }
+
+    /// Waits (blocking the caller, so not for the UI thread) until the state satisfies
+    /// `done` or `timeout` passes; returns the last state seen.
+    pub fn wait_state(
+        &mut self,
+        timeout: Duration,
+        done: impl Fn(&ConnectionState) -> bool,
+    ) -> ConnectionState {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let state = self.state();
+            if done(&state) || Instant::now() >= deadline {
+                return state;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        let _ = self.commands.try_send(WorkerCommand::Shutdown);
+    }
+}
+
+/// Publish requests handed to rumqttc whose packet id is not known yet, in order.
+type Queued = Arc<Mutex<VecDeque<(u64, QoS)>>>;
+
+/// The client side of a live connection.
+enum Client {
+    V311(rumqttc::AsyncClient),
+    V5(rumqttc::v5::AsyncClient),
+}
+
+/// A connection the supervisor is running.
+struct Live {
+    client: Client,
+    task: JoinHandle<()>,
+    queued: Queued,
+}
+
+async fn supervise(
+    mut commands: mpsc::Receiver<WorkerCommand>,
+    events: EventSender,
+    state: watch::Sender<ConnectionState>,
+) {
+    let mut live: Option<Live> = None;
+    while let Some(command) = commands.recv().await {
+        match command {
+            WorkerCommand::Connect(settings) => {
+                if let Some(old) = live.take() {
+                    stop(old).await;
+                }
+                live = Some(start(*settings, events.clone(), state.clone()));
+            }
+            WorkerCommand::Disconnect => {
+                if let Some(old) = live.take() {
+                    stop(old).await;
+                }
+                set_state(
+                    &state,
+                    &events,
+                    ConnectionState::Disconnected {
+                        reason: "disconnected by user".into(),
+                        retry_at: None,
+                    },
+                );
+            }
+            WorkerCommand::Publish(request) => {
+                let result = match &live {
+                    Some(l) if state.borrow().is_connected() => publish(l, &request).await,
+                    _ => Err("not connected".to_string()),
+                };
+                if let Err(e) = result {
+                    events.send(WorkerEvent::Published(PublishOutcome {
+                        id: request.id,
+                        result: Err(e),
+                    }));
+                }
+            }
+            WorkerCommand::Shutdown => break,
+        }
+    }
+    if let Some(old) = live.take() {
+        stop(old).await;
+    }
+}
+
+fn set_state(state: &watch::Sender<ConnectionState>, events: &EventSender, new: ConnectionState) {
+    state.send_replace(new);
+    events.wake();
+}
+
+fn start(
+    settings: ConnectionSettings,
+    events: EventSender,
+    state: watch::Sender<ConnectionState>,
+) -> Live {
+    let queued = Queued::default();
+    let (client, task) = match settings.version {
+        MqttVersion::V311 => {
+            let (client, eventloop) =
+                rumqttc::AsyncClient::new(settings.v311_options(), REQUEST_CAPACITY);
+            let session = V311Session { client: client.clone(), eventloop };
+            let task = tokio::spawn(run(session, settings, events, state, queued.clone()));
+            (Client::V311(client), task)
+        }
+        MqttVersion::V5 => {
+            let (client, eventloop) =
+                rumqttc::v5::AsyncClient::new(settings.v5_options(), REQUEST_CAPACITY);
+            let session = V5Session { client: client.clone(), eventloop };
+            let task = tokio::spawn(run(session, settings, events, state, queued.clone()));
+            (Client::V5(client), task)
+        }
+    };
+    Live { client, task, queued }
+}
+
+/// Sends DISCONNECT and gives the connection a moment to end cleanly, then ends it.
+async fn stop(live: Live) {
+    let Live { client, mut task, .. } = live;
+    let _ = match &client {
+        Client::V311(c) => c.try_disconnect().map_err(|e| e.to_string()),
+        Client::V5(c) => c.try_disconnect().map_err(|e| e.to_string()),
+    };
+    if tokio::time::timeout(Duration::from_millis(500), &mut task).await.is_err() {
+        task.abort();
+        let _ = task.await;
+    }
+}
+
+async fn publish(live: &Live, request: &PublishRequest) -> Result<(), String> {
+    live.queued
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push_back((request.id, request.qos));
+    let result = match &live.client {
+        Client::V311(c) => c
+            .publish(&request.topic, v311_qos(request.qos), request.retain, request.payload.clone())
+            .await
+            .map_err(|e| e.to_string()),
+        Client::V5(c) => {
+            let qos = v5_qos(request.qos);
+            let topic = request.topic.clone();
+            let payload = request.payload.clone();
+            match &request.properties {
+                Some(p) => {
+                    c.publish_with_properties(topic, qos, request.retain, payload, v5_props(p))
+                        .await
+                }
+                None => c.publish(topic, qos, request.retain, payload).await,
+            }
+            .map_err(|e| e.to_string())
+        }
+    };
+    if result.is_err() {
+        live.queued.lock().unwrap_or_else(PoisonError::into_inner).pop_back();
+    }
+    result
+}
+
+/// One step of a connection, the same for both protocol versions.
+enum Polled {
+    ConnAck,
+    Message(Incoming),
+    /// A PUBLISH was written with this packet id (0 for QoS 0).
+    PublishSent(u16),
+    /// PUBACK (QoS 1) or PUBCOMP (QoS 2) for this packet id, or a refusal in words.
+    PublishAcked(u16, Result<(), String>),
+    /// Our DISCONNECT was written: the user asked to stop.
+    Disconnected,
+    Other,
+}
+
+/// What the poll loop needs from a rumqttc event loop.
+trait Session: Send + 'static {
+    fn poll(&mut self, payload_cap: usize) -> impl Future<Output = Result<Polled, String>> + Send;
+    /// Whether events are already buffered (the next poll will not wait).
+    fn buffered(&self) -> bool;
+    fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String>;
+}
+
+async fn run<S: Session>(
+    mut session: S,
+    settings: ConnectionSettings,
+    events: EventSender,
+    state: watch::Sender<ConnectionState>,
+    queued: Queued,
+) {
+    let mut backoff = Backoff::new();
+    let mut attempt = 1;
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    // Packet id → publish request id, waiting for PUBACK/PUBCOMP.
+    let mut awaiting: HashMap<u16, u64> = HashMap::new();
+    let outcome = |id, result| WorkerEvent::Published(PublishOutcome { id, result });
+    set_state(&state, &events, ConnectionState::Connecting { attempt });
+    loop {
+        match session.poll(settings.payload_cap).await {
+            Ok(Polled::ConnAck) => {
+                backoff.reset();
+                attempt = 1;
+                let subscribed = if settings.subscriptions.is_empty() {
+                    Ok(())
+                } else {
+                    session.subscribe(&settings.subscriptions)
+                };
+                match subscribed {
+                    Ok(()) => set_state(&state, &events, ConnectionState::Connected),
+                    Err(e) => tracing::warn!("subscribing failed: {e}"),
+                }
+            }
+            Ok(Polled::Message(m)) => batch.push(m),
+            Ok(Polled::PublishSent(pkid)) => {
+                let next = queued.lock().unwrap_or_else(PoisonError::into_inner).pop_front();
+                match next {
+                    Some((id, QoS::AtMostOnce)) => {
+                        events.send(outcome(id, Ok("sent")));
+                    }
+                    Some((id, _)) => {
+                        awaiting.insert(pkid, id);
+                    }
+                    None => {}
+                }
+            }
+            Ok(Polled::PublishAcked(pkid, result)) => {
+                if let Some(id) = awaiting.remove(&pkid) {
+                    events.send(outcome(id, result.map(|()| "acknowledged")));
+                }
+            }
+            Ok(Polled::Disconnected) => {
+                flush(&events, &mut batch);
+                set_state(
+                    &state,
+                    &events,
+                    ConnectionState::Disconnected {
+                        reason: "disconnected by user".into(),
+                        retry_at: None,
+                    },
+                );
+                return;
+            }
+            Ok(Polled::Other) => {}
+            Err(reason) => {
+                flush(&events, &mut batch);
+                let lost = "connection lost before the broker acknowledged it";
+                let waiting: Vec<u64> = {
+                    let mut q = queued.lock().unwrap_or_else(PoisonError::into_inner);
+                    q.drain(..).map(|(id, _)| id).chain(awaiting.drain().map(|(_, id)| id)).collect()
+                };
+                for id in waiting {
+                    events.send(outcome(id, Err(lost.to_string())));
+                }
+                let delay = backoff.next_delay();
+                tracing::info!("{}: {reason}; retrying in {delay:?}", settings.address());
+                set_state(
+                    &state,
+                    &events,
+                    ConnectionState::Disconnected {
+                        reason,
+                        retry_at: Some(Instant::now() + delay),
+                    },
+                );
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+                set_state(&state, &events, ConnectionState::Connecting { attempt });
+            }
+        }
+        if !batch.is_empty() && (batch.len() >= MAX_BATCH || !session.buffered()) {
+            if !flush(&events, &mut batch) {
+                return; // nobody listens any more
+            }
+        }
+    }
+}
+
+/// Hands the batch to the UI channel; false once the receiver is gone.
+fn flush(events: &EventSender, batch: &mut Vec<Incoming>) -> bool {
+    if batch.is_empty() {
+        return true;
+    }
+    events.send(WorkerEvent::Messages(std::mem::replace(batch, Vec::with_capacity(MAX_BATCH))))
+}
+
+fn received(payload: &[u8], qos: QoS, retain: bool, cap: usize) -> Message {
+    Message {
+        received_at_ms: now_ms(),
+        qos,
+        retain,
+        payload: Payload::decode(payload, cap),
+        properties: None,
+    }
+}
+
+/// A connection error in words a user can act on.
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused (is a broker running there?)".into(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
+            "connection closed by the broker".into()
+        }
+        io::ErrorKind::UnexpectedEof => "connection closed by the broker".into(),
+        io::ErrorKind::TimedOut => "no answer from the broker (timed out)".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn describe_state_error(e: &rumqttc::StateError) -> String {
+    use rumqttc::StateError as E;
+    match e {
+        E::Io(io) => describe_io(io),
+        E::AwaitPingResp => "the broker stopped answering (no ping response)".into(),
+        E::ConnectionAborted => "connection closed by the broker".into(),
+        other => other.to_string(),
+    }
+}
+
+fn v311_qos(q: QoS) -> rumqttc::QoS {
+    match q {
+        QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
+        QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
+        QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
+    }
+}
+
+fn v5_qos(q: QoS) -> rumqttc::v5::mqttbytes::QoS {
+    use rumqttc::v5::mqttbytes::QoS as Q;
+    match q {
+        QoS::AtMostOnce => Q::AtMostOnce,
+        QoS::AtLeastOnce => Q::AtLeastOnce,
+        QoS::ExactlyOnce => Q::ExactlyOnce,
+    }
+}
+
+fn qos_from_v311(q: rumqttc::QoS) -> QoS {
+    match q {
+        rumqttc::QoS::AtMostOnce => QoS::AtMostOnce,
+        rumqttc::QoS::AtLeastOnce => QoS::AtLeastOnce,
+        rumqttc::QoS::ExactlyOnce => QoS::ExactlyOnce,
+    }
+}
+
+fn qos_from_v5(q: rumqttc::v5::mqttbytes::QoS) -> QoS {
+    use rumqttc::v5::mqttbytes::QoS as Q;
+    match q {
+        Q::AtMostOnce => QoS::AtMostOnce,
+        Q::AtLeastOnce => QoS::AtLeastOnce,
+        Q::ExactlyOnce => QoS::ExactlyOnce,
+    }
+}
+
+fn v5_props(p: &Properties) -> rumqttc::v5::mqttbytes::v5::PublishProperties {
+    rumqttc::v5::mqttbytes::v5::PublishProperties {
+        payload_format_indicator: p.payload_format_indicator,
+        message_expiry_interval: p.message_expiry_interval,
+        topic_alias: None,
+        response_topic: p.response_topic.clone(),
+        correlation_data: p.correlation_data.clone().map(Into::into),
+        user_properties: p.user_properties.clone(),
+        subscription_identifiers: Vec::new(),
+        content_type: p.content_type.clone(),
+    }
+}
+
+fn props_from_v5(p: rumqttc::v5::mqttbytes::v5::PublishProperties) -> Properties {
+    Properties {
+        payload_format_indicator: p.payload_format_indicator,
+        message_expiry_interval: p.message_expiry_interval,
+        topic_alias: p.topic_alias,
+        response_topic: p.response_topic,
+        correlation_data: p.correlation_data.map(|b| b.to_vec()),
+        user_properties: p.user_properties,
+        subscription_identifiers: p.subscription_identifiers,
+        content_type: p.content_type,
+    }
+}
+
+struct V311Session {
+    client: rumqttc::AsyncClient,
+    eventloop: rumqttc::EventLoop,
+}
+
+impl Session for V311Session {
+    async fn poll(&mut self, payload_cap: usize) -> Result<Polled, String> {
+        use rumqttc::{ConnectionError as CE, ConnectReturnCode as RC, Event, Outgoing, Packet};
+        match self.eventloop.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => Ok(Polled::ConnAck),
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                let message = received(
+                    &p.payload,
+                    qos_from_v311(p.qos),
+                    p.retain,
+                    payload_cap,
+                );
+                Ok(Polled::Message(Incoming { topic: p.topic, message }))
+            }
+            Ok(Event::Incoming(Packet::PubAck(a))) => Ok(Polled::PublishAcked(a.pkid, Ok(()))),
+            Ok(Event::Incoming(Packet::PubComp(a))) => Ok(Polled::PublishAcked(a.pkid, Ok(()))),
+            Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Ok(Polled::PublishSent(pkid)),
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => Ok(Polled::Disconnected),
+            Ok(_) => Ok(Polled::Other),
+            Err(e) => Err(match &e {
+                CE::Io(io) => describe_io(io),
+                CE::MqttState(s) => describe_state_error(s),
+                CE::NetworkTimeout => "no answer from the broker (timed out)".into(),
+                CE::ConnectionRefused(RC::BadUserNamePassword) => {
+                    "refused by the broker: bad user name or password".into()
+                }
+                CE::ConnectionRefused(RC::NotAuthorized) => {
+                    "refused by the broker: not authorised".into()
+                }
+                CE::ConnectionRefused(code) => format!("refused by the broker: {code:?}"),
+                other => other.to_string(),
+            }),
+        }
+    }
+
+    fn buffered(&self) -> bool {
+        !self.eventloop.state.events.is_empty()
+    }
+
+    fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
+        let filters = subscriptions
+            .iter()
+            .map(|s| rumqttc::SubscribeFilter::new(s.filter.clone(), v311_qos(s.qos)));
+        self.client.try_subscribe_many(filters).map_err(|e| e.to_string())
+    }
+}
+
+struct V5Session {
+    client: rumqttc::v5::AsyncClient,
+    eventloop: rumqttc::v5::EventLoop,
+}
+
+impl Session for V5Session {
+    async fn poll(&mut self, payload_cap: usize) -> Result<Polled, String> {
+        use rumqttc::Outgoing;
+        use rumqttc::v5::mqttbytes::v5::{ConnectReturnCode as RC, Packet};
+        use rumqttc::v5::{ConnectionError as CE, Event};
+        match self.eventloop.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => Ok(Polled::ConnAck),
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                let topic = match String::from_utf8(p.topic.to_vec()) {
+                    Ok(t) => t,
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
+                let mut message = received(
+                    &p.payload,
+                    qos_from_v5(p.qos),
+                    p.retain,
+                    payload_cap,
+                );
+                message.properties = p
+                    .properties
+                    .map(props_from_v5)
+                    .filter(|p| !p.is_empty())
+                    .map(Box::new);
+                Ok(Polled::Message(Incoming { topic, message }))
+            }
+            Ok(Event::Incoming(Packet::PubAck(a))) => {
+                let code = a.reason as u8;
+                let result = if code < 0x80 {
+                    Ok(())
+                } else {
+                    Err(format!("refused by the broker: {:?}", a.reason))
+                };
+                Ok(Polled::PublishAcked(a.pkid, result))
+            }
+            Ok(Event::Incoming(Packet::PubComp(a))) => Ok(Polled::PublishAcked(a.pkid, Ok(()))),
+            Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Ok(Polled::PublishSent(pkid)),
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => Ok(Polled::Disconnected),
+            Ok(_) => Ok(Polled::Other),
+            Err(e) => Err(match &e {
+                CE::Io(io) => describe_io(io),
+                CE::MqttState(rumqttc::v5::StateError::Io(io)) => describe_io(io),
+                CE::MqttState(rumqttc::v5::StateError::AwaitPingResp) => {
+                    "the broker stopped answering (no ping response)".into()
+                }
+                CE::MqttState(rumqttc::v5::StateError::ConnectionAborted) => {
+                    "connection closed by the broker".into()
+                }
+                CE::ConnectionRefused(RC::BadUserNamePassword) => {
+                    "refused by the broker: bad user name or password".into()
+                }
+                CE::ConnectionRefused(RC::NotAuthorized) => {
+                    "refused by the broker: not authorised".into()
+                }
+                CE::ConnectionRefused(code) => format!("refused by the broker: {code:?}"),
+                CE::Timeout(_) => "no answer from the broker (timed out)".into(),
+                other => other.to_string(),
+            }),
+        }
+    }
+
+    fn buffered(&self) -> bool {
+        !self.eventloop.state.events.is_empty()
+    }
+
+    fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
+        let filters = subscriptions.iter().map(|s| {
+            rumqttc::v5::mqttbytes::v5::Filter::new(s.filter.clone(), v5_qos(s.qos))
+        });
+        self.client.try_subscribe_many(filters).map_err(|e| e.to_string())
+    }
+}

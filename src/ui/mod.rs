@@ -1,0 +1,11 @@
+//! Panels and widgets: they read the model and emit commands; no network, no locks.
+
+pub mod connection;
+pub mod inspector;
+pub mod payload_view;
+pub mod status_bar;
+pub mod theme;
+pub mod topic_tree;
+
+pub use inspector::Inspector;
+pub use topic_tree::TreeView;

@@ -1,0 +1,95 @@
+//! The only place colours, sizes and spacing live.
+#![allow(clippy::disallowed_methods)] // colour constructors belong here
+
+use egui::{Color32, FontId, Stroke};
+
+/// Height of one topic-tree row.
+pub const ROW_HEIGHT: f32 = 20.0;
+/// Horizontal step per tree level.
+pub const INDENT: f32 = 14.0;
+/// Levels beyond this are not indented further (a 1,000-level topic stays readable).
+pub const MAX_INDENT_LEVELS: usize = 24;
+/// Width of the expand/collapse arrow column.
+pub const ARROW_WIDTH: f32 = 14.0;
+/// Characters of the inline value preview.
+pub const PREVIEW_CHARS: usize = 60;
+/// How long a row glows after an update, in seconds.
+pub const FLASH_SECONDS: f64 = 1.0;
+/// Tree panel width when nothing is saved.
+pub const TREE_PANEL_WIDTH: f32 = 560.0;
+/// Gap between groups in bars.
+pub const GROUP_GAP: f32 = 12.0;
+/// Payload bytes rendered in the inspector before "show more" is needed.
+pub const PAYLOAD_VIEW_BYTES: usize = 256 * 1024;
+/// Height of a history row.
+pub const HISTORY_ROW_HEIGHT: f32 = 18.0;
+/// Height of the history table.
+pub const HISTORY_HEIGHT: f32 = 180.0;
+
+/// Base font size for monospace payloads.
+pub fn mono() -> FontId {
+    FontId::monospace(12.5)
+}
+
+pub fn mono_small() -> FontId {
+    FontId::monospace(11.5)
+}
+
+/// Body text.
+pub fn body() -> FontId {
+    FontId::proportional(13.5)
+}
+
+/// Secondary text: counts, hints, previews.
+pub fn muted(dark: bool) -> Color32 {
+    if dark { Color32::from_gray(140) } else { Color32::from_gray(110) }
+}
+
+/// The inline value preview in the tree.
+pub fn value_text(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(130, 190, 255) } else { Color32::from_rgb(20, 90, 170) }
+}
+
+/// Marks retained messages.
+pub fn retained(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(230, 170, 60) } else { Color32::from_rgb(170, 100, 0) }
+}
+
+/// Things going well: connected, acknowledged.
+pub fn good(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(110, 200, 120) } else { Color32::from_rgb(30, 130, 50) }
+}
+
+/// Attention without failure: connecting, truncated.
+pub fn warn(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(235, 190, 80) } else { Color32::from_rgb(170, 110, 0) }
+}
+
+/// Failures: disconnected, dropped, invalid input.
+pub fn error(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(240, 100, 90) } else { Color32::from_rgb(190, 40, 30) }
+}
+
+/// Background of a row that just updated, fading with `strength` from 1 to 0.
+pub fn flash(dark: bool, strength: f32) -> Color32 {
+    let a = (strength.clamp(0.0, 1.0) * 70.0) as u8;
+    if dark {
+        Color32::from_rgba_unmultiplied(255, 190, 70, a)
+    } else {
+        Color32::from_rgba_unmultiplied(255, 170, 0, a)
+    }
+}
+
+/// Outline of small badges ("R", "truncated").
+pub fn badge_stroke(color: Color32) -> Stroke {
+    Stroke::new(1.0, color)
+}
+
+/// Applies the app's look to the context once at start.
+pub fn apply(ctx: &egui::Context) {
+    ctx.global_style_mut(|style| {
+        style.spacing.item_spacing = egui::vec2(8.0, 4.0);
+        style.spacing.button_padding = egui::vec2(8.0, 3.0);
+        style.spacing.interact_size.y = ROW_HEIGHT;
+    });
+}
