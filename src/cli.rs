@@ -42,7 +42,10 @@ pub fn message_json(m: &Incoming) -> serde_json::Value {
         o.insert("size".into(), msg.payload.original_len().into());
     }
     if let Some(props) = &msg.properties {
-        o.insert("properties".into(), serde_json::to_value(props).unwrap_or_default());
+        o.insert(
+            "properties".into(),
+            serde_json::to_value(props).unwrap_or_default(),
+        );
     }
     serde_json::Value::Object(o)
 }
@@ -52,9 +55,19 @@ fn quiet_worker() -> Result<WorkerHandle, String> {
 }
 
 fn wait_connected(worker: &mut WorkerHandle, timeout: Duration) -> Result<(), String> {
-    match worker.wait_state(timeout, ConnectionState::is_connected) {
+    // A command-line tool reports the first failure instead of retrying.
+    let settled = |s: &ConnectionState| {
+        matches!(
+            s,
+            ConnectionState::Connected | ConnectionState::Disconnected { .. }
+        )
+    };
+    match worker.wait_state(timeout, settled) {
         ConnectionState::Connected => Ok(()),
-        other => Err(format!("could not connect: {}", other.describe(Instant::now()))),
+        other => Err(format!(
+            "could not connect: {}",
+            other.describe(Instant::now())
+        )),
     }
 }
 
@@ -76,7 +89,9 @@ pub fn run_sub(
         if left.is_zero() {
             break;
         }
-        let Some(event) = worker.events.recv_timeout(left) else { continue };
+        let Some(event) = worker.events.recv_timeout(left) else {
+            continue;
+        };
         if let WorkerEvent::Messages(batch) = event {
             for m in batch {
                 if count.is_some_and(|c| messages >= c) {
@@ -123,10 +138,10 @@ pub fn run_pub(
         if left.is_zero() {
             break Err("no acknowledgement from the broker in time".to_string());
         }
-        if let Some(WorkerEvent::Published(outcome)) = worker.events.recv_timeout(left) {
-            if outcome.id == 1 {
-                break outcome.result;
-            }
+        if let Some(WorkerEvent::Published(outcome)) = worker.events.recv_timeout(left)
+            && outcome.id == 1
+        {
+            break outcome.result;
         }
     };
     worker.send(WorkerCommand::Disconnect);

@@ -53,7 +53,12 @@ enum Command {
         #[arg(short = 't', long = "topic")]
         topic: String,
         /// The payload as text.
-        #[arg(short = 'm', long, conflicts_with = "file", required_unless_present = "file")]
+        #[arg(
+            short = 'm',
+            long,
+            conflicts_with = "file",
+            required_unless_present = "file"
+        )]
         message: Option<String>,
         /// Read the payload from this file.
         #[arg(long, value_name = "PATH")]
@@ -140,40 +145,59 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_gui(options)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Sub { connection, topics, count, timeout_ms }) => {
+        Some(Command::Sub {
+            connection,
+            topics,
+            count,
+            timeout_ms,
+        }) => {
             let mut settings = connection.form()?.to_settings(usize::MAX)?;
-            let topics = if topics.is_empty() { vec!["#".to_string()] } else { topics };
+            let topics = if topics.is_empty() {
+                vec!["#".to_string()]
+            } else {
+                topics
+            };
             settings.subscriptions = topics
                 .into_iter()
                 .map(|filter| {
                     mqscope::model::topic_path::validate_filter(&filter)
                         .map_err(|m| anyhow::anyhow!("-t {filter}: {m}"))?;
-                    Ok(Subscription { filter, qos: QoS::AtMostOnce })
+                    Ok(Subscription {
+                        filter,
+                        qos: QoS::AtMostOnce,
+                    })
                 })
                 .collect::<anyhow::Result<_>>()?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let summary = mqscope::cli::run_sub(
-                settings,
-                count,
-                Duration::from_millis(timeout_ms),
-                &mut out,
-            )
-            .map_err(anyhow::Error::msg)?;
+            let summary =
+                mqscope::cli::run_sub(settings, count, Duration::from_millis(timeout_ms), &mut out)
+                    .map_err(anyhow::Error::msg)?;
             if summary.dropped > 0 {
-                eprintln!("mqscope: {} messages dropped (output too slow)", summary.dropped);
+                eprintln!(
+                    "mqscope: {} messages dropped (output too slow)",
+                    summary.dropped
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Pub { connection, topic, message, file, qos, retain }) => {
+        Some(Command::Pub {
+            connection,
+            topic,
+            message,
+            file,
+            qos,
+            retain,
+        }) => {
             let settings = connection.form()?.to_settings(DEFAULT_PAYLOAD_CAP)?;
             if topic.is_empty() || topic.contains(['+', '#']) {
                 anyhow::bail!("-t {topic:?}: a topic to publish to is not empty and has no + or #");
             }
             let payload = match (message, file) {
                 (Some(m), _) => m.into_bytes(),
-                (None, Some(path)) => std::fs::read(&path)
-                    .with_context(|| format!("reading {}", path.display()))?,
+                (None, Some(path)) => {
+                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?
+                }
                 (None, None) => Vec::new(),
             };
             let qos = QoS::from_u8(qos).unwrap_or(QoS::AtMostOnce);
@@ -204,6 +228,10 @@ fn run_gui(options: StartOptions) -> anyhow::Result<()> {
         persist_window: options.screenshot.is_none(),
         ..Default::default()
     };
-    eframe::run_native("mqscope", native, Box::new(|cc| Ok(Box::new(App::new(cc, options)))))
-        .map_err(|e| anyhow::anyhow!("the window could not start: {e}"))
+    eframe::run_native(
+        "mqscope",
+        native,
+        Box::new(|cc| Ok(Box::new(App::new(cc, options)))),
+    )
+    .map_err(|e| anyhow::anyhow!("the window could not start: {e}"))
 }

@@ -9,6 +9,10 @@ pub fn spawn_runtime_thread<F>(name: &str, future: F) -> std::io::Result<JoinHan
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    std::thread::Builder::new().name(name.into()).spawn(move || runtime.block_on(future))
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || runtime.block_on(future))
 }

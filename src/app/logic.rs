@@ -41,11 +41,13 @@ impl App {
                 break;
             }
         }
-        if let Some(topic) = &self.pending_select {
-            if let Some(id) = self.store.tree().find(topic) {
-                self.tree.reveal(self.store.tree(), id);
-                self.pending_select = None;
-            }
+        if let Some(id) = self
+            .pending_select
+            .as_deref()
+            .and_then(|t| self.store.tree().find(t))
+        {
+            self.tree.reveal(self.store.tree(), id);
+            self.pending_select = None;
         }
         if self.connection.is_connected() {
             // Keep the rate display current.
@@ -69,7 +71,9 @@ impl App {
     }
 
     pub(super) fn screenshot_step(&mut self, ctx: &egui::Context) {
-        let Some(plan) = &mut self.screenshot else { return };
+        let Some(plan) = &mut self.screenshot else {
+            return;
+        };
         if plan.requested {
             return;
         }
@@ -89,7 +93,10 @@ impl App {
                 .and_then(|img| img.save(&path).map_err(|e| e.to_string()));
             match saved {
                 Ok(()) => eprintln!("mqscope: screenshot saved to {}", path.display()),
-                Err(e) => eprintln!("mqscope: could not save the screenshot to {}: {e}", path.display()),
+                Err(e) => eprintln!(
+                    "mqscope: could not save the screenshot to {}: {e}",
+                    path.display()
+                ),
             }
             closer.send_viewport_cmd(egui::ViewportCommand::Close);
             closer.request_repaint();

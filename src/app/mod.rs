@@ -74,8 +74,10 @@ impl App {
     /// Builds the app for eframe: loads saved settings, starts the worker, connects if asked.
     pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
         crate::ui::theme::apply(&cc.egui_ctx);
-        let saved: SavedState =
-            cc.storage.and_then(|s| eframe::get_value(s, state::KEY)).unwrap_or_default();
+        let saved: SavedState = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, state::KEY))
+            .unwrap_or_default();
         Self::with_context(&cc.egui_ctx, saved, options)
     }
 

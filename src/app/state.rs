@@ -15,7 +15,10 @@ pub struct SavedState {
 
 impl Default for SavedState {
     fn default() -> Self {
-        Self { limits: HistoryLimits::default(), payload_cap: DEFAULT_PAYLOAD_CAP }
+        Self {
+            limits: HistoryLimits::default(),
+            payload_cap: DEFAULT_PAYLOAD_CAP,
+        }
     }
 }
 

@@ -22,7 +22,11 @@ pub struct HistoryLimits {
 
 impl Default for HistoryLimits {
     fn default() -> Self {
-        Self { max_per_topic: 1000, max_topic_bytes: 64 << 20, budget_bytes: 256 << 20 }
+        Self {
+            max_per_topic: 1000,
+            max_topic_bytes: 64 << 20,
+            budget_bytes: 256 << 20,
+        }
     }
 }
 
@@ -69,7 +73,8 @@ impl TopicHistory {
 
     /// The entry with sequence number `seq`, if still kept.
     pub fn entry(&self, seq: u64) -> Option<&Message> {
-        seq.checked_sub(self.first_seq).and_then(|i| self.entries.get(i as usize))
+        seq.checked_sub(self.first_seq)
+            .and_then(|i| self.entries.get(i as usize))
     }
 
     /// Appends `message` and returns its sequence number.

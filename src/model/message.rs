@@ -3,7 +3,9 @@
 use super::payload::Payload;
 
 /// Quality of service, as received.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum QoS {
     AtMostOnce = 0,
     AtLeastOnce = 1,
@@ -56,7 +58,11 @@ impl Properties {
     pub fn heap_bytes(&self) -> usize {
         self.response_topic.as_ref().map_or(0, String::len)
             + self.correlation_data.as_ref().map_or(0, Vec::len)
-            + self.user_properties.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
+            + self
+                .user_properties
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
             + self.subscription_identifiers.len() * 8
             + self.content_type.as_ref().map_or(0, String::len)
             + std::mem::size_of::<Self>()

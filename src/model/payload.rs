@@ -77,7 +77,13 @@ impl Payload {
                 let mut out: String = text
                     .chars()
                     .take(max_chars)
-                    .map(|c| if c.is_control() || is_bidi_control(c) { '·' } else { c })
+                    .map(|c| {
+                        if c.is_control() || is_bidi_control(c) {
+                            '·'
+                        } else {
+                            c
+                        }
+                    })
                     .collect();
                 if text.chars().nth(max_chars).is_some() || self.is_truncated() {
                     out.push('…');
@@ -184,7 +190,10 @@ mod tests {
         assert_eq!(Payload::decode(b" {\"a\":1}", 10).kind(), PayloadKind::Json);
         assert_eq!(Payload::decode(b"[1,2]", 10).kind(), PayloadKind::Json);
         assert_eq!(Payload::decode(b"{oops", 10).kind(), PayloadKind::Text);
-        assert_eq!(Payload::decode(&[0xff, 0xfe, 0], 10).kind(), PayloadKind::Binary);
+        assert_eq!(
+            Payload::decode(&[0xff, 0xfe, 0], 10).kind(),
+            PayloadKind::Binary
+        );
     }
 
     #[test]
@@ -238,6 +247,9 @@ mod tests {
 
     #[test]
     fn pretty_json_indents() {
-        assert_eq!(pretty_json("{\"a\":[1]}").as_deref(), Ok("{\n  \"a\": [\n    1\n  ]\n}"));
+        assert_eq!(
+            pretty_json("{\"a\":[1]}").as_deref(),
+            Ok("{\n  \"a\": [\n    1\n  ]\n}")
+        );
     }
 }

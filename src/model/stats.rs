@@ -29,7 +29,8 @@ impl RateMeter {
             .filter_map(|back| sec.checked_sub(back))
             .map(|s| self.slots[s as usize % Self::SLOTS])
             .filter(|(at, _)| {
-                sec.checked_sub(*at).is_some_and(|d| (1..=Self::WINDOW).contains(&d))
+                sec.checked_sub(*at)
+                    .is_some_and(|d| (1..=Self::WINDOW).contains(&d))
             })
             .map(|(_, n)| n)
             .sum();

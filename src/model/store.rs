@@ -153,8 +153,12 @@ impl Store {
     /// its latest message.
     fn enforce_budget(&mut self) {
         while self.history_bytes > self.limits.budget_bytes {
-            let Some((id, seq)) = self.order.pop_front() else { break };
-            let Some(history) = self.tree.node_mut(id).history.as_deref_mut() else { continue };
+            let Some((id, seq)) = self.order.pop_front() else {
+                break;
+            };
+            let Some(history) = self.tree.node_mut(id).history.as_deref_mut() else {
+                continue;
+            };
             if history.is_evictable(seq) {
                 if let Some(gone) = history.pop_oldest() {
                     self.history_bytes -= gone;
@@ -177,7 +181,10 @@ impl Store {
         }
         let tree = &self.tree;
         self.order.retain(|&(id, seq)| {
-            tree.node(id).history.as_deref().is_some_and(|h: &TopicHistory| h.holds(seq))
+            tree.node(id)
+                .history
+                .as_deref()
+                .is_some_and(|h: &TopicHistory| h.holds(seq))
         });
     }
 
@@ -228,7 +235,10 @@ mod tests {
 
     #[test]
     fn per_topic_count_cap() {
-        let mut s = Store::new(HistoryLimits { max_per_topic: 3, ..Default::default() });
+        let mut s = Store::new(HistoryLimits {
+            max_per_topic: 3,
+            ..Default::default()
+        });
         for i in 0..10u8 {
             s.apply(msg("t", &[i]));
         }
@@ -243,7 +253,10 @@ mod tests {
 
     #[test]
     fn per_topic_byte_cap_keeps_the_latest() {
-        let limits = HistoryLimits { max_topic_bytes: cost(100) * 2, ..Default::default() };
+        let limits = HistoryLimits {
+            max_topic_bytes: cost(100) * 2,
+            ..Default::default()
+        };
         let mut s = Store::new(limits);
         for _ in 0..5 {
             s.apply(msg("t", &[1; 100]));
@@ -258,7 +271,10 @@ mod tests {
     #[test]
     fn budget_evicts_oldest_first_and_keeps_every_latest() {
         let budget = cost(10) * 5;
-        let mut s = Store::new(HistoryLimits { budget_bytes: budget, ..Default::default() });
+        let mut s = Store::new(HistoryLimits {
+            budget_bytes: budget,
+            ..Default::default()
+        });
         // Old entries on topic a, then many topics with one message each.
         for i in 0..3u8 {
             s.apply(msg("a", &[i; 10]));
@@ -288,7 +304,10 @@ mod tests {
     #[test]
     fn budget_keeps_recent_history_of_hot_topics() {
         let budget = cost(10) * 20;
-        let mut s = Store::new(HistoryLimits { budget_bytes: budget, ..Default::default() });
+        let mut s = Store::new(HistoryLimits {
+            budget_bytes: budget,
+            ..Default::default()
+        });
         for i in 0..100u8 {
             s.apply(msg("hot", &[i; 10]));
         }
@@ -302,7 +321,10 @@ mod tests {
 
     #[test]
     fn order_records_do_not_outgrow_history() {
-        let mut s = Store::new(HistoryLimits { max_per_topic: 2, ..Default::default() });
+        let mut s = Store::new(HistoryLimits {
+            max_per_topic: 2,
+            ..Default::default()
+        });
         for i in 0..50_000u32 {
             s.apply(msg(&format!("t{}", i % 10), &i.to_le_bytes()));
         }

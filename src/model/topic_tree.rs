@@ -111,7 +111,11 @@ pub struct TopicTree {
 
 impl Default for TopicTree {
     fn default() -> Self {
-        Self { nodes: vec![Node::new("", NodeId::ROOT)], version: 0, topics: 0 }
+        Self {
+            nodes: vec![Node::new("", NodeId::ROOT)],
+            version: 0,
+            topics: 0,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
 use super::event::WorkerEvent;
@@ -30,7 +30,14 @@ pub struct EventReceiver {
 pub fn channel(capacity: usize, waker: Waker) -> (EventSender, EventReceiver) {
     let (tx, rx) = sync_channel(capacity);
     let dropped = Arc::new(AtomicU64::new(0));
-    (EventSender { tx, dropped: dropped.clone(), waker }, EventReceiver { rx, dropped })
+    (
+        EventSender {
+            tx,
+            dropped: dropped.clone(),
+            waker,
+        },
+        EventReceiver { rx, dropped },
+    )
 }
 
 impl EventSender {
@@ -41,7 +48,8 @@ impl EventSender {
         let alive = match self.tx.try_send(event) {
             Ok(()) => true,
             Err(TrySendError::Full(event)) => {
-                self.dropped.fetch_add(event.message_count().max(1), Ordering::Relaxed);
+                self.dropped
+                    .fetch_add(event.message_count().max(1), Ordering::Relaxed);
                 true
             }
             Err(TrySendError::Disconnected(_)) => false,
@@ -64,10 +72,7 @@ impl EventReceiver {
 
     /// Waits up to `timeout` for the next event; `None` on time-out or when the worker is gone.
     pub fn recv_timeout(&self, timeout: Duration) -> Option<WorkerEvent> {
-        match self.rx.recv_timeout(timeout) {
-            Ok(e) => Some(e),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.rx.recv_timeout(timeout).ok()
     }
 
     /// Messages dropped so far because this receiver fell behind.
@@ -100,9 +105,12 @@ mod tests {
     fn full_channel_counts_dropped_messages_and_wakes() {
         let wakes = Arc::new(AtomicU64::new(0));
         let w = wakes.clone();
-        let (tx, rx) = channel(2, Arc::new(move || {
-            w.fetch_add(1, Ordering::Relaxed);
-        }));
+        let (tx, rx) = channel(
+            2,
+            Arc::new(move || {
+                w.fetch_add(1, Ordering::Relaxed);
+            }),
+        );
         assert!(tx.send(batch(3)));
         assert!(tx.send(batch(3)));
         assert!(tx.send(batch(5)));

@@ -44,7 +44,10 @@ pub enum ConnectionState {
     /// CONNACK received and subscriptions sent.
     Connected,
     /// Not connected; why, and when the next attempt is (none after a user disconnect).
-    Disconnected { reason: String, retry_at: Option<Instant> },
+    Disconnected {
+        reason: String,
+        retry_at: Option<Instant>,
+    },
 }
 
 impl ConnectionState {
@@ -55,8 +58,14 @@ impl ConnectionState {
             Self::Connecting { attempt: 1 } => "connecting…".into(),
             Self::Connecting { attempt } => format!("connecting… (attempt {attempt})"),
             Self::Connected => "connected".into(),
-            Self::Disconnected { reason, retry_at: None } => format!("disconnected: {reason}"),
-            Self::Disconnected { reason, retry_at: Some(at) } => {
+            Self::Disconnected {
+                reason,
+                retry_at: None,
+            } => format!("disconnected: {reason}"),
+            Self::Disconnected {
+                reason,
+                retry_at: Some(at),
+            } => {
                 let secs = at.saturating_duration_since(now).as_secs_f64().ceil() as u64;
                 format!("disconnected: {reason}, retrying in {secs} s")
             }
@@ -129,7 +138,10 @@ mod tests {
             reason: "connection refused".into(),
             retry_at: Some(now + Duration::from_millis(2500)),
         };
-        assert_eq!(s.describe(now), "disconnected: connection refused, retrying in 3 s");
+        assert_eq!(
+            s.describe(now),
+            "disconnected: connection refused, retrying in 3 s"
+        );
         assert_eq!(ConnectionState::Connected.describe(now), "connected");
         assert!(!ConnectionState::Idle.is_active());
     }

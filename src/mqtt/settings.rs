@@ -65,7 +65,10 @@ pub fn random_client_id() -> String {
 pub fn default_subscriptions() -> Vec<Subscription> {
     ["#", "$SYS/#"]
         .into_iter()
-        .map(|f| Subscription { filter: f.into(), qos: QoS::AtMostOnce })
+        .map(|f| Subscription {
+            filter: f.into(),
+            qos: QoS::AtMostOnce,
+        })
         .collect()
 }
 
@@ -139,7 +142,10 @@ pub struct SettingsError {
 }
 
 fn field_error(field: Field, message: impl Into<String>) -> SettingsError {
-    SettingsError { field, message: message.into() }
+    SettingsError {
+        field,
+        message: message.into(),
+    }
 }
 
 /// The connection form as typed: strings until validated.
@@ -187,11 +193,19 @@ impl ConnectionForm {
         }
         let port = match self.port.trim().parse::<u16>() {
             Ok(p) if p > 0 => p,
-            _ => return Err(field_error(Field::Port, "a port is a number from 1 to 65535")),
+            _ => {
+                return Err(field_error(
+                    Field::Port,
+                    "a port is a number from 1 to 65535",
+                ));
+            }
         };
         let client_id = self.client_id.trim();
         if client_id.len() > 65_535 {
-            return Err(field_error(Field::ClientId, "a client id is at most 65,535 bytes"));
+            return Err(field_error(
+                Field::ClientId,
+                "a client id is at most 65,535 bytes",
+            ));
         }
         let keep_alive = match self.keep_alive_s.trim().parse::<u16>() {
             Ok(s) if s == 0 || s >= 5 => Duration::from_secs(s.into()),
@@ -206,10 +220,18 @@ impl ConnectionForm {
             default_subscriptions()
         } else {
             let mut subs = Vec::new();
-            for filter in self.subscriptions.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+            for filter in self
+                .subscriptions
+                .split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+            {
                 validate_filter(filter)
                     .map_err(|m| field_error(Field::Subscription, format!("{filter}: {m}")))?;
-                subs.push(Subscription { filter: filter.into(), qos: QoS::AtMostOnce });
+                subs.push(Subscription {
+                    filter: filter.into(),
+                    qos: QoS::AtMostOnce,
+                });
             }
             subs
         };
@@ -217,7 +239,11 @@ impl ConnectionForm {
             host: host.into(),
             port,
             version: self.version,
-            client_id: if client_id.is_empty() { random_client_id() } else { client_id.into() },
+            client_id: if client_id.is_empty() {
+                random_client_id()
+            } else {
+                client_id.into()
+            },
             username: (!self.username.is_empty()).then(|| self.username.clone()),
             password: (!self.password.is_empty()).then(|| self.password.clone()),
             keep_alive,
@@ -234,7 +260,9 @@ mod tests {
 
     #[test]
     fn default_form_validates() {
-        let s = ConnectionForm::default().to_settings(DEFAULT_PAYLOAD_CAP).unwrap();
+        let s = ConnectionForm::default()
+            .to_settings(DEFAULT_PAYLOAD_CAP)
+            .unwrap();
         assert_eq!(s.port, 1883);
         assert!(s.client_id.starts_with("mqscope-") && s.client_id.len() == 16);
         let filters: Vec<_> = s.subscriptions.iter().map(|s| s.filter.as_str()).collect();
@@ -254,7 +282,10 @@ mod tests {
         assert_eq!(bad(|f| f.port = "70000".into()), Field::Port);
         assert_eq!(bad(|f| f.port = "abc".into()), Field::Port);
         assert_eq!(bad(|f| f.keep_alive_s = "2".into()), Field::KeepAlive);
-        assert_eq!(bad(|f| f.subscriptions = "a/#/b".into()), Field::Subscription);
+        assert_eq!(
+            bad(|f| f.subscriptions = "a/#/b".into()),
+            Field::Subscription
+        );
     }
 
     #[test]
@@ -264,7 +295,10 @@ mod tests {
 
     #[test]
     fn password_is_never_serialised() {
-        let form = ConnectionForm { password: "secret".into(), ..Default::default() };
+        let form = ConnectionForm {
+            password: "secret".into(),
+            ..Default::default()
+        };
         let json = serde_json::to_string(&form).unwrap();
         assert!(!json.contains("secret"));
     }

@@ -43,7 +43,11 @@ impl WorkerHandle {
         let (events_tx, events) = channel(CHANNEL_BATCHES, waker);
         let (state_tx, state) = watch::channel(ConnectionState::Idle);
         crate::runtime::spawn_runtime_thread("mqtt", supervise(command_rx, events_tx, state_tx))?;
-        Ok(Self { commands, events, state })
+        Ok(Self {
+            commands,
+            events,
+            state,
+        })
     }
 
     /// Sends a command without waiting; false when the queue is full or the worker ended.
@@ -158,29 +162,44 @@ fn start(
         MqttVersion::V311 => {
             let (client, eventloop) =
                 rumqttc::AsyncClient::new(settings.v311_options(), REQUEST_CAPACITY);
-            let session = V311Session { client: client.clone(), eventloop };
+            let session = V311Session {
+                client: client.clone(),
+                eventloop,
+            };
             let task = tokio::spawn(run(session, settings, events, state, queued.clone()));
             (Client::V311(client), task)
         }
         MqttVersion::V5 => {
             let (client, eventloop) =
                 rumqttc::v5::AsyncClient::new(settings.v5_options(), REQUEST_CAPACITY);
-            let session = V5Session { client: client.clone(), eventloop };
+            let session = V5Session {
+                client: client.clone(),
+                eventloop,
+            };
             let task = tokio::spawn(run(session, settings, events, state, queued.clone()));
             (Client::V5(client), task)
         }
     };
-    Live { client, task, queued }
+    Live {
+        client,
+        task,
+        queued,
+    }
 }
 
 /// Sends DISCONNECT and gives the connection a moment to end cleanly, then ends it.
 async fn stop(live: Live) {
-    let Live { client, mut task, .. } = live;
+    let Live {
+        client, mut task, ..
+    } = live;
     let _ = match &client {
         Client::V311(c) => c.try_disconnect().map_err(|e| e.to_string()),
         Client::V5(c) => c.try_disconnect().map_err(|e| e.to_string()),
     };
-    if tokio::time::timeout(Duration::from_millis(500), &mut task).await.is_err() {
+    if tokio::time::timeout(Duration::from_millis(500), &mut task)
+        .await
+        .is_err()
+    {
         task.abort();
         let _ = task.await;
     }
@@ -193,7 +212,12 @@ async fn publish(live: &Live, request: &PublishRequest) -> Result<(), String> {
         .push_back((request.id, request.qos));
     let result = match &live.client {
         Client::V311(c) => c
-            .publish(&request.topic, v311_qos(request.qos), request.retain, request.payload.clone())
+            .publish(
+                &request.topic,
+                v311_qos(request.qos),
+                request.retain,
+                request.payload.clone(),
+            )
             .await
             .map_err(|e| e.to_string()),
         Client::V5(c) => {
@@ -211,7 +235,10 @@ async fn publish(live: &Live, request: &PublishRequest) -> Result<(), String> {
         }
     };
     if result.is_err() {
-        live.queued.lock().unwrap_or_else(PoisonError::into_inner).pop_back();
+        live.queued
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_back();
     }
     result
 }
@@ -268,7 +295,10 @@ async fn run<S: Session>(
             }
             Ok(Polled::Message(m)) => batch.push(m),
             Ok(Polled::PublishSent(pkid)) => {
-                let next = queued.lock().unwrap_or_else(PoisonError::into_inner).pop_front();
+                let next = queued
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .pop_front();
                 match next {
                     Some((id, QoS::AtMostOnce)) => {
                         events.send(outcome(id, Ok("sent")));
@@ -302,7 +332,10 @@ async fn run<S: Session>(
                 let lost = "connection lost before the broker acknowledged it";
                 let waiting: Vec<u64> = {
                     let mut q = queued.lock().unwrap_or_else(PoisonError::into_inner);
-                    q.drain(..).map(|(id, _)| id).chain(awaiting.drain().map(|(_, id)| id)).collect()
+                    q.drain(..)
+                        .map(|(id, _)| id)
+                        .chain(awaiting.drain().map(|(_, id)| id))
+                        .collect()
                 };
                 for id in waiting {
                     events.send(outcome(id, Err(lost.to_string())));
@@ -322,10 +355,9 @@ async fn run<S: Session>(
                 set_state(&state, &events, ConnectionState::Connecting { attempt });
             }
         }
-        if !batch.is_empty() && (batch.len() >= MAX_BATCH || !session.buffered()) {
-            if !flush(&events, &mut batch) {
-                return; // nobody listens any more
-            }
+        let ready = !batch.is_empty() && (batch.len() >= MAX_BATCH || !session.buffered());
+        if ready && !flush(&events, &mut batch) {
+            return; // nobody listens any more
         }
     }
 }
@@ -335,7 +367,10 @@ fn flush(events: &EventSender, batch: &mut Vec<Incoming>) -> bool {
     if batch.is_empty() {
         return true;
     }
-    events.send(WorkerEvent::Messages(std::mem::replace(batch, Vec::with_capacity(MAX_BATCH))))
+    events.send(WorkerEvent::Messages(std::mem::replace(
+        batch,
+        Vec::with_capacity(MAX_BATCH),
+    )))
 }
 
 fn received(payload: &[u8], qos: QoS, retain: bool, cap: usize) -> Message {
@@ -351,7 +386,9 @@ fn received(payload: &[u8], qos: QoS, retain: bool, cap: usize) -> Message {
 /// A connection error in words a user can act on.
 fn describe_io(e: &io::Error) -> String {
     match e.kind() {
-        io::ErrorKind::ConnectionRefused => "connection refused (is a broker running there?)".into(),
+        io::ErrorKind::ConnectionRefused => {
+            "connection refused (is a broker running there?)".into()
+        }
         io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
             "connection closed by the broker".into()
         }
@@ -438,17 +475,15 @@ struct V311Session {
 
 impl Session for V311Session {
     async fn poll(&mut self, payload_cap: usize) -> Result<Polled, String> {
-        use rumqttc::{ConnectionError as CE, ConnectReturnCode as RC, Event, Outgoing, Packet};
+        use rumqttc::{ConnectReturnCode as RC, ConnectionError as CE, Event, Outgoing, Packet};
         match self.eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => Ok(Polled::ConnAck),
             Ok(Event::Incoming(Packet::Publish(p))) => {
-                let message = received(
-                    &p.payload,
-                    qos_from_v311(p.qos),
-                    p.retain,
-                    payload_cap,
-                );
-                Ok(Polled::Message(Incoming { topic: p.topic, message }))
+                let message = received(&p.payload, qos_from_v311(p.qos), p.retain, payload_cap);
+                Ok(Polled::Message(Incoming {
+                    topic: p.topic,
+                    message,
+                }))
             }
             Ok(Event::Incoming(Packet::PubAck(a))) => Ok(Polled::PublishAcked(a.pkid, Ok(()))),
             Ok(Event::Incoming(Packet::PubComp(a))) => Ok(Polled::PublishAcked(a.pkid, Ok(()))),
@@ -479,7 +514,9 @@ impl Session for V311Session {
         let filters = subscriptions
             .iter()
             .map(|s| rumqttc::SubscribeFilter::new(s.filter.clone(), v311_qos(s.qos)));
-        self.client.try_subscribe_many(filters).map_err(|e| e.to_string())
+        self.client
+            .try_subscribe_many(filters)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -500,12 +537,7 @@ impl Session for V5Session {
                     Ok(t) => t,
                     Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
                 };
-                let mut message = received(
-                    &p.payload,
-                    qos_from_v5(p.qos),
-                    p.retain,
-                    payload_cap,
-                );
+                let mut message = received(&p.payload, qos_from_v5(p.qos), p.retain, payload_cap);
                 message.properties = p
                     .properties
                     .map(props_from_v5)
@@ -553,9 +585,11 @@ impl Session for V5Session {
     }
 
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
-        let filters = subscriptions.iter().map(|s| {
-            rumqttc::v5::mqttbytes::v5::Filter::new(s.filter.clone(), v5_qos(s.qos))
-        });
-        self.client.try_subscribe_many(filters).map_err(|e| e.to_string())
+        let filters = subscriptions
+            .iter()
+            .map(|s| rumqttc::v5::mqttbytes::v5::Filter::new(s.filter.clone(), v5_qos(s.qos)));
+        self.client
+            .try_subscribe_many(filters)
+            .map_err(|e| e.to_string())
     }
 }

@@ -21,31 +21,42 @@ pub fn connection_bar_ui(
 ) {
     let dark = ui.visuals().dark_mode;
     let field_error = |field: Field| {
-        error.as_ref().filter(|e| e.field == field).map(|e| e.message.clone())
+        error
+            .as_ref()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.clone())
     };
     let host_error = field_error(Field::Host);
     let port_error = field_error(Field::Port);
-    let other_error =
-        error.as_ref().filter(|e| !matches!(e.field, Field::Host | Field::Port)).map(|e| e.message.clone());
+    let other_error = error
+        .as_ref()
+        .filter(|e| !matches!(e.field, Field::Host | Field::Port))
+        .map(|e| e.message.clone());
     ui.horizontal(|ui| {
-        ui.label("Host");
-        let host = ui.add(egui::TextEdit::singleline(&mut form.host).desired_width(180.0));
+        let label = ui.label("Host");
+        let host = ui
+            .add(egui::TextEdit::singleline(&mut form.host).desired_width(180.0))
+            .labelled_by(label.id);
         if let Some(e) = host_error {
             ui.colored_label(theme::error(dark), e);
         }
-        ui.label("Port");
-        let port = ui.add(egui::TextEdit::singleline(&mut form.port).desired_width(56.0));
+        let label = ui.label("Port");
+        let port = ui
+            .add(egui::TextEdit::singleline(&mut form.port).desired_width(56.0))
+            .labelled_by(label.id);
         if let Some(e) = port_error {
             ui.colored_label(theme::error(dark), e);
         }
-        ui.label("MQTT");
+        let label = ui.label("MQTT");
         egui::ComboBox::from_id_salt("mqtt_version")
             .selected_text(form.version.label())
             .width(64.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut form.version, MqttVersion::V311, "3.1.1");
                 ui.selectable_value(&mut form.version, MqttVersion::V5, "5");
-            });
+            })
+            .response
+            .labelled_by(label.id);
         if host.changed() || port.changed() {
             *error = None;
         }
@@ -71,14 +82,23 @@ pub fn connection_bar_ui(
         let color = match state {
             ConnectionState::Connected => theme::good(dark),
             ConnectionState::Connecting { .. } => theme::warn(dark),
-            ConnectionState::Disconnected { retry_at: Some(_), .. } => theme::error(dark),
+            ConnectionState::Disconnected {
+                retry_at: Some(_), ..
+            } => theme::error(dark),
             _ => theme::muted(dark),
         };
         let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
         ui.painter().circle_filled(dot.center(), 4.5, color);
         ui.label(state.describe(Instant::now()));
     });
-    if matches!(state, ConnectionState::Disconnected { retry_at: Some(_), .. }) {
-        ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
+    if matches!(
+        state,
+        ConnectionState::Disconnected {
+            retry_at: Some(_),
+            ..
+        }
+    ) {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
     }
 }

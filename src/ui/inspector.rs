@@ -21,7 +21,11 @@ pub struct Inspector {
 
 /// Local wall-clock time with milliseconds, e.g. `2026-11-24 22:13:21.042`.
 pub fn format_time(ms: i64, with_date: bool) -> String {
-    let fmt = if with_date { "%Y-%m-%d %H:%M:%S%.3f" } else { "%H:%M:%S%.3f" };
+    let fmt = if with_date {
+        "%Y-%m-%d %H:%M:%S%.3f"
+    } else {
+        "%H:%M:%S%.3f"
+    };
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.with_timezone(&chrono::Local).format(fmt).to_string())
         .unwrap_or_else(|| format!("{ms} ms"))
@@ -47,7 +51,10 @@ pub fn inspector_ui(ui: &mut Ui, store: &Store, selected: Option<NodeId>, state:
     let dark = ui.visuals().dark_mode;
     let Some(id) = selected else {
         ui.add_space(theme::GROUP_GAP);
-        ui.colored_label(theme::muted(dark), "Select a topic in the tree to inspect its messages");
+        ui.colored_label(
+            theme::muted(dark),
+            "Select a topic in the tree to inspect its messages",
+        );
         return;
     };
     if state.node != Some(id) {
@@ -63,8 +70,12 @@ pub fn inspector_ui(ui: &mut Ui, store: &Store, selected: Option<NodeId>, state:
             ui.ctx().copy_text(path.clone());
         }
         ui.add(
-            egui::Label::new(egui::RichText::new(path.as_str()).font(theme::mono()).strong())
-                .wrap(),
+            egui::Label::new(
+                egui::RichText::new(path.as_str())
+                    .font(theme::mono())
+                    .strong(),
+            )
+            .wrap(),
         );
     });
     ui.separator();
@@ -82,7 +93,9 @@ pub fn inspector_ui(ui: &mut Ui, store: &Store, selected: Option<NodeId>, state:
         state.picked = None;
     }
     let seq = state.picked.unwrap_or(latest_seq);
-    let Some(message) = history.entry(seq) else { return };
+    let Some(message) = history.entry(seq) else {
+        return;
+    };
 
     metadata_ui(ui, message, node.own_messages(), state.picked.is_some());
     if let Some(props) = &message.properties {
@@ -103,7 +116,11 @@ pub fn inspector_ui(ui: &mut Ui, store: &Store, selected: Option<NodeId>, state:
     let mut view = state.view.unwrap_or(natural);
     ui.horizontal(|ui| {
         ui.label("View");
-        for (v, name) in [(PayloadView::Text, "Text"), (PayloadView::Json, "JSON"), (PayloadView::Hex, "Hex")] {
+        for (v, name) in [
+            (PayloadView::Text, "Text"),
+            (PayloadView::Json, "JSON"),
+            (PayloadView::Hex, "Hex"),
+        ] {
             if ui.selectable_value(&mut view, v, name).clicked() {
                 state.view = Some(v);
             }
@@ -114,95 +131,117 @@ pub fn inspector_ui(ui: &mut Ui, store: &Store, selected: Option<NodeId>, state:
 
 fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, picked: bool) {
     let dark = ui.visuals().dark_mode;
-    egui::Grid::new("metadata").num_columns(4).spacing([16.0, 4.0]).show(ui, |ui| {
-        ui.colored_label(theme::muted(dark), "Received");
-        ui.label(format_time(m.received_at_ms, true));
-        ui.colored_label(theme::muted(dark), "QoS");
-        ui.label(m.qos.as_u8().to_string());
-        ui.end_row();
+    egui::Grid::new("metadata")
+        .num_columns(4)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            ui.colored_label(theme::muted(dark), "Received");
+            ui.label(format_time(m.received_at_ms, true));
+            ui.colored_label(theme::muted(dark), "QoS");
+            ui.label(m.qos.as_u8().to_string());
+            ui.end_row();
 
-        ui.colored_label(theme::muted(dark), "Size");
-        let size = m.payload.original_len();
-        if m.payload.is_truncated() {
-            ui.colored_label(
-                theme::warn(dark),
-                format!("{} (truncated to {})", format_bytes(size), format_bytes(m.payload.bytes().len())),
-            );
-        } else {
-            ui.label(format!("{} ({size} bytes)", format_bytes(size)));
-        }
-        ui.colored_label(theme::muted(dark), "Retained");
-        if m.retain {
-            ui.colored_label(theme::retained(dark), "yes");
-        } else {
-            ui.label("no");
-        }
-        ui.end_row();
+            ui.colored_label(theme::muted(dark), "Size");
+            let size = m.payload.original_len();
+            if m.payload.is_truncated() {
+                ui.colored_label(
+                    theme::warn(dark),
+                    format!(
+                        "{} (truncated to {})",
+                        format_bytes(size),
+                        format_bytes(m.payload.bytes().len())
+                    ),
+                );
+            } else {
+                ui.label(format!("{} ({size} bytes)", format_bytes(size)));
+            }
+            ui.colored_label(theme::muted(dark), "Retained");
+            if m.retain {
+                ui.colored_label(theme::retained(dark), "yes");
+            } else {
+                ui.label("no");
+            }
+            ui.end_row();
 
-        ui.colored_label(theme::muted(dark), "Messages");
-        ui.label(if picked {
-            format!("{received} on this topic (showing an older one)")
-        } else {
-            format!("{received} on this topic")
+            ui.colored_label(theme::muted(dark), "Messages");
+            ui.label(if picked {
+                format!("{received} on this topic (showing an older one)")
+            } else {
+                format!("{received} on this topic")
+            });
+            ui.colored_label(theme::muted(dark), "Format");
+            ui.label(match m.payload.kind() {
+                crate::model::PayloadKind::Empty => "empty",
+                crate::model::PayloadKind::Text => "text",
+                crate::model::PayloadKind::Json => "JSON",
+                crate::model::PayloadKind::Binary => "binary",
+            });
+            ui.end_row();
         });
-        ui.colored_label(theme::muted(dark), "Format");
-        ui.label(match m.payload.kind() {
-            crate::model::PayloadKind::Empty => "empty",
-            crate::model::PayloadKind::Text => "text",
-            crate::model::PayloadKind::Json => "JSON",
-            crate::model::PayloadKind::Binary => "binary",
-        });
-        ui.end_row();
-    });
 }
 
 fn properties_ui(ui: &mut Ui, p: &Properties) {
     let dark = ui.visuals().dark_mode;
-    egui::CollapsingHeader::new("MQTT 5 properties").default_open(true).show(ui, |ui| {
-        egui::Grid::new("properties").num_columns(2).spacing([16.0, 2.0]).show(ui, |ui| {
-            let row = |ui: &mut Ui, k: &str, v: String| {
-                ui.colored_label(theme::muted(dark), k);
-                ui.add(egui::Label::new(v).wrap());
-                ui.end_row();
-            };
-            if let Some(v) = &p.content_type {
-                row(ui, "Content type", v.clone());
-            }
-            if let Some(v) = p.payload_format_indicator {
-                let meaning = if v == 1 { "UTF-8 text" } else { "unspecified bytes" };
-                row(ui, "Payload format", format!("{v} ({meaning})"));
-            }
-            if let Some(v) = p.message_expiry_interval {
-                row(ui, "Message expiry", format!("{v} s"));
-            }
-            if let Some(v) = &p.response_topic {
-                row(ui, "Response topic", v.clone());
-            }
-            if let Some(v) = &p.correlation_data {
-                let text = match std::str::from_utf8(v) {
-                    Ok(s) => format!("{s:?}"),
-                    Err(_) => hex_bytes(v),
-                };
-                row(ui, "Correlation data", text);
-            }
-            if let Some(v) = p.topic_alias {
-                row(ui, "Topic alias", v.to_string());
-            }
-            if !p.subscription_identifiers.is_empty() {
-                let ids: Vec<String> = p.subscription_identifiers.iter().map(|i| i.to_string()).collect();
-                row(ui, "Subscription ids", ids.join(", "));
-            }
-            for (k, v) in &p.user_properties {
-                row(ui, "User property", format!("{k} = {v}"));
-            }
+    egui::CollapsingHeader::new("MQTT 5 properties")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::Grid::new("properties")
+                .num_columns(2)
+                .spacing([16.0, 2.0])
+                .show(ui, |ui| {
+                    let row = |ui: &mut Ui, k: &str, v: String| {
+                        ui.colored_label(theme::muted(dark), k);
+                        ui.add(egui::Label::new(v).wrap());
+                        ui.end_row();
+                    };
+                    if let Some(v) = &p.content_type {
+                        row(ui, "Content type", v.clone());
+                    }
+                    if let Some(v) = p.payload_format_indicator {
+                        let meaning = if v == 1 {
+                            "UTF-8 text"
+                        } else {
+                            "unspecified bytes"
+                        };
+                        row(ui, "Payload format", format!("{v} ({meaning})"));
+                    }
+                    if let Some(v) = p.message_expiry_interval {
+                        row(ui, "Message expiry", format!("{v} s"));
+                    }
+                    if let Some(v) = &p.response_topic {
+                        row(ui, "Response topic", v.clone());
+                    }
+                    if let Some(v) = &p.correlation_data {
+                        let text = match std::str::from_utf8(v) {
+                            Ok(s) => format!("{s:?}"),
+                            Err(_) => hex_bytes(v),
+                        };
+                        row(ui, "Correlation data", text);
+                    }
+                    if let Some(v) = p.topic_alias {
+                        row(ui, "Topic alias", v.to_string());
+                    }
+                    if !p.subscription_identifiers.is_empty() {
+                        let ids: Vec<String> = p
+                            .subscription_identifiers
+                            .iter()
+                            .map(|i| i.to_string())
+                            .collect();
+                        row(ui, "Subscription ids", ids.join(", "));
+                    }
+                    for (k, v) in &p.user_properties {
+                        row(ui, "User property", format!("{k} = {v}"));
+                    }
+                });
         });
-    });
 }
 
 fn history_ui(ui: &mut Ui, store: &Store, id: NodeId, state: &mut Inspector, shown: u64) {
     let dark = ui.visuals().dark_mode;
     let node = store.tree().node(id);
-    let Some(history) = node.history() else { return };
+    let Some(history) = node.history() else {
+        return;
+    };
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         ui.strong("History");
@@ -228,7 +267,9 @@ fn history_ui(ui: &mut Ui, store: &Store, id: NodeId, state: &mut Inspector, sho
                 for row in range {
                     // Newest first.
                     let seq = first + (n - 1 - row) as u64;
-                    let Some(m) = history.entry(seq) else { continue };
+                    let Some(m) = history.entry(seq) else {
+                        continue;
+                    };
                     let text = format!(
                         "{}  {:>10}  {}",
                         format_time(m.received_at_ms, false),
@@ -237,7 +278,11 @@ fn history_ui(ui: &mut Ui, store: &Store, id: NodeId, state: &mut Inspector, sho
                     );
                     let response = history_row_ui(ui, &text, seq == shown);
                     if response.clicked() {
-                        state.picked = if seq + 1 == first + n as u64 { None } else { Some(seq) };
+                        state.picked = if seq + 1 == first + n as u64 {
+                            None
+                        } else {
+                            Some(seq)
+                        };
                     }
                 }
             });
@@ -251,11 +296,17 @@ fn history_row_ui(ui: &mut Ui, text: &str, selected: bool) -> egui::Response {
     response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Row, true, selected, text));
     let visuals = ui.visuals();
     if selected {
-        ui.painter().rect_filled(rect, 2.0, visuals.selection.bg_fill);
+        ui.painter()
+            .rect_filled(rect, 2.0, visuals.selection.bg_fill);
     } else if response.hovered() {
-        ui.painter().rect_filled(rect, 2.0, visuals.widgets.hovered.weak_bg_fill);
+        ui.painter()
+            .rect_filled(rect, 2.0, visuals.widgets.hovered.weak_bg_fill);
     }
-    let color = if selected { visuals.selection.stroke.color } else { visuals.text_color() };
+    let color = if selected {
+        visuals.selection.stroke.color
+    } else {
+        visuals.text_color()
+    };
     ui.painter_at(rect).text(
         rect.left_center() + egui::vec2(4.0, 0.0),
         egui::Align2::LEFT_CENTER,

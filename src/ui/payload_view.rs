@@ -69,7 +69,10 @@ impl PayloadCache {
             PayloadView::Json => match payload.text().map(pretty_json) {
                 Some(Ok(pretty)) if pretty.len() <= theme::PAYLOAD_VIEW_BYTES * 2 => pretty,
                 Some(Ok(pretty)) => {
-                    note = Some(format!("Showing the start of {} bytes of JSON", pretty.len()));
+                    note = Some(format!(
+                        "Showing the start of {} bytes of JSON",
+                        pretty.len()
+                    ));
                     let end = (0..=theme::PAYLOAD_VIEW_BYTES * 2)
                         .rev()
                         .find(|&i| pretty.is_char_boundary(i))
@@ -120,11 +123,14 @@ pub fn payload_ui(
         ui.colored_label(theme::muted(dark), "(empty payload)");
         return;
     }
-    egui::ScrollArea::both().id_salt("payload").auto_shrink([false, false]).show(ui, |ui| {
-        ui.add(
-            egui::Label::new(egui::RichText::new(cache.text.as_str()).font(theme::mono()))
-                .selectable(true)
-                .extend(),
-        );
-    });
+    egui::ScrollArea::both()
+        .id_salt("payload")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.add(
+                egui::Label::new(egui::RichText::new(cache.text.as_str()).font(theme::mono()))
+                    .selectable(true)
+                    .extend(),
+            );
+        });
 }

@@ -35,7 +35,10 @@ pub fn status_bar_ui(ui: &mut Ui, store: &Store, dropped: u64, payload_cap: usiz
         if stats.truncated > 0 {
             ui.separator();
             ui.colored_label(theme::warn(dark), format!("{} truncated", stats.truncated))
-                .on_hover_text(format!("Payloads over {} were cut", format_bytes(payload_cap)));
+                .on_hover_text(format!(
+                    "Payloads over {} were cut",
+                    format_bytes(payload_cap)
+                ));
         }
     });
 }

@@ -42,32 +42,56 @@ pub fn body() -> FontId {
 
 /// Secondary text: counts, hints, previews.
 pub fn muted(dark: bool) -> Color32 {
-    if dark { Color32::from_gray(140) } else { Color32::from_gray(110) }
+    if dark {
+        Color32::from_gray(140)
+    } else {
+        Color32::from_gray(110)
+    }
 }
 
 /// The inline value preview in the tree.
 pub fn value_text(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(130, 190, 255) } else { Color32::from_rgb(20, 90, 170) }
+    if dark {
+        Color32::from_rgb(130, 190, 255)
+    } else {
+        Color32::from_rgb(20, 90, 170)
+    }
 }
 
 /// Marks retained messages.
 pub fn retained(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(230, 170, 60) } else { Color32::from_rgb(170, 100, 0) }
+    if dark {
+        Color32::from_rgb(230, 170, 60)
+    } else {
+        Color32::from_rgb(170, 100, 0)
+    }
 }
 
 /// Things going well: connected, acknowledged.
 pub fn good(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(110, 200, 120) } else { Color32::from_rgb(30, 130, 50) }
+    if dark {
+        Color32::from_rgb(110, 200, 120)
+    } else {
+        Color32::from_rgb(30, 130, 50)
+    }
 }
 
 /// Attention without failure: connecting, truncated.
 pub fn warn(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(235, 190, 80) } else { Color32::from_rgb(170, 110, 0) }
+    if dark {
+        Color32::from_rgb(235, 190, 80)
+    } else {
+        Color32::from_rgb(170, 110, 0)
+    }
 }
 
 /// Failures: disconnected, dropped, invalid input.
 pub fn error(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(240, 100, 90) } else { Color32::from_rgb(190, 40, 30) }
+    if dark {
+        Color32::from_rgb(240, 100, 90)
+    } else {
+        Color32::from_rgb(190, 40, 30)
+    }
 }
 
 /// Background of a row that just updated, fading with `strength` from 1 to 0.

@@ -55,8 +55,11 @@ impl TreeView {
     }
 
     pub fn set_expanded(&mut self, id: NodeId, expanded: bool) {
-        let changed =
-            if expanded { self.expanded.insert(id) } else { self.expanded.remove(&id) };
+        let changed = if expanded {
+            self.expanded.insert(id)
+        } else {
+            self.expanded.remove(&id)
+        };
         if changed {
             self.expansion_version += 1;
         }
@@ -92,8 +95,11 @@ impl TreeView {
         if *old == key {
             return;
         }
-        let only_growth = old.filter == key.filter && old.expansion_version == key.expansion_version;
-        if !filter.is_empty() && only_growth && store.now() - self.built_at < FILTER_REBUILD_INTERVAL
+        let only_growth =
+            old.filter == key.filter && old.expansion_version == key.expansion_version;
+        if !filter.is_empty()
+            && only_growth
+            && store.now() - self.built_at < FILTER_REBUILD_INTERVAL
         {
             return;
         }
@@ -127,7 +133,9 @@ impl TreeView {
         if !(up || down || left || right) {
             return;
         }
-        let pos = self.selected.and_then(|s| self.rows.iter().position(|r| r.id == s));
+        let pos = self
+            .selected
+            .and_then(|s| self.rows.iter().position(|r| r.id == s));
         let filtering = !self.filter.trim().is_empty();
         let Some(pos) = pos else {
             self.selected = Some(self.rows[0].id);
@@ -161,12 +169,23 @@ impl TreeView {
 
 /// Rows of every node whose ancestors are all expanded, in tree order.
 fn expanded_rows(tree: &TopicTree, expanded: &HashSet<NodeId>, rows: &mut Vec<Row>) {
-    let mut stack: Vec<(NodeId, usize)> =
-        tree.node(NodeId::ROOT).children().iter().rev().map(|&c| (c, 0)).collect();
+    let mut stack: Vec<(NodeId, usize)> = tree
+        .node(NodeId::ROOT)
+        .children()
+        .iter()
+        .rev()
+        .map(|&c| (c, 0))
+        .collect();
     while let Some((id, depth)) = stack.pop() {
         rows.push(Row { id, depth });
         if expanded.contains(&id) {
-            stack.extend(tree.node(id).children().iter().rev().map(|&c| (c, depth + 1)));
+            stack.extend(
+                tree.node(id)
+                    .children()
+                    .iter()
+                    .rev()
+                    .map(|&c| (c, depth + 1)),
+            );
         }
     }
 }
@@ -191,8 +210,17 @@ fn filtered_rows(tree: &TopicTree, needle: &str, rows: &mut Vec<Row>) {
         path.extend(tree.node(id).name().chars().flat_map(char::to_lowercase));
         let matched = path.contains(needle);
         let row_pos = rows.len();
-        rows.push(Row { id, depth: stack.len() });
-        stack.push(Frame { id, next_child: 0, row_pos, path_len, matched });
+        rows.push(Row {
+            id,
+            depth: stack.len(),
+        });
+        stack.push(Frame {
+            id,
+            next_child: 0,
+            row_pos,
+            path_len,
+            matched,
+        });
     };
     for &top in tree.node(NodeId::ROOT).children() {
         enter(top, &mut stack, &mut path, rows);
@@ -217,12 +245,17 @@ fn filtered_rows(tree: &TopicTree, needle: &str, rows: &mut Vec<Row>) {
 pub fn tree_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
     let dark = ui.visuals().dark_mode;
     ui.horizontal(|ui| {
+        let label = ui.label("Filter");
         ui.add(
             egui::TextEdit::singleline(&mut view.filter)
-                .hint_text("Filter topics")
+                .hint_text("part of a topic, e.g. kitchen/temp")
                 .desired_width(ui.available_width() - 70.0),
-        );
-        if ui.add_enabled(!view.filter.is_empty(), egui::Button::new("Clear")).clicked() {
+        )
+        .labelled_by(label.id);
+        if ui
+            .add_enabled(!view.filter.is_empty(), egui::Button::new("Clear"))
+            .clicked()
+        {
             view.filter.clear();
         }
     });
@@ -246,12 +279,16 @@ pub fn tree_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
     let mut flashing = false;
     let mut scroll_to = None;
     if std::mem::take(&mut view.scroll_to_selected) {
-        scroll_to = view.selected.and_then(|s| view.rows.iter().position(|r| r.id == s));
+        scroll_to = view
+            .selected
+            .and_then(|s| view.rows.iter().position(|r| r.id == s));
     }
     let filtering = !view.filter.trim().is_empty();
     ui.scope(|ui| {
         ui.spacing_mut().item_spacing.y = 0.0;
-        let mut area = egui::ScrollArea::both().auto_shrink([false, false]).id_salt("tree");
+        let mut area = egui::ScrollArea::both()
+            .auto_shrink([false, false])
+            .id_salt("tree");
         if let Some(index) = scroll_to {
             let top = index as f32 * theme::ROW_HEIGHT;
             let visible = ui.available_height();
@@ -278,7 +315,8 @@ pub fn tree_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
         view.scroll_offset = out.state.clamped_offset().y;
     });
     if flashing {
-        ui.ctx().request_repaint_after(std::time::Duration::from_millis(33));
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(33));
     }
 }
 
@@ -292,11 +330,23 @@ enum RowAction {
 fn disclosure_arrow(painter: &egui::Painter, c: egui::Pos2, expanded: bool, color: egui::Color32) {
     let r = 4.0;
     let points = if expanded {
-        vec![egui::pos2(c.x - r, c.y - r * 0.6), egui::pos2(c.x + r, c.y - r * 0.6), egui::pos2(c.x, c.y + r * 0.7)]
+        vec![
+            egui::pos2(c.x - r, c.y - r * 0.6),
+            egui::pos2(c.x + r, c.y - r * 0.6),
+            egui::pos2(c.x, c.y + r * 0.7),
+        ]
     } else {
-        vec![egui::pos2(c.x - r * 0.6, c.y - r), egui::pos2(c.x + r * 0.7, c.y), egui::pos2(c.x - r * 0.6, c.y + r)]
+        vec![
+            egui::pos2(c.x - r * 0.6, c.y - r),
+            egui::pos2(c.x + r * 0.7, c.y),
+            egui::pos2(c.x - r * 0.6, c.y + r),
+        ]
     };
-    painter.add(egui::Shape::convex_polygon(points, color, egui::Stroke::NONE));
+    painter.add(egui::Shape::convex_polygon(
+        points,
+        color,
+        egui::Stroke::NONE,
+    ));
 }
 
 /// At most this many characters of a level name are drawn (names can be 64 kB).
@@ -325,7 +375,11 @@ fn row_ui(
     let selected = view.selected == Some(row.id);
     let width = ui.available_width().max(200.0);
     let (rect, response) = ui.allocate_exact_size(vec2(width, theme::ROW_HEIGHT), Sense::click());
-    let label = if node.name().is_empty() { "(empty)".to_string() } else { node.name().to_string() };
+    let label = if node.name().is_empty() {
+        "(empty)".to_string()
+    } else {
+        node.name().to_string()
+    };
     response.widget_info(|| WidgetInfo::selected(Role::TreeItem, true, selected, &label));
 
     let painter = ui.painter_at(rect);
@@ -345,8 +399,15 @@ fn row_ui(
     let indent = row.depth.min(theme::MAX_INDENT_LEVELS) as f32 * theme::INDENT;
     let mut x = rect.left() + 4.0 + indent;
     let mid = rect.center().y;
-    let text_color = if selected { visuals.selection.stroke.color } else { visuals.text_color() };
-    let arrow_rect = Rect::from_min_size(egui::pos2(x, rect.top()), vec2(theme::ARROW_WIDTH, rect.height()));
+    let text_color = if selected {
+        visuals.selection.stroke.color
+    } else {
+        visuals.text_color()
+    };
+    let arrow_rect = Rect::from_min_size(
+        egui::pos2(x, rect.top()),
+        vec2(theme::ARROW_WIDTH, rect.height()),
+    );
     if has_children {
         disclosure_arrow(&painter, arrow_rect.center(), expanded, text_color);
     }
@@ -359,30 +420,72 @@ fn row_ui(
         painter.galley(pos, galley, color);
     };
     if node.name().is_empty() {
-        draw(&mut x, "(empty)", egui::FontId::proportional(13.0), theme::muted(dark), 6.0);
+        draw(
+            &mut x,
+            "(empty)",
+            egui::FontId::proportional(13.0),
+            theme::muted(dark),
+            6.0,
+        );
     } else {
-        draw(&mut x, &shorten(node.name(), NAME_CHARS), theme::body(), text_color, 6.0);
+        draw(
+            &mut x,
+            &shorten(node.name(), NAME_CHARS),
+            theme::body(),
+            text_color,
+            6.0,
+        );
     }
     if let Some(latest) = node.history().and_then(|h| h.latest()) {
         if node.is_retained() {
-            let badge = painter.layout_no_wrap("R".into(), theme::mono_small(), theme::retained(dark));
+            let badge =
+                painter.layout_no_wrap("R".into(), theme::mono_small(), theme::retained(dark));
             let r = Rect::from_min_size(egui::pos2(x, mid - 7.0), vec2(badge.size().x + 6.0, 14.0));
-            painter.rect_stroke(r, 3.0, theme::badge_stroke(theme::retained(dark)), egui::StrokeKind::Inside);
-            painter.galley(egui::pos2(x + 3.0, mid - badge.size().y / 2.0), badge, theme::retained(dark));
+            painter.rect_stroke(
+                r,
+                3.0,
+                theme::badge_stroke(theme::retained(dark)),
+                egui::StrokeKind::Inside,
+            );
+            painter.galley(
+                egui::pos2(x + 3.0, mid - badge.size().y / 2.0),
+                badge,
+                theme::retained(dark),
+            );
             x = r.right() + 6.0;
         }
         draw(&mut x, "=", theme::mono(), theme::muted(dark), 6.0);
-        draw(&mut x, &latest.payload.preview(theme::PREVIEW_CHARS), theme::mono(), theme::value_text(dark), 10.0);
+        draw(
+            &mut x,
+            &latest.payload.preview(theme::PREVIEW_CHARS),
+            theme::mono(),
+            theme::value_text(dark),
+            10.0,
+        );
     }
     if has_children {
         let counts = format!(
             "({} {}, {} {})",
             node.topics_below(),
-            if node.topics_below() == 1 { "topic" } else { "topics" },
+            if node.topics_below() == 1 {
+                "topic"
+            } else {
+                "topics"
+            },
             node.messages(),
-            if node.messages() == 1 { "message" } else { "messages" },
+            if node.messages() == 1 {
+                "message"
+            } else {
+                "messages"
+            },
         );
-        draw(&mut x, &counts, egui::FontId::proportional(12.5), theme::muted(dark), 0.0);
+        draw(
+            &mut x,
+            &counts,
+            egui::FontId::proportional(12.5),
+            theme::muted(dark),
+            0.0,
+        );
     }
 
     if response.double_clicked() && has_children && !filtering {
@@ -413,7 +516,9 @@ mod tests {
     }
 
     fn names(t: &TopicTree, rows: &[Row]) -> Vec<String> {
-        rows.iter().map(|r| format!("{}{}", " ".repeat(r.depth), t.node(r.id).name())).collect()
+        rows.iter()
+            .map(|r| format!("{}{}", " ".repeat(r.depth), t.node(r.id).name()))
+            .collect()
     }
 
     #[test]
@@ -430,10 +535,18 @@ mod tests {
 
     #[test]
     fn filter_keeps_matches_and_their_ancestors() {
-        let t = tree(&["home/kitchen/temp", "home/hall/light", "office/Temp", "other"]);
+        let t = tree(&[
+            "home/kitchen/temp",
+            "home/hall/light",
+            "office/Temp",
+            "other",
+        ]);
         let mut rows = Vec::new();
         filtered_rows(&t, "temp", &mut rows);
-        assert_eq!(names(&t, &rows), ["home", " kitchen", "  temp", "office", " Temp"]);
+        assert_eq!(
+            names(&t, &rows),
+            ["home", " kitchen", "  temp", "office", " Temp"]
+        );
         rows.clear();
         filtered_rows(&t, "home/h", &mut rows);
         assert_eq!(names(&t, &rows), ["home", " hall", "  light"]);

@@ -1,0 +1,193 @@
+//! Test fixtures: a real Mosquitto on a free loopback port, and helpers to drive the worker.
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mqscope::model::{QoS, Store};
+use mqscope::mqtt::{ConnectionSettings, MqttVersion, Subscription, WorkerEvent, WorkerHandle};
+
+/// A Mosquitto broker started for one test; killed on drop.
+pub struct Mosquitto {
+    pub port: u16,
+    child: Option<Child>,
+    dir: PathBuf,
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Whether Mosquitto can be used; prints a loud SKIPPED line when not, and fails under CI.
+pub fn mosquitto_available(test: &str) -> bool {
+    if have("mosquitto") && have("mosquitto_pub") {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: mosquitto / mosquitto-clients are not installed, and CI=true");
+    }
+    eprintln!(
+        "SKIPPED {test}: mosquitto is not installed (apt-get install mosquitto mosquitto-clients)"
+    );
+    false
+}
+
+impl Mosquitto {
+    /// Starts Mosquitto on a free port; `None` (after a SKIPPED line) when not installed.
+    pub fn start(test: &str) -> Option<Self> {
+        if !mosquitto_available(test) {
+            return None;
+        }
+        Some(Self::start_on(free_port(), ""))
+    }
+
+    /// Starts Mosquitto on `port` with extra config lines, waiting until it accepts.
+    pub fn start_on(port: u16, extra: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("mqscope-test-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        set_mode(&dir, 0o755);
+        let conf = dir.join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+                 max_queued_messages 1000000\nmax_inflight_messages 0\n{extra}\n"
+            ),
+        )
+        .expect("write config");
+        set_mode(&conf, 0o644);
+        let child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            port,
+            child: Some(child),
+            dir,
+        }
+    }
+
+    /// Kills the broker (SIGKILL) and waits for it to go.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Sends a signal to the broker process (e.g. "STOP", "CONT").
+    pub fn signal(&self, sig: &str) {
+        if let Some(c) = &self.child {
+            let _ = Command::new("kill")
+                .arg(format!("-{sig}"))
+                .arg(c.id().to_string())
+                .status();
+        }
+    }
+
+    /// Runs `mosquitto_pub` against this broker with `args`; panics if it fails.
+    pub fn publish(&self, args: &[&str]) {
+        let status = Command::new("mosquitto_pub")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(args)
+            .status()
+            .expect("run mosquitto_pub");
+        assert!(status.success(), "mosquitto_pub {args:?} failed");
+    }
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Settings for the broker on `port`, subscribing to `filters` at QoS 2.
+pub fn settings(port: u16, version: MqttVersion, filters: &[&str]) -> ConnectionSettings {
+    let mut s = ConnectionSettings::new("127.0.0.1", port);
+    s.version = version;
+    s.subscriptions = filters
+        .iter()
+        .map(|f| Subscription {
+            filter: (*f).into(),
+            qos: QoS::ExactlyOnce,
+        })
+        .collect();
+    s
+}
+
+/// A worker with no UI behind it.
+pub fn worker() -> WorkerHandle {
+    WorkerHandle::spawn(Arc::new(|| {})).expect("worker thread")
+}
+
+/// Waits until the worker says it is connected, or panics after `timeout`.
+pub fn wait_connected(worker: &mut WorkerHandle, timeout: Duration) {
+    let state = worker.wait_state(timeout, |s| s.is_connected());
+    assert!(
+        state.is_connected(),
+        "not connected after {timeout:?}: {state:?}"
+    );
+}
+
+/// Files events into `store` until `done(store)` or `timeout`; returns whether done.
+pub fn ingest_until(
+    worker: &WorkerHandle,
+    store: &mut Store,
+    timeout: Duration,
+    done: impl Fn(&Store) -> bool,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    while !done(store) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        if let Some(WorkerEvent::Messages(batch)) = worker
+            .events
+            .recv_timeout(left.min(Duration::from_millis(50)))
+        {
+            store.apply_batch(batch);
+        }
+    }
+    true
+}
+
+/// The latest message of `topic` in `store`.
+pub fn latest<'a>(store: &'a Store, topic: &str) -> Option<&'a mqscope::model::Message> {
+    let id = store.tree().find(topic)?;
+    store.tree().node(id).history()?.latest()
+}

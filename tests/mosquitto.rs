@@ -1,0 +1,240 @@
+//! Loopback tests of the client worker against a real Mosquitto.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Mosquitto, ingest_until, latest, settings, wait_connected, worker};
+use mqscope::model::{QoS, Store};
+use mqscope::mqtt::{MqttVersion, WorkerCommand};
+
+const T: Duration = Duration::from_secs(10);
+
+fn flags_arrive(version: MqttVersion, name: &str) {
+    let Some(broker) = Mosquitto::start(name) else {
+        return;
+    };
+    // Retained before we subscribe: delivered with the retain flag.
+    broker.publish(&["-t", "r/q1", "-m", "old", "-q", "1", "-r"]);
+    let mut w = worker();
+    w.send(WorkerCommand::Connect(Box::new(settings(
+        broker.port,
+        version,
+        &["r/#", "live/#"],
+    ))));
+    wait_connected(&mut w, T);
+    let mut store = Store::default();
+    assert!(ingest_until(&w, &mut store, T, |s| latest(s, "r/q1").is_some()));
+    // Live messages at each QoS: delivered without the retain flag.
+    for q in ["0", "1", "2"] {
+        broker.publish(&[
+            "-t",
+            &format!("live/q{q}"),
+            "-m",
+            &format!("value {q}"),
+            "-q",
+            q,
+        ]);
+    }
+    let all = |s: &Store| (0..3).all(|q| latest(s, &format!("live/q{q}")).is_some());
+    assert!(
+        ingest_until(&w, &mut store, T, all),
+        "live messages did not all arrive"
+    );
+
+    let r = latest(&store, "r/q1").unwrap();
+    assert!(r.retain);
+    assert_eq!(r.qos, QoS::AtLeastOnce);
+    assert_eq!(r.payload.bytes(), b"old");
+    for (q, qos) in [
+        (0, QoS::AtMostOnce),
+        (1, QoS::AtLeastOnce),
+        (2, QoS::ExactlyOnce),
+    ] {
+        let m = latest(&store, &format!("live/q{q}")).unwrap();
+        assert_eq!(m.qos, qos, "live/q{q}");
+        assert!(!m.retain, "live/q{q}");
+        assert_eq!(m.payload.bytes(), format!("value {q}").as_bytes());
+        let id = store.tree().find(&format!("live/q{q}")).unwrap();
+        assert_eq!(
+            store.tree().node(id).own_messages(),
+            1,
+            "exactly once: live/q{q}"
+        );
+    }
+}
+
+#[test]
+fn qos_and_retain_flags_arrive_v311() {
+    flags_arrive(MqttVersion::V311, "qos_and_retain_flags_arrive_v311");
+}
+
+#[test]
+fn qos_and_retain_flags_arrive_v5() {
+    flags_arrive(MqttVersion::V5, "qos_and_retain_flags_arrive_v5");
+}
+
+#[test]
+fn one_megabyte_retained_message_arrives_whole() {
+    let Some(broker) = Mosquitto::start("one_megabyte_retained_message_arrives_whole") else {
+        return;
+    };
+    let payload: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    let file = std::env::temp_dir().join(format!("mqscope-1mb-{}", broker.port));
+    std::fs::write(&file, &payload).unwrap();
+    broker.publish(&["-t", "big/blob", "-f", file.to_str().unwrap(), "-r"]);
+    for version in [MqttVersion::V311, MqttVersion::V5] {
+        let mut w = worker();
+        w.send(WorkerCommand::Connect(Box::new(settings(
+            broker.port,
+            version,
+            &["big/#"],
+        ))));
+        wait_connected(&mut w, T);
+        let mut store = Store::default();
+        assert!(ingest_until(&w, &mut store, T, |s| latest(s, "big/blob").is_some()));
+        let m = latest(&store, "big/blob").unwrap();
+        assert!(!m.payload.is_truncated());
+        assert_eq!(m.payload.bytes(), &payload[..], "{version:?}");
+        assert!(m.retain);
+        assert!(
+            w.state().is_connected(),
+            "connection survived the large message"
+        );
+    }
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn mqtt5_properties_reach_the_store() {
+    let Some(broker) = Mosquitto::start("mqtt5_properties_reach_the_store") else {
+        return;
+    };
+    let mut w = worker();
+    w.send(WorkerCommand::Connect(Box::new(settings(
+        broker.port,
+        MqttVersion::V5,
+        &["p/#"],
+    ))));
+    wait_connected(&mut w, T);
+    broker.publish(&[
+        "-V",
+        "5",
+        "-t",
+        "p/x",
+        "-m",
+        "{\"a\":1}",
+        "-D",
+        "publish",
+        "user-property",
+        "site",
+        "lab-1",
+        "-D",
+        "publish",
+        "content-type",
+        "application/json",
+        "-D",
+        "publish",
+        "response-topic",
+        "p/reply",
+        "-D",
+        "publish",
+        "correlation-data",
+        "req-7",
+    ]);
+    let mut store = Store::default();
+    assert!(ingest_until(&w, &mut store, T, |s| latest(s, "p/x").is_some()));
+    let props = latest(&store, "p/x")
+        .unwrap()
+        .properties
+        .as_deref()
+        .expect("properties");
+    assert_eq!(props.content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        props.user_properties,
+        [("site".to_string(), "lab-1".to_string())]
+    );
+    assert_eq!(props.response_topic.as_deref(), Some("p/reply"));
+    assert_eq!(props.correlation_data.as_deref(), Some(&b"req-7"[..]));
+}
+
+#[test]
+fn reconnects_and_resubscribes_after_the_broker_restarts() {
+    let Some(mut broker) =
+        Mosquitto::start("reconnects_and_resubscribes_after_the_broker_restarts")
+    else {
+        return;
+    };
+    let port = broker.port;
+    let mut w = worker();
+    w.send(WorkerCommand::Connect(Box::new(settings(
+        port,
+        MqttVersion::V311,
+        &["a/#"],
+    ))));
+    wait_connected(&mut w, T);
+    broker.publish(&["-t", "a/before", "-m", "1"]);
+    let mut store = Store::default();
+    assert!(ingest_until(&w, &mut store, T, |s| latest(s, "a/before").is_some()));
+
+    broker.kill();
+    let state = w.wait_state(T, |s| !s.is_connected());
+    assert!(
+        !state.is_connected(),
+        "the worker noticed the broker went away"
+    );
+    let words = state.describe(std::time::Instant::now());
+    assert!(
+        words.starts_with("disconnected") || words.starts_with("connecting"),
+        "{words}"
+    );
+
+    // A fresh broker (no session, no retained state): only re-subscribing brings messages.
+    let broker = Mosquitto::start_on(port, "");
+    wait_connected(&mut w, Duration::from_secs(20));
+    broker.publish(&["-t", "a/after", "-m", "2"]);
+    assert!(
+        ingest_until(&w, &mut store, T, |s| latest(s, "a/after").is_some()),
+        "no message after reconnecting: not re-subscribed?"
+    );
+    assert!(
+        latest(&store, "a/before").is_some(),
+        "the tree is kept across reconnects"
+    );
+}
+
+#[test]
+fn refused_connection_is_explained_and_retried_with_backoff() {
+    if !common::mosquitto_available("refused_connection_is_explained") {
+        return;
+    }
+    let port = common::free_port(); // nothing listens here
+    let mut w = worker();
+    w.send(WorkerCommand::Connect(Box::new(settings(
+        port,
+        MqttVersion::V5,
+        &["#"],
+    ))));
+    let state = w.wait_state(T, |s| {
+        matches!(
+            s,
+            mqscope::mqtt::ConnectionState::Disconnected {
+                retry_at: Some(_),
+                ..
+            }
+        )
+    });
+    let words = state.describe(std::time::Instant::now());
+    assert!(
+        words.contains("connection refused") && words.contains("retrying in"),
+        "{words}"
+    );
+    w.send(WorkerCommand::Disconnect);
+    let state = w.wait_state(T, |s| !s.is_active());
+    assert!(
+        state
+            .describe(std::time::Instant::now())
+            .contains("disconnected by user")
+    );
+}

@@ -1,0 +1,149 @@
+//! UI behaviour with egui_kittest (headless, AccessKit queries): the real App, fed events.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use egui::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use mqscope::app::{App, StartOptions};
+use mqscope::model::{Incoming, Message, Payload, QoS};
+use mqscope::mqtt::WorkerEvent;
+
+fn msg(topic: &str, payload: &[u8], retain: bool) -> Incoming {
+    Incoming {
+        topic: topic.into(),
+        message: Message {
+            received_at_ms: 1_700_000_000_042,
+            qos: QoS::AtLeastOnce,
+            retain,
+            payload: Payload::decode(payload, 16 << 20),
+            properties: None,
+        },
+    }
+}
+
+fn harness() -> Harness<'static, App> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(|cc| App::new(cc, StartOptions::default()));
+    h.state_mut().feed(WorkerEvent::Messages(vec![
+        msg("greenhouse/temperature", b"21.5", false),
+        msg("greenhouse/state", br#"{"fan":true,"rpm":1200}"#, true),
+        msg("office/lamp", b"ON", false),
+        msg("office/raw", &[0xff, 0x00, 0x10], false),
+    ]));
+    h.run_steps(3);
+    h
+}
+
+/// Selects a row by clicking it and opens it with the right arrow key.
+fn expand(h: &mut Harness<'static, App>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+}
+
+#[test]
+fn fed_events_show_rows() {
+    let h = harness();
+    assert!(h.query_by_label("greenhouse").is_some());
+    assert!(h.query_by_label("office").is_some());
+    // Collapsed: second levels are not rows yet.
+    assert!(h.query_by_label("temperature").is_none());
+    assert!(
+        h.query_by_label_contains("4 messages").is_some(),
+        "status bar counts"
+    );
+    assert!(h.query_by_label_contains("4 topics").is_some());
+}
+
+#[test]
+fn expanding_and_clicking_a_row_shows_its_inspector() {
+    let mut h = harness();
+    expand(&mut h, "greenhouse");
+    h.run_steps(3);
+    h.get_by_label("state").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("greenhouse/state").is_some(),
+        "full topic in the inspector"
+    );
+    assert!(h.query_by_label("Copy topic").is_some());
+    // JSON payload opens pretty-printed.
+    assert!(h.query_by_label_contains("\"rpm\": 1200").is_some());
+    assert!(h.query_by_label("yes").is_some(), "retained shown");
+    // Switch to the hex view.
+    h.get_by_label("Hex").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("00000000  7b 22 66 61").is_some());
+}
+
+#[test]
+fn binary_payload_opens_as_hex() {
+    let mut h = harness();
+    expand(&mut h, "office");
+    h.run_steps(3);
+    h.get_by_label("raw").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("00000000  ff 00 10").is_some());
+    assert!(h.query_by_label("binary").is_some());
+}
+
+#[test]
+fn filter_hides_non_matching_rows() {
+    let mut h = harness();
+    h.get_by_role_and_label(Role::TextInput, "Filter").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Filter")
+        .type_text("temp");
+    h.run_steps(3);
+    assert!(h.query_by_label("greenhouse").is_some());
+    assert!(
+        h.query_by_label("temperature").is_some(),
+        "matches are shown expanded"
+    );
+    assert!(h.query_by_label("office").is_none());
+    assert!(h.query_by_label("state").is_none());
+}
+
+#[test]
+fn arrow_keys_move_expand_and_collapse() {
+    let mut h = harness();
+    h.get_by_label("greenhouse").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowRight); // expand
+    h.run_steps(2);
+    assert!(h.query_by_label("temperature").is_some());
+    h.key_press(egui::Key::ArrowDown); // -> state
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowDown); // -> temperature
+    h.run_steps(2);
+    assert!(h.query_by_label("greenhouse/temperature").is_some());
+    h.key_press(egui::Key::ArrowLeft); // -> parent
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowLeft); // collapse
+    h.run_steps(2);
+    assert!(h.query_by_label("temperature").is_none());
+}
+
+#[test]
+fn history_entries_can_be_picked() {
+    let mut h = harness();
+    for v in ["22.0", "22.5"] {
+        h.state_mut().feed(WorkerEvent::Messages(vec![msg(
+            "greenhouse/temperature",
+            v.as_bytes(),
+            false,
+        )]));
+    }
+    expand(&mut h, "greenhouse");
+    h.run_steps(3);
+    h.get_by_label("temperature").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("22.5").is_some(), "latest payload shown");
+    assert!(h.query_by_label_contains("3 kept of 3 received").is_some());
+    h.get_by_label_contains("21.5").click(); // the oldest history row
+    h.run_steps(3);
+    assert!(h.query_by_label("21.5").is_some(), "picked payload shown");
+    assert!(h.query_by_label("Back to the latest message").is_some());
+}
