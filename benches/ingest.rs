@@ -12,13 +12,26 @@ const MESSAGES: usize = 1_000_000;
 
 /// Topics shaped like real deployments: 3 to 7 levels, shared prefixes, varied fan-out.
 fn topics(n: usize) -> Vec<String> {
-    let metrics = ["temperature", "humidity", "state", "battery", "power", "rssi", "config"];
+    let metrics = [
+        "temperature",
+        "humidity",
+        "state",
+        "battery",
+        "power",
+        "rssi",
+        "config",
+    ];
     (0..n)
         .map(|i| {
             let metric = metrics[i % metrics.len()];
             let dev = i / metrics.len();
             match i % 4 {
-                0 => format!("site/{}/building/{}/floor/{}/dev-{dev}/{metric}", dev % 5, dev % 17, dev % 9),
+                0 => format!(
+                    "site/{}/building/{}/floor/{}/dev-{dev}/{metric}",
+                    dev % 5,
+                    dev % 17,
+                    dev % 9
+                ),
                 1 => format!("zigbee2mqtt/device_{dev}/{metric}"),
                 2 => format!("homeassistant/sensor/node_{dev}/{metric}/state"),
                 _ => format!("factory/line-{}/plc-{dev}/{metric}", dev % 12),
@@ -32,7 +45,11 @@ fn messages(topics: &[String], n: usize) -> Vec<Incoming> {
         .map(|i| {
             let topic = &topics[(i * 7919) % topics.len()];
             let payload = if i % 3 == 0 {
-                format!("{{\"value\":{}.{},\"unit\":\"C\",\"seq\":{i}}}", 20 + i % 10, i % 10)
+                format!(
+                    "{{\"value\":{}.{},\"unit\":\"C\",\"seq\":{i}}}",
+                    20 + i % 10,
+                    i % 10
+                )
             } else {
                 format!("{}.{}", 20 + i % 10, i % 100)
             };
@@ -53,7 +70,11 @@ fn messages(topics: &[String], n: usize) -> Vec<Incoming> {
 fn rss_bytes() -> usize {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<usize>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<usize>().ok())
+        })
         .map_or(0, |pages| pages * 4096)
 }
 
@@ -104,5 +125,7 @@ criterion_group!(benches, ingest);
 fn main() {
     report_memory(TOPICS);
     benches();
-    criterion::Criterion::default().configure_from_args().final_summary();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
 }

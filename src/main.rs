@@ -224,8 +224,12 @@ fn run_gui(options: StartOptions) -> anyhow::Result<()> {
             .with_app_id("mqscope")
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([640.0, 400.0]),
-        // A screenshot run must not take or leave the user's saved window state.
+        // A screenshot run must not take or leave the user's saved window state: it keeps
+        // its state in a fresh temporary folder.
         persist_window: options.screenshot.is_none(),
+        persistence_path: options.screenshot.as_ref().map(|_| {
+            std::env::temp_dir().join(format!("mqscope-screenshot-{}", std::process::id()))
+        }),
         ..Default::default()
     };
     eframe::run_native(

@@ -36,6 +36,8 @@ pub struct Node {
     own_messages: u64,
     /// Store clock (seconds) of the last message at or below, for the update flash.
     updated_at: f64,
+    /// Store clock (seconds) of the last message on exactly this topic.
+    topic_updated_at: f64,
     /// Whether the last message on exactly this topic was retained.
     retained: bool,
     /// Messages on exactly this topic; `None` for levels that only exist as a path.
@@ -52,6 +54,7 @@ impl Node {
             topics_below: 0,
             own_messages: 0,
             updated_at: f64::NEG_INFINITY,
+            topic_updated_at: f64::NEG_INFINITY,
             retained: false,
             history: None,
         }
@@ -83,6 +86,11 @@ impl Node {
 
     pub fn updated_at(&self) -> f64 {
         self.updated_at
+    }
+
+    /// When a message last arrived on exactly this topic (store clock, seconds).
+    pub fn topic_updated_at(&self) -> f64 {
+        self.topic_updated_at
     }
 
     pub fn is_retained(&self) -> bool {
@@ -189,6 +197,7 @@ impl TopicTree {
         let node = self.node_mut(id);
         node.own_messages += 1;
         node.retained = retained;
+        node.topic_updated_at = now;
         let mut at = id;
         loop {
             let node = self.node_mut(at);

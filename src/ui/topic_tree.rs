@@ -389,10 +389,18 @@ fn row_ui(
     } else if response.hovered() {
         painter.rect_filled(rect, 2.0, visuals.widgets.hovered.weak_bg_fill);
     }
-    let age = now - node.updated_at();
-    if age < theme::FLASH_SECONDS {
-        let strength = 1.0 - (age / theme::FLASH_SECONDS) as f32;
-        painter.rect_filled(rect, 2.0, theme::flash(dark, strength));
+    // A topic's own update glows fully; a collapsed branch glows faintly for updates
+    // hidden below it; an open branch does not (its rows below show the change).
+    let own_age = now - node.topic_updated_at();
+    let below_age = if expanded {
+        f64::INFINITY
+    } else {
+        now - node.updated_at()
+    };
+    let strength = (1.0 - own_age / theme::FLASH_SECONDS)
+        .max(theme::FLASH_BELOW * (1.0 - below_age / theme::FLASH_SECONDS));
+    if strength > 0.0 {
+        painter.rect_filled(rect, 2.0, theme::flash(dark, strength as f32));
         *flashing = true;
     }
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Regenerates the README screenshots from the real app: a local Mosquitto fed with sample
+# topics, the release binary under Xvfb saving its own window.
+# Needs: mosquitto mosquitto-clients xvfb (apt-get install -y mosquitto mosquitto-clients xvfb)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked
+read -r port pid dir < <(scripts/mosquitto-free-port.sh)
+trap 'kill $pid $feed 2>/dev/null || true; rm -rf "$dir"' EXIT
+scripts/sample-feed.sh 127.0.0.1 "$port" 30 >/dev/null 2>&1 &
+feed=$!
+sleep 4
+mkdir -p screenshots
+xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
+  --select factory/line-1/state --screenshot screenshots/main.png --screenshot-after-ms 2500
+echo "wrote screenshots/main.png"
