@@ -398,6 +398,15 @@ fn describe_io(e: &io::Error) -> String {
     }
 }
 
+/// A CONNACK refusal in words (3.1.1 and 5 codes share these variant names).
+fn describe_refusal(code: &impl std::fmt::Debug) -> String {
+    match format!("{code:?}").as_str() {
+        "BadUserNamePassword" => "refused by the broker: bad user name or password".into(),
+        "NotAuthorized" => "refused by the broker: not authorised".into(),
+        other => format!("refused by the broker: {other}"),
+    }
+}
+
 fn describe_state_error(e: &rumqttc::StateError) -> String {
     use rumqttc::StateError as E;
     match e {
@@ -494,13 +503,7 @@ impl Session for V311Session {
                 CE::Io(io) => describe_io(io),
                 CE::MqttState(s) => describe_state_error(s),
                 CE::NetworkTimeout => "no answer from the broker (timed out)".into(),
-                CE::ConnectionRefused(RC::BadUserNamePassword) => {
-                    "refused by the broker: bad user name or password".into()
-                }
-                CE::ConnectionRefused(RC::NotAuthorized) => {
-                    "refused by the broker: not authorised".into()
-                }
-                CE::ConnectionRefused(code) => format!("refused by the broker: {code:?}"),
+                CE::ConnectionRefused(code) => describe_refusal(code),
                 other => other.to_string(),
             }),
         }
@@ -528,7 +531,7 @@ struct V5Session {
 impl Session for V5Session {
     async fn poll(&mut self, payload_cap: usize) -> Result<Polled, String> {
         use rumqttc::Outgoing;
-        use rumqttc::v5::mqttbytes::v5::{ConnectReturnCode as RC, Packet};
+        use rumqttc::v5::mqttbytes::v5::Packet;
         use rumqttc::v5::{ConnectionError as CE, Event};
         match self.eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => Ok(Polled::ConnAck),
@@ -567,13 +570,7 @@ impl Session for V5Session {
                 CE::MqttState(rumqttc::v5::StateError::ConnectionAborted) => {
                     "connection closed by the broker".into()
                 }
-                CE::ConnectionRefused(RC::BadUserNamePassword) => {
-                    "refused by the broker: bad user name or password".into()
-                }
-                CE::ConnectionRefused(RC::NotAuthorized) => {
-                    "refused by the broker: not authorised".into()
-                }
-                CE::ConnectionRefused(code) => format!("refused by the broker: {code:?}"),
+                CE::ConnectionRefused(code) => describe_refusal(code),
                 CE::Timeout(_) => "no answer from the broker (timed out)".into(),
                 other => other.to_string(),
             }),
