@@ -484,7 +484,7 @@ struct V311Session {
 
 impl Session for V311Session {
     async fn poll(&mut self, payload_cap: usize) -> Result<Polled, String> {
-        use rumqttc::{ConnectReturnCode as RC, ConnectionError as CE, Event, Outgoing, Packet};
+        use rumqttc::{ConnectionError as CE, Event, Outgoing, Packet};
         match self.eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => Ok(Polled::ConnAck),
             Ok(Event::Incoming(Packet::Publish(p))) => {
