@@ -13,6 +13,8 @@ pub enum WorkerCommand {
     Disconnect,
     /// Publish one message on the current connection.
     Publish(Box<PublishRequest>),
+    /// Start demo devices publishing to the broker in these settings (`Some`), or stop them.
+    Demo(Option<Box<ConnectionSettings>>),
     /// Stop everything; the worker thread ends.
     Shutdown,
 }

@@ -4,6 +4,7 @@
 
 pub mod channel;
 pub mod command;
+pub mod demo;
 pub mod event;
 pub mod settings;
 pub mod worker;

@@ -106,6 +106,7 @@ async fn supervise(
     state: watch::Sender<ConnectionState>,
 ) {
     let mut live: Option<Live> = None;
+    let mut demo: Option<JoinHandle<()>> = None;
     while let Some(command) = commands.recv().await {
         match command {
             WorkerCommand::Connect(settings) => {
@@ -139,8 +140,17 @@ async fn supervise(
                     }));
                 }
             }
+            WorkerCommand::Demo(target) => {
+                if let Some(old) = demo.take() {
+                    old.abort();
+                }
+                demo = target.map(|settings| tokio::spawn(super::demo::run(*settings)));
+            }
             WorkerCommand::Shutdown => break,
         }
+    }
+    if let Some(old) = demo.take() {
+        old.abort();
     }
     if let Some(old) = live.take() {
         stop(old).await;

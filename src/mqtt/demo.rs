@@ -1,0 +1,129 @@
+//! Demo devices: simulated sensors that publish numbers, JSON, a retained config, a binary
+//! payload and a `/`-prefixed topic a few times a second, so a new user sees a live tree.
+
+use std::time::Duration;
+
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+
+use super::settings::ConnectionSettings;
+
+/// Every topic the demo publishes starts with this (or `/demo` for the slash example).
+pub const PREFIX: &str = "demo/";
+
+/// Time between two rounds of readings.
+const PERIOD: Duration = Duration::from_millis(250);
+
+/// One round of readings at step `n`: `(topic, payload, retain)`.
+pub fn readings(n: u64) -> Vec<(String, Vec<u8>, bool)> {
+    let t = n as f64 * PERIOD.as_secs_f64();
+    let mut out = Vec::new();
+    for house in 1..=2u32 {
+        let phase = f64::from(house) * 1.7;
+        let temp = 21.0 + 2.5 * (t / 20.0 + phase).sin() + 0.2 * (t * 1.3).sin();
+        let humidity = 55.0 + 10.0 * (t / 30.0 + phase).cos();
+        let soil = 0.35 + 0.05 * (t / 45.0 + phase).sin();
+        let base = format!("{PREFIX}greenhouse/{house}");
+        out.push((format!("{base}/temperature"), format!("{temp:.2}").into_bytes(), false));
+        out.push((format!("{base}/humidity"), format!("{humidity:.1} %").into_bytes(), false));
+        let state = serde_json::json!({
+            "temperature": (temp * 100.0).round() / 100.0,
+            "humidity": (humidity * 10.0).round() / 10.0,
+            "soil": { "moisture": (soil * 1000.0).round() / 1000.0, "ph": 6.4 },
+            "fans": [{ "rpm": 900 + (n % 40) * 5 }, { "rpm": 1200 }],
+            "window_open": temp > 22.5,
+        });
+        out.push((format!("{base}/state"), state.to_string().into_bytes(), false));
+    }
+    if n % 4 == 0 {
+        let watts = 400.0 + 150.0 * (t / 10.0).sin();
+        out.push((format!("{PREFIX}energy/meter/power"), format!("{watts:.0}").into_bytes(), false));
+        // A binary frame, as a Modbus gateway might send it.
+        let mut frame = vec![0x01, 0x03, 0x04];
+        frame.extend_from_slice(&(watts as u32).to_be_bytes());
+        out.push((format!("{PREFIX}energy/meter/raw"), frame, false));
+        out.push(("/demo/legacy/heartbeat".into(), n.to_string().into_bytes(), false));
+    }
+    out
+}
+
+/// The retained configuration published once at start.
+pub fn retained_config() -> Vec<(String, Vec<u8>, bool)> {
+    (1..=2)
+        .map(|house| {
+            let config = serde_json::json!({
+                "name": format!("Greenhouse {house}"),
+                "unit": "°C",
+                "interval_ms": PERIOD.as_millis() as u64,
+                "demo": true,
+            });
+            (format!("{PREFIX}greenhouse/{house}/config"), config.to_string().into_bytes(), true)
+        })
+        .collect()
+}
+
+/// Publishes demo readings to the broker in `settings` until the task is dropped.
+pub async fn run(settings: ConnectionSettings) {
+    let mut options = MqttOptions::new(
+        format!("mqscope-demo-{}", fastrand::u32(..)),
+        settings.host.clone(),
+        settings.port,
+    );
+    options.set_keep_alive(Duration::from_secs(30));
+    if let Some(user) = &settings.username {
+        options.set_credentials(user, settings.password.clone().unwrap_or_default());
+    }
+    let (client, mut eventloop) = AsyncClient::new(options, 256);
+    let publisher = async {
+        let mut n = 0u64;
+        let mut ticker = tokio::time::interval(PERIOD);
+        let mut sent_config = false;
+        loop {
+            ticker.tick().await;
+            if !sent_config {
+                for (topic, payload, retain) in retained_config() {
+                    let _ = client.try_publish(topic, QoS::AtLeastOnce, retain, payload);
+                }
+                sent_config = true;
+            }
+            for (topic, payload, retain) in readings(n) {
+                // Never wait: if the broker is slow, a reading is skipped.
+                let _ = client.try_publish(topic, QoS::AtMostOnce, retain, payload);
+            }
+            n += 1;
+        }
+    };
+    let poller = async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(_) | Event::Outgoing(_)) => {}
+                Err(e) => {
+                    tracing::debug!("demo devices: {e}; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    };
+    tokio::join!(publisher, poller);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_cover_numbers_json_binary_and_odd_topics() {
+        let round = readings(0);
+        let find = |t: &str| round.iter().find(|(topic, ..)| topic == t);
+        let (_, temp, _) = find("demo/greenhouse/1/temperature").unwrap();
+        assert!(std::str::from_utf8(temp).unwrap().parse::<f64>().is_ok());
+        let (_, state, _) = find("demo/greenhouse/2/state").unwrap();
+        let json: serde_json::Value = serde_json::from_slice(state).unwrap();
+        assert!(json["soil"]["moisture"].is_number());
+        let (_, raw, _) = find("demo/energy/meter/raw").unwrap();
+        assert_eq!(raw[..3], [0x01, 0x03, 0x04]);
+        assert_eq!(raw.len(), 7);
+        assert!(find("/demo/legacy/heartbeat").is_some());
+        assert!(retained_config().iter().all(|(t, _, r)| *r && t.ends_with("/config")));
+    }
+}
