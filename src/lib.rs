@@ -5,11 +5,13 @@
 //! - [`model`]: pure data (topic tree, history, payloads, stats); depends on nothing here.
 //! - [`mqtt`]: the client worker on the "mqtt" thread; depends on `model`.
 //! - [`runtime`]: the named thread owning the tokio runtime.
+//! - [`broker`]: the local broker (child-process control, `mqscope broker`); no egui.
 //! - [`cli`]: the `sub` and `pub` command-line companions; depend on `mqtt` and `model`.
 //! - [`app`]: the only place `model`, `mqtt` and `ui` meet (eframe App, commands).
 //! - [`ui`]: panels and widgets; read the model, push commands; no network, no locks.
 
 pub mod app;
+pub mod broker;
 pub mod cli;
 pub mod model;
 pub mod mqtt;

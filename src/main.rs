@@ -8,6 +8,8 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 use mqscope::app::{App, StartOptions};
+use mqscope::broker::BrokerOptions;
+use mqscope::broker::options::free_port;
 use mqscope::model::QoS;
 use mqscope::mqtt::settings::DEFAULT_PAYLOAD_CAP;
 use mqscope::mqtt::{ConnectionForm, MqttVersion, Subscription};
@@ -28,6 +30,9 @@ struct Cli {
     /// Reveal and select this topic in the tree as soon as it arrives.
     #[arg(long, value_name = "TOPIC")]
     select: Option<String>,
+    /// With no broker named: start the local broker without demo devices.
+    #[arg(long)]
+    no_demo: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -73,11 +78,12 @@ enum Command {
 
 #[derive(Args, Debug, Clone)]
 struct ConnectionArgs {
-    /// Broker host name or address.
-    #[arg(long, default_value = "127.0.0.1", global = true)]
-    host: String,
-    #[arg(long, default_value_t = 1883, global = true)]
-    port: u16,
+    /// Broker host name or address (default 127.0.0.1).
+    #[arg(long, global = true)]
+    host: Option<String>,
+    /// Broker port (default 1883).
+    #[arg(long, global = true)]
+    port: Option<u16>,
     /// MQTT protocol version: 3 (3.1.1) or 5.
     #[arg(long, default_value = "5", value_parser = parse_version, global = true)]
     mqtt_version: MqttVersion,
@@ -97,6 +103,11 @@ fn parse_version(s: &str) -> Result<MqttVersion, String> {
 }
 
 impl ConnectionArgs {
+    /// Whether the user named a broker at all.
+    fn names_a_broker(&self) -> bool {
+        self.host.is_some() || self.port.is_some()
+    }
+
     fn form(&self) -> anyhow::Result<ConnectionForm> {
         let password = match &self.password_env {
             Some(var) => std::env::var(var)
@@ -104,8 +115,8 @@ impl ConnectionArgs {
             None => String::new(),
         };
         Ok(ConnectionForm {
-            host: self.host.clone(),
-            port: self.port.to_string(),
+            host: self.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
+            port: self.port.unwrap_or(1883).to_string(),
             version: self.mqtt_version,
             username: self.username.clone().unwrap_or_default(),
             password,
@@ -135,9 +146,18 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
+            // No broker named: start the local one on a free port, with demo devices, so
+            // the tree is live at once.
+            let local = !cli.connection.names_a_broker();
+            let local_broker = local.then(|| {
+                let port = free_port("127.0.0.1", 1883).unwrap_or(1883);
+                BrokerOptions { port, ..BrokerOptions::default() }
+            });
             let options = StartOptions {
                 form: cli.connection.form()?,
-                connect: true,
+                local_broker,
+                demo: local && !cli.no_demo,
+                connect: !local,
                 screenshot: cli.screenshot,
                 screenshot_after: Duration::from_millis(cli.screenshot_after_ms),
                 select: cli.select,
@@ -217,7 +237,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn run_gui(options: StartOptions) -> anyhow::Result<()> {
-    let title = format!("mqscope — {}:{}", options.form.host, options.form.port);
+    let title = match &options.local_broker {
+        Some(b) => format!("mqscope — local broker 127.0.0.1:{}", b.port),
+        None => format!("mqscope — {}:{}", options.form.host, options.form.port),
+    };
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title)

@@ -1,5 +1,6 @@
 //! Commands the UI emits while drawing, applied once the frame is drawn.
 
+use crate::broker::BrokerOptions;
 use crate::mqtt::ConnectionSettings;
 
 /// Something the user asked for that changes more than view state.
@@ -8,4 +9,11 @@ use crate::mqtt::ConnectionSettings;
 pub enum AppCommand {
     Connect(Box<ConnectionSettings>),
     Disconnect,
+    /// Start the local broker (a child process) with these options.
+    StartBroker(Box<BrokerOptions>),
+    StopBroker,
+    /// Point the connection at the running local broker and connect.
+    ConnectLocal,
+    /// Turn the demo devices on or off.
+    Demo(bool),
 }

@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::{App, AppCommand};
+use crate::broker::BrokerStatus;
 use crate::mqtt::{WorkerCommand, WorkerEvent};
 
 /// Longest the UI thread spends filing messages per frame; the rest waits for the next.
@@ -11,6 +12,33 @@ const INGEST_BUDGET: Duration = Duration::from_millis(8);
 impl App {
     pub(super) fn apply_commands(&mut self, ctx: &egui::Context) {
         for command in std::mem::take(&mut self.commands) {
+            match command {
+                AppCommand::StartBroker(options) => {
+                    match self.broker.start(&options) {
+                        Ok(()) => {
+                            self.connect_when_broker_runs = true;
+                            self.broker_form.error = None;
+                        }
+                        Err(e) => self.broker_form.error = Some(e),
+                    }
+                    continue;
+                }
+                AppCommand::StopBroker => {
+                    self.broker.stop();
+                    self.connect_when_broker_runs = false;
+                    continue;
+                }
+                AppCommand::ConnectLocal => {
+                    self.connect_local();
+                    continue;
+                }
+                AppCommand::Demo(on) => {
+                    self.demo_on = on;
+                    self.update_demo();
+                    continue;
+                }
+                _ => {}
+            }
             let Some(worker) = &self.worker else { continue };
             match command {
                 AppCommand::Connect(settings) => {
@@ -24,7 +52,56 @@ impl App {
                 AppCommand::Disconnect => {
                     worker.send(WorkerCommand::Disconnect);
                 }
+                _ => {}
             }
+        }
+    }
+
+    /// Settings for a client of the local broker, if it runs.
+    fn local_settings(&self) -> Option<crate::mqtt::ConnectionSettings> {
+        if !matches!(self.broker.status(), BrokerStatus::Running { .. }) {
+            return None;
+        }
+        let options = self.broker.options()?;
+        let mut settings =
+            crate::mqtt::ConnectionSettings::new(options.client_host(), options.port);
+        settings.username = options.username.clone();
+        settings.password = options.password.clone();
+        settings.payload_cap = self.saved.payload_cap;
+        Some(settings)
+    }
+
+    /// Fills the connection bar with the local broker and connects.
+    fn connect_local(&mut self) {
+        let Some(settings) = self.local_settings() else { return };
+        self.form.host = settings.host.clone();
+        self.form.port = settings.port.to_string();
+        self.form.username = settings.username.clone().unwrap_or_default();
+        self.form.password = settings.password.clone().unwrap_or_default();
+        self.form_error = None;
+        self.commands.push(AppCommand::Connect(Box::new(settings)));
+    }
+
+    /// Starts or stops the demo devices to match `demo_on` and the broker's state.
+    fn update_demo(&self) {
+        let Some(worker) = &self.worker else { return };
+        let target = self.local_settings().filter(|_| self.demo_on).map(Box::new);
+        worker.send(WorkerCommand::Demo(target));
+    }
+
+    /// Watches the broker child; connects to it once it runs if that was asked for.
+    pub(super) fn broker_step(&mut self, ctx: &egui::Context) {
+        let was_running = matches!(self.broker.status(), BrokerStatus::Running { .. });
+        self.broker.poll();
+        let running = matches!(self.broker.status(), BrokerStatus::Running { .. });
+        if running && !was_running {
+            if std::mem::take(&mut self.connect_when_broker_runs) {
+                self.connect_local();
+            }
+            self.update_demo();
+        }
+        if self.broker.status().is_up() {
+            ctx.request_repaint_after(Duration::from_millis(250));
         }
     }
 

@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 pub use command::AppCommand;
 pub use state::SavedState;
 
+use crate::broker::{BrokerController, BrokerOptions};
 use crate::model::Store;
 use crate::mqtt::{ConnectionForm, ConnectionState, SettingsError, WorkerHandle};
+use crate::ui::broker_panel::BrokerForm;
 use crate::ui::{Inspector, TreeView};
 
 /// How the app starts.
@@ -27,6 +29,10 @@ pub struct StartOptions {
     pub screenshot_after: Duration,
     /// Reveal and select this topic as soon as it appears.
     pub select: Option<String>,
+    /// Start the local broker with these options and connect to it once it runs.
+    pub local_broker: Option<BrokerOptions>,
+    /// Turn the demo devices on (they publish to the local broker).
+    pub demo: bool,
 }
 
 impl Default for StartOptions {
@@ -37,6 +43,8 @@ impl Default for StartOptions {
             screenshot: None,
             screenshot_after: Duration::from_millis(1500),
             select: None,
+            local_broker: None,
+            demo: false,
         }
     }
 }
@@ -68,6 +76,15 @@ pub struct App {
     screenshot: Option<ScreenshotPlan>,
     /// A topic to reveal and select once it exists (from `--select`).
     pending_select: Option<String>,
+    /// The local broker child process.
+    broker: BrokerController,
+    broker_form: BrokerForm,
+    /// Whether the broker panel is open.
+    show_broker: bool,
+    /// Whether demo devices should publish to the local broker.
+    demo_on: bool,
+    /// Connect (and start the demo) as soon as the local broker runs.
+    connect_when_broker_runs: bool,
 }
 
 impl App {
@@ -108,7 +125,17 @@ impl App {
                 requested: false,
             }),
             pending_select: options.select,
+            broker: BrokerController::default(),
+            broker_form: BrokerForm::from_options(
+                options.local_broker.as_ref().unwrap_or(&BrokerOptions::default()),
+            ),
+            show_broker: options.local_broker.is_some(),
+            demo_on: options.demo,
+            connect_when_broker_runs: false,
         };
+        if let Some(broker) = options.local_broker {
+            app.commands.push(AppCommand::StartBroker(Box::new(broker)));
+        }
         if options.connect {
             match app.form.to_settings(app.saved.payload_cap) {
                 Ok(settings) => app.commands.push(AppCommand::Connect(Box::new(settings))),
@@ -135,10 +162,17 @@ impl App {
     pub fn connection(&self) -> &ConnectionState {
         &self.connection
     }
+
+    /// The local broker controller, for tests.
+    pub fn broker(&self) -> &BrokerController {
+        &self.broker
+    }
 }
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.apply_commands(ctx);
+        self.broker_step(ctx);
         self.apply_commands(ctx);
         self.drain_events(ctx);
         self.screenshot_step(ctx);

@@ -2,7 +2,7 @@
 
 use super::App;
 use crate::ui::theme;
-use crate::ui::{connection, inspector, status_bar, topic_tree};
+use crate::ui::{broker_panel, connection, inspector, status_bar, topic_tree};
 
 impl App {
     pub(super) fn draw_ui(&mut self, ui: &mut egui::Ui) {
@@ -17,6 +17,11 @@ impl App {
                 self.saved.payload_cap,
                 &mut self.commands,
             );
+            ui.horizontal(|ui| {
+                ui.toggle_value(&mut self.show_broker, "Local broker")
+                    .on_hover_text("Start a broker on this machine, with optional demo devices");
+                ui.colored_label(theme::muted(dark), format!("broker {}", self.broker.status().describe()));
+            });
             if let Some(e) = &self.worker_error {
                 ui.colored_label(theme::error(dark), e);
             }
@@ -25,6 +30,22 @@ impl App {
         egui::Panel::bottom("status").show(ui, |ui| {
             status_bar::status_bar_ui(ui, &self.store, self.dropped(), self.saved.payload_cap);
         });
+        if self.show_broker {
+            egui::Panel::right("broker")
+                .resizable(true)
+                .default_size(theme::BROKER_PANEL_WIDTH)
+                .min_size(220.0)
+                .show(ui, |ui| {
+                    ui.add_space(4.0);
+                    broker_panel::broker_panel_ui(
+                        ui,
+                        &self.broker,
+                        &mut self.broker_form,
+                        self.demo_on,
+                        &mut self.commands,
+                    );
+                });
+        }
         egui::Panel::left("tree")
             .resizable(true)
             .default_size(theme::TREE_PANEL_WIDTH)

@@ -19,6 +19,8 @@ pub const FLASH_SECONDS: f64 = 1.0;
 pub const FLASH_BELOW: f64 = 0.35;
 /// Tree panel width when nothing is saved.
 pub const TREE_PANEL_WIDTH: f32 = 560.0;
+/// Broker panel width when nothing is saved.
+pub const BROKER_PANEL_WIDTH: f32 = 300.0;
 /// Gap between groups in bars.
 pub const GROUP_GAP: f32 = 12.0;
 /// Payload bytes rendered in the inspector before "show more" is needed.
