@@ -37,6 +37,28 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the local test broker in the foreground (MQTT 3.1.1 and 5 on one port).
+    Broker {
+        #[arg(long, default_value_t = 1883)]
+        port: u16,
+        /// Address to listen on; anything but loopback needs credentials or --allow-anonymous.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Also serve MQTT over WebSocket on this port (path /mqtt).
+        #[arg(long, value_name = "N")]
+        ws_port: Option<u16>,
+        #[arg(long, requires = "password_env")]
+        username: Option<String>,
+        /// Name of an environment variable holding the password.
+        #[arg(long, value_name = "VAR", requires = "username")]
+        password_env: Option<String>,
+        /// Accept clients without credentials on a non-loopback address.
+        #[arg(long)]
+        allow_anonymous: bool,
+        /// Run as the app's child: JSON events on stdout, exit when stdin closes.
+        #[arg(long, hide = true)]
+        events: bool,
+    },
     /// Subscribe and print one JSON object per message.
     Sub {
         #[command(flatten)]
@@ -164,6 +186,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             run_gui(options)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Broker {
+            port,
+            bind,
+            ws_port,
+            username,
+            password_env,
+            allow_anonymous,
+            events,
+        }) => {
+            let password = match &password_env {
+                Some(var) => Some(std::env::var(var).with_context(|| {
+                    format!("environment variable {var} (for the broker password)")
+                })?),
+                None => None,
+            };
+            let options = BrokerOptions { port, bind, ws_port, username, password, allow_anonymous };
+            if events {
+                mqscope::broker::child::exit_with_parent()?;
+            }
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("broker")
+                .enable_all()
+                .build()?;
+            match runtime.block_on(mqscope::broker::server::serve(options, events)) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e) => {
+                    eprintln!("mqscope broker: {e}");
+                    Ok(ExitCode::from(e.exit_code()))
+                }
+            }
         }
         Some(Command::Sub {
             connection,
