@@ -173,7 +173,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let local = !cli.connection.names_a_broker();
             let local_broker = local.then(|| {
                 let port = free_port("127.0.0.1", 1883).unwrap_or(1883);
-                BrokerOptions { port, ..BrokerOptions::default() }
+                BrokerOptions {
+                    port,
+                    ..BrokerOptions::default()
+                }
             });
             let options = StartOptions {
                 form: cli.connection.form()?,
@@ -202,7 +205,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })?),
                 None => None,
             };
-            let options = BrokerOptions { port, bind, ws_port, username, password, allow_anonymous };
+            let options = BrokerOptions {
+                port,
+                bind,
+                ws_port,
+                username,
+                password,
+                allow_anonymous,
+            };
             if events {
                 mqscope::broker::child::exit_with_parent()?;
             }

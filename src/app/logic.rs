@@ -73,7 +73,9 @@ impl App {
 
     /// Fills the connection bar with the local broker and connects.
     fn connect_local(&mut self) {
-        let Some(settings) = self.local_settings() else { return };
+        let Some(settings) = self.local_settings() else {
+            return;
+        };
         self.form.host = settings.host.clone();
         self.form.port = settings.port.to_string();
         self.form.username = settings.username.clone().unwrap_or_default();

@@ -127,7 +127,10 @@ impl App {
             pending_select: options.select,
             broker: BrokerController::default(),
             broker_form: BrokerForm::from_options(
-                options.local_broker.as_ref().unwrap_or(&BrokerOptions::default()),
+                options
+                    .local_broker
+                    .as_ref()
+                    .unwrap_or(&BrokerOptions::default()),
             ),
             show_broker: options.local_broker.is_some(),
             demo_on: options.demo,

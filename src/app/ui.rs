@@ -20,7 +20,10 @@ impl App {
             ui.horizontal(|ui| {
                 ui.toggle_value(&mut self.show_broker, "Local broker")
                     .on_hover_text("Start a broker on this machine, with optional demo devices");
-                ui.colored_label(theme::muted(dark), format!("broker {}", self.broker.status().describe()));
+                ui.colored_label(
+                    theme::muted(dark),
+                    format!("broker {}", self.broker.status().describe()),
+                );
             });
             if let Some(e) = &self.worker_error {
                 ui.colored_label(theme::error(dark), e);

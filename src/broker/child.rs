@@ -24,7 +24,10 @@ pub enum BrokerStatus {
     Stopped,
     Starting,
     /// Accepting connections on this address (and WebSocket address, if any).
-    Running { addr: String, ws_addr: Option<String> },
+    Running {
+        addr: String,
+        ws_addr: Option<String>,
+    },
     /// Exited on its own; the reason in words.
     Failed(String),
 }
@@ -34,8 +37,14 @@ impl BrokerStatus {
         match self {
             Self::Stopped => "stopped".into(),
             Self::Starting => "starting…".into(),
-            Self::Running { addr, ws_addr: None } => format!("running on {addr}"),
-            Self::Running { addr, ws_addr: Some(ws) } => {
+            Self::Running {
+                addr,
+                ws_addr: None,
+            } => format!("running on {addr}"),
+            Self::Running {
+                addr,
+                ws_addr: Some(ws),
+            } => {
                 format!("running on {addr} (WebSocket ws://{ws}/mqtt)")
             }
             Self::Failed(reason) => format!("failed: {reason}"),
@@ -51,9 +60,17 @@ impl BrokerStatus {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ChildEvent {
-    Listening { addr: String, ws_addr: Option<String> },
-    ClientConnected { id: String, addr: String },
-    ClientDisconnected { id: String },
+    Listening {
+        addr: String,
+        ws_addr: Option<String>,
+    },
+    ClientConnected {
+        id: String,
+        addr: String,
+    },
+    ClientDisconnected {
+        id: String,
+    },
 }
 
 /// What the reader threads pass to the controller.
@@ -78,9 +95,19 @@ pub struct BrokerController {
     options: Option<BrokerOptions>,
     /// Lines the reader threads could not pass on (the channel was full).
     pipe_dropped: Arc<AtomicU64>,
+    /// The mqscope executable to run; `None` means this process's own.
+    program: Option<std::path::PathBuf>,
 }
 
 impl BrokerController {
+    /// A controller that runs `program broker …` instead of this executable (for tests,
+    /// whose own executable is the test harness).
+    pub fn with_program(program: impl Into<std::path::PathBuf>) -> Self {
+        let mut controller = Self::default();
+        controller.program = Some(program.into());
+        controller
+    }
+
     pub fn status(&self) -> &BrokerStatus {
         &self.status
     }
@@ -109,8 +136,11 @@ impl BrokerController {
     /// Starts `mqscope broker` with `options` (stopping any running one first).
     pub fn start(&mut self, options: &BrokerOptions) -> Result<(), String> {
         self.stop();
-        let exe = std::env::current_exe()
-            .map_err(|e| format!("cannot find the mqscope executable: {e}"))?;
+        let exe = match &self.program {
+            Some(p) => p.clone(),
+            None => std::env::current_exe()
+                .map_err(|e| format!("cannot find the mqscope executable: {e}"))?,
+        };
         let mut command = Command::new(exe);
         command
             .arg("broker")
@@ -122,18 +152,28 @@ impl BrokerController {
         if let Some(password) = &options.password {
             command.env(PASSWORD_ENV, password);
         }
-        let mut child =
-            command.spawn().map_err(|e| format!("cannot start the broker process: {e}"))?;
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start the broker process: {e}"))?;
         let (tx, rx) = sync_channel(1024);
         if let Some(out) = child.stdout.take() {
-            spawn_reader("broker-events", out, tx.clone(), true, self.pipe_dropped.clone())?;
+            spawn_reader(
+                "broker-events",
+                out,
+                tx.clone(),
+                true,
+                self.pipe_dropped.clone(),
+            )?;
         }
         if let Some(err) = child.stderr.take() {
             spawn_reader("broker-log", err, tx, false, self.pipe_dropped.clone())?;
         }
         self.log.clear();
         self.clients.clear();
-        self.push_log(format!("starting: mqscope broker {}", options.to_args().join(" ")));
+        self.push_log(format!(
+            "starting: mqscope broker {}",
+            options.to_args().join(" ")
+        ));
         self.lines = Some(rx);
         self.child = Some(child);
         self.status = BrokerStatus::Starting;
@@ -256,11 +296,13 @@ pub fn emit(event: &ChildEvent) {
 
 /// In the child: exit as soon as stdin closes (the parent exited or died).
 pub fn exit_with_parent() -> std::io::Result<()> {
-    std::thread::Builder::new().name("parent-watch".into()).spawn(|| {
-        let mut buf = [0u8; 64];
-        let mut stdin = std::io::stdin();
-        while matches!(std::io::Read::read(&mut stdin, &mut buf), Ok(n) if n > 0) {}
-        std::process::exit(0);
-    })?;
+    std::thread::Builder::new()
+        .name("parent-watch".into())
+        .spawn(|| {
+            let mut buf = [0u8; 64];
+            let mut stdin = std::io::stdin();
+            while matches!(std::io::Read::read(&mut stdin, &mut buf), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        })?;
     Ok(())
 }

@@ -39,12 +39,16 @@ impl BrokerOptions {
     /// Checks the security rule: a non-loopback address needs credentials or an explicit
     /// `allow_anonymous`. Returns warnings to log when the options are accepted.
     pub fn validate(&self) -> Result<Vec<String>, String> {
-        let ip: IpAddr = self
-            .bind
-            .parse()
-            .map_err(|_| format!("--bind {}: not an IP address (e.g. 127.0.0.1 or 0.0.0.0)", self.bind))?;
+        let ip: IpAddr = self.bind.parse().map_err(|_| {
+            format!(
+                "--bind {}: not an IP address (e.g. 127.0.0.1 or 0.0.0.0)",
+                self.bind
+            )
+        })?;
         if self.username.is_some() != self.password.is_some() {
-            return Err("give both a user name and a password (--username with --password-env)".into());
+            return Err(
+                "give both a user name and a password (--username with --password-env)".into(),
+            );
         }
         let mut warnings = Vec::new();
         if !ip.is_loopback() {
@@ -70,12 +74,22 @@ impl BrokerOptions {
     /// The `mqscope broker` arguments for these options (the password goes in
     /// [`PASSWORD_ENV`]).
     pub fn to_args(&self) -> Vec<String> {
-        let mut args = vec!["--port".into(), self.port.to_string(), "--bind".into(), self.bind.clone()];
+        let mut args = vec![
+            "--port".into(),
+            self.port.to_string(),
+            "--bind".into(),
+            self.bind.clone(),
+        ];
         if let Some(ws) = self.ws_port {
             args.extend(["--ws-port".into(), ws.to_string()]);
         }
         if let Some(user) = &self.username {
-            args.extend(["--username".into(), user.clone(), "--password-env".into(), PASSWORD_ENV.into()]);
+            args.extend([
+                "--username".into(),
+                user.clone(),
+                "--password-env".into(),
+                PASSWORD_ENV.into(),
+            ]);
         }
         if self.allow_anonymous {
             args.push("--allow-anonymous".into());
@@ -97,7 +111,10 @@ pub fn free_port(bind: &str, preferred: u16) -> Option<u16> {
     if std::net::TcpListener::bind((bind, preferred)).is_ok() {
         return Some(preferred);
     }
-    std::net::TcpListener::bind((bind, 0)).and_then(|l| l.local_addr()).map(|a| a.port()).ok()
+    std::net::TcpListener::bind((bind, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .ok()
 }
 
 #[cfg(test)]
@@ -111,9 +128,15 @@ mod tests {
 
     #[test]
     fn network_bind_needs_credentials_or_explicit_anonymous() {
-        let open = BrokerOptions { bind: "0.0.0.0".into(), ..Default::default() };
+        let open = BrokerOptions {
+            bind: "0.0.0.0".into(),
+            ..Default::default()
+        };
         assert!(open.validate().unwrap_err().contains("--allow-anonymous"));
-        let anon = BrokerOptions { allow_anonymous: true, ..open.clone() };
+        let anon = BrokerOptions {
+            allow_anonymous: true,
+            ..open.clone()
+        };
         assert_eq!(anon.validate().unwrap().len(), 1, "a warning is logged");
         let creds = BrokerOptions {
             username: Some("u".into()),
@@ -125,9 +148,15 @@ mod tests {
 
     #[test]
     fn bad_options_are_explained() {
-        let bad = BrokerOptions { bind: "nowhere".into(), ..Default::default() };
+        let bad = BrokerOptions {
+            bind: "nowhere".into(),
+            ..Default::default()
+        };
         assert!(bad.validate().unwrap_err().contains("not an IP address"));
-        let half = BrokerOptions { username: Some("u".into()), ..Default::default() };
+        let half = BrokerOptions {
+            username: Some("u".into()),
+            ..Default::default()
+        };
         assert!(half.validate().is_err());
     }
 

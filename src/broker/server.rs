@@ -80,7 +80,11 @@ impl Handler for ClientEvents {
         match param {
             Parameter::ClientConnected(session) => {
                 let id = session.id.client_id.to_string();
-                let addr = session.id.remote_addr.map(|a| a.to_string()).unwrap_or_default();
+                let addr = session
+                    .id
+                    .remote_addr
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
                 tracing::info!("client connected: {id} from {addr}");
                 if self.events {
                     emit(&ChildEvent::ClientConnected { id, addr });
@@ -108,13 +112,22 @@ struct Credentials {
 #[async_trait::async_trait]
 impl Handler for Credentials {
     async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
-        let Parameter::ClientAuthenticate(info) = param else { return (true, acc) };
-        let user_ok = info.username().is_some_and(|u| &**u == self.username.as_str());
-        let pass_ok = info.password().is_some_and(|p| p.as_ref() == self.password.as_bytes());
+        let Parameter::ClientAuthenticate(info) = param else {
+            return (true, acc);
+        };
+        let user_ok = info
+            .username()
+            .is_some_and(|u| &**u == self.username.as_str());
+        let pass_ok = info
+            .password()
+            .is_some_and(|p| p.as_ref() == self.password.as_bytes());
         let result = if user_ok && pass_ok {
             AuthResult::Allow(false, None)
         } else {
-            tracing::info!("refused {:?}: bad user name or password", info.id().client_id);
+            tracing::info!(
+                "refused {:?}: bad user name or password",
+                info.id().client_id
+            );
             AuthResult::BadUsernameOrPassword
         };
         (false, Some(HookResult::AuthResult(result)))
@@ -143,7 +156,10 @@ pub async fn serve(options: BrokerOptions, events: bool) -> Result<(), BrokerErr
     for warning in options.validate().map_err(BrokerError::Options)? {
         tracing::warn!("{warning}");
     }
-    let ip: IpAddr = options.bind.parse().map_err(|_| BrokerError::Options("bad address".into()))?;
+    let ip: IpAddr = options
+        .bind
+        .parse()
+        .map_err(|_| BrokerError::Options("bad address".into()))?;
     check_port(ip, options.port)?;
     if let Some(ws) = options.ws_port {
         check_port(ip, ws)?;
@@ -170,11 +186,20 @@ pub async fn serve(options: BrokerOptions, events: bool) -> Result<(), BrokerErr
 
     let register = scx.extends.hook_mgr().register();
     let client_events = ClientEvents { events };
-    register.add(Type::ClientConnected, Box::new(ClientEvents { events })).await;
-    register.add(Type::ClientDisconnected, Box::new(client_events)).await;
+    register
+        .add(Type::ClientConnected, Box::new(ClientEvents { events }))
+        .await;
+    register
+        .add(Type::ClientDisconnected, Box::new(client_events))
+        .await;
     if let (Some(username), Some(password)) = (&options.username, &options.password) {
-        let creds = Credentials { username: username.clone(), password: password.clone() };
-        register.add(Type::ClientAuthenticate, Box::new(creds)).await;
+        let creds = Credentials {
+            username: username.clone(),
+            password: password.clone(),
+        };
+        register
+            .add(Type::ClientAuthenticate, Box::new(creds))
+            .await;
     }
     register.start().await;
 
@@ -196,7 +221,9 @@ pub async fn serve(options: BrokerOptions, events: bool) -> Result<(), BrokerErr
     }
     tracing::info!(
         "MQTT 3.1.1 and 5 broker listening on {addr}{}",
-        ws_addr.map(|w| format!(", WebSocket on ws://{w}/mqtt")).unwrap_or_default()
+        ws_addr
+            .map(|w| format!(", WebSocket on ws://{w}/mqtt"))
+            .unwrap_or_default()
     );
     if events {
         emit(&ChildEvent::Listening {

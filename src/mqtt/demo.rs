@@ -24,8 +24,16 @@ pub fn readings(n: u64) -> Vec<(String, Vec<u8>, bool)> {
         let humidity = 55.0 + 10.0 * (t / 30.0 + phase).cos();
         let soil = 0.35 + 0.05 * (t / 45.0 + phase).sin();
         let base = format!("{PREFIX}greenhouse/{house}");
-        out.push((format!("{base}/temperature"), format!("{temp:.2}").into_bytes(), false));
-        out.push((format!("{base}/humidity"), format!("{humidity:.1} %").into_bytes(), false));
+        out.push((
+            format!("{base}/temperature"),
+            format!("{temp:.2}").into_bytes(),
+            false,
+        ));
+        out.push((
+            format!("{base}/humidity"),
+            format!("{humidity:.1} %").into_bytes(),
+            false,
+        ));
         let state = serde_json::json!({
             "temperature": (temp * 100.0).round() / 100.0,
             "humidity": (humidity * 10.0).round() / 10.0,
@@ -33,16 +41,28 @@ pub fn readings(n: u64) -> Vec<(String, Vec<u8>, bool)> {
             "fans": [{ "rpm": 900 + (n % 40) * 5 }, { "rpm": 1200 }],
             "window_open": temp > 22.5,
         });
-        out.push((format!("{base}/state"), state.to_string().into_bytes(), false));
+        out.push((
+            format!("{base}/state"),
+            state.to_string().into_bytes(),
+            false,
+        ));
     }
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         let watts = 400.0 + 150.0 * (t / 10.0).sin();
-        out.push((format!("{PREFIX}energy/meter/power"), format!("{watts:.0}").into_bytes(), false));
+        out.push((
+            format!("{PREFIX}energy/meter/power"),
+            format!("{watts:.0}").into_bytes(),
+            false,
+        ));
         // A binary frame, as a Modbus gateway might send it.
         let mut frame = vec![0x01, 0x03, 0x04];
         frame.extend_from_slice(&(watts as u32).to_be_bytes());
         out.push((format!("{PREFIX}energy/meter/raw"), frame, false));
-        out.push(("/demo/legacy/heartbeat".into(), n.to_string().into_bytes(), false));
+        out.push((
+            "/demo/legacy/heartbeat".into(),
+            n.to_string().into_bytes(),
+            false,
+        ));
     }
     out
 }
@@ -57,7 +77,11 @@ pub fn retained_config() -> Vec<(String, Vec<u8>, bool)> {
                 "interval_ms": PERIOD.as_millis() as u64,
                 "demo": true,
             });
-            (format!("{PREFIX}greenhouse/{house}/config"), config.to_string().into_bytes(), true)
+            (
+                format!("{PREFIX}greenhouse/{house}/config"),
+                config.to_string().into_bytes(),
+                true,
+            )
         })
         .collect()
 }
@@ -124,6 +148,10 @@ mod tests {
         assert_eq!(raw[..3], [0x01, 0x03, 0x04]);
         assert_eq!(raw.len(), 7);
         assert!(find("/demo/legacy/heartbeat").is_some());
-        assert!(retained_config().iter().all(|(t, _, r)| *r && t.ends_with("/config")));
+        assert!(
+            retained_config()
+                .iter()
+                .all(|(t, _, r)| *r && t.ends_with("/config"))
+        );
     }
 }

@@ -5,8 +5,8 @@ use egui::Ui;
 
 use super::theme;
 use crate::app::AppCommand;
-use crate::broker::{BrokerController, BrokerOptions, BrokerStatus};
 use crate::broker::options::free_port;
+use crate::broker::{BrokerController, BrokerOptions, BrokerStatus};
 
 /// The panel's form, as typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,28 +100,41 @@ pub fn broker_panel_ui(
 
     let up = status.is_up();
     ui.add_enabled_ui(!up, |ui| {
-        egui::Grid::new("broker_form").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-            let l = ui.label("Port");
-            ui.add(egui::TextEdit::singleline(&mut form.port).desired_width(70.0)).labelled_by(l.id);
-            ui.end_row();
-            let l = ui.label("Bind address");
-            ui.add(egui::TextEdit::singleline(&mut form.bind).desired_width(120.0)).labelled_by(l.id);
-            ui.end_row();
-            ui.checkbox(&mut form.websocket, "WebSocket");
-            ui.add_enabled(
-                form.websocket,
-                egui::TextEdit::singleline(&mut form.ws_port).desired_width(70.0),
-            );
-            ui.end_row();
-            let l = ui.label("User name");
-            ui.add(egui::TextEdit::singleline(&mut form.username).desired_width(120.0)).labelled_by(l.id);
-            ui.end_row();
-            let l = ui.label("Password");
-            ui.add(egui::TextEdit::singleline(&mut form.password).password(true).desired_width(120.0))
+        egui::Grid::new("broker_form")
+            .num_columns(2)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                let l = ui.label("Port");
+                ui.add(egui::TextEdit::singleline(&mut form.port).desired_width(70.0))
+                    .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("Bind address");
+                ui.add(egui::TextEdit::singleline(&mut form.bind).desired_width(120.0))
+                    .labelled_by(l.id);
+                ui.end_row();
+                ui.checkbox(&mut form.websocket, "WebSocket");
+                ui.add_enabled(
+                    form.websocket,
+                    egui::TextEdit::singleline(&mut form.ws_port).desired_width(70.0),
+                );
+                ui.end_row();
+                let l = ui.label("User name");
+                ui.add(egui::TextEdit::singleline(&mut form.username).desired_width(120.0))
+                    .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("Password");
+                ui.add(
+                    egui::TextEdit::singleline(&mut form.password)
+                        .password(true)
+                        .desired_width(120.0),
+                )
                 .labelled_by(l.id);
-            ui.end_row();
-        });
-        ui.checkbox(&mut form.allow_anonymous, "Allow anonymous clients on a network address");
+                ui.end_row();
+            });
+        ui.checkbox(
+            &mut form.allow_anonymous,
+            "Allow anonymous clients on a network address",
+        );
     });
     if let Some(e) = &form.error {
         ui.colored_label(theme::error(dark), e);
@@ -156,11 +169,14 @@ pub fn broker_panel_ui(
     ui.separator();
     let clients = controller.clients();
     ui.strong(format!("Clients connected: {}", clients.len()));
-    egui::ScrollArea::vertical().id_salt("broker_clients").max_height(110.0).show(ui, |ui| {
-        for (id, addr) in clients {
-            ui.label(egui::RichText::new(format!("{id}  {addr}")).font(theme::mono_small()));
-        }
-    });
+    egui::ScrollArea::vertical()
+        .id_salt("broker_clients")
+        .max_height(110.0)
+        .show(ui, |ui| {
+            for (id, addr) in clients {
+                ui.label(egui::RichText::new(format!("{id}  {addr}")).font(theme::mono_small()));
+            }
+        });
 
     ui.separator();
     ui.horizontal(|ui| {

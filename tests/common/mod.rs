@@ -191,3 +191,91 @@ pub fn latest<'a>(store: &'a Store, topic: &str) -> Option<&'a mqscope::model::M
     let id = store.tree().find(topic)?;
     store.tree().node(id).history()?.latest()
 }
+
+/// `mqscope broker` run as a child of the test, on a free port; killed on drop.
+pub struct LocalBroker {
+    pub port: u16,
+    child: Child,
+}
+
+impl LocalBroker {
+    pub fn start(extra: &[&str]) -> Self {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_mqscope"))
+            .args(["broker", "--port", &port.to_string()])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mqscope broker");
+        wait_listening(port);
+        Self { port, child }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for LocalBroker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until something accepts connections on 127.0.0.1:`port` (at most 10 s).
+pub fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `mosquitto_sub` on 127.0.0.1:`port` with `args` and returns its output lines.
+pub fn mosquitto_sub(port: u16, args: &[&str]) -> Vec<String> {
+    let out = Command::new("mosquitto_sub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("run mosquitto_sub");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Runs `mosquitto_pub` on 127.0.0.1:`port`; panics if it fails.
+pub fn mosquitto_pub(port: u16, args: &[&str]) {
+    let status = Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .status()
+        .expect("run mosquitto_pub");
+    assert!(status.success(), "mosquitto_pub {args:?} failed");
+}
+
+/// Starts `mosquitto_sub` in the background (for subscribers that must be running before
+/// a publish); the caller collects its output.
+pub fn mosquitto_sub_spawn(port: u16, args: &[&str]) -> Child {
+    let child = Command::new("mosquitto_sub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run mosquitto_sub");
+    // Give it time to connect and subscribe.
+    std::thread::sleep(Duration::from_millis(300));
+    child
+}
+
+/// Output lines of a background `mosquitto_sub` once it exits.
+pub fn collect(child: Child) -> Vec<String> {
+    let out = child.wait_with_output().expect("mosquitto_sub output");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
