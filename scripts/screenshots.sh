@@ -14,3 +14,8 @@ mkdir -p screenshots
 xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
   --select factory/line-1/state --screenshot screenshots/main.png --screenshot-after-ms 2500
 echo "wrote screenshots/main.png"
+
+# First run: no broker named, so the local broker starts with demo devices.
+xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope \
+  --select demo/greenhouse/1/state --screenshot screenshots/local-broker.png --screenshot-after-ms 3000
+echo "wrote screenshots/local-broker.png"

@@ -147,3 +147,28 @@ fn history_entries_can_be_picked() {
     assert!(h.query_by_label("21.5").is_some(), "picked payload shown");
     assert!(h.query_by_label("Back to the latest message").is_some());
 }
+
+#[test]
+fn broker_panel_explains_a_bad_port_before_starting() {
+    let mut h = harness();
+    h.get_by_label("Local broker").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("broker stopped").is_some());
+    h.get_by_role_and_label(Role::TextInput, "Broker port")
+        .focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Broker port")
+        .type_text("0");
+    h.run_steps(2);
+    h.get_by_label("Start").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("the port is a number from 1 to 65535")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("broker stopped").is_some(),
+        "nothing was started"
+    );
+}

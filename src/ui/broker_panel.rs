@@ -104,7 +104,7 @@ pub fn broker_panel_ui(
             .num_columns(2)
             .spacing([8.0, 4.0])
             .show(ui, |ui| {
-                let l = ui.label("Port");
+                let l = ui.label("Broker port");
                 ui.add(egui::TextEdit::singleline(&mut form.port).desired_width(70.0))
                     .labelled_by(l.id);
                 ui.end_row();
@@ -194,7 +194,9 @@ pub fn broker_panel_ui(
         .auto_shrink([false, false])
         .show(ui, |ui| {
             for line in controller.log() {
-                ui.label(egui::RichText::new(line).font(theme::mono_small()));
+                ui.add(
+                    egui::Label::new(egui::RichText::new(line).font(theme::mono_small())).extend(),
+                );
             }
         });
 }
