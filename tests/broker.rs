@@ -564,5 +564,38 @@ fn the_child_exits_when_its_parent_is_killed() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!alive(), "broker child {child_pid} outlived its parent");
-    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn shared_subscription_splits_messages_between_members() {
+    let Some(b) = ready("shared_subscription_splits_messages_between_members") else {
+        return;
+    };
+    let a = mosquitto_sub_spawn(b.port, &["-V", "5", "-t", "$share/g/s/#", "-W", "3"]);
+    let c = mosquitto_sub_spawn(b.port, &["-V", "5", "-t", "$share/g/s/#", "-W", "3"]);
+    for i in 0..20 {
+        mosquitto_pub(b.port, &["-t", &format!("s/{i}"), "-m", &i.to_string()]);
+    }
+    let (a, c) = (collect(a), collect(c));
+    assert_eq!(
+        a.len() + c.len(),
+        20,
+        "each message goes to exactly one member"
+    );
+    assert!(
+        !a.is_empty() && !c.is_empty(),
+        "both members get some: {} / {}",
+        a.len(),
+        c.len()
+    );
+}
+
+#[test]
+fn sys_topics_report_statistics() {
+    let Some(b) = ready("sys_topics_report_statistics") else {
+        return;
+    };
+    let lines = mosquitto_sub(b.port, &["-t", "$SYS/#", "-C", "1", "-W", "12", "-F", "%t"]);
+    assert_eq!(lines.len(), 1, "a $SYS message within the publish interval");
+    assert!(lines[0].starts_with("$SYS/"), "{lines:?}");
 }

@@ -1,5 +1,5 @@
 //! The in-process broker behind `mqscope broker`: rmqtt with in-memory retained messages,
-//! `$SYS` statistics, optional WebSocket listener and optional credentials.
+//! shared subscriptions, `$SYS` statistics, optional WebSocket listener and credentials.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -174,12 +174,16 @@ pub async fn serve(options: BrokerOptions, events: bool) -> Result<(), BrokerErr
             "max_retained_messages = 0\nmax_payload_size = \"256MB\"\nretained_message_ttl = \"0s\"\n[storage]\ntype = \"ram\"\n",
         )
         .plugins_config_map_add("rmqtt-sys-topic", "publish_interval = \"5s\"\n")
+        .plugins_config_map_add("rmqtt-shared-subscription", "strategy = \"round_robin\"\n")
         .build()
         .await;
     let failed = |what: &str, e: anyhow::Error| BrokerError::Server(format!("{what}: {e}"));
     rmqtt_retainer::register(&scx, true, false)
         .await
         .map_err(|e| failed("retained messages", e))?;
+    rmqtt_shared_subscription::register(&scx, true, false)
+        .await
+        .map_err(|e| failed("shared subscriptions", e))?;
     rmqtt_sys_topic::register(&scx, true, false)
         .await
         .map_err(|e| failed("$SYS topics", e))?;
