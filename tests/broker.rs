@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{
-    LocalBroker, collect, ingest_until, latest, mosquitto_available, mosquitto_pub, mosquitto_sub,
-    mosquitto_sub_spawn, settings, wait_connected, worker,
+    LocalBroker, collect, connected, ingest_until, latest, mosquitto_available, mosquitto_pub,
+    mosquitto_sub, mosquitto_sub_spawn, settings, wait_connected, worker,
 };
 use mqscope::broker::{BrokerController, BrokerOptions, BrokerStatus};
 use mqscope::model::{QoS, Store};
@@ -27,13 +27,7 @@ fn pub_sub_v311_and_v5_with_the_app_worker() {
         return;
     };
     for version in [MqttVersion::V311, MqttVersion::V5] {
-        let mut w = worker();
-        w.send(WorkerCommand::Connect(Box::new(settings(
-            b.port,
-            version,
-            &["t/#"],
-        ))));
-        wait_connected(&mut w, T);
+        let w = connected(b.port, version, &["t/#"]);
         let topic = format!("t/{version:?}");
         mosquitto_pub(
             b.port,
@@ -64,13 +58,7 @@ fn qos2_subscriber_gets_each_publish_at_its_own_qos() {
     let Some(b) = ready("qos2_subscriber_gets_each_publish_at_its_own_qos") else {
         return;
     };
-    let mut w = worker();
-    w.send(WorkerCommand::Connect(Box::new(settings(
-        b.port,
-        MqttVersion::V5,
-        &["q/#"],
-    ))));
-    wait_connected(&mut w, T);
+    let w = connected(b.port, MqttVersion::V5, &["q/#"]);
     for q in ["0", "1", "2"] {
         mosquitto_pub(b.port, &["-t", &format!("q/{q}"), "-m", q, "-q", q]);
     }
@@ -238,13 +226,7 @@ fn mqtt5_user_properties_pass_through() {
     let Some(b) = ready("mqtt5_user_properties_pass_through") else {
         return;
     };
-    let mut w = worker();
-    w.send(WorkerCommand::Connect(Box::new(settings(
-        b.port,
-        MqttVersion::V5,
-        &["p/#"],
-    ))));
-    wait_connected(&mut w, T);
+    let w = connected(b.port, MqttVersion::V5, &["p/#"]);
     mosquitto_pub(
         b.port,
         &[
@@ -288,13 +270,7 @@ fn one_megabyte_payload() {
         b.port,
         &["-t", "big", "-f", file.to_str().unwrap(), "-r", "-q", "1"],
     );
-    let mut w = worker();
-    w.send(WorkerCommand::Connect(Box::new(settings(
-        b.port,
-        MqttVersion::V311,
-        &["big"],
-    ))));
-    wait_connected(&mut w, T);
+    let w = connected(b.port, MqttVersion::V311, &["big"]);
     let mut store = Store::default();
     assert!(ingest_until(&w, &mut store, T, |s| latest(s, "big").is_some()));
     assert_eq!(latest(&store, "big").unwrap().payload.bytes(), &payload[..]);

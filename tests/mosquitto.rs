@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Mosquitto, ingest_until, latest, settings, wait_connected, worker};
+use common::{Mosquitto, connected, ingest_until, latest, settings, wait_connected, worker};
 use mqscope::model::{QoS, Store};
 use mqscope::mqtt::{MqttVersion, WorkerCommand};
 
@@ -17,13 +17,7 @@ fn flags_arrive(version: MqttVersion, name: &str) {
     };
     // Retained before we subscribe: delivered with the retain flag.
     broker.publish(&["-t", "r/q1", "-m", "old", "-q", "1", "-r"]);
-    let mut w = worker();
-    w.send(WorkerCommand::Connect(Box::new(settings(
-        broker.port,
-        version,
-        &["r/#", "live/#"],
-    ))));
-    wait_connected(&mut w, T);
+    let w = connected(broker.port, version, &["r/#", "live/#"]);
     let mut store = Store::default();
     assert!(ingest_until(&w, &mut store, T, |s| latest(s, "r/q1").is_some()));
     // Live messages at each QoS: delivered without the retain flag.
@@ -85,13 +79,7 @@ fn one_megabyte_retained_message_arrives_whole() {
     std::fs::write(&file, &payload).unwrap();
     broker.publish(&["-t", "big/blob", "-f", file.to_str().unwrap(), "-r"]);
     for version in [MqttVersion::V311, MqttVersion::V5] {
-        let mut w = worker();
-        w.send(WorkerCommand::Connect(Box::new(settings(
-            broker.port,
-            version,
-            &["big/#"],
-        ))));
-        wait_connected(&mut w, T);
+        let w = connected(broker.port, version, &["big/#"]);
         let mut store = Store::default();
         assert!(ingest_until(&w, &mut store, T, |s| latest(s, "big/blob").is_some()));
         let m = latest(&store, "big/blob").unwrap();
@@ -111,13 +99,7 @@ fn mqtt5_properties_reach_the_store() {
     let Some(broker) = Mosquitto::start("mqtt5_properties_reach_the_store") else {
         return;
     };
-    let mut w = worker();
-    w.send(WorkerCommand::Connect(Box::new(settings(
-        broker.port,
-        MqttVersion::V5,
-        &["p/#"],
-    ))));
-    wait_connected(&mut w, T);
+    let w = connected(broker.port, MqttVersion::V5, &["p/#"]);
     broker.publish(&[
         "-V",
         "5",
@@ -167,13 +149,7 @@ fn reconnects_and_resubscribes_after_the_broker_restarts() {
         return;
     };
     let port = broker.port;
-    let mut w = worker();
-    w.send(WorkerCommand::Connect(Box::new(settings(
-        port,
-        MqttVersion::V311,
-        &["a/#"],
-    ))));
-    wait_connected(&mut w, T);
+    let mut w = connected(port, MqttVersion::V311, &["a/#"]);
     broker.publish(&["-t", "a/before", "-m", "1"]);
     let mut store = Store::default();
     assert!(ingest_until(&w, &mut store, T, |s| latest(s, "a/before").is_some()));

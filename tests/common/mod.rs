@@ -279,3 +279,13 @@ pub fn collect(child: Child) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// A worker connected to 127.0.0.1:`port` and subscribed to `filters` at QoS 2.
+pub fn connected(port: u16, version: MqttVersion, filters: &[&str]) -> WorkerHandle {
+    let mut w = worker();
+    w.send(mqscope::mqtt::WorkerCommand::Connect(Box::new(settings(
+        port, version, filters,
+    ))));
+    wait_connected(&mut w, Duration::from_secs(10));
+    w
+}
