@@ -214,3 +214,76 @@ fn refused_connection_is_explained_and_retried_with_backoff() {
             .contains("disconnected by user")
     );
 }
+
+#[test]
+fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
+    use mqscope::model::payload_format::PayloadFormat;
+    use mqscope::mqtt::{PublishRequest, WorkerEvent};
+    let Some(broker) = Mosquitto::start("publishes_arrive_once_with_their_flags_and_exact_bytes")
+    else {
+        return;
+    };
+    let w = connected(broker.port, MqttVersion::V5, &[]);
+    let cases = [
+        (
+            "pub/q0",
+            PayloadFormat::Text,
+            "plain",
+            QoS::AtMostOnce,
+            false,
+        ),
+        (
+            "pub/q1r",
+            PayloadFormat::Hex,
+            "de ad be ef 00",
+            QoS::AtLeastOnce,
+            true,
+        ),
+        (
+            "pub/q2r",
+            PayloadFormat::Base64,
+            "/wD+",
+            QoS::ExactlyOnce,
+            true,
+        ),
+    ];
+    for (i, (topic, format, text, qos, retain)) in cases.iter().enumerate() {
+        let request = PublishRequest {
+            id: i as u64,
+            topic: (*topic).into(),
+            payload: format.encode(text).unwrap(),
+            qos: *qos,
+            retain: *retain,
+            properties: None,
+        };
+        assert!(w.send(WorkerCommand::Publish(Box::new(request))));
+        let outcome = loop {
+            if let Some(WorkerEvent::Published(o)) = w.events.recv_timeout(T) {
+                break o;
+            }
+        };
+        let expected = if *qos == QoS::AtMostOnce {
+            "sent"
+        } else {
+            "acknowledged"
+        };
+        assert_eq!(outcome.result, Ok(expected), "{topic}");
+    }
+    // A fresh subscriber sees the retained ones, byte-exact, with the retain flag.
+    let mut store = Store::default();
+    let sub = connected(broker.port, MqttVersion::V311, &["pub/#"]);
+    assert!(ingest_until(&sub, &mut store, T, |s| latest(s, "pub/q2r")
+        .is_some()
+        && latest(s, "pub/q1r").is_some()));
+    let q1 = latest(&store, "pub/q1r").unwrap();
+    assert_eq!(q1.payload.bytes(), [0xde, 0xad, 0xbe, 0xef, 0x00]);
+    assert!(q1.retain);
+    assert_eq!(
+        latest(&store, "pub/q2r").unwrap().payload.bytes(),
+        [0xff, 0x00, 0xfe]
+    );
+    assert!(
+        latest(&store, "pub/q0").is_none(),
+        "QoS 0 without retain is not kept"
+    );
+}

@@ -172,3 +172,61 @@ fn broker_panel_explains_a_bad_port_before_starting() {
         "nothing was started"
     );
 }
+
+#[test]
+fn publish_panel_explains_why_it_is_off_and_validates_formats() {
+    let mut h = harness();
+    h.get_by_label("Publish").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Publish is off: enter a topic").is_some());
+    h.get_by_role_and_label(Role::TextInput, "Topic").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Topic")
+        .type_text("a/+/b");
+    h.run_steps(2);
+    let reason = "a topic to publish to has no + or # (those are for subscribing)";
+    assert!(
+        h.query_by_label(reason).is_some(),
+        "shown next to the field"
+    );
+    assert!(
+        h.query_by_label(&format!("Publish is off: {reason}"))
+            .is_some()
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Topic")
+        .type_text("cmd/light");
+    h.run_steps(2);
+    // A valid topic, but the test app is not connected: the button says so.
+    assert!(h.query_by_label("Publish is off: not connected").is_some());
+    h.get_by_label("Hex").click();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::MultilineTextInput, "Payload")
+        .focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::MultilineTextInput, "Payload")
+        .type_text("de ad b");
+    h.run_steps(2);
+    assert!(h.query_by_label("an odd number of hex digits").is_some());
+    h.get_by_role_and_label(Role::MultilineTextInput, "Payload")
+        .type_text("e");
+    h.run_steps(2);
+    assert!(h.query_by_label("3 bytes").is_some());
+}
+
+#[test]
+fn edit_as_new_message_fills_the_publish_panel() {
+    let mut h = harness();
+    expand(&mut h, "greenhouse");
+    h.get_by_label("state").click();
+    h.run_steps(2);
+    h.get_by_label("Edit as new message").click();
+    h.run_steps(3);
+    let topic = h.get_by_role_and_label(Role::TextInput, "Topic");
+    assert_eq!(topic.value().as_deref(), Some("greenhouse/state"));
+    let payload = h.get_by_role_and_label(Role::MultilineTextInput, "Payload");
+    assert_eq!(
+        payload.value().as_deref(),
+        Some(r#"{"fan":true,"rpm":1200}"#)
+    );
+}

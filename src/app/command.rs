@@ -1,7 +1,8 @@
 //! Commands the UI emits while drawing, applied once the frame is drawn.
 
 use crate::broker::BrokerOptions;
-use crate::mqtt::ConnectionSettings;
+use crate::model::NodeId;
+use crate::mqtt::{ConnectionSettings, PublishRequest};
 
 /// Something the user asked for that changes more than view state.
 #[derive(Debug)]
@@ -16,4 +17,8 @@ pub enum AppCommand {
     ConnectLocal,
     /// Turn the demo devices on or off.
     Demo(bool),
+    /// Publish a message on the current connection.
+    Publish(Box<PublishRequest>),
+    /// Copy history entry `seq` of a topic into the publish editor.
+    EditAsNew(NodeId, u64),
 }

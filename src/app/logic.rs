@@ -37,6 +37,15 @@ impl App {
                     self.update_demo();
                     continue;
                 }
+                AppCommand::EditAsNew(id, seq) => {
+                    let tree = self.store.tree();
+                    if let Some(m) = tree.node(id).history().and_then(|h| h.entry(seq)) {
+                        self.publish.load_message(&tree.path(id), m);
+                        self.publish_topic_from = Some(id);
+                        self.show_publish = true;
+                    }
+                    continue;
+                }
                 _ => {}
             }
             let Some(worker) = &self.worker else { continue };
@@ -47,10 +56,18 @@ impl App {
                         ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
                         self.title = title;
                     }
+                    self.version = settings.version;
                     worker.send(WorkerCommand::Connect(settings));
                 }
                 AppCommand::Disconnect => {
                     worker.send(WorkerCommand::Disconnect);
+                }
+                AppCommand::Publish(request) => {
+                    let id = request.id;
+                    if !worker.send(WorkerCommand::Publish(request)) {
+                        self.publish
+                            .outcome(id, Err("the worker is busy; try again".into()));
+                    }
                 }
                 _ => {}
             }
@@ -138,9 +155,7 @@ impl App {
     pub fn feed(&mut self, event: WorkerEvent) {
         match event {
             WorkerEvent::Messages(batch) => self.store.apply_batch(batch),
-            WorkerEvent::Published(outcome) => {
-                tracing::debug!("publish {}: {:?}", outcome.id, outcome.result);
-            }
+            WorkerEvent::Published(outcome) => self.publish.outcome(outcome.id, outcome.result),
         }
     }
 

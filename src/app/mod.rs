@@ -13,8 +13,10 @@ pub use state::SavedState;
 
 use crate::broker::{BrokerController, BrokerOptions};
 use crate::model::Store;
+use crate::mqtt::MqttVersion;
 use crate::mqtt::{ConnectionForm, ConnectionState, SettingsError, WorkerHandle};
 use crate::ui::broker_panel::BrokerForm;
+use crate::ui::publish::PublishForm;
 use crate::ui::{Inspector, TreeView};
 
 /// How the app starts.
@@ -85,6 +87,13 @@ pub struct App {
     demo_on: bool,
     /// Connect (and start the demo) as soon as the local broker runs.
     connect_when_broker_runs: bool,
+    publish: PublishForm,
+    /// Whether the publish panel is open.
+    show_publish: bool,
+    /// MQTT version of the connection last asked for (MQTT 5 properties need 5).
+    version: MqttVersion,
+    /// The tree selection the publish topic was last filled from.
+    publish_topic_from: Option<crate::model::NodeId>,
 }
 
 impl App {
@@ -135,6 +144,10 @@ impl App {
             show_broker: options.local_broker.is_some(),
             demo_on: options.demo,
             connect_when_broker_runs: false,
+            publish: PublishForm::default(),
+            show_publish: false,
+            version: MqttVersion::default(),
+            publish_topic_from: None,
         };
         if let Some(broker) = options.local_broker {
             app.commands.push(AppCommand::StartBroker(Box::new(broker)));

@@ -1,8 +1,9 @@
 //! Panel layout only: connection bar, status bar, tree on the left, inspector in the middle.
 
 use super::App;
+use crate::mqtt::MqttVersion;
 use crate::ui::theme;
-use crate::ui::{broker_panel, connection, inspector, status_bar, topic_tree};
+use crate::ui::{broker_panel, connection, inspector, publish, status_bar, topic_tree};
 
 impl App {
     pub(super) fn draw_ui(&mut self, ui: &mut egui::Ui) {
@@ -18,6 +19,8 @@ impl App {
                 &mut self.commands,
             );
             ui.horizontal(|ui| {
+                ui.toggle_value(&mut self.show_publish, "Publish")
+                    .on_hover_text("Send a message to the broker");
                 ui.toggle_value(&mut self.show_broker, "Local broker")
                     .on_hover_text("Start a broker on this machine, with optional demo devices");
                 ui.colored_label(
@@ -33,6 +36,28 @@ impl App {
         egui::Panel::bottom("status").show(ui, |ui| {
             status_bar::status_bar_ui(ui, &self.store, self.dropped(), self.saved.payload_cap);
         });
+        // Selecting a topic fills the publish topic (once per selection).
+        if self.tree.selected != self.publish_topic_from
+            && let Some(id) = self.tree.selected
+        {
+            self.publish.topic = self.store.tree().path(id);
+            self.publish_topic_from = Some(id);
+        }
+        if self.show_publish {
+            egui::Panel::bottom("publish")
+                .resizable(true)
+                .default_size(theme::PUBLISH_PANEL_HEIGHT)
+                .show(ui, |ui| {
+                    ui.add_space(4.0);
+                    publish::publish_ui(
+                        ui,
+                        &mut self.publish,
+                        self.connection.is_connected(),
+                        self.version == MqttVersion::V5,
+                        &mut self.commands,
+                    );
+                });
+        }
         if self.show_broker {
             egui::Panel::right("broker")
                 .resizable(true)
@@ -58,7 +83,13 @@ impl App {
                 topic_tree::tree_ui(ui, &self.store, &mut self.tree);
             });
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            inspector::inspector_ui(ui, &self.store, self.tree.selected, &mut self.inspector);
+            inspector::inspector_ui(
+                ui,
+                &self.store,
+                self.tree.selected,
+                &mut self.inspector,
+                &mut self.commands,
+            );
         });
         if !self.commands.is_empty() {
             ui.ctx().request_repaint();

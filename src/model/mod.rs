@@ -6,6 +6,7 @@
 pub mod history;
 pub mod message;
 pub mod payload;
+pub mod payload_format;
 pub mod stats;
 pub mod store;
 pub mod topic_path;

@@ -2,6 +2,8 @@
 
 use egui::Ui;
 
+use crate::app::AppCommand;
+
 use super::payload_view::{PayloadCache, PayloadView, payload_ui};
 use super::theme;
 use crate::model::payload::hex_bytes;
@@ -47,7 +49,13 @@ pub fn format_bytes(n: usize) -> String {
 }
 
 /// Draws the inspector for `selected`.
-pub fn inspector_ui(ui: &mut Ui, store: &Store, selected: Option<NodeId>, state: &mut Inspector) {
+pub fn inspector_ui(
+    ui: &mut Ui,
+    store: &Store,
+    selected: Option<NodeId>,
+    state: &mut Inspector,
+    commands: &mut Vec<AppCommand>,
+) {
     let dark = ui.visuals().dark_mode;
     let Some(id) = selected else {
         ui.add_space(theme::GROUP_GAP);
@@ -101,9 +109,18 @@ pub fn inspector_ui(ui: &mut Ui, store: &Store, selected: Option<NodeId>, state:
     if let Some(props) = &message.properties {
         properties_ui(ui, props);
     }
-    if state.picked.is_some() && ui.button("Back to the latest message").clicked() {
-        state.picked = None;
-    }
+    ui.horizontal(|ui| {
+        if ui
+            .button("Edit as new message")
+            .on_hover_text("Copy this message into the publish panel")
+            .clicked()
+        {
+            commands.push(AppCommand::EditAsNew(id, seq));
+        }
+        if state.picked.is_some() && ui.button("Back to the latest message").clicked() {
+            state.picked = None;
+        }
+    });
 
     // History at the bottom, payload in the space between.
     egui::Panel::bottom("history")

@@ -4,6 +4,7 @@ pub mod broker_panel;
 pub mod connection;
 pub mod inspector;
 pub mod payload_view;
+pub mod publish;
 pub mod status_bar;
 pub mod theme;
 pub mod topic_tree;

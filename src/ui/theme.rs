@@ -21,6 +21,8 @@ pub const FLASH_BELOW: f64 = 0.35;
 pub const TREE_PANEL_WIDTH: f32 = 560.0;
 /// Broker panel width when nothing is saved.
 pub const BROKER_PANEL_WIDTH: f32 = 300.0;
+/// Publish panel height when nothing is saved.
+pub const PUBLISH_PANEL_HEIGHT: f32 = 230.0;
 /// Gap between groups in bars.
 pub const GROUP_GAP: f32 = 12.0;
 /// Payload bytes rendered in the inspector before "show more" is needed.

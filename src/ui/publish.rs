@@ -1,0 +1,219 @@
+//! The publish panel: topic, payload in a chosen format, QoS, retain, MQTT 5 properties,
+//! and what became of the last publish.
+
+use egui::Ui;
+
+use super::theme;
+use crate::app::AppCommand;
+use crate::model::payload_format::{PayloadFormat, validate_topic};
+use crate::model::{Message, Properties, QoS};
+use crate::mqtt::PublishRequest;
+
+/// The editor's contents, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct PublishForm {
+    pub topic: String,
+    pub payload: String,
+    pub format: PayloadFormat,
+    pub qos: QoS,
+    pub retain: bool,
+    /// MQTT 5 content type (empty: none).
+    pub content_type: String,
+    /// MQTT 5 user properties, one `key=value` per line.
+    pub user_properties: String,
+    /// Request id of the last publish and its outcome (`None` while waiting).
+    pub last: Option<(u64, Option<Result<&'static str, String>>)>,
+    next_id: u64,
+}
+
+impl PublishForm {
+    /// Fills the editor from a received message ("Edit as new message").
+    pub fn load_message(&mut self, topic: &str, m: &Message) {
+        self.topic = topic.to_string();
+        match m.payload.text() {
+            Some(text) if !m.payload.is_truncated() => {
+                self.payload = text.to_string();
+                self.format = if m.payload.kind() == crate::model::PayloadKind::Json {
+                    PayloadFormat::Json
+                } else {
+                    PayloadFormat::Text
+                };
+            }
+            _ => {
+                self.payload = crate::model::payload::hex_bytes(m.payload.bytes());
+                self.format = PayloadFormat::Hex;
+            }
+        }
+        self.qos = m.qos;
+        self.retain = m.retain;
+        let props = m.properties.as_deref();
+        self.content_type = props
+            .and_then(|p| p.content_type.clone())
+            .unwrap_or_default();
+        self.user_properties = props
+            .map(|p| {
+                p.user_properties
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}\n"))
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+
+    /// MQTT 5 properties from the form, or why they are wrong.
+    fn properties(&self) -> Result<Option<Properties>, String> {
+        let mut props = Properties::default();
+        if !self.content_type.trim().is_empty() {
+            props.content_type = Some(self.content_type.trim().to_string());
+        }
+        for line in self
+            .user_properties
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let Some((k, v)) = line.split_once('=') else {
+                return Err(format!("user property \"{line}\" needs key=value"));
+            };
+            props
+                .user_properties
+                .push((k.trim().to_string(), v.trim().to_string()));
+        }
+        Ok((!props.is_empty()).then_some(props))
+    }
+
+    /// The request to send, or the reason the Publish button is disabled.
+    pub fn request(&self, connected: bool, v5: bool) -> Result<PublishRequest, String> {
+        validate_topic(&self.topic)?;
+        let payload = self.format.encode(&self.payload)?;
+        let properties = if v5 { self.properties()? } else { None };
+        if !connected {
+            return Err("not connected".into());
+        }
+        Ok(PublishRequest {
+            id: self.next_id,
+            topic: self.topic.clone(),
+            payload,
+            qos: self.qos,
+            retain: self.retain,
+            properties,
+        })
+    }
+
+    /// Records the outcome of publish request `id`.
+    pub fn outcome(&mut self, id: u64, result: Result<&'static str, String>) {
+        if matches!(self.last, Some((last, _)) if last == id) {
+            self.last = Some((id, Some(result)));
+        }
+    }
+}
+
+/// Draws the panel; Publish (or Ctrl+Enter) emits [`AppCommand::Publish`].
+pub fn publish_ui(
+    ui: &mut Ui,
+    form: &mut PublishForm,
+    connected: bool,
+    v5: bool,
+    commands: &mut Vec<AppCommand>,
+) {
+    let dark = ui.visuals().dark_mode;
+    ui.horizontal(|ui| {
+        let l = ui.label("Topic");
+        ui.add(
+            egui::TextEdit::singleline(&mut form.topic)
+                .hint_text("e.g. home/kitchen/light/set")
+                .desired_width(360.0),
+        )
+        .labelled_by(l.id);
+        if let Err(e) = validate_topic(&form.topic)
+            && !form.topic.is_empty()
+        {
+            ui.colored_label(theme::error(dark), e);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Format");
+        for f in PayloadFormat::ALL {
+            ui.selectable_value(&mut form.format, f, f.label());
+        }
+        if form.format == PayloadFormat::Json
+            && ui
+                .button("Format")
+                .on_hover_text("Pretty-print the JSON")
+                .clicked()
+            && let Ok(pretty) = crate::model::payload::pretty_json(&form.payload)
+        {
+            form.payload = pretty;
+        }
+        ui.add_space(theme::GROUP_GAP);
+        ui.label("QoS");
+        for (q, name) in [
+            (QoS::AtMostOnce, "0"),
+            (QoS::AtLeastOnce, "1"),
+            (QoS::ExactlyOnce, "2"),
+        ] {
+            ui.selectable_value(&mut form.qos, q, name);
+        }
+        ui.checkbox(&mut form.retain, "Retain");
+    });
+    let payload_label = ui.label("Payload");
+    ui.add(
+        egui::TextEdit::multiline(&mut form.payload)
+            .font(theme::mono())
+            .desired_rows(4)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(payload_label.id);
+    match form.format.encode(&form.payload) {
+        Ok(bytes) => {
+            ui.colored_label(theme::muted(dark), format!("{} bytes", bytes.len()));
+        }
+        Err(e) => {
+            ui.colored_label(theme::error(dark), e);
+        }
+    }
+    if v5 {
+        ui.horizontal(|ui| {
+            let l = ui.label("Content type");
+            ui.add(egui::TextEdit::singleline(&mut form.content_type).desired_width(160.0))
+                .labelled_by(l.id);
+            let l = ui.label("User properties");
+            ui.add(
+                egui::TextEdit::multiline(&mut form.user_properties)
+                    .hint_text("key=value, one per line")
+                    .desired_rows(1)
+                    .desired_width(240.0),
+            )
+            .labelled_by(l.id);
+        });
+    }
+    let request = form.request(connected, v5);
+    ui.horizontal(|ui| {
+        let button = ui
+            .add_enabled(request.is_ok(), egui::Button::new("Publish"))
+            .on_hover_text("Ctrl+Enter");
+        let shortcut = ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Enter));
+        match &request {
+            Err(reason) => {
+                ui.colored_label(theme::muted(dark), format!("Publish is off: {reason}"));
+            }
+            Ok(req) if button.clicked() || shortcut => {
+                form.last = Some((req.id, None));
+                form.next_id += 1;
+                commands.push(AppCommand::Publish(Box::new(req.clone())));
+            }
+            Ok(_) => {}
+        }
+        match &form.last {
+            Some((_, None)) => {
+                ui.colored_label(theme::warn(dark), "publishing…");
+            }
+            Some((_, Some(Ok(what)))) => {
+                ui.colored_label(theme::good(dark), *what);
+            }
+            Some((_, Some(Err(e)))) => {
+                ui.colored_label(theme::error(dark), format!("failed: {e}"));
+            }
+            None => {}
+        }
+    });
+}
