@@ -13,6 +13,8 @@ sleep 4
 mkdir -p screenshots
 xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
   --select factory/line-1/state --screenshot screenshots/main.png --screenshot-after-ms 2500
+xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" --publish-panel \
+  --select home/kitchen/light/state --screenshot screenshots/publish.png --screenshot-after-ms 2500
 echo "wrote screenshots/main.png"
 
 # First run: no broker named, so the local broker starts with demo devices.

@@ -33,6 +33,9 @@ struct Cli {
     /// With no broker named: start the local broker without demo devices.
     #[arg(long)]
     no_demo: bool,
+    /// Open the publish panel at start.
+    #[arg(long)]
+    publish_panel: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -189,6 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 screenshot: cli.screenshot,
                 screenshot_after: Duration::from_millis(cli.screenshot_after_ms),
                 select: cli.select,
+                publish_panel: cli.publish_panel,
             };
             run_gui(options)?;
             Ok(ExitCode::SUCCESS)

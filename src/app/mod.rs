@@ -35,6 +35,8 @@ pub struct StartOptions {
     pub local_broker: Option<BrokerOptions>,
     /// Turn the demo devices on (they publish to the local broker).
     pub demo: bool,
+    /// Open the publish panel at start.
+    pub publish_panel: bool,
 }
 
 impl Default for StartOptions {
@@ -47,6 +49,7 @@ impl Default for StartOptions {
             select: None,
             local_broker: None,
             demo: false,
+            publish_panel: false,
         }
     }
 }
@@ -145,7 +148,7 @@ impl App {
             demo_on: options.demo,
             connect_when_broker_runs: false,
             publish: PublishForm::default(),
-            show_publish: false,
+            show_publish: options.publish_panel,
             version: MqttVersion::default(),
             publish_topic_from: None,
         };
