@@ -230,3 +230,16 @@ fn edit_as_new_message_fills_the_publish_panel() {
         Some(r#"{"fan":true,"rpm":1200}"#)
     );
 }
+
+#[test]
+fn limits_window_shows_the_budget() {
+    let mut h = harness();
+    h.get_by_label("Limits").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("History budget (all topics)").is_some());
+    assert!(h.query_by_label("Payload kept per message").is_some());
+    assert!(
+        h.query_by_label_contains("history ").is_some(),
+        "the status bar shows the budget"
+    );
+}

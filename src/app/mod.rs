@@ -93,6 +93,8 @@ pub struct App {
     publish: PublishForm,
     /// Whether the publish panel is open.
     show_publish: bool,
+    /// Whether the limits window is open.
+    show_settings: bool,
     /// MQTT version of the connection last asked for (MQTT 5 properties need 5).
     version: MqttVersion,
     /// The tree selection the publish topic was last filled from.
@@ -149,6 +151,7 @@ impl App {
             connect_when_broker_runs: false,
             publish: PublishForm::default(),
             show_publish: options.publish_panel,
+            show_settings: false,
             version: MqttVersion::default(),
             publish_topic_from: None,
         };

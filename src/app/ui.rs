@@ -3,7 +3,7 @@
 use super::App;
 use crate::mqtt::MqttVersion;
 use crate::ui::theme;
-use crate::ui::{broker_panel, connection, inspector, publish, status_bar, topic_tree};
+use crate::ui::{broker_panel, connection, inspector, publish, settings, status_bar, topic_tree};
 
 impl App {
     pub(super) fn draw_ui(&mut self, ui: &mut egui::Ui) {
@@ -21,6 +21,8 @@ impl App {
             ui.horizontal(|ui| {
                 ui.toggle_value(&mut self.show_publish, "Publish")
                     .on_hover_text("Send a message to the broker");
+                ui.toggle_value(&mut self.show_settings, "Limits")
+                    .on_hover_text("History budget and payload size limits");
                 ui.toggle_value(&mut self.show_broker, "Local broker")
                     .on_hover_text("Start a broker on this machine, with optional demo devices");
                 ui.colored_label(
@@ -36,6 +38,16 @@ impl App {
         egui::Panel::bottom("status").show(ui, |ui| {
             status_bar::status_bar_ui(ui, &self.store, self.dropped(), self.saved.payload_cap);
         });
+        let mut open = self.show_settings;
+        egui::Window::new("Limits")
+            .open(&mut open)
+            .resizable(false)
+            .show(ui.ctx(), |ui| {
+                if settings::settings_ui(ui, &mut self.saved) {
+                    self.store.set_limits(self.saved.limits);
+                }
+            });
+        self.show_settings = open;
         // Selecting a topic fills the publish topic (once per selection).
         if self.tree.selected != self.publish_topic_from
             && let Some(id) = self.tree.selected

@@ -66,9 +66,20 @@ impl Store {
         self.limits
     }
 
-    /// Changes the limits; history over the new ones is trimmed at once.
+    /// Changes the limits; history over the new ones is trimmed at once (a walk over all
+    /// topics: for a user's change of settings, not the per-message path).
     pub fn set_limits(&mut self, limits: HistoryLimits) {
         self.limits = limits;
+        for history in self.tree.histories_mut() {
+            while history.over(&limits) {
+                let Some(gone) = history.pop_oldest() else {
+                    break;
+                };
+                self.history_bytes -= gone;
+                self.history_entries -= 1;
+                self.stats.evicted += 1;
+            }
+        }
         self.enforce_budget();
     }
 
@@ -330,6 +341,28 @@ mod tests {
         }
         assert_eq!(s.history_entries(), 20);
         assert!(s.order_len() <= 2048, "order has {} records", s.order_len());
+    }
+
+    #[test]
+    fn lowering_limits_trims_at_once() {
+        let mut s = Store::default();
+        for i in 0..10u8 {
+            s.apply(msg("a", &[i; 10]));
+            s.apply(msg("b", &[i; 10]));
+        }
+        s.set_limits(HistoryLimits {
+            max_per_topic: 2,
+            ..Default::default()
+        });
+        assert_eq!(s.history_entries(), 4);
+        assert_eq!(s.history_bytes(), 4 * cost(10));
+        let budget = cost(10) * 2;
+        s.set_limits(HistoryLimits {
+            max_per_topic: 2,
+            budget_bytes: budget,
+            ..Default::default()
+        });
+        assert_eq!(s.history_entries(), 2, "only each topic's latest stays");
     }
 
     #[test]

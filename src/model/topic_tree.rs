@@ -136,6 +136,13 @@ impl TopicTree {
         &mut self.nodes[id.index()]
     }
 
+    /// Every topic's history, for changing limits.
+    pub(crate) fn histories_mut(&mut self) -> impl Iterator<Item = &mut TopicHistory> {
+        self.nodes
+            .iter_mut()
+            .filter_map(|n| n.history.as_deref_mut())
+    }
+
     /// Nodes in the arena, root included.
     pub fn len(&self) -> usize {
         self.nodes.len()

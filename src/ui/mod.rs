@@ -5,6 +5,7 @@ pub mod connection;
 pub mod inspector;
 pub mod payload_view;
 pub mod publish;
+pub mod settings;
 pub mod status_bar;
 pub mod theme;
 pub mod topic_tree;

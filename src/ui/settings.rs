@@ -1,0 +1,66 @@
+//! The limits window: history budget, per-topic history, payload cap.
+
+use egui::Ui;
+
+use super::theme;
+use crate::app::SavedState;
+
+/// Draws the limits; returns true when something changed.
+pub fn settings_ui(ui: &mut Ui, saved: &mut SavedState) -> bool {
+    let dark = ui.visuals().dark_mode;
+    let mut changed = false;
+    let mib = |bytes: usize| (bytes >> 20) as u64;
+    egui::Grid::new("limits")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            let mut budget = mib(saved.limits.budget_bytes);
+            ui.label("History budget (all topics)");
+            if ui
+                .add(
+                    egui::DragValue::new(&mut budget)
+                        .range(16..=65_536)
+                        .suffix(" MiB"),
+                )
+                .changed()
+            {
+                saved.limits.budget_bytes = (budget as usize) << 20;
+                changed = true;
+            }
+            ui.end_row();
+            ui.label("Messages kept per topic");
+            changed |= ui
+                .add(egui::DragValue::new(&mut saved.limits.max_per_topic).range(1..=1_000_000))
+                .changed();
+            ui.end_row();
+            let mut per_topic = mib(saved.limits.max_topic_bytes);
+            ui.label("History per topic");
+            if ui
+                .add(
+                    egui::DragValue::new(&mut per_topic)
+                        .range(1..=65_536)
+                        .suffix(" MiB"),
+                )
+                .changed()
+            {
+                saved.limits.max_topic_bytes = (per_topic as usize) << 20;
+                changed = true;
+            }
+            ui.end_row();
+            let mut cap = mib(saved.payload_cap);
+            ui.label("Payload kept per message");
+            if ui
+                .add(egui::DragValue::new(&mut cap).range(1..=256).suffix(" MiB"))
+                .changed()
+            {
+                saved.payload_cap = (cap as usize) << 20;
+                changed = true;
+            }
+            ui.end_row();
+        });
+    ui.colored_label(
+        theme::muted(dark),
+        "History limits apply at once; the payload limit from the next connection on",
+    );
+    changed
+}
