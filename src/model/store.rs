@@ -37,6 +37,9 @@ pub struct Store {
     stats: StoreStats,
     /// Zero of the store clock used for update flashes and rates.
     epoch: Instant,
+    /// Topics whose retained message the user is clearing: when the broker echoes the empty
+    /// message, the topic leaves the tree instead of recording it.
+    clearing: std::collections::HashSet<NodeId>,
 }
 
 impl Default for Store {
@@ -55,6 +58,7 @@ impl Store {
             history_entries: 0,
             stats: StoreStats::default(),
             epoch: Instant::now(),
+            clearing: Default::default(),
         }
     }
 
@@ -123,8 +127,31 @@ impl Store {
         self.apply_batch(std::iter::once(incoming));
     }
 
+    /// Marks topics being cleared (see [`Store::apply`]: their empty echo removes them).
+    pub fn mark_clearing(&mut self, ids: impl IntoIterator<Item = NodeId>) {
+        self.clearing.extend(ids);
+    }
+
+    /// Removes a topic and its history from the tree.
+    pub fn remove_topic(&mut self, id: NodeId) {
+        self.clearing.remove(&id);
+        if let Some(history) = self.tree.remove_topic(id) {
+            self.history_bytes -= history.bytes();
+            self.history_entries -= history.len();
+        }
+    }
+
     fn apply_at(&mut self, incoming: Incoming, now: f64) {
         let Incoming { topic, message } = incoming;
+        if message.payload.bytes().is_empty()
+            && !self.clearing.is_empty()
+            && let Some(id) = self.tree.find(&topic)
+            && self.clearing.contains(&id)
+        {
+            self.stats.total_messages += 1;
+            self.remove_topic(id);
+            return;
+        }
         self.stats.total_messages += 1;
         if message.payload.is_truncated() {
             self.stats.truncated += 1;
@@ -363,6 +390,24 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(s.history_entries(), 2, "only each topic's latest stays");
+    }
+
+    #[test]
+    fn cleared_topics_leave_the_tree_on_their_empty_echo() {
+        let mut s = Store::default();
+        let mut r = msg("dev/1/config", b"{}");
+        r.message.retain = true;
+        s.apply(r);
+        s.apply(msg("dev/2/state", b"on"));
+        let id = s.tree().find("dev/1/config").unwrap();
+        s.mark_clearing([id]);
+        s.apply(msg("dev/2/state", b"")); // not being cleared: recorded
+        s.apply(msg("dev/1/config", b""));
+        assert!(s.tree().find("dev/1").is_none());
+        assert_eq!(s.tree().topic_count(), 1);
+        assert_eq!(s.history_entries(), 2);
+        assert_eq!(s.history_bytes(), cost(2) + cost(0));
+        assert_eq!(s.tree().node(s.tree().find("dev").unwrap()).topics_below(), 1);
     }
 
     #[test]

@@ -220,6 +220,70 @@ impl TopicTree {
         }
     }
 
+    /// Drops the messages of topic `id` and unlinks it, and every level above it left with
+    /// neither messages nor children, from the tree; counts above are corrected. A node that
+    /// still has children stays as a path. Returns the history it held.
+    pub(crate) fn remove_topic(&mut self, id: NodeId) -> Option<Box<TopicHistory>> {
+        if id == NodeId::ROOT || self.is_removed(id) {
+            return None;
+        }
+        let node = self.node_mut(id);
+        let history = node.history.take();
+        let own = std::mem::take(&mut node.own_messages);
+        node.retained = false;
+        let was_topic = history.is_some();
+        if was_topic {
+            self.topics -= 1;
+        }
+        let mut at = id;
+        loop {
+            let node = self.node_mut(at);
+            node.messages = node.messages.saturating_sub(own);
+            if was_topic && at != id {
+                node.topics_below = node.topics_below.saturating_sub(1);
+            }
+            if at == NodeId::ROOT {
+                break;
+            }
+            at = node.parent;
+        }
+        let mut at = id;
+        while at != NodeId::ROOT
+            && self.node(at).children.is_empty()
+            && self.node(at).history.is_none()
+        {
+            let parent = self.node(at).parent;
+            let name = self.node(at).name.clone();
+            let siblings = &self.nodes[parent.index()].children;
+            if let Ok(i) = siblings.binary_search_by(|&c| self.node(c).name.as_ref().cmp(&name)) {
+                self.nodes[parent.index()].children.remove(i);
+            }
+            self.node_mut(at).parent = at; // marks it removed
+            at = parent;
+        }
+        self.version += 1;
+        history
+    }
+
+    /// Whether `id` was removed from the tree (its id is never reused).
+    pub fn is_removed(&self, id: NodeId) -> bool {
+        id != NodeId::ROOT && self.node(id).parent == id
+    }
+
+    /// Topics at or below `id` whose last message was retained, with their full topics.
+    pub fn retained_below(&self, id: NodeId) -> Vec<(NodeId, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(at) = stack.pop() {
+            let node = self.node(at);
+            if node.is_topic() && node.retained {
+                out.push((at, self.path(at)));
+            }
+            stack.extend(node.children.iter().rev());
+        }
+        out
+    }
+
     /// The full topic of a node: its levels joined by `/`.
     pub fn path(&self, id: NodeId) -> String {
         let mut names = Vec::new();
@@ -300,6 +364,29 @@ mod tests {
         let long = "n".repeat(64 * 1024);
         let id = t.ensure(&long);
         assert_eq!(t.node(id).name().len(), 64 * 1024);
+    }
+
+    #[test]
+    fn removing_topics_fixes_counts_and_prunes_empty_levels() {
+        let mut t = TopicTree::default();
+        let x = t.ensure("a/b/x");
+        t.count_message(x, true, true, 1.0);
+        let y = t.ensure("a/y");
+        t.count_message(y, true, false, 1.0);
+        t.node_mut(x).history = Some(Box::default());
+        t.node_mut(y).history = Some(Box::default());
+        let a = t.find("a").unwrap();
+        assert_eq!(t.retained_below(a).len(), 1);
+        assert!(t.remove_topic(x).is_some());
+        assert!(t.is_removed(x));
+        assert!(t.find("a/b").is_none(), "the emptied level goes too");
+        assert_eq!(t.node(a).messages(), 1);
+        assert_eq!(t.node(a).topics_below(), 1);
+        assert_eq!(t.topic_count(), 1);
+        // A new message recreates the topic as a new node.
+        let x2 = t.ensure("a/b/x");
+        assert_ne!(x2, x);
+        assert!(!t.is_removed(x2));
     }
 
     #[test]
