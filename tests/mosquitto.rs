@@ -287,3 +287,102 @@ fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
         "QoS 0 without retain is not kept"
     );
 }
+
+#[test]
+fn clearing_ten_thousand_retained_topics() {
+    use mqscope::mqtt::{PublishRequest, WorkerEvent};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let Some(broker) = Mosquitto::start("clearing_ten_thousand_retained_topics") else {
+        return;
+    };
+    const N: usize = 10_000;
+    // Fill: 10,000 retained topics through the app's worker (quiet, pipelined QoS 1).
+    let w = connected(broker.port, MqttVersion::V5, &["clean/#"]);
+    let topics: Vec<String> = (0..N).map(|i| format!("clean/dev{}/config", i)).collect();
+    let mut store = Store::default();
+    let drain = |w: &mqscope::mqtt::WorkerHandle, store: &mut Store| {
+        while let Some(event) = w.events.try_recv() {
+            if let WorkerEvent::Messages(batch) = event {
+                store.apply_batch(batch);
+            }
+        }
+    };
+    for (i, t) in topics.iter().enumerate() {
+        let r = PublishRequest {
+            id: i as u64,
+            topic: t.clone(),
+            payload: b"{}".to_vec(),
+            qos: QoS::AtMostOnce,
+            retain: true,
+            properties: None,
+        };
+        while !w.send(WorkerCommand::Publish(Box::new(r.clone()))) {
+            drain(&w, &mut store);
+        }
+        drain(&w, &mut store);
+    }
+    // The same worker sees them (its own publishes come back) and files them.
+    assert!(ingest_until(&w, &mut store, Duration::from_secs(30), |s| s
+        .tree()
+        .topic_count()
+        == N));
+    let root = store.tree().find("clean").unwrap();
+    let retained_topics = {
+        // Retained flags are set only for messages delivered from the broker's store, so
+        // ask a fresh subscriber to learn which are retained.
+        let fresh = connected(broker.port, MqttVersion::V5, &["clean/#"]);
+        let mut seen = Store::default();
+        assert!(ingest_until(
+            &fresh,
+            &mut seen,
+            Duration::from_secs(30),
+            |s| s.tree().topic_count() == N
+        ));
+        let r = seen
+            .tree()
+            .retained_below(seen.tree().find("clean").unwrap());
+        assert_eq!(r.len(), N);
+        r.into_iter().map(|(_, t)| t).collect::<Vec<_>>()
+    };
+    let ids: Vec<_> = retained_topics
+        .iter()
+        .map(|t| store.tree().find(t).unwrap())
+        .collect();
+    store.mark_clearing(ids);
+    w.send(WorkerCommand::ClearRetained {
+        topics: retained_topics,
+        cancel: Arc::new(AtomicBool::new(false)),
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut finished = None;
+    while finished.is_none() && std::time::Instant::now() < deadline {
+        match w.events.recv_timeout(Duration::from_millis(100)) {
+            Some(WorkerEvent::ClearProgress {
+                done,
+                total,
+                finished: true,
+            }) => finished = Some((done, total)),
+            Some(WorkerEvent::Messages(batch)) => store.apply_batch(batch),
+            _ => {}
+        }
+    }
+    assert_eq!(finished, Some((N, N)), "every clear acknowledged");
+    // The empty echoes remove the topics from the tree.
+    assert!(
+        ingest_until(&w, &mut store, T, |s| s.tree().find("clean").is_none()),
+        "{} left",
+        store.tree().topic_count()
+    );
+    assert!(store.tree().is_removed(root));
+    // A fresh subscriber receives none of them.
+    let fresh = connected(broker.port, MqttVersion::V311, &["clean/#"]);
+    let mut after = Store::default();
+    assert!(!ingest_until(
+        &fresh,
+        &mut after,
+        Duration::from_secs(1),
+        |s| s.tree().topic_count() > 0
+    ));
+    assert_eq!(w.events.dropped(), 0, "nothing dropped on the way");
+}

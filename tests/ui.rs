@@ -243,3 +243,22 @@ fn limits_window_shows_the_budget() {
         "the status bar shows the budget"
     );
 }
+
+#[test]
+fn clear_retained_below_asks_with_the_count() {
+    let mut h = harness();
+    h.get_by_label("greenhouse").click_secondary();
+    h.run_steps(2);
+    h.get_by_label("Clear retained below…").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Clear 1 retained message (below greenhouse)?")
+            .is_some()
+    );
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("retained message (below")
+            .is_none()
+    );
+}

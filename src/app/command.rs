@@ -21,4 +21,8 @@ pub enum AppCommand {
     Publish(Box<PublishRequest>),
     /// Copy history entry `seq` of a topic into the publish editor.
     EditAsNew(NodeId, u64),
+    /// Clear the retained messages of these topics on the broker.
+    ClearRetained(Vec<(NodeId, String)>),
+    /// Stop a running retained clean-up.
+    CancelClear,
 }

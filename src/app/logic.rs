@@ -62,6 +62,25 @@ impl App {
                 AppCommand::Disconnect => {
                     worker.send(WorkerCommand::Disconnect);
                 }
+                AppCommand::ClearRetained(topics) => {
+                    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                    self.store.mark_clearing(topics.iter().map(|(id, _)| *id));
+                    self.clear = Some(super::ClearRun {
+                        cancel: cancel.clone(),
+                        done: 0,
+                        total: topics.len(),
+                        finished: false,
+                        started: Instant::now(),
+                        seconds: None,
+                    });
+                    let topics = topics.into_iter().map(|(_, t)| t).collect();
+                    worker.send(WorkerCommand::ClearRetained { topics, cancel });
+                }
+                AppCommand::CancelClear => {
+                    if let Some(run) = &self.clear {
+                        run.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
                 AppCommand::Publish(request) => {
                     let id = request.id;
                     if !worker.send(WorkerCommand::Publish(request)) {
@@ -156,6 +175,20 @@ impl App {
         match event {
             WorkerEvent::Messages(batch) => self.store.apply_batch(batch),
             WorkerEvent::Published(outcome) => self.publish.outcome(outcome.id, outcome.result),
+            WorkerEvent::ClearProgress {
+                done,
+                total,
+                finished,
+            } => {
+                if let Some(run) = &mut self.clear {
+                    run.done = done;
+                    run.total = total;
+                    if finished && !run.finished {
+                        run.finished = true;
+                        run.seconds = Some(run.started.elapsed().as_secs_f64());
+                    }
+                }
+            }
         }
     }
 

@@ -99,6 +99,20 @@ pub struct App {
     version: MqttVersion,
     /// The tree selection the publish topic was last filled from.
     publish_topic_from: Option<crate::model::NodeId>,
+    /// The running (or last) retained clean-up.
+    clear: Option<ClearRun>,
+}
+
+/// A retained clean-up as the user sees it.
+#[derive(Debug)]
+pub struct ClearRun {
+    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pub done: usize,
+    pub total: usize,
+    pub finished: bool,
+    pub started: Instant,
+    /// Seconds it took, once finished.
+    pub seconds: Option<f64>,
 }
 
 impl App {
@@ -154,6 +168,7 @@ impl App {
             show_settings: false,
             version: MqttVersion::default(),
             publish_topic_from: None,
+            clear: None,
         };
         if let Some(broker) = options.local_broker {
             app.commands.push(AppCommand::StartBroker(Box::new(broker)));
@@ -183,6 +198,11 @@ impl App {
 
     pub fn connection(&self) -> &ConnectionState {
         &self.connection
+    }
+
+    /// The running or last retained clean-up.
+    pub fn clear_run(&self) -> Option<&ClearRun> {
+        self.clear.as_ref()
     }
 
     /// The local broker controller, for tests.

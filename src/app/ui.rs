@@ -38,6 +38,19 @@ impl App {
         egui::Panel::bottom("status").show(ui, |ui| {
             status_bar::status_bar_ui(ui, &self.store, self.dropped(), self.saved.payload_cap);
         });
+        if self
+            .tree
+            .selected
+            .is_some_and(|id| self.store.tree().is_removed(id))
+        {
+            self.tree.selected = None;
+        }
+        topic_tree::clear_dialogs_ui(
+            ui.ctx(),
+            &mut self.tree,
+            self.clear.as_ref(),
+            &mut self.commands,
+        );
         let mut open = self.show_settings;
         egui::Window::new("Limits")
             .open(&mut open)

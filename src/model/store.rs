@@ -407,7 +407,10 @@ mod tests {
         assert_eq!(s.tree().topic_count(), 1);
         assert_eq!(s.history_entries(), 2);
         assert_eq!(s.history_bytes(), cost(2) + cost(0));
-        assert_eq!(s.tree().node(s.tree().find("dev").unwrap()).topics_below(), 1);
+        assert_eq!(
+            s.tree().node(s.tree().find("dev").unwrap()).topics_below(),
+            1
+        );
     }
 
     #[test]

@@ -15,6 +15,12 @@ pub enum WorkerCommand {
     Publish(Box<PublishRequest>),
     /// Start demo devices publishing to the broker in these settings (`Some`), or stop them.
     Demo(Option<Box<ConnectionSettings>>),
+    /// Clear the retained message of each topic (empty retained publishes at QoS 1,
+    /// pipelined), reporting [`super::WorkerEvent::ClearProgress`]; `cancel` stops it.
+    ClearRetained {
+        topics: Vec<String>,
+        cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    },
     /// Stop everything; the worker thread ends.
     Shutdown,
 }

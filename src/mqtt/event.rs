@@ -11,6 +11,13 @@ pub enum WorkerEvent {
     Messages(Vec<Incoming>),
     /// What became of a publish request.
     Published(PublishOutcome),
+    /// Progress of a retained clean-up: acknowledged clears of `total`; `finished` once
+    /// it ended (all done, cancelled, or the connection failed).
+    ClearProgress {
+        done: usize,
+        total: usize,
+        finished: bool,
+    },
 }
 
 impl WorkerEvent {
@@ -18,7 +25,7 @@ impl WorkerEvent {
     pub fn message_count(&self) -> u64 {
         match self {
             Self::Messages(batch) => batch.len() as u64,
-            Self::Published(_) => 0,
+            Self::Published(_) | Self::ClearProgress { .. } => 0,
         }
     }
 }

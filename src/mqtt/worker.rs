@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -87,7 +88,12 @@ impl Drop for WorkerHandle {
 /// Publish requests handed to rumqttc whose packet id is not known yet, in order.
 type Queued = Arc<Mutex<VecDeque<(u64, QoS)>>>;
 
+/// Request id of internal publishes (retained clean-up): no event each; their
+/// acknowledgements are counted in [`Live::quiet_acked`] instead.
+const QUIET_ID: u64 = u64::MAX;
+
 /// The client side of a live connection.
+#[derive(Clone)]
 enum Client {
     V311(rumqttc::AsyncClient),
     V5(rumqttc::v5::AsyncClient),
@@ -98,6 +104,8 @@ struct Live {
     client: Client,
     task: JoinHandle<()>,
     queued: Queued,
+    /// Acknowledged internal publishes (see [`QUIET_ID`]).
+    quiet_acked: Arc<AtomicU64>,
 }
 
 async fn supervise(
@@ -107,6 +115,7 @@ async fn supervise(
 ) {
     let mut live: Option<Live> = None;
     let mut demo: Option<JoinHandle<()>> = None;
+    let mut clearing: Option<JoinHandle<()>> = None;
     while let Some(command) = commands.recv().await {
         match command {
             WorkerCommand::Connect(settings) => {
@@ -140,6 +149,25 @@ async fn supervise(
                     }));
                 }
             }
+            WorkerCommand::ClearRetained { topics, cancel } => {
+                if let Some(old) = clearing.take() {
+                    old.abort();
+                }
+                let total = topics.len();
+                match &live {
+                    Some(l) if state.borrow().is_connected() => {
+                        let task = clear_retained(l, topics, cancel, events.clone());
+                        clearing = Some(tokio::spawn(task));
+                    }
+                    _ => {
+                        events.send(WorkerEvent::ClearProgress {
+                            done: 0,
+                            total,
+                            finished: true,
+                        });
+                    }
+                }
+            }
             WorkerCommand::Demo(target) => {
                 if let Some(old) = demo.take() {
                     old.abort();
@@ -149,8 +177,8 @@ async fn supervise(
             WorkerCommand::Shutdown => break,
         }
     }
-    if let Some(old) = demo.take() {
-        old.abort();
+    for task in [demo.take(), clearing.take()].into_iter().flatten() {
+        task.abort();
     }
     if let Some(old) = live.take() {
         stop(old).await;
@@ -168,6 +196,8 @@ fn start(
     state: watch::Sender<ConnectionState>,
 ) -> Live {
     let queued = Queued::default();
+    let quiet_acked = Arc::new(AtomicU64::new(0));
+    let acked = quiet_acked.clone();
     let (client, task) = match settings.version {
         MqttVersion::V311 => {
             let (client, eventloop) =
@@ -176,7 +206,7 @@ fn start(
                 client: client.clone(),
                 eventloop,
             };
-            let task = tokio::spawn(run(session, settings, events, state, queued.clone()));
+            let task = tokio::spawn(run(session, settings, events, state, queued.clone(), acked));
             (Client::V311(client), task)
         }
         MqttVersion::V5 => {
@@ -186,7 +216,7 @@ fn start(
                 client: client.clone(),
                 eventloop,
             };
-            let task = tokio::spawn(run(session, settings, events, state, queued.clone()));
+            let task = tokio::spawn(run(session, settings, events, state, queued.clone(), acked));
             (Client::V5(client), task)
         }
     };
@@ -194,6 +224,7 @@ fn start(
         client,
         task,
         queued,
+        quiet_acked,
     }
 }
 
@@ -216,11 +247,21 @@ async fn stop(live: Live) {
 }
 
 async fn publish(live: &Live, request: &PublishRequest) -> Result<(), String> {
-    live.queued
+    send_publish(&live.client, &live.queued, request).await
+}
+
+/// Hands one publish to rumqttc, recording it in `queued` so its packet id and
+/// acknowledgement can be matched to the request.
+async fn send_publish(
+    client: &Client,
+    queued: &Queued,
+    request: &PublishRequest,
+) -> Result<(), String> {
+    queued
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push_back((request.id, request.qos));
-    let result = match &live.client {
+    let result = match client {
         Client::V311(c) => c
             .publish(
                 &request.topic,
@@ -245,12 +286,73 @@ async fn publish(live: &Live, request: &PublishRequest) -> Result<(), String> {
         }
     };
     if result.is_err() {
-        live.queued
+        queued
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop_back();
     }
     result
+}
+
+/// Clears the retained message of each topic: empty retained publishes at QoS 1, as many in
+/// flight as the client allows, progress reported every 100 ms, until all are acknowledged,
+/// `cancel` is set, or acknowledgements stop coming for 10 s.
+fn clear_retained(
+    live: &Live,
+    topics: Vec<String>,
+    cancel: Arc<AtomicBool>,
+    events: EventSender,
+) -> impl Future<Output = ()> + Send + 'static {
+    let client = live.client.clone();
+    let queued = live.queued.clone();
+    let acked = live.quiet_acked.clone();
+    async move {
+        let total = topics.len();
+        let base = acked.load(Ordering::Relaxed);
+        let done = || (acked.load(Ordering::Relaxed) - base) as usize;
+        let progress = |finished| WorkerEvent::ClearProgress {
+            done: done(),
+            total,
+            finished,
+        };
+        let mut reported = Instant::now();
+        let mut sent = 0;
+        for topic in topics {
+            if cancel.load(Ordering::Relaxed) {
+                break;
+            }
+            let request = PublishRequest {
+                id: QUIET_ID,
+                topic,
+                payload: Vec::new(),
+                qos: QoS::AtLeastOnce,
+                retain: true,
+                properties: None,
+            };
+            if send_publish(&client, &queued, &request).await.is_err() {
+                break;
+            }
+            sent += 1;
+            if reported.elapsed() > Duration::from_millis(100) {
+                events.send(progress(false));
+                reported = Instant::now();
+            }
+        }
+        let mut last = (done(), Instant::now());
+        while done() < sent && !cancel.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if done() != last.0 {
+                last = (done(), Instant::now());
+            } else if last.1.elapsed() > Duration::from_secs(10) {
+                break;
+            }
+            if reported.elapsed() > Duration::from_millis(100) {
+                events.send(progress(false));
+                reported = Instant::now();
+            }
+        }
+        events.send(progress(true));
+    }
 }
 
 /// One step of a connection, the same for both protocol versions.
@@ -280,6 +382,7 @@ async fn run<S: Session>(
     events: EventSender,
     state: watch::Sender<ConnectionState>,
     queued: Queued,
+    quiet_acked: Arc<AtomicU64>,
 ) {
     let mut backoff = Backoff::new();
     let mut attempt = 1;
@@ -310,6 +413,9 @@ async fn run<S: Session>(
                     .unwrap_or_else(PoisonError::into_inner)
                     .pop_front();
                 match next {
+                    Some((QUIET_ID, QoS::AtMostOnce)) => {
+                        quiet_acked.fetch_add(1, Ordering::Relaxed);
+                    }
                     Some((id, QoS::AtMostOnce)) => {
                         events.send(outcome(id, Ok("sent")));
                     }
@@ -319,11 +425,15 @@ async fn run<S: Session>(
                     None => {}
                 }
             }
-            Ok(Polled::PublishAcked(pkid, result)) => {
-                if let Some(id) = awaiting.remove(&pkid) {
+            Ok(Polled::PublishAcked(pkid, result)) => match awaiting.remove(&pkid) {
+                Some(QUIET_ID) => {
+                    quiet_acked.fetch_add(1, Ordering::Relaxed);
+                }
+                Some(id) => {
                     events.send(outcome(id, result.map(|()| "acknowledged")));
                 }
-            }
+                None => {}
+            },
             Ok(Polled::Disconnected) => {
                 flush(&events, &mut batch);
                 set_state(
@@ -347,7 +457,7 @@ async fn run<S: Session>(
                         .chain(awaiting.drain().map(|(_, id)| id))
                         .collect()
                 };
-                for id in waiting {
+                for id in waiting.into_iter().filter(|&id| id != QUIET_ID) {
                     events.send(outcome(id, Err(lost.to_string())));
                 }
                 let delay = backoff.next_delay();

@@ -47,6 +47,9 @@ pub struct TreeView {
     scroll_to_selected: bool,
     /// Vertical scroll position of the last frame, to tell whether a row is in view.
     scroll_offset: f32,
+    /// A retained clean-up waiting for the user's confirmation: what was asked for (in
+    /// words) and the retained topics it affects.
+    pub confirm_clear: Option<(String, Vec<(NodeId, String)>)>,
 }
 
 impl TreeView {
@@ -304,6 +307,19 @@ pub fn tree_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
                 match action {
                     RowAction::None => {}
                     RowAction::Select => view.selected = Some(row.id),
+                    RowAction::Clear { below } => {
+                        let topics = if below {
+                            tree.retained_below(row.id)
+                        } else {
+                            vec![(row.id, tree.path(row.id))]
+                        };
+                        let what = if below {
+                            format!("below {}", tree.path(row.id))
+                        } else {
+                            tree.path(row.id)
+                        };
+                        view.confirm_clear = Some((what, topics));
+                    }
                     RowAction::Toggle => {
                         let open = view.is_expanded(row.id);
                         view.set_expanded(row.id, !open);
@@ -324,6 +340,75 @@ enum RowAction {
     None,
     Select,
     Toggle,
+    /// Clear the row's retained message, or (`below`) every retained one under it.
+    Clear {
+        below: bool,
+    },
+}
+
+/// The confirmation of a retained clean-up, and its progress once running.
+pub fn clear_dialogs_ui(
+    ctx: &egui::Context,
+    view: &mut TreeView,
+    run: Option<&crate::app::ClearRun>,
+    commands: &mut Vec<crate::app::AppCommand>,
+) {
+    use crate::app::AppCommand;
+    if let Some((what, topics)) = &view.confirm_clear {
+        let mut decided = None;
+        egui::Modal::new(egui::Id::unique("confirm_clear")).show(ctx, |ui| {
+            ui.heading("Clear retained messages");
+            let n = topics.len();
+            ui.label(match n {
+                0 => format!("No retained topic {what}"),
+                1 => format!("Clear 1 retained message ({what})?"),
+                n => format!("Clear {n} retained messages {what}?"),
+            });
+            ui.label("The broker forgets them; topics with nothing else leave the tree");
+            ui.horizontal(|ui| {
+                if ui.add_enabled(n > 0, egui::Button::new("Clear")).clicked() {
+                    decided = Some(true);
+                }
+                if ui.button("Cancel").clicked() {
+                    decided = Some(false);
+                }
+            });
+        });
+        match decided {
+            Some(true) => {
+                if let Some((_, topics)) = view.confirm_clear.take() {
+                    commands.push(AppCommand::ClearRetained(topics));
+                }
+            }
+            Some(false) => view.confirm_clear = None,
+            None => {}
+        }
+    }
+    let Some(run) = run else { return };
+    if run.finished && run.seconds.is_some_and(|s| s > 0.0) && run.started.elapsed().as_secs() > 5 {
+        return; // the result stays visible for a few seconds
+    }
+    egui::Window::new("Retained clean-up")
+        .resizable(false)
+        .collapsible(false)
+        .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -40.0])
+        .show(ctx, |ui| {
+            ui.add(
+                egui::ProgressBar::new(run.done as f32 / run.total.max(1) as f32)
+                    .text(format!("{} of {} cleared", run.done, run.total)),
+            );
+            match (run.finished, run.seconds) {
+                (true, Some(s)) => {
+                    ui.label(format!("Done in {s:.1} s"));
+                }
+                _ => {
+                    if ui.button("Cancel").clicked() {
+                        commands.push(AppCommand::CancelClear);
+                    }
+                    ctx.request_repaint_after(std::time::Duration::from_millis(100));
+                }
+            }
+        });
 }
 
 /// A small filled triangle: pointing right when collapsed, down when expanded.
@@ -496,6 +581,29 @@ fn row_ui(
         );
     }
 
+    let mut clear = None;
+    response.context_menu(|ui| {
+        if ui
+            .add_enabled(
+                node.is_retained(),
+                egui::Button::new("Clear retained message"),
+            )
+            .clicked()
+        {
+            clear = Some(false);
+            ui.close();
+        }
+        if ui
+            .add_enabled(has_children, egui::Button::new("Clear retained below…"))
+            .clicked()
+        {
+            clear = Some(true);
+            ui.close();
+        }
+    });
+    if let Some(below) = clear {
+        return RowAction::Clear { below };
+    }
     if response.double_clicked() && has_children && !filtering {
         return RowAction::Toggle;
     }
