@@ -6,6 +6,7 @@
 //! - [`mqtt`]: the client worker on the "mqtt" thread; depends on `model`.
 //! - [`runtime`]: the named thread owning the tokio runtime.
 //! - [`broker`]: the local broker (child-process control, `mqscope broker`); no egui.
+//! - [`profiles`]: files on disk (publish history, templates); depends on `model`.
 //! - [`cli`]: the `sub` and `pub` command-line companions; depend on `mqtt` and `model`.
 //! - [`app`]: the only place `model`, `mqtt` and `ui` meet (eframe App, commands).
 //! - [`ui`]: panels and widgets; read the model, push commands; no network, no locks.
@@ -15,6 +16,7 @@ pub mod broker;
 pub mod cli;
 pub mod model;
 pub mod mqtt;
+pub mod profiles;
 pub mod runtime;
 pub mod ui;
 

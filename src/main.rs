@@ -177,6 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // No broker named: start the local one on a free port, with demo devices, so
             // the tree is live at once.
             let local = !cli.connection.names_a_broker();
+            let keep_files = cli.screenshot.is_none();
             let local_broker = local.then(|| {
                 let port = free_port("127.0.0.1", 1883).unwrap_or(1883);
                 BrokerOptions {
@@ -193,6 +194,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 screenshot_after: Duration::from_millis(cli.screenshot_after_ms),
                 select: cli.select,
                 publish_panel: cli.publish_panel,
+                // A screenshot run neither reads nor writes the user's files.
+                data_dir: keep_files.then(mqscope::profiles::data_dir).flatten(),
             };
             run_gui(options)?;
             Ok(ExitCode::SUCCESS)

@@ -262,3 +262,30 @@ fn clear_retained_below_asks_with_the_count() {
             .is_none()
     );
 }
+
+#[test]
+fn a_saved_template_loads_back_into_the_editor() {
+    let mut h = harness();
+    h.get_by_label("Publish").click();
+    h.run_steps(2);
+    let type_into = |h: &mut Harness<'static, App>, role: Role, label: &str, text: &str| {
+        h.get_by_role_and_label(role, label).focus();
+        h.run_steps(1);
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_role_and_label(role, label).type_text(text);
+        h.run_steps(2);
+    };
+    type_into(&mut h, Role::TextInput, "Topic", "home/light/set");
+    type_into(&mut h, Role::MultilineTextInput, "Payload", "ON");
+    type_into(&mut h, Role::TextInput, "Template name", "Light on");
+    h.get_by_label("Save as template").click();
+    h.run_steps(2);
+    type_into(&mut h, Role::TextInput, "Topic", "something/else");
+    h.get_by_label("Light on").click();
+    h.run_steps(2);
+    let topic = h.get_by_role_and_label(Role::TextInput, "Topic").value();
+    assert_eq!(topic.as_deref(), Some("home/light/set"));
+    h.get_by_label("Delete").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Light on").is_none());
+}

@@ -3,6 +3,7 @@
 use crate::broker::BrokerOptions;
 use crate::model::NodeId;
 use crate::mqtt::{ConnectionSettings, PublishRequest};
+use crate::profiles::publish::SavedMessage;
 
 /// Something the user asked for that changes more than view state.
 #[derive(Debug)]
@@ -17,8 +18,11 @@ pub enum AppCommand {
     ConnectLocal,
     /// Turn the demo devices on or off.
     Demo(bool),
-    /// Publish a message on the current connection.
-    Publish(Box<PublishRequest>),
+    /// Publish a message on the current connection (and record it in the history).
+    Publish(Box<PublishRequest>, SavedMessage),
+    SaveTemplate(String, SavedMessage),
+    RenameTemplate(String, String),
+    DeleteTemplate(String),
     /// Copy history entry `seq` of a topic into the publish editor.
     EditAsNew(NodeId, u64),
     /// Clear the retained messages of these topics on the broker.

@@ -37,6 +37,20 @@ impl App {
                     self.update_demo();
                     continue;
                 }
+                AppCommand::SaveTemplate(name, message) => {
+                    self.library.save_template(&name, message);
+                    continue;
+                }
+                AppCommand::RenameTemplate(from, to) => {
+                    if let Err(e) = self.library.rename_template(&from, &to) {
+                        self.library.problems.push(e);
+                    }
+                    continue;
+                }
+                AppCommand::DeleteTemplate(name) => {
+                    self.library.delete_template(&name);
+                    continue;
+                }
                 AppCommand::EditAsNew(id, seq) => {
                     let tree = self.store.tree();
                     if let Some(m) = tree.node(id).history().and_then(|h| h.entry(seq)) {
@@ -57,6 +71,7 @@ impl App {
                         self.title = title;
                     }
                     self.version = settings.version;
+                    self.connection_key = settings.address();
                     worker.send(WorkerCommand::Connect(settings));
                 }
                 AppCommand::Disconnect => {
@@ -81,7 +96,8 @@ impl App {
                         run.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
-                AppCommand::Publish(request) => {
+                AppCommand::Publish(request, saved) => {
+                    self.library.record(&self.connection_key, saved);
                     let id = request.id;
                     if !worker.send(WorkerCommand::Publish(request)) {
                         self.publish

@@ -37,6 +37,8 @@ pub struct StartOptions {
     pub demo: bool,
     /// Open the publish panel at start.
     pub publish_panel: bool,
+    /// Folder for publish history and templates; `None` keeps them in memory only.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for StartOptions {
@@ -50,6 +52,7 @@ impl Default for StartOptions {
             local_broker: None,
             demo: false,
             publish_panel: false,
+            data_dir: None,
         }
     }
 }
@@ -101,6 +104,10 @@ pub struct App {
     publish_topic_from: Option<crate::model::NodeId>,
     /// The running (or last) retained clean-up.
     clear: Option<ClearRun>,
+    /// Publish history and templates (on disk when a data folder is given).
+    library: crate::profiles::publish::PublishLibrary,
+    /// Broker address of the connection last asked for ("host:port"), for the history.
+    connection_key: String,
 }
 
 /// A retained clean-up as the user sees it.
@@ -169,6 +176,8 @@ impl App {
             version: MqttVersion::default(),
             publish_topic_from: None,
             clear: None,
+            library: crate::profiles::publish::PublishLibrary::open(options.data_dir),
+            connection_key: String::new(),
         };
         if let Some(broker) = options.local_broker {
             app.commands.push(AppCommand::StartBroker(Box::new(broker)));

@@ -30,6 +30,16 @@ impl App {
                     format!("broker {}", self.broker.status().describe()),
                 );
             });
+            let mut dismissed = false;
+            for problem in &self.library.problems {
+                ui.horizontal(|ui| {
+                    ui.colored_label(theme::warn(dark), problem);
+                    dismissed |= ui.small_button("Dismiss").clicked();
+                });
+            }
+            if dismissed {
+                self.library.problems.clear();
+            }
             if let Some(e) = &self.worker_error {
                 ui.colored_label(theme::error(dark), e);
             }
@@ -74,6 +84,18 @@ impl App {
                 .default_size(theme::PUBLISH_PANEL_HEIGHT)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
+                    egui::Panel::right("publish_library")
+                        .resizable(true)
+                        .default_size(theme::LIBRARY_WIDTH)
+                        .show(ui, |ui| {
+                            publish::library_ui(
+                                ui,
+                                &mut self.publish,
+                                &self.library,
+                                &self.connection_key,
+                                &mut self.commands,
+                            );
+                        });
                     publish::publish_ui(
                         ui,
                         &mut self.publish,

@@ -8,6 +8,7 @@ use crate::app::AppCommand;
 use crate::model::payload_format::{PayloadFormat, validate_topic};
 use crate::model::{Message, Properties, QoS};
 use crate::mqtt::PublishRequest;
+use crate::profiles::publish::{PublishLibrary, SavedMessage};
 
 /// The editor's contents, as typed.
 #[derive(Clone, Debug, Default)]
@@ -24,9 +25,37 @@ pub struct PublishForm {
     /// Request id of the last publish and its outcome (`None` while waiting).
     pub last: Option<(u64, Option<Result<&'static str, String>>)>,
     next_id: u64,
+    /// Name typed for "Save as template".
+    pub template_name: String,
+    /// A template being renamed: its name and the new name typed so far.
+    pub renaming: Option<(String, String)>,
 }
 
 impl PublishForm {
+    /// The editor as saved in history and templates.
+    pub fn to_saved(&self) -> SavedMessage {
+        SavedMessage {
+            topic: self.topic.clone(),
+            payload: self.payload.clone(),
+            format: self.format,
+            qos: self.qos,
+            retain: self.retain,
+            content_type: self.content_type.clone(),
+            user_properties: self.user_properties.clone(),
+        }
+    }
+
+    /// Loads a saved message into the editor.
+    pub fn load_saved(&mut self, m: &SavedMessage) {
+        self.topic = m.topic.clone();
+        self.payload = m.payload.clone();
+        self.format = m.format;
+        self.qos = m.qos;
+        self.retain = m.retain;
+        self.content_type = m.content_type.clone();
+        self.user_properties = m.user_properties.clone();
+    }
+
     /// Fills the editor from a received message ("Edit as new message").
     pub fn load_message(&mut self, topic: &str, m: &Message) {
         self.topic = topic.to_string();
@@ -104,6 +133,93 @@ impl PublishForm {
         if matches!(self.last, Some((last, _)) if last == id) {
             self.last = Some((id, Some(result)));
         }
+    }
+}
+
+/// Templates and recent messages beside the editor; clicking one loads it.
+pub fn library_ui(
+    ui: &mut Ui,
+    form: &mut PublishForm,
+    library: &PublishLibrary,
+    connection: &str,
+    commands: &mut Vec<AppCommand>,
+) {
+    let dark = ui.visuals().dark_mode;
+    ui.horizontal(|ui| {
+        let l = ui.label("Template name");
+        ui.add(egui::TextEdit::singleline(&mut form.template_name).desired_width(120.0))
+            .labelled_by(l.id);
+        let name = form.template_name.trim().to_string();
+        if ui
+            .add_enabled(!name.is_empty(), egui::Button::new("Save as template"))
+            .clicked()
+        {
+            commands.push(AppCommand::SaveTemplate(name, form.to_saved()));
+        }
+    });
+    egui::ScrollArea::vertical()
+        .id_salt("publish_library")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.strong("Templates");
+            if library.templates().is_empty() {
+                ui.colored_label(
+                    theme::muted(dark),
+                    "None yet: name the editor's message and save it",
+                );
+            }
+            for t in library.templates() {
+                ui.horizontal(|ui| match &mut form.renaming {
+                    Some((old, new)) if *old == t.name => {
+                        ui.add(egui::TextEdit::singleline(new).desired_width(120.0));
+                        if ui.button("OK").clicked() {
+                            commands.push(AppCommand::RenameTemplate(old.clone(), new.clone()));
+                            form.renaming = None;
+                        } else if ui.button("Cancel").clicked() {
+                            form.renaming = None;
+                        }
+                    }
+                    _ => {
+                        if ui.link(&t.name).on_hover_text(&t.message.topic).clicked() {
+                            form.load_saved(&t.message);
+                            form.template_name = t.name.clone();
+                        }
+                        if ui.small_button("Rename").clicked() {
+                            form.renaming = Some((t.name.clone(), t.name.clone()));
+                        }
+                        if ui.small_button("Delete").clicked() {
+                            commands.push(AppCommand::DeleteTemplate(t.name.clone()));
+                        }
+                    }
+                });
+            }
+            ui.add_space(6.0);
+            ui.strong("Recently published");
+            for m in library.history(connection) {
+                let text = format!("{}  {}", m.topic, shorten(&m.payload, 40));
+                if ui
+                    .add(
+                        egui::Label::new(egui::RichText::new(text).font(theme::mono_small()))
+                            .sense(egui::Sense::click())
+                            .truncate(),
+                    )
+                    .on_hover_text("Load into the editor")
+                    .clicked()
+                {
+                    form.load_saved(m);
+                }
+            }
+        });
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match one_line.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &one_line[..i]),
+        None => one_line,
     }
 }
 
@@ -199,7 +315,7 @@ pub fn publish_ui(
             Ok(req) if button.clicked() || shortcut => {
                 form.last = Some((req.id, None));
                 form.next_id += 1;
-                commands.push(AppCommand::Publish(Box::new(req.clone())));
+                commands.push(AppCommand::Publish(Box::new(req.clone()), form.to_saved()));
             }
             Ok(_) => {}
         }

@@ -23,6 +23,8 @@ pub const TREE_PANEL_WIDTH: f32 = 560.0;
 pub const BROKER_PANEL_WIDTH: f32 = 300.0;
 /// Publish panel height when nothing is saved.
 pub const PUBLISH_PANEL_HEIGHT: f32 = 230.0;
+/// Width of the templates/history column of the publish panel.
+pub const LIBRARY_WIDTH: f32 = 320.0;
 /// Gap between groups in bars.
 pub const GROUP_GAP: f32 = 12.0;
 /// Payload bytes rendered in the inspector before "show more" is needed.

@@ -1,0 +1,11 @@
+//! Things saved on disk besides eframe's settings: publish history and templates.
+//! Writes are atomic (temp file + rename); a file that fails to parse is kept as
+//! `<name>.corrupt-<timestamp>` and reported, never silently overwritten.
+
+pub mod file;
+pub mod publish;
+
+/// The platform data folder for mqscope (e.g. `~/.local/share/mqscope`), if there is one.
+pub fn data_dir() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("", "", "mqscope").map(|d| d.data_dir().to_path_buf())
+}
