@@ -99,6 +99,7 @@ impl App {
                     publish::publish_ui(
                         ui,
                         &mut self.publish,
+                        self.store.tree(),
                         self.connection.is_connected(),
                         self.version == MqttVersion::V5,
                         &mut self.commands,

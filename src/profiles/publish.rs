@@ -21,6 +21,10 @@ pub struct SavedMessage {
     pub retain: bool,
     pub content_type: String,
     pub user_properties: String,
+    pub expiry_s: String,
+    pub response_topic: String,
+    pub correlation_data: String,
+    pub utf8_indicator: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -6,7 +6,7 @@ use egui::Ui;
 use super::theme;
 use crate::app::AppCommand;
 use crate::model::payload_format::{PayloadFormat, validate_topic};
-use crate::model::{Message, Properties, QoS};
+use crate::model::{Message, NodeId, Properties, QoS, TopicTree};
 use crate::mqtt::PublishRequest;
 use crate::profiles::publish::{PublishLibrary, SavedMessage};
 
@@ -22,6 +22,14 @@ pub struct PublishForm {
     pub content_type: String,
     /// MQTT 5 user properties, one `key=value` per line.
     pub user_properties: String,
+    /// MQTT 5 message expiry in seconds (empty: none).
+    pub expiry_s: String,
+    /// MQTT 5 response topic (empty: none).
+    pub response_topic: String,
+    /// MQTT 5 correlation data, as text (empty: none).
+    pub correlation_data: String,
+    /// MQTT 5 payload format indicator: the payload is UTF-8 text.
+    pub utf8_indicator: bool,
     /// Request id of the last publish and its outcome (`None` while waiting).
     pub last: Option<(u64, Option<Result<&'static str, String>>)>,
     next_id: u64,
@@ -42,6 +50,10 @@ impl PublishForm {
             retain: self.retain,
             content_type: self.content_type.clone(),
             user_properties: self.user_properties.clone(),
+            expiry_s: self.expiry_s.clone(),
+            response_topic: self.response_topic.clone(),
+            correlation_data: self.correlation_data.clone(),
+            utf8_indicator: self.utf8_indicator,
         }
     }
 
@@ -54,6 +66,10 @@ impl PublishForm {
         self.retain = m.retain;
         self.content_type = m.content_type.clone();
         self.user_properties = m.user_properties.clone();
+        self.expiry_s = m.expiry_s.clone();
+        self.response_topic = m.response_topic.clone();
+        self.correlation_data = m.correlation_data.clone();
+        self.utf8_indicator = m.utf8_indicator;
     }
 
     /// Fills the editor from a received message ("Edit as new message").
@@ -87,6 +103,18 @@ impl PublishForm {
                     .collect()
             })
             .unwrap_or_default();
+        self.expiry_s = props
+            .and_then(|p| p.message_expiry_interval)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        self.response_topic = props
+            .and_then(|p| p.response_topic.clone())
+            .unwrap_or_default();
+        self.correlation_data = props
+            .and_then(|p| p.correlation_data.as_ref())
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .unwrap_or_default();
+        self.utf8_indicator = props.and_then(|p| p.payload_format_indicator) == Some(1);
     }
 
     /// MQTT 5 properties from the form, or why they are wrong.
@@ -106,6 +134,22 @@ impl PublishForm {
             props
                 .user_properties
                 .push((k.trim().to_string(), v.trim().to_string()));
+        }
+        if !self.expiry_s.trim().is_empty() {
+            match self.expiry_s.trim().parse::<u32>() {
+                Ok(s) => props.message_expiry_interval = Some(s),
+                Err(_) => return Err("message expiry is a number of seconds".into()),
+            }
+        }
+        if !self.response_topic.is_empty() {
+            validate_topic(&self.response_topic).map_err(|e| format!("response topic: {e}"))?;
+            props.response_topic = Some(self.response_topic.clone());
+        }
+        if !self.correlation_data.is_empty() {
+            props.correlation_data = Some(self.correlation_data.as_bytes().to_vec());
+        }
+        if self.utf8_indicator {
+            props.payload_format_indicator = Some(1);
         }
         Ok((!props.is_empty()).then_some(props))
     }
@@ -212,6 +256,30 @@ pub fn library_ui(
         });
 }
 
+/// Up to `max` known topics (or levels) continuing what is typed: the children of the last
+/// complete level whose names start with the partial one. O(children), not O(tree).
+pub fn completions(tree: &TopicTree, typed: &str, max: usize) -> Vec<String> {
+    if typed.is_empty() {
+        return Vec::new();
+    }
+    let (parent, partial) = match typed.rfind('/') {
+        Some(i) => (tree.find(&typed[..i]), &typed[i + 1..]),
+        None => (Some(NodeId::ROOT), typed),
+    };
+    let Some(parent) = parent else {
+        return Vec::new();
+    };
+    let prefix = &typed[..typed.len() - partial.len()];
+    tree.node(parent)
+        .children()
+        .iter()
+        .map(|&c| tree.node(c).name())
+        .filter(|name| name.starts_with(partial) && *name != partial)
+        .take(max)
+        .map(|name| format!("{prefix}{name}"))
+        .collect()
+}
+
 fn shorten(s: &str, max: usize) -> String {
     let one_line: String = s
         .chars()
@@ -227,6 +295,7 @@ fn shorten(s: &str, max: usize) -> String {
 pub fn publish_ui(
     ui: &mut Ui,
     form: &mut PublishForm,
+    tree: &TopicTree,
     connected: bool,
     v5: bool,
     commands: &mut Vec<AppCommand>,
@@ -246,6 +315,17 @@ pub fn publish_ui(
             ui.colored_label(theme::error(dark), e);
         }
     });
+    let suggestions = completions(tree, &form.topic, 8);
+    if !suggestions.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(theme::muted(dark), "Known topics");
+            for s in suggestions {
+                if ui.small_button(&s).clicked() {
+                    form.topic = s;
+                }
+            }
+        });
+    }
     ui.horizontal(|ui| {
         ui.label("Format");
         for f in PayloadFormat::ALL {
@@ -301,6 +381,18 @@ pub fn publish_ui(
             )
             .labelled_by(l.id);
         });
+        ui.horizontal(|ui| {
+            let l = ui.label("Expiry (s)");
+            ui.add(egui::TextEdit::singleline(&mut form.expiry_s).desired_width(60.0))
+                .labelled_by(l.id);
+            let l = ui.label("Response topic");
+            ui.add(egui::TextEdit::singleline(&mut form.response_topic).desired_width(160.0))
+                .labelled_by(l.id);
+            let l = ui.label("Correlation data");
+            ui.add(egui::TextEdit::singleline(&mut form.correlation_data).desired_width(120.0))
+                .labelled_by(l.id);
+            ui.checkbox(&mut form.utf8_indicator, "Payload is UTF-8");
+        });
     }
     let request = form.request(connected, v5);
     ui.horizontal(|ui| {
@@ -332,4 +424,51 @@ pub fn publish_ui(
             None => {}
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completion_continues_the_typed_level() {
+        let mut t = TopicTree::default();
+        for topic in ["home/kitchen/light", "home/hall", "house/x", "office"] {
+            t.ensure(topic);
+        }
+        assert_eq!(completions(&t, "ho", 8), ["home", "house"]);
+        assert_eq!(completions(&t, "home/", 8), ["home/hall", "home/kitchen"]);
+        assert_eq!(completions(&t, "home/k", 8), ["home/kitchen"]);
+        assert!(completions(&t, "nowhere/x", 8).is_empty());
+        assert!(completions(&t, "", 8).is_empty());
+    }
+
+    #[test]
+    fn mqtt5_fields_become_properties() {
+        let form = PublishForm {
+            topic: "a".into(),
+            expiry_s: "60".into(),
+            response_topic: "a/reply".into(),
+            correlation_data: "req-1".into(),
+            utf8_indicator: true,
+            user_properties: "k=v\n".into(),
+            ..Default::default()
+        };
+        let p = form.request(true, true).unwrap().properties.unwrap();
+        assert_eq!(p.message_expiry_interval, Some(60));
+        assert_eq!(p.response_topic.as_deref(), Some("a/reply"));
+        assert_eq!(p.correlation_data.as_deref(), Some(&b"req-1"[..]));
+        assert_eq!(p.payload_format_indicator, Some(1));
+        assert_eq!(p.user_properties, [("k".to_string(), "v".to_string())]);
+        let bad = PublishForm {
+            topic: "a".into(),
+            expiry_s: "soon".into(),
+            ..Default::default()
+        };
+        assert!(bad.request(true, true).unwrap_err().contains("expiry"));
+        assert!(
+            form.request(true, false).unwrap().properties.is_none(),
+            "3.1.1 has none"
+        );
+    }
 }
