@@ -217,44 +217,48 @@ fn refused_connection_is_explained_and_retried_with_backoff() {
 
 #[test]
 fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
-    use mqscope::model::payload_format::PayloadFormat;
+    use mqscope::model::{Properties, payload_format::PayloadFormat};
     use mqscope::mqtt::{PublishRequest, WorkerEvent};
     let Some(broker) = Mosquitto::start("publishes_arrive_once_with_their_flags_and_exact_bytes")
     else {
         return;
     };
+    // A live subscriber (QoS 2, so each message keeps its own QoS) and a publisher.
+    let live = connected(broker.port, MqttVersion::V5, &["pub/#"]);
     let w = connected(broker.port, MqttVersion::V5, &[]);
-    let cases = [
+    let props = Properties {
+        content_type: Some("application/json".into()),
+        user_properties: vec![("site".into(), "lab".into())],
+        ..Default::default()
+    };
+    let mut cases = Vec::new();
+    for (qos, q) in [
+        (QoS::AtMostOnce, 0),
+        (QoS::AtLeastOnce, 1),
+        (QoS::ExactlyOnce, 2),
+    ] {
+        for retain in [false, true] {
+            cases.push((format!("pub/q{q}/r{}", u8::from(retain)), qos, retain));
+        }
+    }
+    let formats = [
+        (PayloadFormat::Text, "plain", b"plain".to_vec()),
         (
-            "pub/q0",
-            PayloadFormat::Text,
-            "plain",
-            QoS::AtMostOnce,
-            false,
-        ),
-        (
-            "pub/q1r",
             PayloadFormat::Hex,
             "de ad be ef 00",
-            QoS::AtLeastOnce,
-            true,
+            vec![0xde, 0xad, 0xbe, 0xef, 0x00],
         ),
-        (
-            "pub/q2r",
-            PayloadFormat::Base64,
-            "/wD+",
-            QoS::ExactlyOnce,
-            true,
-        ),
+        (PayloadFormat::Base64, "/wD+", vec![0xff, 0x00, 0xfe]),
     ];
-    for (i, (topic, format, text, qos, retain)) in cases.iter().enumerate() {
+    for (i, (topic, qos, retain)) in cases.iter().enumerate() {
+        let (format, text, _) = &formats[i % formats.len()];
         let request = PublishRequest {
             id: i as u64,
-            topic: (*topic).into(),
+            topic: topic.clone(),
             payload: format.encode(text).unwrap(),
             qos: *qos,
             retain: *retain,
-            properties: None,
+            properties: Some(props.clone()),
         };
         assert!(w.send(WorkerCommand::Publish(Box::new(request))));
         let outcome = loop {
@@ -269,23 +273,45 @@ fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
         };
         assert_eq!(outcome.result, Ok(expected), "{topic}");
     }
-    // A fresh subscriber sees the retained ones, byte-exact, with the retain flag.
     let mut store = Store::default();
-    let sub = connected(broker.port, MqttVersion::V311, &["pub/#"]);
-    assert!(ingest_until(&sub, &mut store, T, |s| latest(s, "pub/q2r")
-        .is_some()
-        && latest(s, "pub/q1r").is_some()));
-    let q1 = latest(&store, "pub/q1r").unwrap();
-    assert_eq!(q1.payload.bytes(), [0xde, 0xad, 0xbe, 0xef, 0x00]);
-    assert!(q1.retain);
-    assert_eq!(
-        latest(&store, "pub/q2r").unwrap().payload.bytes(),
-        [0xff, 0x00, 0xfe]
+    let all = |s: &Store| cases.iter().all(|(t, ..)| latest(s, t).is_some());
+    assert!(ingest_until(&live, &mut store, T, all));
+    std::thread::sleep(std::time::Duration::from_millis(300)); // a duplicate would show now
+    // File anything that arrived since (a duplicate would raise a count below).
+    let _ = ingest_until(
+        &live,
+        &mut store,
+        std::time::Duration::from_millis(1),
+        |_| false,
     );
-    assert!(
-        latest(&store, "pub/q0").is_none(),
-        "QoS 0 without retain is not kept"
-    );
+    for (i, (topic, qos, _)) in cases.iter().enumerate() {
+        let m = latest(&store, topic).unwrap();
+        let id = store.tree().find(topic).unwrap();
+        assert_eq!(
+            store.tree().node(id).own_messages(),
+            1,
+            "exactly once: {topic}"
+        );
+        assert_eq!(m.qos, *qos, "{topic}");
+        assert!(!m.retain, "a live delivery carries no retain flag: {topic}");
+        assert_eq!(
+            m.payload.bytes(),
+            &formats[i % formats.len()].2[..],
+            "{topic}"
+        );
+        let p = m.properties.as_deref().unwrap();
+        assert_eq!(p.content_type.as_deref(), Some("application/json"));
+        assert_eq!(p.user_properties, [("site".to_string(), "lab".to_string())]);
+    }
+    // A fresh subscriber gets exactly the retained ones, flagged.
+    let fresh = connected(broker.port, MqttVersion::V311, &["pub/#"]);
+    let mut after = Store::default();
+    let retained: Vec<_> = cases.iter().filter(|c| c.2).map(|c| c.0.clone()).collect();
+    assert!(ingest_until(&fresh, &mut after, T, |s| retained
+        .iter()
+        .all(|t| latest(s, t).is_some())));
+    assert!(retained.iter().all(|t| latest(&after, t).unwrap().retain));
+    assert_eq!(after.tree().topic_count(), retained.len());
 }
 
 #[test]
