@@ -13,23 +13,8 @@ use crate::profiles::publish::{PublishLibrary, SavedMessage};
 /// The editor's contents, as typed.
 #[derive(Clone, Debug, Default)]
 pub struct PublishForm {
-    pub topic: String,
-    pub payload: String,
-    pub format: PayloadFormat,
-    pub qos: QoS,
-    pub retain: bool,
-    /// MQTT 5 content type (empty: none).
-    pub content_type: String,
-    /// MQTT 5 user properties, one `key=value` per line.
-    pub user_properties: String,
-    /// MQTT 5 message expiry in seconds (empty: none).
-    pub expiry_s: String,
-    /// MQTT 5 response topic (empty: none).
-    pub response_topic: String,
-    /// MQTT 5 correlation data, as text (empty: none).
-    pub correlation_data: String,
-    /// MQTT 5 payload format indicator: the payload is UTF-8 text.
-    pub utf8_indicator: bool,
+    /// The message being edited, as saved in history and templates.
+    pub msg: SavedMessage,
     /// Request id of the last publish and its outcome (`None` while waiting).
     pub last: Option<(u64, Option<Result<&'static str, String>>)>,
     next_id: u64,
@@ -42,60 +27,38 @@ pub struct PublishForm {
 impl PublishForm {
     /// The editor as saved in history and templates.
     pub fn to_saved(&self) -> SavedMessage {
-        SavedMessage {
-            topic: self.topic.clone(),
-            payload: self.payload.clone(),
-            format: self.format,
-            qos: self.qos,
-            retain: self.retain,
-            content_type: self.content_type.clone(),
-            user_properties: self.user_properties.clone(),
-            expiry_s: self.expiry_s.clone(),
-            response_topic: self.response_topic.clone(),
-            correlation_data: self.correlation_data.clone(),
-            utf8_indicator: self.utf8_indicator,
-        }
+        self.msg.clone()
     }
 
     /// Loads a saved message into the editor.
     pub fn load_saved(&mut self, m: &SavedMessage) {
-        self.topic = m.topic.clone();
-        self.payload = m.payload.clone();
-        self.format = m.format;
-        self.qos = m.qos;
-        self.retain = m.retain;
-        self.content_type = m.content_type.clone();
-        self.user_properties = m.user_properties.clone();
-        self.expiry_s = m.expiry_s.clone();
-        self.response_topic = m.response_topic.clone();
-        self.correlation_data = m.correlation_data.clone();
-        self.utf8_indicator = m.utf8_indicator;
+        self.msg = m.clone();
     }
 
     /// Fills the editor from a received message ("Edit as new message").
     pub fn load_message(&mut self, topic: &str, m: &Message) {
-        self.topic = topic.to_string();
+        self.msg.topic = topic.to_string();
         match m.payload.text() {
             Some(text) if !m.payload.is_truncated() => {
-                self.payload = text.to_string();
-                self.format = if m.payload.kind() == crate::model::PayloadKind::Json {
+                self.msg.payload = text.to_string();
+                self.msg.format = if m.payload.kind() == crate::model::PayloadKind::Json {
                     PayloadFormat::Json
                 } else {
                     PayloadFormat::Text
                 };
             }
             _ => {
-                self.payload = crate::model::payload::hex_bytes(m.payload.bytes());
-                self.format = PayloadFormat::Hex;
+                self.msg.payload = crate::model::payload::hex_bytes(m.payload.bytes());
+                self.msg.format = PayloadFormat::Hex;
             }
         }
-        self.qos = m.qos;
-        self.retain = m.retain;
+        self.msg.qos = m.qos;
+        self.msg.retain = m.retain;
         let props = m.properties.as_deref();
-        self.content_type = props
+        self.msg.content_type = props
             .and_then(|p| p.content_type.clone())
             .unwrap_or_default();
-        self.user_properties = props
+        self.msg.user_properties = props
             .map(|p| {
                 p.user_properties
                     .iter()
@@ -103,27 +66,28 @@ impl PublishForm {
                     .collect()
             })
             .unwrap_or_default();
-        self.expiry_s = props
+        self.msg.expiry_s = props
             .and_then(|p| p.message_expiry_interval)
             .map(|s| s.to_string())
             .unwrap_or_default();
-        self.response_topic = props
+        self.msg.response_topic = props
             .and_then(|p| p.response_topic.clone())
             .unwrap_or_default();
-        self.correlation_data = props
+        self.msg.correlation_data = props
             .and_then(|p| p.correlation_data.as_ref())
             .map(|c| String::from_utf8_lossy(c).into_owned())
             .unwrap_or_default();
-        self.utf8_indicator = props.and_then(|p| p.payload_format_indicator) == Some(1);
+        self.msg.utf8_indicator = props.and_then(|p| p.payload_format_indicator) == Some(1);
     }
 
     /// MQTT 5 properties from the form, or why they are wrong.
     fn properties(&self) -> Result<Option<Properties>, String> {
         let mut props = Properties::default();
-        if !self.content_type.trim().is_empty() {
-            props.content_type = Some(self.content_type.trim().to_string());
+        if !self.msg.content_type.trim().is_empty() {
+            props.content_type = Some(self.msg.content_type.trim().to_string());
         }
         for line in self
+            .msg
             .user_properties
             .lines()
             .filter(|l| !l.trim().is_empty())
@@ -135,20 +99,20 @@ impl PublishForm {
                 .user_properties
                 .push((k.trim().to_string(), v.trim().to_string()));
         }
-        if !self.expiry_s.trim().is_empty() {
-            match self.expiry_s.trim().parse::<u32>() {
+        if !self.msg.expiry_s.trim().is_empty() {
+            match self.msg.expiry_s.trim().parse::<u32>() {
                 Ok(s) => props.message_expiry_interval = Some(s),
                 Err(_) => return Err("message expiry is a number of seconds".into()),
             }
         }
-        if !self.response_topic.is_empty() {
-            validate_topic(&self.response_topic).map_err(|e| format!("response topic: {e}"))?;
-            props.response_topic = Some(self.response_topic.clone());
+        if !self.msg.response_topic.is_empty() {
+            validate_topic(&self.msg.response_topic).map_err(|e| format!("response topic: {e}"))?;
+            props.response_topic = Some(self.msg.response_topic.clone());
         }
-        if !self.correlation_data.is_empty() {
-            props.correlation_data = Some(self.correlation_data.as_bytes().to_vec());
+        if !self.msg.correlation_data.is_empty() {
+            props.correlation_data = Some(self.msg.correlation_data.as_bytes().to_vec());
         }
-        if self.utf8_indicator {
+        if self.msg.utf8_indicator {
             props.payload_format_indicator = Some(1);
         }
         Ok((!props.is_empty()).then_some(props))
@@ -156,18 +120,18 @@ impl PublishForm {
 
     /// The request to send, or the reason the Publish button is disabled.
     pub fn request(&self, connected: bool, v5: bool) -> Result<PublishRequest, String> {
-        validate_topic(&self.topic)?;
-        let payload = self.format.encode(&self.payload)?;
+        validate_topic(&self.msg.topic)?;
+        let payload = self.msg.format.encode(&self.msg.payload)?;
         let properties = if v5 { self.properties()? } else { None };
         if !connected {
             return Err("not connected".into());
         }
         Ok(PublishRequest {
             id: self.next_id,
-            topic: self.topic.clone(),
+            topic: self.msg.topic.clone(),
             payload,
-            qos: self.qos,
-            retain: self.retain,
+            qos: self.msg.qos,
+            retain: self.msg.retain,
             properties,
         })
     }
@@ -304,24 +268,24 @@ pub fn publish_ui(
     ui.horizontal(|ui| {
         let l = ui.label("Topic");
         ui.add(
-            egui::TextEdit::singleline(&mut form.topic)
+            egui::TextEdit::singleline(&mut form.msg.topic)
                 .hint_text("e.g. home/kitchen/light/set")
                 .desired_width(360.0),
         )
         .labelled_by(l.id);
-        if let Err(e) = validate_topic(&form.topic)
-            && !form.topic.is_empty()
+        if let Err(e) = validate_topic(&form.msg.topic)
+            && !form.msg.topic.is_empty()
         {
             ui.colored_label(theme::error(dark), e);
         }
     });
-    let suggestions = completions(tree, &form.topic, 8);
+    let suggestions = completions(tree, &form.msg.topic, 8);
     if !suggestions.is_empty() {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(theme::muted(dark), "Known topics");
             for s in suggestions {
                 if ui.small_button(&s).clicked() {
-                    form.topic = s;
+                    form.msg.topic = s;
                 }
             }
         });
@@ -329,16 +293,16 @@ pub fn publish_ui(
     ui.horizontal(|ui| {
         ui.label("Format");
         for f in PayloadFormat::ALL {
-            ui.selectable_value(&mut form.format, f, f.label());
+            ui.selectable_value(&mut form.msg.format, f, f.label());
         }
-        if form.format == PayloadFormat::Json
+        if form.msg.format == PayloadFormat::Json
             && ui
                 .button("Format")
                 .on_hover_text("Pretty-print the JSON")
                 .clicked()
-            && let Ok(pretty) = crate::model::payload::pretty_json(&form.payload)
+            && let Ok(pretty) = crate::model::payload::pretty_json(&form.msg.payload)
         {
-            form.payload = pretty;
+            form.msg.payload = pretty;
         }
         ui.add_space(theme::GROUP_GAP);
         ui.label("QoS");
@@ -347,19 +311,19 @@ pub fn publish_ui(
             (QoS::AtLeastOnce, "1"),
             (QoS::ExactlyOnce, "2"),
         ] {
-            ui.selectable_value(&mut form.qos, q, name);
+            ui.selectable_value(&mut form.msg.qos, q, name);
         }
-        ui.checkbox(&mut form.retain, "Retain");
+        ui.checkbox(&mut form.msg.retain, "Retain");
     });
     let payload_label = ui.label("Payload");
     ui.add(
-        egui::TextEdit::multiline(&mut form.payload)
+        egui::TextEdit::multiline(&mut form.msg.payload)
             .font(theme::mono())
             .desired_rows(4)
             .desired_width(f32::INFINITY),
     )
     .labelled_by(payload_label.id);
-    match form.format.encode(&form.payload) {
+    match form.msg.format.encode(&form.msg.payload) {
         Ok(bytes) => {
             ui.colored_label(theme::muted(dark), format!("{} bytes", bytes.len()));
         }
@@ -370,11 +334,11 @@ pub fn publish_ui(
     if v5 {
         ui.horizontal(|ui| {
             let l = ui.label("Content type");
-            ui.add(egui::TextEdit::singleline(&mut form.content_type).desired_width(160.0))
+            ui.add(egui::TextEdit::singleline(&mut form.msg.content_type).desired_width(160.0))
                 .labelled_by(l.id);
             let l = ui.label("User properties");
             ui.add(
-                egui::TextEdit::multiline(&mut form.user_properties)
+                egui::TextEdit::multiline(&mut form.msg.user_properties)
                     .hint_text("key=value, one per line")
                     .desired_rows(1)
                     .desired_width(240.0),
@@ -383,15 +347,15 @@ pub fn publish_ui(
         });
         ui.horizontal(|ui| {
             let l = ui.label("Expiry (s)");
-            ui.add(egui::TextEdit::singleline(&mut form.expiry_s).desired_width(60.0))
+            ui.add(egui::TextEdit::singleline(&mut form.msg.expiry_s).desired_width(60.0))
                 .labelled_by(l.id);
             let l = ui.label("Response topic");
-            ui.add(egui::TextEdit::singleline(&mut form.response_topic).desired_width(160.0))
+            ui.add(egui::TextEdit::singleline(&mut form.msg.response_topic).desired_width(160.0))
                 .labelled_by(l.id);
             let l = ui.label("Correlation data");
-            ui.add(egui::TextEdit::singleline(&mut form.correlation_data).desired_width(120.0))
+            ui.add(egui::TextEdit::singleline(&mut form.msg.correlation_data).desired_width(120.0))
                 .labelled_by(l.id);
-            ui.checkbox(&mut form.utf8_indicator, "Payload is UTF-8");
+            ui.checkbox(&mut form.msg.utf8_indicator, "Payload is UTF-8");
         });
     }
     let request = form.request(connected, v5);
@@ -445,13 +409,17 @@ mod tests {
 
     #[test]
     fn mqtt5_fields_become_properties() {
-        let form = PublishForm {
+        let msg = SavedMessage {
             topic: "a".into(),
             expiry_s: "60".into(),
             response_topic: "a/reply".into(),
             correlation_data: "req-1".into(),
             utf8_indicator: true,
             user_properties: "k=v\n".into(),
+            ..Default::default()
+        };
+        let form = PublishForm {
+            msg,
             ..Default::default()
         };
         let p = form.request(true, true).unwrap().properties.unwrap();
@@ -461,8 +429,11 @@ mod tests {
         assert_eq!(p.payload_format_indicator, Some(1));
         assert_eq!(p.user_properties, [("k".to_string(), "v".to_string())]);
         let bad = PublishForm {
-            topic: "a".into(),
-            expiry_s: "soon".into(),
+            msg: SavedMessage {
+                topic: "a".into(),
+                expiry_s: "soon".into(),
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert!(bad.request(true, true).unwrap_err().contains("expiry"));
