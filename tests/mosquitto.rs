@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Mosquitto, connected, ingest_until, latest, settings, wait_connected, worker};
-use mqscope::model::{QoS, Store};
+use mqscope::model::{JsonPath, QoS, SeriesSpec, Store};
 use mqscope::mqtt::{MqttVersion, WorkerCommand};
 
 const T: Duration = Duration::from_secs(10);
@@ -411,4 +411,76 @@ fn clearing_ten_thousand_retained_topics() {
         |s| s.tree().topic_count() > 0
     ));
     assert_eq!(w.events.dropped(), 0, "nothing dropped on the way");
+}
+
+#[test]
+fn published_values_reach_a_series_in_order() {
+    let Some(broker) = Mosquitto::start("published_values_reach_a_series_in_order") else {
+        return;
+    };
+    // A retained value from before we subscribed: plotted, but marked as retained.
+    broker.publish(&["-t", "plot/temp", "-m", "19.5 °C", "-q", "1", "-r"]);
+    let w = connected(broker.port, MqttVersion::V5, &["plot/#"]);
+    let mut store = Store::default();
+    store
+        .add_series(SeriesSpec::new("plot/temp", &JsonPath::default()))
+        .unwrap();
+    store
+        .add_series(SeriesSpec {
+            topic: "plot/state".into(),
+            path: "sensors[1].v".into(),
+        })
+        .unwrap();
+    assert!(ingest_until(&w, &mut store, T, |s| s
+        .plots()
+        .total_points()
+        == 1));
+    // One publisher connection (`-l`: a message per line), so the order is defined.
+    let lines: String = (1..=200).map(|i| format!("{i}.25\n")).collect();
+    let file = std::env::temp_dir().join(format!("mqscope-plot-{}", broker.port));
+    std::fs::write(&file, lines).unwrap();
+    let status = std::process::Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &broker.port.to_string()])
+        .args(["-t", "plot/temp", "-q", "1", "-l"])
+        .stdin(std::fs::File::open(&file).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _ = std::fs::remove_file(file);
+    for (i, v) in [3, 4, 5].iter().enumerate() {
+        let json = format!(r#"{{"sensors":[{{"v":0}},{{"v":{v}}}],"n":{i}}}"#);
+        broker.publish(&["-t", "plot/state", "-m", &json, "-q", "1"]);
+    }
+    broker.publish(&["-t", "plot/state", "-m", r#"{"sensors":[]}"#, "-q", "1"]);
+    let done = |s: &Store| {
+        let series = s.plots().series();
+        series[0].points().len() == 201
+            && series[1].points().len() + series[1].not_numeric as usize == 4
+    };
+    assert!(ingest_until(&w, &mut store, T, done), "every value arrived");
+    let series = store.plots().series();
+    let values: Vec<f64> = series[0].points().iter().map(|p| p[1]).collect();
+    let want: Vec<f64> = std::iter::once(19.5)
+        .chain((1..=200).map(|i| f64::from(i) + 0.25))
+        .collect();
+    assert_eq!(values, want, "in the order published");
+    assert!(
+        series[0]
+            .points()
+            .iter()
+            .zip(series[0].points().iter().skip(1))
+            .all(|(a, b)| a[0] <= b[0]),
+        "times never go backwards"
+    );
+    assert_eq!(
+        series[0].retained_points().len(),
+        1,
+        "only the retained one is hollow"
+    );
+    let fields: Vec<f64> = series[1].points().iter().map(|p| p[1]).collect();
+    assert_eq!(fields, [3.0, 4.0, 5.0]);
+    assert_eq!(
+        series[1].not_numeric, 1,
+        "a message without the field is counted"
+    );
 }

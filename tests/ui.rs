@@ -70,7 +70,12 @@ fn expanding_and_clicking_a_row_shows_its_inspector() {
     );
     assert!(h.query_by_label("Copy topic").is_some());
     // JSON payload opens pretty-printed.
-    assert!(h.query_by_label_contains("\"rpm\": 1200").is_some());
+    assert!(h.query_by_label("\"rpm\": ").is_some());
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Plot rpm")
+            .is_some(),
+        "numeric fields are links that plot them"
+    );
     assert!(h.query_by_label("yes").is_some(), "retained shown");
     // Switch to the hex view.
     h.get_by_label("Hex").click();
@@ -288,4 +293,98 @@ fn a_saved_template_loads_back_into_the_editor() {
     h.get_by_label("Delete").click();
     h.run_steps(2);
     assert!(h.query_by_label("Light on").is_none());
+}
+
+#[test]
+fn a_json_field_is_plotted_from_the_json_view_and_removed() {
+    let mut h = harness();
+    expand(&mut h, "greenhouse");
+    h.get_by_label("state").click();
+    h.run_steps(3);
+    h.get_by_role_and_label(Role::Button, "Plot rpm").click();
+    h.run_steps(3);
+    let plots = h.state().store().plots();
+    assert_eq!(plots.len(), 1);
+    let series = &plots.series()[0];
+    assert_eq!(series.spec.label(), "greenhouse/state › rpm");
+    assert_eq!(
+        series.last(),
+        Some(1200.0),
+        "filled from the topic's history"
+    );
+    assert_eq!(
+        series.retained_points().len(),
+        1,
+        "a retained value is marked"
+    );
+    // The chart panel opened, with the series in its legend and statistics.
+    assert!(
+        h.query_by_role_and_label(Role::CheckBox, "greenhouse/state › rpm")
+            .is_some()
+    );
+    assert_eq!(
+        h.query_all_by_label("greenhouse/state › rpm").count(),
+        2,
+        "in the legend and the statistics"
+    );
+    assert!(
+        h.query_by_label_contains("plots 1 points").is_some(),
+        "status bar"
+    );
+    // New messages feed it.
+    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
+        "greenhouse/state",
+        br#"{"fan":false,"rpm":900}"#,
+        false,
+    )]));
+    h.run_steps(2);
+    assert_eq!(h.state().store().plots().series()[0].last(), Some(900.0));
+    h.get_by_label("Remove").click();
+    h.run_steps(3);
+    assert!(h.state().store().plots().is_empty());
+    assert!(h.query_by_label_contains("Nothing plotted yet").is_some());
+}
+
+#[test]
+fn a_numeric_topic_is_plotted_and_the_chart_pauses_and_follows_again() {
+    let mut h = harness();
+    expand(&mut h, "greenhouse");
+    h.get_by_label("temperature").click();
+    h.run_steps(3);
+    h.get_by_label("Plot").click();
+    h.run_steps(3);
+    assert_eq!(h.state().store().plots().len(), 1);
+    assert!(
+        h.query_by_label("Plotted").is_some(),
+        "the button says it is done"
+    );
+    assert!(h.state().chart().live);
+    h.get_by_label("Pause").click();
+    h.run_steps(3);
+    assert!(!h.state().chart().live);
+    assert!(h.query_by_label("paused").is_some());
+    // Paused: new values are still recorded.
+    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
+        "greenhouse/temperature",
+        b"23 \xc2\xb0C",
+        false,
+    )]));
+    h.run_steps(2);
+    assert_eq!(h.state().store().plots().series()[0].last(), Some(23.0));
+    h.get_by_label("Follow live").click();
+    h.run_steps(3);
+    assert!(h.state().chart().live);
+    h.get_by_label("1 h").click();
+    h.run_steps(2);
+    assert_eq!(h.state().chart().window.label(), "1 h");
+}
+
+#[test]
+fn text_that_is_not_a_number_offers_no_plot() {
+    let mut h = harness();
+    expand(&mut h, "office");
+    h.get_by_label("lamp").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("Edit as new message").is_some());
+    assert!(h.query_by_label("Plot").is_none());
 }

@@ -1,7 +1,7 @@
 //! Commands the UI emits while drawing, applied once the frame is drawn.
 
 use crate::broker::BrokerOptions;
-use crate::model::NodeId;
+use crate::model::{NodeId, SeriesSpec};
 use crate::mqtt::{ConnectionSettings, PublishRequest};
 use crate::profiles::publish::SavedMessage;
 
@@ -29,4 +29,16 @@ pub enum AppCommand {
     ClearRetained(Vec<(NodeId, String)>),
     /// Stop a running retained clean-up.
     CancelClear,
+    /// Plot a topic, or a field of its JSON (the chart panel opens).
+    AddSeries(SeriesSpec),
+    /// Stop plotting series `n` (its index in the store's plots).
+    RemoveSeries(usize),
+    /// Remove every plotted point; the series stay.
+    ClearPlots,
+    /// Write the points between `from` and `to` (seconds since the epoch) to a CSV file.
+    ExportCsv {
+        path: std::path::PathBuf,
+        from: f64,
+        to: f64,
+    },
 }

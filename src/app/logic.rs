@@ -51,6 +51,27 @@ impl App {
                     self.library.delete_template(&name);
                     continue;
                 }
+                AppCommand::AddSeries(spec) => {
+                    match self.store.add_series(spec) {
+                        Ok(_) => self.saved.show_chart = true,
+                        Err(e) => self.library.problems.push(format!("Cannot plot: {e}")),
+                    }
+                    self.saved.plots = self.store.plots().specs();
+                    continue;
+                }
+                AppCommand::RemoveSeries(index) => {
+                    self.store.remove_series(index);
+                    self.saved.plots = self.store.plots().specs();
+                    continue;
+                }
+                AppCommand::ClearPlots => {
+                    self.store.clear_plot_points();
+                    continue;
+                }
+                AppCommand::ExportCsv { path, from, to } => {
+                    self.start_export(path, from, to);
+                    continue;
+                }
                 AppCommand::EditAsNew(id, seq) => {
                     let tree = self.store.tree();
                     if let Some(m) = tree.node(id).history().and_then(|h| h.entry(seq)) {
@@ -105,6 +126,52 @@ impl App {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// Writes the plotted points between `from` and `to` to `path` on a thread of its own
+    /// (a million rows take a while; the window goes on).
+    fn start_export(&mut self, path: std::path::PathBuf, from: f64, to: f64) {
+        let data = crate::model::series::visible_points(self.store.plots().series(), from, to);
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
+            .name("csv-export".into())
+            .spawn(move || {
+                let result = std::fs::File::create(&path)
+                    .map_err(|e| format!("Could not create {}: {e}", path.display()))
+                    .and_then(|file| {
+                        crate::model::series::write_csv(std::io::BufWriter::new(file), &data)
+                            .map_err(|e| format!("Could not write {}: {e}", path.display()))
+                    })
+                    .map(|rows| format!("Wrote {rows} rows to {}", path.display()));
+                let _ = tx.send(result);
+            });
+        match spawned {
+            Ok(_) => self.export = Some(rx),
+            Err(e) => self.export_done(Err(format!("Could not start the export: {e}"))),
+        }
+    }
+
+    fn export_done(&mut self, result: Result<String, String>) {
+        if let Some(dialog) = &mut self.chart.export {
+            dialog.running = false;
+            dialog.status = Some(result);
+        }
+    }
+
+    /// Picks up a finished CSV export.
+    pub(super) fn export_step(&mut self) {
+        let Some(rx) = &self.export else { return };
+        match rx.try_recv() {
+            Ok(result) => {
+                self.export = None;
+                self.export_done(result);
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.export = None;
+                self.export_done(Err("The export stopped before it finished".into()));
             }
         }
     }

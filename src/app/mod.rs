@@ -108,6 +108,10 @@ pub struct App {
     library: crate::profiles::publish::PublishLibrary,
     /// Broker address of the connection last asked for ("host:port"), for the history.
     connection_key: String,
+    /// The chart panel's view (window, live/paused, export dialog).
+    chart: crate::ui::chart::ChartView,
+    /// A CSV export being written on its own thread: its result arrives here.
+    export: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
 }
 
 /// A retained clean-up as the user sees it.
@@ -178,7 +182,10 @@ impl App {
             clear: None,
             library: crate::profiles::publish::PublishLibrary::open(options.data_dir),
             connection_key: String::new(),
+            chart: crate::ui::chart::ChartView::default(),
+            export: None,
         };
+        app.restore_plots(options.demo);
         if let Some(broker) = options.local_broker {
             app.commands.push(AppCommand::StartBroker(Box::new(broker)));
         }
@@ -189,6 +196,33 @@ impl App {
             }
         }
         app
+    }
+
+    /// Re-creates the saved series; on a first run with demo devices, plots two of them.
+    fn restore_plots(&mut self, demo: bool) {
+        self.chart.window = self.saved.plot_window;
+        let mut specs = std::mem::take(&mut self.saved.plots);
+        if demo && !self.saved.demo_plots_offered {
+            self.saved.demo_plots_offered = true;
+            self.saved.show_chart = true;
+            for topic in crate::mqtt::demo::PLOTTED {
+                let spec = crate::model::SeriesSpec::new(*topic, &Default::default());
+                if !specs.contains(&spec) {
+                    specs.push(spec);
+                }
+            }
+        }
+        for spec in specs {
+            if let Err(e) = self.store.add_series(spec.clone()) {
+                tracing::warn!("a saved plot of {} was dropped: {e}", spec.label());
+            }
+        }
+        self.saved.plots = self.store.plots().specs();
+    }
+
+    /// The chart panel's state, for tests.
+    pub fn chart(&self) -> &crate::ui::chart::ChartView {
+        &self.chart
     }
 
     /// The store, for tests and benches.
@@ -226,6 +260,10 @@ impl eframe::App for App {
         self.broker_step(ctx);
         self.apply_commands(ctx);
         self.drain_events(ctx);
+        self.export_step();
+        if self.export.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
         self.screenshot_step(ctx);
     }
 

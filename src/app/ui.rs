@@ -3,7 +3,9 @@
 use super::App;
 use crate::mqtt::MqttVersion;
 use crate::ui::theme;
-use crate::ui::{broker_panel, connection, inspector, publish, settings, status_bar, topic_tree};
+use crate::ui::{
+    broker_panel, chart, connection, inspector, publish, settings, status_bar, topic_tree,
+};
 
 impl App {
     pub(super) fn draw_ui(&mut self, ui: &mut egui::Ui) {
@@ -21,6 +23,8 @@ impl App {
             ui.horizontal(|ui| {
                 ui.toggle_value(&mut self.show_publish, "Publish")
                     .on_hover_text("Send a message to the broker");
+                ui.toggle_value(&mut self.saved.show_chart, "Plots")
+                    .on_hover_text("Numbers and JSON fields over time");
                 ui.toggle_value(&mut self.show_settings, "Limits")
                     .on_hover_text("History budget and payload size limits");
                 ui.toggle_value(&mut self.show_broker, "Local broker")
@@ -75,7 +79,7 @@ impl App {
         if self.tree.selected != self.publish_topic_from
             && let Some(id) = self.tree.selected
         {
-            self.publish.topic = self.store.tree().path(id);
+            self.publish.msg.topic = self.store.tree().path(id);
             self.publish_topic_from = Some(id);
         }
         if self.show_publish {
@@ -105,6 +109,28 @@ impl App {
                         &mut self.commands,
                     );
                 });
+        }
+        if self.saved.show_chart {
+            egui::Panel::bottom("chart")
+                .resizable(true)
+                .default_size(theme::CHART_PANEL_HEIGHT)
+                .min_size(140.0)
+                .show(ui, |ui| {
+                    ui.add_space(4.0);
+                    chart::chart_ui(
+                        ui,
+                        self.store.plots(),
+                        &mut self.chart,
+                        crate::model::message::now_ms() as f64 / 1000.0,
+                        &mut self.commands,
+                    );
+                });
+            self.saved.plot_window = self.chart.window;
+            if self.chart.live && !self.store.plots().is_empty() {
+                // Follow live: the time axis moves even when no message arrives.
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(100));
+            }
         }
         if self.show_broker {
             egui::Panel::right("broker")

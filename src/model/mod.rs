@@ -1,4 +1,5 @@
-//! Pure data behind the window: topic tree, bounded history, payload decoding, stats.
+//! Pure data behind the window: topic tree, bounded history, payload decoding, stats,
+//! plotted series.
 //!
 //! Nothing here knows about egui or tokio; the app feeds it [`Incoming`] messages and the
 //! UI reads it.
@@ -7,6 +8,7 @@ pub mod history;
 pub mod message;
 pub mod payload;
 pub mod payload_format;
+pub mod series;
 pub mod stats;
 pub mod store;
 pub mod topic_path;
@@ -15,6 +17,7 @@ pub mod topic_tree;
 pub use history::{HistoryLimits, TopicHistory};
 pub use message::{Incoming, Message, Properties, QoS};
 pub use payload::{Payload, PayloadKind};
+pub use series::{JsonPath, Plots, Series, SeriesSpec};
 pub use stats::RateMeter;
 pub use store::{Store, StoreStats};
 pub use topic_tree::{Node, NodeId, TopicTree};

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::history::{HistoryLimits, TopicHistory};
 use super::message::Incoming;
+use super::series::{Plots, SeriesSpec};
 use super::stats::RateMeter;
 use super::topic_tree::{NodeId, TopicTree};
 
@@ -40,6 +41,8 @@ pub struct Store {
     /// Topics whose retained message the user is clearing: when the broker echoes the empty
     /// message, the topic leaves the tree instead of recording it.
     clearing: std::collections::HashSet<NodeId>,
+    /// Plotted series, fed as messages arrive.
+    plots: Plots,
 }
 
 impl Default for Store {
@@ -59,6 +62,7 @@ impl Store {
             stats: StoreStats::default(),
             epoch: Instant::now(),
             clearing: Default::default(),
+            plots: Plots::default(),
         }
     }
 
@@ -127,6 +131,42 @@ impl Store {
         self.apply_batch(std::iter::once(incoming));
     }
 
+    pub fn plots(&self) -> &Plots {
+        &self.plots
+    }
+
+    /// Plots a topic (or a JSON field of it), starting with what its history holds; the
+    /// series' index. A series already plotted keeps its points.
+    pub fn add_series(&mut self, spec: SeriesSpec) -> Result<usize, String> {
+        if let Some(i) = self.plots.series().iter().position(|s| s.spec == spec) {
+            return Ok(i);
+        }
+        let topic = spec.topic.clone();
+        let index = self.plots.add(spec)?;
+        let history = self
+            .tree
+            .find(&topic)
+            .and_then(|id| self.tree.node(id).history());
+        for message in history.into_iter().flat_map(|h| h.entries()) {
+            self.plots.observe(&topic, message, Some(index));
+        }
+        Ok(index)
+    }
+
+    pub fn remove_series(&mut self, index: usize) {
+        self.plots.remove(index);
+    }
+
+    /// Removes every plotted point; the series stay and go on from the next message.
+    pub fn clear_plot_points(&mut self) {
+        self.plots.clear_points();
+    }
+
+    /// Points kept per series; series over it lose their oldest points at once.
+    pub fn set_point_cap(&mut self, cap: usize) {
+        self.plots.set_cap(cap);
+    }
+
     /// Marks topics being cleared (see [`Store::apply`]: their empty echo removes them).
     pub fn mark_clearing(&mut self, ids: impl IntoIterator<Item = NodeId>) {
         self.clearing.extend(ids);
@@ -155,6 +195,9 @@ impl Store {
         self.stats.total_messages += 1;
         if message.payload.is_truncated() {
             self.stats.truncated += 1;
+        }
+        if !self.plots.is_empty() {
+            self.plots.observe(&topic, &message, None);
         }
         let retained = message.retain;
         let cost = message.cost();

@@ -11,6 +11,12 @@ use super::settings::ConnectionSettings;
 /// Every topic the demo publishes starts with this (or `/demo` for the slash example).
 pub const PREFIX: &str = "demo/";
 
+/// Topics plotted on a first run, so the chart is live at once.
+pub const PLOTTED: &[&str] = &[
+    "demo/greenhouse/1/temperature",
+    "demo/greenhouse/2/temperature",
+];
+
 /// Time between two rounds of readings.
 const PERIOD: Duration = Duration::from_millis(250);
 

@@ -7,7 +7,8 @@ use crate::app::AppCommand;
 use super::payload_view::{PayloadCache, PayloadView, payload_ui};
 use super::theme;
 use crate::model::payload::hex_bytes;
-use crate::model::{Message, NodeId, Properties, Store};
+use crate::model::series::parse_number;
+use crate::model::{Message, NodeId, Properties, SeriesSpec, Store};
 
 /// Inspector state that survives between frames.
 #[derive(Debug, Default)]
@@ -117,6 +118,7 @@ pub fn inspector_ui(
         {
             commands.push(AppCommand::EditAsNew(id, seq));
         }
+        plot_button_ui(ui, store, &path, message, commands);
         if state.picked.is_some() && ui.button("Back to the latest message").clicked() {
             state.picked = None;
         }
@@ -143,7 +145,43 @@ pub fn inspector_ui(
             }
         }
     });
-    payload_ui(ui, &mut state.cache, id, seq, view, message);
+    payload_ui(
+        ui,
+        &mut state.cache,
+        id,
+        seq,
+        view,
+        message,
+        &path,
+        store.plots(),
+        commands,
+    );
+}
+
+/// "Plot" for a payload that reads as a number (JSON fields are plotted from the JSON view).
+fn plot_button_ui(
+    ui: &mut Ui,
+    store: &Store,
+    topic: &str,
+    message: &Message,
+    commands: &mut Vec<AppCommand>,
+) {
+    let numeric = message.payload.kind() != crate::model::PayloadKind::Json
+        && message.payload.text().and_then(parse_number).is_some();
+    if !numeric {
+        return;
+    }
+    let spec = SeriesSpec::new(topic, &Default::default());
+    if store.plots().contains(&spec) {
+        ui.add_enabled(false, egui::Button::new("Plotted"))
+            .on_disabled_hover_text("This topic is in the chart; remove it there");
+    } else if ui
+        .button("Plot")
+        .on_hover_text("Chart this topic's value over time")
+        .clicked()
+    {
+        commands.push(AppCommand::AddSeries(spec));
+    }
 }
 
 fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, picked: bool) {

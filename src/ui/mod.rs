@@ -1,6 +1,7 @@
 //! Panels and widgets: they read the model and emit commands; no network, no locks.
 
 pub mod broker_panel;
+pub mod chart;
 pub mod connection;
 pub mod inspector;
 pub mod payload_view;

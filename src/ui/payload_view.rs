@@ -3,8 +3,9 @@
 use egui::Ui;
 
 use super::theme;
-use crate::model::payload::{hex_dump, pretty_json};
-use crate::model::{Message, NodeId, PayloadKind};
+use crate::app::AppCommand;
+use crate::model::payload::{JsonLine, hex_dump, json_lines};
+use crate::model::{Message, NodeId, PayloadKind, Plots, SeriesSpec};
 
 /// How the payload is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -30,12 +31,17 @@ impl PayloadView {
 pub struct PayloadCache {
     key: Option<(NodeId, u64, PayloadView)>,
     text: String,
+    /// The JSON view, line by line (numeric values clickable); empty for other views.
+    lines: Vec<JsonLine>,
     /// Shown above the payload: why the view differs from what was asked, or what was cut.
     note: Option<String>,
 }
 
 /// Hex dumps are cut at this many bytes (a dump line is ~5× the bytes it shows).
 const HEX_VIEW_BYTES: usize = 64 * 1024;
+
+/// Lines of the JSON view before the rest is cut.
+const JSON_VIEW_LINES: usize = 50_000;
 
 impl PayloadCache {
     fn render(&mut self, key: (NodeId, u64, PayloadView), message: &Message) {
@@ -45,6 +51,7 @@ impl PayloadCache {
         let payload = &message.payload;
         let bytes = payload.bytes();
         let mut note = None;
+        self.lines.clear();
         let cut = |limit: usize, note: &mut Option<String>| {
             if bytes.len() > limit {
                 *note = Some(format!(
@@ -66,28 +73,30 @@ impl PayloadCache {
                     String::from_utf8_lossy(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
                 }
             },
-            PayloadView::Json => match payload.text().map(pretty_json) {
-                Some(Ok(pretty)) if pretty.len() <= theme::PAYLOAD_VIEW_BYTES * 2 => pretty,
-                Some(Ok(pretty)) => {
-                    note = Some(format!(
-                        "Showing the start of {} bytes of JSON",
-                        pretty.len()
-                    ));
-                    let end = (0..=theme::PAYLOAD_VIEW_BYTES * 2)
-                        .rev()
-                        .find(|&i| pretty.is_char_boundary(i))
-                        .unwrap_or(0);
-                    pretty[..end].to_string()
+            PayloadView::Json => {
+                match payload
+                    .text()
+                    .map(serde_json::from_str::<serde_json::Value>)
+                {
+                    Some(Ok(value)) => {
+                        let (lines, cut) = json_lines(&value, JSON_VIEW_LINES);
+                        if cut {
+                            note = Some(format!("Showing the first {JSON_VIEW_LINES} lines"));
+                        }
+                        self.lines = lines;
+                        String::new()
+                    }
+                    Some(Err(e)) => {
+                        note = Some(format!("Not shown as JSON: {e}"));
+                        String::from_utf8_lossy(cut(theme::PAYLOAD_VIEW_BYTES, &mut None))
+                            .into_owned()
+                    }
+                    None => {
+                        note = Some("Not shown as JSON: the payload is not UTF-8 text".into());
+                        hex_dump(cut(HEX_VIEW_BYTES, &mut None))
+                    }
                 }
-                Some(Err(e)) => {
-                    note = Some(format!("Not shown as JSON: {e}"));
-                    String::from_utf8_lossy(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
-                }
-                None => {
-                    note = Some("Not shown as JSON: the payload is not UTF-8 text".into());
-                    hex_dump(cut(HEX_VIEW_BYTES, &mut None))
-                }
-            },
+            }
         };
         if payload.is_truncated() {
             let t = format!(
@@ -105,7 +114,9 @@ impl PayloadCache {
     }
 }
 
-/// Draws the payload of `message` (entry `seq` of topic `node`) in `view`.
+/// Draws the payload of `message` (entry `seq` of topic `node`, named `topic`) in `view`.
+/// In the JSON view numeric values are links that plot that field.
+#[allow(clippy::too_many_arguments)]
 pub fn payload_ui(
     ui: &mut Ui,
     cache: &mut PayloadCache,
@@ -113,6 +124,9 @@ pub fn payload_ui(
     seq: u64,
     view: PayloadView,
     message: &Message,
+    topic: &str,
+    plots: &Plots,
+    commands: &mut Vec<AppCommand>,
 ) {
     let dark = ui.visuals().dark_mode;
     cache.render((node, seq, view), message);
@@ -121,6 +135,10 @@ pub fn payload_ui(
     }
     if message.payload.kind() == PayloadKind::Empty {
         ui.colored_label(theme::muted(dark), "(empty payload)");
+        return;
+    }
+    if !cache.lines.is_empty() {
+        json_view_ui(ui, &cache.lines, topic, plots, commands);
         return;
     }
     egui::ScrollArea::both()
@@ -133,4 +151,71 @@ pub fn payload_ui(
                     .extend(),
             );
         });
+}
+
+/// Pretty JSON, only the visible lines drawn; a click on a numeric value plots it.
+fn json_view_ui(
+    ui: &mut Ui,
+    lines: &[JsonLine],
+    topic: &str,
+    plots: &Plots,
+    commands: &mut Vec<AppCommand>,
+) {
+    let dark = ui.visuals().dark_mode;
+    let font = theme::mono();
+    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+    let indent_width = ui.fonts_mut(|f| f.glyph_width(&font, ' ')) * 2.0;
+    ui.scope(|ui| {
+        ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
+        egui::ScrollArea::both()
+            .id_salt("payload")
+            .auto_shrink([false, false])
+            .show_rows(ui, row_height, lines.len(), |ui, range| {
+                for line in &lines[range] {
+                    ui.horizontal(|ui| {
+                        ui.add_space(indent_width * line.indent as f32);
+                        if !line.key.is_empty() {
+                            ui.add(egui::Label::new(
+                                egui::RichText::new(line.key.as_str()).font(font.clone()),
+                            ));
+                        }
+                        let value = egui::RichText::new(line.value.as_str()).font(font.clone());
+                        match &line.field {
+                            Some(path) => {
+                                let spec = SeriesSpec::new(topic, path);
+                                let plotted = plots.contains(&spec);
+                                let text = if plotted {
+                                    value.color(theme::series_color(dark, 0)).underline()
+                                } else {
+                                    value.color(theme::value_text(dark))
+                                };
+                                let response = ui
+                                    .add(egui::Label::new(text).sense(egui::Sense::click()))
+                                    .on_hover_cursor(egui::CursorIcon::PointingHand)
+                                    .on_hover_text(if plotted {
+                                        format!("{path} is plotted")
+                                    } else {
+                                        format!("Plot {path}")
+                                    });
+                                let label = format!("Plot {path}");
+                                response.widget_info(|| {
+                                    egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
+                                });
+                                if response.clicked() && !plotted {
+                                    commands.push(AppCommand::AddSeries(spec));
+                                }
+                            }
+                            None => {
+                                ui.add(egui::Label::new(value));
+                            }
+                        }
+                        if line.comma {
+                            ui.add(egui::Label::new(
+                                egui::RichText::new(",").font(font.clone()),
+                            ));
+                        }
+                    });
+                }
+            });
+    });
 }

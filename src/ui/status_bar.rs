@@ -27,6 +27,20 @@ pub fn status_bar_ui(ui: &mut Ui, store: &Store, dropped: u64, payload_cap: usiz
             store.history_entries(),
             stats.evicted
         ));
+        let plots = store.plots();
+        if !plots.is_empty() {
+            ui.separator();
+            ui.label(format!(
+                "plots {} points, {}",
+                plots.total_points(),
+                format_bytes(plots.bytes())
+            ))
+            .on_hover_text(format!(
+                "{} series; each keeps at most {} points (oldest go first)",
+                plots.len(),
+                plots.cap
+            ));
+        }
         if dropped > 0 {
             ui.separator();
             ui.colored_label(theme::error(dark), format!("{dropped} dropped"))

@@ -34,6 +34,25 @@ pub const HISTORY_ROW_HEIGHT: f32 = 18.0;
 /// Height of the history table.
 pub const HISTORY_HEIGHT: f32 = 180.0;
 
+/// Chart panel height when nothing is saved.
+pub const CHART_PANEL_HEIGHT: f32 = 280.0;
+/// Width of the per-series statistics beside the chart.
+pub const CHART_STATS_WIDTH: f32 = 570.0;
+/// Longest a series name gets in the statistics table before it is cut (hover shows it).
+pub const SERIES_NAME_WIDTH: f32 = 220.0;
+/// Width of a number column in the chart statistics.
+pub const STAT_WIDTH: f32 = 56.0;
+/// Narrowest time span the chart shows while following live, in seconds.
+pub const CHART_MIN_SPAN_S: f64 = 10.0;
+/// Width of a series' colour swatch in the statistics table.
+pub const SWATCH_SIZE: f32 = 10.0;
+/// Line width of a plotted series.
+pub const SERIES_LINE_WIDTH: f32 = 1.5;
+/// Radius of the hollow marker on points from retained messages.
+pub const RETAINED_MARKER_RADIUS: f32 = 4.0;
+/// Extra space above and below the data range, as a fraction of it.
+pub const CHART_Y_MARGIN: f64 = 0.08;
+
 /// Base font size for monospace payloads.
 pub fn mono() -> FontId {
     FontId::monospace(12.5)
@@ -110,6 +129,32 @@ pub fn flash(dark: bool, strength: f32) -> Color32 {
     } else {
         Color32::from_rgba_unmultiplied(255, 170, 0, a)
     }
+}
+
+/// Colour of plotted series `index` (a palette that stays apart on dark and light).
+pub fn series_color(dark: bool, index: usize) -> Color32 {
+    const DARK: [(u8, u8, u8); 8] = [
+        (100, 180, 255),
+        (255, 160, 80),
+        (120, 210, 120),
+        (240, 110, 150),
+        (190, 150, 255),
+        (90, 215, 210),
+        (230, 210, 90),
+        (200, 200, 200),
+    ];
+    const LIGHT: [(u8, u8, u8); 8] = [
+        (20, 100, 200),
+        (210, 100, 0),
+        (30, 140, 50),
+        (200, 40, 90),
+        (120, 70, 200),
+        (0, 140, 140),
+        (150, 130, 0),
+        (90, 90, 90),
+    ];
+    let (r, g, b) = if dark { DARK } else { LIGHT }[index % DARK.len()];
+    Color32::from_rgb(r, g, b)
 }
 
 /// Outline of small badges ("R", "truncated").
