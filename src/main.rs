@@ -196,6 +196,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 publish_panel: cli.publish_panel,
                 // A screenshot run neither reads nor writes the user's files.
                 data_dir: keep_files.then(mqscope::profiles::data_dir).flatten(),
+                problems: keep_files
+                    .then(|| eframe::storage_dir("mqscope"))
+                    .flatten()
+                    .and_then(|dir| mqscope::app::check_settings_file(&dir.join("app.ron")))
+                    .into_iter()
+                    .collect(),
             };
             run_gui(options)?;
             Ok(ExitCode::SUCCESS)

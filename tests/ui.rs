@@ -388,3 +388,65 @@ fn text_that_is_not_a_number_offers_no_plot() {
     assert!(h.query_by_label("Edit as new message").is_some());
     assert!(h.query_by_label("Plot").is_none());
 }
+
+#[test]
+fn the_visible_points_export_to_csv() {
+    let mut h = harness();
+    let now_ms = mqscope::model::message::now_ms();
+    let mut fresh = msg("greenhouse/temperature", b"24.5", false);
+    fresh.message.received_at_ms = now_ms;
+    h.state_mut().feed(WorkerEvent::Messages(vec![fresh]));
+    expand(&mut h, "greenhouse");
+    h.get_by_label("temperature").click();
+    h.run_steps(2);
+    h.get_by_label("Plot").click();
+    h.run_steps(3);
+    h.get_by_label("Export CSV…").click();
+    h.run_steps(2);
+    let path = std::env::temp_dir().join(format!("mqscope-export-{}.csv", std::process::id()));
+    let field = h.get_by_role_and_label(Role::TextInput, "File");
+    field.focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "File")
+        .type_text(path.to_str().unwrap());
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    for _ in 0..100 {
+        h.run_steps(1);
+        if h.query_by_label_contains("Wrote ").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(h.query_by_label_contains("Wrote 1 rows").is_some());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(
+        text,
+        format!("timestamp_ms,series,value\n{now_ms},greenhouse/temperature,24.5\n"),
+        "only the visible point (the 2023 one is outside the live window)"
+    );
+}
+
+#[test]
+fn plotted_series_come_back_from_saved_settings() {
+    let ctx = egui::Context::default();
+    let saved = mqscope::app::SavedState {
+        plots: vec![
+            mqscope::model::SeriesSpec {
+                topic: "a/b".into(),
+                path: "x[0]".into(),
+            },
+            mqscope::model::SeriesSpec {
+                topic: "bad".into(),
+                path: "x[".into(),
+            },
+        ],
+        ..Default::default()
+    };
+    let app = App::with_context(&ctx, saved, StartOptions::default());
+    let specs = app.store().plots().specs();
+    assert_eq!(specs.len(), 1, "the unreadable one is dropped, and said so");
+    assert_eq!(specs[0].label(), "a/b › x[0]");
+}

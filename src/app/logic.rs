@@ -54,7 +54,7 @@ impl App {
                 AppCommand::AddSeries(spec) => {
                     match self.store.add_series(spec) {
                         Ok(_) => self.saved.show_chart = true,
-                        Err(e) => self.library.problems.push(format!("Cannot plot: {e}")),
+                        Err(e) => self.problems.push(format!("Cannot plot: {e}")),
                     }
                     self.saved.plots = self.store.plots().specs();
                     continue;

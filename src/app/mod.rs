@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub use command::AppCommand;
-pub use state::SavedState;
+pub use state::{SavedState, check_settings_file};
 
 use crate::broker::{BrokerController, BrokerOptions};
 use crate::model::Store;
@@ -39,6 +39,8 @@ pub struct StartOptions {
     pub publish_panel: bool,
     /// Folder for publish history and templates; `None` keeps them in memory only.
     pub data_dir: Option<PathBuf>,
+    /// Problems found before the window opened (e.g. a settings file that did not parse).
+    pub problems: Vec<String>,
 }
 
 impl Default for StartOptions {
@@ -53,6 +55,7 @@ impl Default for StartOptions {
             demo: false,
             publish_panel: false,
             data_dir: None,
+            problems: Vec::new(),
         }
     }
 }
@@ -110,6 +113,8 @@ pub struct App {
     connection_key: String,
     /// The chart panel's view (window, live/paused, export dialog).
     chart: crate::ui::chart::ChartView,
+    /// Problems to show in the banner until dismissed (start-up checks, failed commands).
+    problems: Vec<String>,
     /// A CSV export being written on its own thread: its result arrives here.
     export: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
 }
@@ -181,6 +186,7 @@ impl App {
             publish_topic_from: None,
             clear: None,
             library: crate::profiles::publish::PublishLibrary::open(options.data_dir),
+            problems: options.problems,
             connection_key: String::new(),
             chart: crate::ui::chart::ChartView::default(),
             export: None,
@@ -201,6 +207,7 @@ impl App {
     /// Re-creates the saved series; on a first run with demo devices, plots two of them.
     fn restore_plots(&mut self, demo: bool) {
         self.chart.window = self.saved.plot_window;
+        self.store.set_point_cap(self.saved.point_cap);
         let mut specs = std::mem::take(&mut self.saved.plots);
         if demo && !self.saved.demo_plots_offered {
             self.saved.demo_plots_offered = true;
@@ -214,7 +221,8 @@ impl App {
         }
         for spec in specs {
             if let Err(e) = self.store.add_series(spec.clone()) {
-                tracing::warn!("a saved plot of {} was dropped: {e}", spec.label());
+                self.problems
+                    .push(format!("A saved plot of {} was dropped: {e}", spec.label()));
             }
         }
         self.saved.plots = self.store.plots().specs();

@@ -12,6 +12,8 @@ pub struct SavedState {
     pub limits: HistoryLimits,
     /// Payload bytes kept per message.
     pub payload_cap: usize,
+    /// Points each plotted series keeps (the oldest go first).
+    pub point_cap: usize,
     /// What is plotted (topics and JSON fields), so the chart comes back after a restart.
     pub plots: Vec<SeriesSpec>,
     /// The chart's time window.
@@ -27,6 +29,7 @@ impl Default for SavedState {
         Self {
             limits: HistoryLimits::default(),
             payload_cap: DEFAULT_PAYLOAD_CAP,
+            point_cap: crate::model::series::DEFAULT_POINT_CAP,
             plots: Vec::new(),
             plot_window: TimeWindow::default(),
             show_chart: false,
@@ -37,3 +40,66 @@ impl Default for SavedState {
 
 /// The storage key.
 pub const KEY: &str = "mqscope";
+
+/// Checks eframe's settings file (`app.ron`) before eframe reads it. eframe drops a file
+/// that does not parse without a word and overwrites it on exit; here it is kept aside as
+/// `app.ron.corrupt-<time>` and the user is told. Returns what to tell, if anything.
+pub fn check_settings_file(path: &std::path::Path) -> Option<String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            return Some(format!(
+                "The saved settings ({}) could not be read: {e}; defaults are used",
+                path.display()
+            ));
+        }
+    };
+    let problem = match ron::from_str::<std::collections::HashMap<String, String>>(&text) {
+        Ok(map) => match map.get(KEY).map(|v| ron::from_str::<SavedState>(v)) {
+            Some(Err(e)) => e.to_string(),
+            _ => return None,
+        },
+        Err(e) => e.to_string(),
+    };
+    Some(match crate::profiles::file::keep_aside(path) {
+        Ok(kept) => format!(
+            "The saved settings could not be read ({problem}); the file was kept as {} and \
+             defaults are used",
+            kept.display()
+        ),
+        Err(e) => format!(
+            "The saved settings ({}) could not be read ({problem}) nor moved aside ({e}); \
+             defaults are used",
+            path.display()
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_settings_file_that_does_not_parse_is_kept_aside_and_reported() {
+        let dir = std::env::temp_dir().join(format!("mqscope-state-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("app.ron");
+        assert_eq!(check_settings_file(&path), None, "no file yet");
+        let good = SavedState::default();
+        let mut map = std::collections::HashMap::new();
+        map.insert(KEY.to_string(), ron::to_string(&good).unwrap());
+        std::fs::write(&path, ron::to_string(&map).unwrap()).unwrap();
+        assert_eq!(check_settings_file(&path), None, "a good file");
+        for bad in ["{ broken", r#"{"mqscope": "(limits: 7)"}"#] {
+            std::fs::write(&path, bad).unwrap();
+            let said = check_settings_file(&path).unwrap();
+            assert!(said.contains("could not be read"), "{said}");
+            assert!(!path.exists(), "moved aside");
+        }
+        let kept = std::fs::read_dir(&dir).unwrap().count();
+        assert!(kept >= 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -35,7 +35,7 @@ impl App {
                 );
             });
             let mut dismissed = false;
-            for problem in &self.library.problems {
+            for problem in self.problems.iter().chain(&self.library.problems) {
                 ui.horizontal(|ui| {
                     ui.colored_label(theme::warn(dark), problem);
                     dismissed |= ui.small_button("Dismiss").clicked();
@@ -43,6 +43,7 @@ impl App {
             }
             if dismissed {
                 self.library.problems.clear();
+                self.problems.clear();
             }
             if let Some(e) = &self.worker_error {
                 ui.colored_label(theme::error(dark), e);
@@ -72,6 +73,7 @@ impl App {
             .show(ui.ctx(), |ui| {
                 if settings::settings_ui(ui, &mut self.saved) {
                     self.store.set_limits(self.saved.limits);
+                    self.store.set_point_cap(self.saved.point_cap);
                 }
             });
         self.show_settings = open;

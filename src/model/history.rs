@@ -80,6 +80,11 @@ impl TopicHistory {
     /// Appends `message` and returns its sequence number.
     pub(crate) fn push(&mut self, message: Message) -> u64 {
         self.bytes += message.cost();
+        if self.entries.capacity() == 0 {
+            // Most topics of a large broker only ever hold one message: room for one, not
+            // the four a first push would reserve.
+            self.entries.reserve_exact(1);
+        }
         self.entries.push_back(message);
         self.first_seq + self.entries.len() as u64 - 1
     }

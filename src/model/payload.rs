@@ -22,8 +22,9 @@ pub struct Payload {
     bytes: Box<[u8]>,
     /// What the kept bytes are.
     kind: PayloadKind,
-    /// The size the message really had on the wire, so truncation is never silent.
-    original_len: usize,
+    /// The size the message really had on the wire, so truncation is never silent (an MQTT
+    /// payload is under 256 MiB, so 32 bits hold it).
+    original_len: u32,
 }
 
 impl Payload {
@@ -34,7 +35,7 @@ impl Payload {
         Self {
             kind: classify(kept, truncated),
             bytes: kept.into(),
-            original_len: bytes.len(),
+            original_len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
         }
     }
 
@@ -49,12 +50,12 @@ impl Payload {
 
     /// The payload's real size on the wire.
     pub fn original_len(&self) -> usize {
-        self.original_len
+        self.original_len as usize
     }
 
     /// Whether only the first part of the payload was kept.
     pub fn is_truncated(&self) -> bool {
-        self.bytes.len() < self.original_len
+        self.bytes.len() < self.original_len as usize
     }
 
     /// The kept bytes as text when they are UTF-8 (a truncated payload may end mid-character:
@@ -105,6 +106,38 @@ impl Payload {
 /// Right-to-left and other direction controls that would reorder the row they sit in.
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that draw nothing or change how the rest is drawn: control characters (but
+/// line breaks and tabs), direction controls, zero-width characters and the BOM.
+fn is_invisible(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\t'))
+        || is_bidi_control(c)
+        || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
+/// `bytes` as text a person can read: invalid UTF-8 as `\xNN`, invisible characters
+/// (control, direction, zero-width) as `\u{NN}`, everything else as it is.
+pub fn visible_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && !text.chars().any(is_invisible)
+    {
+        return text.into();
+    }
+    let mut out = String::with_capacity(bytes.len() + 16);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if is_invisible(c) {
+                out.push_str(&format!("\\u{{{:X}}}", c as u32));
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out.into()
 }
 
 fn classify(bytes: &[u8], truncated: bool) -> PayloadKind {
@@ -242,6 +275,7 @@ fn layout(
             map.iter()
                 .map(|(k, v)| {
                     let quoted = serde_json::to_string(k).unwrap_or_default();
+                    let quoted = visible_text(quoted.as_bytes()).into_owned();
                     (Segment::Key(k.clone()), format!("{quoted}: "), v)
                 })
                 .collect(),
@@ -258,6 +292,7 @@ fn layout(
         scalar => {
             let field = super::series::json_number(scalar).map(|_| path.clone());
             let text = serde_json::to_string(scalar).unwrap_or_default();
+            let text = visible_text(text.as_bytes()).into_owned();
             out.push(line(text, comma, field));
             return true;
         }
@@ -294,6 +329,17 @@ fn layout(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visible_text_escapes_what_would_not_show() {
+        assert_eq!(visible_text(b"plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(visible_text(&[b'a', 0xff, 0xc3, 0x28]), "a\\xFF\\xC3(");
+        assert_eq!(
+            visible_text("bell\u{7} rtl\u{202e}x zw\u{200b} bom\u{feff}".as_bytes()),
+            "bell\\u{7} rtl\\u{202E}x zw\\u{200B} bom\\u{FEFF}"
+        );
+        assert_eq!(visible_text("21.5 °C ✓ 日本".as_bytes()), "21.5 °C ✓ 日本");
+    }
 
     #[test]
     fn json_lines_match_the_pretty_printer_and_mark_numeric_fields() {

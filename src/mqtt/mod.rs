@@ -6,6 +6,7 @@ pub mod channel;
 pub mod command;
 pub mod demo;
 pub mod event;
+pub mod flood;
 pub mod settings;
 pub mod worker;
 

@@ -98,9 +98,19 @@ impl ConnectionSettings {
         }
     }
 
+    /// rumqttc panics on keep-alives it does not take (under 1 s for 3.1.1, under 5 s for
+    /// 5, except 0 = off); settings that did not come through the form are raised to those.
+    fn keep_alive_at_least(&self, min: Duration) -> Duration {
+        if self.keep_alive.is_zero() {
+            Duration::ZERO
+        } else {
+            self.keep_alive.max(min)
+        }
+    }
+
     pub fn v311_options(&self) -> rumqttc::MqttOptions {
         let mut o = rumqttc::MqttOptions::new(&self.client_id, &self.host, self.port);
-        o.set_keep_alive(self.keep_alive)
+        o.set_keep_alive(self.keep_alive_at_least(Duration::from_secs(1)))
             .set_clean_session(self.clean_session)
             .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
             .set_inflight(100);
@@ -112,7 +122,8 @@ impl ConnectionSettings {
 
     pub fn v5_options(&self) -> rumqttc::v5::MqttOptions {
         let mut o = rumqttc::v5::MqttOptions::new(&self.client_id, &self.host, self.port);
-        o.set_keep_alive(self.keep_alive)
+        // rumqttc 5 asserts ≥ 5 s even for 0; "off" becomes its minimum there.
+        o.set_keep_alive(self.keep_alive.max(Duration::from_secs(5)))
             .set_clean_start(self.clean_session)
             .set_max_packet_size(Some(MAX_PACKET_SIZE as u32))
             .set_receive_maximum(Some(100));

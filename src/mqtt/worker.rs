@@ -365,6 +365,10 @@ enum Polled {
     PublishAcked(u16, Result<(), String>),
     /// Our DISCONNECT was written: the user asked to stop.
     Disconnected,
+    /// A keep-alive PINGREQ was written: the broker must answer soon.
+    PingSent,
+    /// Some other packet came from the broker (it is alive).
+    Heard,
     Other,
 }
 
@@ -374,6 +378,34 @@ trait Session: Send + 'static {
     /// Whether events are already buffered (the next poll will not wait).
     fn buffered(&self) -> bool;
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String>;
+    /// Drops the network connection at once (the next poll reconnects).
+    fn drop_connection(&mut self);
+}
+
+/// Polls `session`; when a keep-alive ping has gone unanswered for half a keep-alive,
+/// drops the connection and says so. rumqttc alone notices only at the next ping, up to
+/// two keep-alives after a broker froze; this way the user hears within 1.5.
+async fn poll_watched<S: Session>(
+    session: &mut S,
+    payload_cap: usize,
+    ping_at: Option<Instant>,
+    keep_alive: Duration,
+) -> Result<Polled, String> {
+    let Some(sent) = ping_at.filter(|_| !keep_alive.is_zero()) else {
+        return session.poll(payload_cap).await;
+    };
+    let grace = keep_alive / 2;
+    let deadline = tokio::time::Instant::from_std(sent + grace);
+    match tokio::time::timeout_at(deadline, session.poll(payload_cap)).await {
+        Ok(polled) => polled,
+        Err(_) => {
+            session.drop_connection();
+            Err(format!(
+                "the broker stopped answering (no reply {:.1} s after a keep-alive ping)",
+                grace.as_secs_f64()
+            ))
+        }
+    }
 }
 
 async fn run<S: Session>(
@@ -390,9 +422,23 @@ async fn run<S: Session>(
     // Packet id → publish request id, waiting for PUBACK/PUBCOMP.
     let mut awaiting: HashMap<u16, u64> = HashMap::new();
     let outcome = |id, result| WorkerEvent::Published(PublishOutcome { id, result });
+    // When the last keep-alive ping went out with nothing heard from the broker since.
+    let mut ping_at: Option<Instant> = None;
     set_state(&state, &events, ConnectionState::Connecting { attempt });
     loop {
-        match session.poll(settings.payload_cap).await {
+        let polled = poll_watched(
+            &mut session,
+            settings.payload_cap,
+            ping_at,
+            settings.keep_alive,
+        )
+        .await;
+        ping_at = match &polled {
+            Ok(Polled::PingSent) => ping_at.or_else(|| Some(Instant::now())),
+            Ok(Polled::Other | Polled::PublishSent(_) | Polled::Disconnected) => ping_at,
+            _ => None,
+        };
+        match polled {
             Ok(Polled::ConnAck) => {
                 backoff.reset();
                 attempt = 1;
@@ -446,7 +492,7 @@ async fn run<S: Session>(
                 );
                 return;
             }
-            Ok(Polled::Other) => {}
+            Ok(Polled::Other | Polled::PingSent | Polled::Heard) => {}
             Err(reason) => {
                 flush(&events, &mut batch);
                 let lost = "connection lost before the broker acknowledged it";
@@ -618,6 +664,8 @@ impl Session for V311Session {
             Ok(Event::Incoming(Packet::PubComp(a))) => Ok(Polled::PublishAcked(a.pkid, Ok(()))),
             Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Ok(Polled::PublishSent(pkid)),
             Ok(Event::Outgoing(Outgoing::Disconnect)) => Ok(Polled::Disconnected),
+            Ok(Event::Outgoing(Outgoing::PingReq)) => Ok(Polled::PingSent),
+            Ok(Event::Incoming(_)) => Ok(Polled::Heard),
             Ok(_) => Ok(Polled::Other),
             Err(e) => Err(match &e {
                 CE::Io(io) => describe_io(io),
@@ -631,6 +679,10 @@ impl Session for V311Session {
 
     fn buffered(&self) -> bool {
         !self.eventloop.state.events.is_empty()
+    }
+
+    fn drop_connection(&mut self) {
+        self.eventloop.clean();
     }
 
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
@@ -680,6 +732,8 @@ impl Session for V5Session {
             Ok(Event::Incoming(Packet::PubComp(a))) => Ok(Polled::PublishAcked(a.pkid, Ok(()))),
             Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Ok(Polled::PublishSent(pkid)),
             Ok(Event::Outgoing(Outgoing::Disconnect)) => Ok(Polled::Disconnected),
+            Ok(Event::Outgoing(Outgoing::PingReq)) => Ok(Polled::PingSent),
+            Ok(Event::Incoming(_)) => Ok(Polled::Heard),
             Ok(_) => Ok(Polled::Other),
             Err(e) => Err(match &e {
                 CE::Io(io) => describe_io(io),
@@ -699,6 +753,10 @@ impl Session for V5Session {
 
     fn buffered(&self) -> bool {
         !self.eventloop.state.events.is_empty()
+    }
+
+    fn drop_connection(&mut self) {
+        self.eventloop.clean();
     }
 
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {

@@ -43,30 +43,33 @@ pub fn load<T: DeserializeOwned + Default>(path: &Path) -> (T, LoadReport) {
     };
     match serde_json::from_str(&text) {
         Ok(v) => (v, LoadReport::Fine),
-        Err(e) => {
-            let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-            let mut kept = path.as_os_str().to_owned();
-            kept.push(format!(".corrupt-{stamp}"));
-            let kept_as = PathBuf::from(kept);
-            match std::fs::rename(path, &kept_as) {
-                Ok(()) => (
-                    T::default(),
-                    LoadReport::Corrupt {
-                        kept_as,
-                        error: e.to_string(),
-                    },
-                ),
-                Err(re) => (
-                    T::default(),
-                    LoadReport::Unreadable(format!("{e}; and it could not be moved aside: {re}")),
-                ),
-            }
-        }
+        Err(e) => match keep_aside(path) {
+            Ok(kept_as) => (
+                T::default(),
+                LoadReport::Corrupt {
+                    kept_as,
+                    error: e.to_string(),
+                },
+            ),
+            Err(re) => (
+                T::default(),
+                LoadReport::Unreadable(format!("{e}; and it could not be moved aside: {re}")),
+            ),
+        },
     }
 }
 
-/// Writes `value` to `path` atomically: a temporary file in the same folder, flushed, then
-/// renamed over the old one (a crash mid-write leaves the old file intact).
+/// Renames a file that did not parse to `<name>.corrupt-<time>`, so nothing overwrites it;
+/// the new name.
+pub fn keep_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let mut kept = path.as_os_str().to_owned();
+    kept.push(format!(".corrupt-{stamp}"));
+    let kept_as = PathBuf::from(kept);
+    std::fs::rename(path, &kept_as)?;
+    Ok(kept_as)
+}
+
 pub fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), String> {
     use std::io::Write;
     let dir = path

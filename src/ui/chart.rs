@@ -12,6 +12,7 @@ use super::inspector::format_bytes;
 use super::theme;
 use crate::app::AppCommand;
 use crate::model::Plots;
+use crate::model::payload::visible_text;
 use crate::model::series::{WindowStats, reduce};
 
 /// How much time the chart shows.
@@ -293,8 +294,12 @@ fn export_dialog_ui(ctx: &egui::Context, view: &mut ChartView, commands: &mut Ve
                 local_time(x1, "%H:%M:%S")
             ));
             ui.horizontal(|ui| {
-                ui.label("File");
-                ui.add(egui::TextEdit::singleline(&mut dialog.path).desired_width(420.0));
+                let label = ui.label("File");
+                ui.add(
+                    egui::TextEdit::singleline(&mut dialog.path)
+                        .desired_width(theme::PATH_FIELD_WIDTH),
+                )
+                .labelled_by(label.id);
             });
             ui.horizontal(|ui| {
                 let can = !dialog.running && !dialog.path.trim().is_empty();
@@ -401,7 +406,7 @@ fn plot_ui(ui: &mut Ui, plots: &Plots, view: &mut ChartView, fixed_x: Option<(f6
                 hi = hi.max(s.max);
             }
             let color = theme::series_color(dark, i);
-            let name = series.spec.label();
+            let name = visible_text(series.spec.label().as_bytes()).into_owned();
             let points: PlotPoints<'_> = view.buffers[i].iter().copied().collect();
             plot_ui.line(
                 Line::new(name.clone(), points)
@@ -468,7 +473,7 @@ fn stats_ui(ui: &mut Ui, plots: &Plots, view: &ChartView, commands: &mut Vec<App
                 cell(ui, theme::STAT_WIDTH, muted("Points"));
             });
             for (i, series) in plots.series().iter().enumerate() {
-                let label = series.spec.label();
+                let label = visible_text(series.spec.label().as_bytes()).into_owned();
                 let stats = view.stats(i);
                 ui.horizontal(|ui| {
                     ui.allocate_ui_with_layout(

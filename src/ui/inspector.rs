@@ -6,7 +6,7 @@ use crate::app::AppCommand;
 
 use super::payload_view::{PayloadCache, PayloadView, payload_ui};
 use super::theme;
-use crate::model::payload::hex_bytes;
+use crate::model::payload::{hex_bytes, visible_text};
 use crate::model::series::parse_number;
 use crate::model::{Message, NodeId, Properties, SeriesSpec, Store};
 
@@ -80,7 +80,7 @@ pub fn inspector_ui(
         }
         ui.add(
             egui::Label::new(
-                egui::RichText::new(path.as_str())
+                egui::RichText::new(visible_text(path.as_bytes()))
                     .font(theme::mono())
                     .strong(),
             )
@@ -134,6 +134,13 @@ pub fn inspector_ui(
     let natural = PayloadView::default_for(message.payload.kind());
     let mut view = state.view.unwrap_or(natural);
     ui.horizontal(|ui| {
+        if ui
+            .button("Copy")
+            .on_hover_text("Copy the payload as this view shows it")
+            .clicked()
+        {
+            ui.ctx().copy_text(state.cache.shown_text());
+        }
         ui.label("View");
         for (v, name) in [
             (PayloadView::Text, "Text"),

@@ -4,7 +4,7 @@ use egui::Ui;
 
 use super::theme;
 use crate::app::AppCommand;
-use crate::model::payload::{JsonLine, hex_dump, json_lines};
+use crate::model::payload::{JsonLine, hex_dump, json_lines, visible_text};
 use crate::model::{Message, NodeId, PayloadKind, Plots, SeriesSpec};
 
 /// How the payload is shown.
@@ -31,6 +31,9 @@ impl PayloadView {
 pub struct PayloadCache {
     key: Option<(NodeId, u64, PayloadView)>,
     text: String,
+    /// Byte ranges of `text` drawn as rows: its lines, long ones cut every
+    /// [`ROW_CHARS`] characters, so only the rows in view are laid out and painted.
+    rows: Vec<(usize, usize)>,
     /// The JSON view, line by line (numeric values clickable); empty for other views.
     lines: Vec<JsonLine>,
     /// Shown above the payload: why the view differs from what was asked, or what was cut.
@@ -39,6 +42,34 @@ pub struct PayloadCache {
 
 /// Hex dumps are cut at this many bytes (a dump line is ~5× the bytes it shows).
 const HEX_VIEW_BYTES: usize = 64 * 1024;
+
+/// Characters per row before a long line continues on the next row.
+const ROW_CHARS: usize = 1000;
+
+/// Splits `text` into rows: at line breaks, and every `ROW_CHARS` characters of a long line.
+fn split_rows(text: &str) -> Vec<(usize, usize)> {
+    let mut rows = Vec::new();
+    let mut start = 0;
+    for line in text.split('\n') {
+        let mut from = start;
+        let mut chars = 0;
+        for (i, _) in line.char_indices() {
+            if chars == ROW_CHARS {
+                rows.push((from, start + i));
+                from = start + i;
+                chars = 0;
+            }
+            chars += 1;
+        }
+        rows.push((from, start + line.len()));
+        start += line.len() + 1;
+    }
+    // A trailing line break leaves no row of its own.
+    if rows.len() > 1 && rows.last().is_some_and(|(a, b)| a == b) {
+        rows.pop();
+    }
+    rows
+}
 
 /// Lines of the JSON view before the rest is cut.
 const JSON_VIEW_LINES: usize = 50_000;
@@ -65,12 +96,10 @@ impl PayloadCache {
         self.text = match key.2 {
             PayloadView::Hex => hex_dump(cut(HEX_VIEW_BYTES, &mut note)),
             PayloadView::Text => match payload.text() {
-                Some(_) => {
-                    String::from_utf8_lossy(cut(theme::PAYLOAD_VIEW_BYTES, &mut note)).into_owned()
-                }
+                Some(_) => visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut note)).into_owned(),
                 None => {
-                    note = Some("Not valid UTF-8: invalid bytes shown as �".into());
-                    String::from_utf8_lossy(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
+                    note = Some("Not valid UTF-8: invalid bytes shown as \\xNN".into());
+                    visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
                 }
             },
             PayloadView::Json => {
@@ -88,8 +117,7 @@ impl PayloadCache {
                     }
                     Some(Err(e)) => {
                         note = Some(format!("Not shown as JSON: {e}"));
-                        String::from_utf8_lossy(cut(theme::PAYLOAD_VIEW_BYTES, &mut None))
-                            .into_owned()
+                        visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
                     }
                     None => {
                         note = Some("Not shown as JSON: the payload is not UTF-8 text".into());
@@ -110,6 +138,7 @@ impl PayloadCache {
             });
         }
         self.note = note;
+        self.rows = split_rows(&self.text);
         self.key = Some(key);
     }
 }
@@ -141,16 +170,35 @@ pub fn payload_ui(
         json_view_ui(ui, &cache.lines, topic, plots, commands);
         return;
     }
-    egui::ScrollArea::both()
-        .id_salt("payload")
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            ui.add(
-                egui::Label::new(egui::RichText::new(cache.text.as_str()).font(theme::mono()))
-                    .selectable(true)
-                    .extend(),
-            );
-        });
+    let font = theme::mono();
+    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+    ui.scope(|ui| {
+        ui.spacing_mut().item_spacing.y = 0.0;
+        egui::ScrollArea::both()
+            .id_salt("payload")
+            .auto_shrink([false, false])
+            .show_rows(ui, row_height, cache.rows.len(), |ui, range| {
+                for &(a, b) in &cache.rows[range] {
+                    ui.add(
+                        egui::Label::new(egui::RichText::new(&cache.text[a..b]).font(font.clone()))
+                            .selectable(true)
+                            .extend(),
+                    );
+                }
+            });
+    });
+}
+
+impl PayloadCache {
+    /// What the current view shows, as one text (for "Copy").
+    pub fn shown_text(&self) -> String {
+        if self.lines.is_empty() {
+            self.text.clone()
+        } else {
+            let lines: Vec<String> = self.lines.iter().map(JsonLine::text).collect();
+            lines.join("\n")
+        }
+    }
 }
 
 /// Pretty JSON, only the visible lines drawn; a click on a numeric value plots it.
@@ -218,4 +266,25 @@ fn json_view_ui(
                 }
             });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_follow_lines_and_cut_long_ones() {
+        assert_eq!(split_rows("a\nbc\n"), [(0, 1), (2, 4)]);
+        assert_eq!(split_rows(""), [(0, 0)]);
+        assert_eq!(split_rows("\n\n"), [(0, 0), (1, 1)]);
+        let long = "é".repeat(2500);
+        let rows = split_rows(&long);
+        assert_eq!(rows.len(), 3);
+        assert!(
+            rows.iter()
+                .all(|&(a, b)| long.is_char_boundary(a) && long.is_char_boundary(b))
+        );
+        assert_eq!(rows[0], (0, 2000), "1,000 two-byte characters");
+        assert_eq!(rows[2].1, long.len());
+    }
 }

@@ -1,4 +1,4 @@
-//! The limits window: history budget, per-topic history, payload cap.
+//! The limits window: history budget, per-topic history, payload cap, plot points.
 
 use egui::Ui;
 
@@ -56,6 +56,15 @@ pub fn settings_ui(ui: &mut Ui, saved: &mut SavedState) -> bool {
                 saved.payload_cap = (cap as usize) << 20;
                 changed = true;
             }
+            ui.end_row();
+            ui.label("Points kept per plotted series");
+            changed |= ui
+                .add(
+                    egui::DragValue::new(&mut saved.point_cap)
+                        .range(1_000..=10_000_000)
+                        .speed(1000),
+                )
+                .changed();
             ui.end_row();
         });
     ui.colored_label(

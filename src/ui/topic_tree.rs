@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use egui::{Key, Rect, Role, Sense, Ui, WidgetInfo, vec2};
 
 use super::theme;
+use crate::model::payload::visible_text;
 use crate::model::{NodeId, Store, TopicTree};
 
 /// How often (seconds) a filtered row list is rebuilt while the tree is growing.
@@ -463,7 +464,7 @@ fn row_ui(
     let label = if node.name().is_empty() {
         "(empty)".to_string()
     } else {
-        node.name().to_string()
+        visible_text(node.name().as_bytes()).into_owned()
     };
     response.widget_info(|| WidgetInfo::selected(Role::TreeItem, true, selected, &label));
 
@@ -523,7 +524,7 @@ fn row_ui(
     } else {
         draw(
             &mut x,
-            &shorten(node.name(), NAME_CHARS),
+            &shorten(&label, NAME_CHARS),
             theme::body(),
             text_color,
             6.0,
