@@ -30,10 +30,105 @@ impl Default for HistoryLimits {
     }
 }
 
+/// A topic's messages, oldest first: one inline (most topics of a large broker never get a
+/// second, and a ring of one would cost an allocation of its own), or a ring.
+#[derive(Debug, Default)]
+enum Entries {
+    #[default]
+    Empty,
+    One(Message),
+    Many(VecDeque<Message>),
+}
+
+/// An empty ring to borrow from for the iterators of `Empty` and `One`.
+static NO_MORE: VecDeque<Message> = VecDeque::new();
+
+impl Entries {
+    fn len(&self) -> usize {
+        match self {
+            Self::Empty => 0,
+            Self::One(_) => 1,
+            Self::Many(d) => d.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&Message> {
+        match self {
+            Self::Empty => None,
+            Self::One(m) => (i == 0).then_some(m),
+            Self::Many(d) => d.get(i),
+        }
+    }
+
+    fn back(&self) -> Option<&Message> {
+        match self {
+            Self::Empty => None,
+            Self::One(m) => Some(m),
+            Self::Many(d) => d.back(),
+        }
+    }
+
+    fn iter(&self) -> Iter<'_> {
+        match self {
+            Self::Empty => [].iter().chain(NO_MORE.iter()),
+            Self::One(m) => std::slice::from_ref(m).iter().chain(NO_MORE.iter()),
+            Self::Many(d) => [].iter().chain(d.iter()),
+        }
+    }
+
+    fn push_back(&mut self, message: Message) {
+        match self {
+            Self::Empty => *self = Self::One(message),
+            Self::One(_) => {
+                let Self::One(first) = std::mem::take(self) else {
+                    return;
+                };
+                let mut ring = VecDeque::with_capacity(2);
+                ring.push_back(first);
+                ring.push_back(message);
+                *self = Self::Many(ring);
+            }
+            Self::Many(ring) => {
+                if ring.len() == ring.capacity() {
+                    // Grow by half, not double: a full ring wastes at most a third.
+                    ring.reserve_exact((ring.len() / 2).max(1));
+                }
+                ring.push_back(message);
+            }
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<Message> {
+        match self {
+            Self::Empty => None,
+            Self::One(_) => match std::mem::take(self) {
+                Self::One(m) => Some(m),
+                _ => None,
+            },
+            Self::Many(ring) => {
+                let gone = ring.pop_front();
+                if ring.len() == 1 {
+                    // Back to one inline message; the ring's memory goes.
+                    if let Some(last) = ring.pop_front() {
+                        *self = Self::One(last);
+                    }
+                } else if ring.len() * 3 < ring.capacity() && ring.capacity() > 8 {
+                    ring.shrink_to((ring.len() * 3 / 2).max(2));
+                }
+                gone
+            }
+        }
+    }
+}
+
+/// The messages of a topic's history, oldest first.
+pub type Iter<'a> =
+    std::iter::Chain<std::slice::Iter<'a, Message>, std::collections::vec_deque::Iter<'a, Message>>;
+
 /// The messages of one topic, oldest first.
 #[derive(Debug, Default)]
 pub struct TopicHistory {
-    entries: VecDeque<Message>,
+    entries: Entries,
     /// Sequence number of `entries[0]`; entries are numbered consecutively per topic.
     first_seq: u64,
     /// Sum of [`Message::cost`] over `entries`.
@@ -46,8 +141,8 @@ pub struct TopicHistory {
 
 impl TopicHistory {
     /// Messages kept, oldest first.
-    pub fn entries(&self) -> &VecDeque<Message> {
-        &self.entries
+    pub fn entries(&self) -> Iter<'_> {
+        self.entries.iter()
     }
 
     pub fn latest(&self) -> Option<&Message> {
@@ -59,7 +154,7 @@ impl TopicHistory {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.len() == 0
     }
 
     pub fn bytes(&self) -> usize {
@@ -80,11 +175,6 @@ impl TopicHistory {
     /// Appends `message` and returns its sequence number.
     pub(crate) fn push(&mut self, message: Message) -> u64 {
         self.bytes += message.cost();
-        if self.entries.capacity() == 0 {
-            // Most topics of a large broker only ever hold one message: room for one, not
-            // the four a first push would reserve.
-            self.entries.reserve_exact(1);
-        }
         self.entries.push_back(message);
         self.first_seq + self.entries.len() as u64 - 1
     }
@@ -117,5 +207,56 @@ impl TopicHistory {
         self.entries.len() > 1
             && (self.entries.len() > limits.max_per_topic.max(1)
                 || self.bytes > limits.max_topic_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Payload, QoS};
+
+    fn msg(n: u8) -> Message {
+        Message {
+            received_at_ms: i64::from(n),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            payload: Payload::decode(&[n], 16),
+            properties: None,
+        }
+    }
+
+    #[test]
+    fn one_message_inline_then_a_ring_then_one_again() {
+        let mut h = TopicHistory::default();
+        assert!(h.is_empty() && h.latest().is_none());
+        assert_eq!(h.push(msg(0)), 0);
+        assert!(
+            matches!(h.entries, Entries::One(_)),
+            "no ring for one message"
+        );
+        for n in 1..10 {
+            assert_eq!(h.push(msg(n)), u64::from(n));
+        }
+        assert!(matches!(h.entries, Entries::Many(_)));
+        let got: Vec<u8> = h.entries().map(|m| m.payload.bytes()[0]).collect();
+        assert_eq!(got, (0..10).collect::<Vec<u8>>());
+        assert_eq!(h.entry(3).map(|m| m.received_at_ms), Some(3));
+        assert_eq!(h.latest().map(|m| m.received_at_ms), Some(9));
+        let bytes = h.bytes();
+        while h.pop_oldest().is_some() {}
+        assert_eq!(h.len(), 1, "the latest stays");
+        assert!(matches!(h.entries, Entries::One(_)), "the ring was let go");
+        assert_eq!(h.first_seq(), 9);
+        assert_eq!(h.entry(9).map(|m| m.received_at_ms), Some(9));
+        assert_eq!(h.bytes(), bytes / 10);
+        assert_eq!(h.entries().rev().count(), 1);
+    }
+
+    #[test]
+    fn sizes_stay_small() {
+        // Per-topic memory is a benchmark figure (bytes_per_topic); these keep it honest.
+        assert!(std::mem::size_of::<Message>() <= 48);
+        assert!(std::mem::size_of::<Entries>() <= 56);
+        assert!(std::mem::size_of::<TopicHistory>() <= 80);
     }
 }

@@ -92,11 +92,27 @@ pub struct Message {
     pub properties: Option<Box<Properties>>,
 }
 
+/// Bytes of the store's arrival-order record each history entry has.
+pub const ORDER_RECORD_BYTES: usize = 16;
+
+/// Bytes the allocator really takes for a block of `n` bytes (a header and 16-byte
+/// granules, at least 32, as glibc's malloc does; 0 for nothing).
+pub fn allocated_bytes(n: usize) -> usize {
+    if n == 0 {
+        0
+    } else {
+        (n + 8).next_multiple_of(16).max(32)
+    }
+}
+
 impl Message {
-    /// Bytes this message costs in history, as counted against the budgets.
+    /// Bytes this message costs in history, as counted against the budgets: its slot, its
+    /// arrival-order record, and its payload and properties as the allocator holds them,
+    /// so the budget bounds the memory really used.
     pub fn cost(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.payload.bytes().len()
+            + ORDER_RECORD_BYTES
+            + allocated_bytes(self.payload.bytes().len())
             + self.properties.as_ref().map_or(0, |p| p.heap_bytes())
     }
 }

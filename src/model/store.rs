@@ -9,6 +9,9 @@ use super::series::{Plots, SeriesSpec};
 use super::stats::RateMeter;
 use super::topic_tree::{NodeId, TopicTree};
 
+// Every history entry is charged for its order record (see `Message::cost`).
+const _: () = assert!(std::mem::size_of::<(NodeId, u64)>() == super::message::ORDER_RECORD_BYTES);
+
 /// Running totals shown in the status bar.
 #[derive(Clone, Debug, Default)]
 pub struct StoreStats {
@@ -255,9 +258,9 @@ impl Store {
     }
 
     /// Removes order records of entries their topic already dropped, once they make up
-    /// more than half the records, so the order never outgrows the history.
+    /// more than a third of the records, so the order never outgrows the history by much.
     fn compact_order(&mut self) {
-        if self.order.len() <= 1024 || self.order.len() <= 2 * self.history_entries {
+        if self.order.len() <= 1024 || 2 * self.order.len() <= 3 * self.history_entries {
             return;
         }
         let tree = &self.tree;
@@ -325,7 +328,7 @@ mod tests {
         }
         let t = s.tree().find("t").unwrap();
         let h = s.tree().node(t).history().unwrap();
-        let kept: Vec<u8> = h.entries().iter().map(|m| m.payload.bytes()[0]).collect();
+        let kept: Vec<u8> = h.entries().map(|m| m.payload.bytes()[0]).collect();
         assert_eq!(kept, [7, 8, 9]);
         assert_eq!(s.tree().node(t).own_messages(), 10);
         assert_eq!(s.stats().evicted, 7);
@@ -396,7 +399,7 @@ mod tests {
         let hot = s.tree().find("hot").unwrap();
         let h = s.tree().node(hot).history().unwrap();
         assert_eq!(h.len(), 20);
-        assert_eq!(h.entries().front().unwrap().payload.bytes()[0], 80);
+        assert_eq!(h.entries().next().unwrap().payload.bytes()[0], 80);
         assert_eq!(s.stats().evicted, 80);
     }
 

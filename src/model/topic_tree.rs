@@ -23,11 +23,11 @@ impl NodeId {
 #[derive(Debug)]
 pub struct Node {
     /// This level's name, exactly as in the topic (may be empty).
-    name: Box<str>,
+    name: compact_str::CompactString,
     /// The level above; the root's parent is the root.
     parent: NodeId,
     /// Children sorted by name, found by binary search.
-    children: Vec<NodeId>,
+    children: thin_vec::ThinVec<NodeId>,
     /// Messages received on this topic and every topic below it.
     messages: u64,
     /// Topics (levels that received a message) strictly below this node.
@@ -35,9 +35,9 @@ pub struct Node {
     /// Messages received on exactly this topic (not capped by history).
     own_messages: u64,
     /// Store clock (seconds) of the last message at or below, for the update flash.
-    updated_at: f64,
+    updated_at: f32,
     /// Store clock (seconds) of the last message on exactly this topic.
-    topic_updated_at: f64,
+    topic_updated_at: f32,
     /// Whether the last message on exactly this topic was retained.
     retained: bool,
     /// Messages on exactly this topic; `None` for levels that only exist as a path.
@@ -49,12 +49,12 @@ impl Node {
         Self {
             name: name.into(),
             parent,
-            children: Vec::new(),
+            children: thin_vec::ThinVec::new(),
             messages: 0,
             topics_below: 0,
             own_messages: 0,
-            updated_at: f64::NEG_INFINITY,
-            topic_updated_at: f64::NEG_INFINITY,
+            updated_at: f32::NEG_INFINITY,
+            topic_updated_at: f32::NEG_INFINITY,
             retained: false,
             history: None,
         }
@@ -85,12 +85,12 @@ impl Node {
     }
 
     pub fn updated_at(&self) -> f64 {
-        self.updated_at
+        f64::from(self.updated_at)
     }
 
     /// When a message last arrived on exactly this topic (store clock, seconds).
     pub fn topic_updated_at(&self) -> f64 {
-        self.topic_updated_at
+        f64::from(self.topic_updated_at)
     }
 
     pub fn is_retained(&self) -> bool {
@@ -166,7 +166,7 @@ impl TopicTree {
     pub fn child(&self, parent: NodeId, name: &str) -> Option<NodeId> {
         let children = &self.node(parent).children;
         children
-            .binary_search_by(|&c| self.node(c).name.as_ref().cmp(name))
+            .binary_search_by(|&c| self.node(c).name.as_str().cmp(name))
             .ok()
             .map(|i| children[i])
     }
@@ -181,7 +181,7 @@ impl TopicTree {
         let mut at = NodeId::ROOT;
         for level in levels(topic) {
             let children = &self.node(at).children;
-            at = match children.binary_search_by(|&c| self.node(c).name.as_ref().cmp(level)) {
+            at = match children.binary_search_by(|&c| self.node(c).name.as_str().cmp(level)) {
                 Ok(i) => children[i],
                 Err(i) => {
                     let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
@@ -204,12 +204,12 @@ impl TopicTree {
         let node = self.node_mut(id);
         node.own_messages += 1;
         node.retained = retained;
-        node.topic_updated_at = now;
+        node.topic_updated_at = now as f32;
         let mut at = id;
         loop {
             let node = self.node_mut(at);
             node.messages += 1;
-            node.updated_at = now;
+            node.updated_at = now as f32;
             if new_topic && at != id {
                 node.topics_below += 1;
             }
@@ -255,7 +255,7 @@ impl TopicTree {
             let parent = self.node(at).parent;
             let name = self.node(at).name.clone();
             let siblings = &self.nodes[parent.index()].children;
-            if let Ok(i) = siblings.binary_search_by(|&c| self.node(c).name.as_ref().cmp(&name)) {
+            if let Ok(i) = siblings.binary_search_by(|&c| self.node(c).name.as_str().cmp(&name)) {
                 self.nodes[parent.index()].children.remove(i);
             }
             self.node_mut(at).parent = at; // marks it removed
@@ -409,5 +409,16 @@ mod tests {
         assert_eq!(t.node(a).updated_at(), 3.0);
         assert_eq!(t.node(NodeId::ROOT).messages(), 3);
         assert_eq!(t.topic_count(), 2);
+    }
+
+    #[test]
+    fn a_node_stays_small() {
+        // Per-topic memory is a benchmark figure (bytes_per_topic): names up to 24 bytes
+        // live inside the node, children behind one pointer, times as f32.
+        assert!(
+            std::mem::size_of::<Node>() <= 80,
+            "{}",
+            std::mem::size_of::<Node>()
+        );
     }
 }
