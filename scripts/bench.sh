@@ -1,20 +1,47 @@
 #!/usr/bin/env bash
-# End-to-end benchmarks, one `name value` line per figure at the end.
-# So far: the local broker against Mosquitto (broker_ratio_qos0/1), the retained
-# clean-up (clear_retained_10k_s) and the chart's draw data for a 1M-point series
-# (plot_draw_1m_ms). Usage: scripts/bench.sh [--quick]
-# Needs: mosquitto mosquitto-clients bc python3
+# Every end-to-end benchmark in one run on this machine, ending with one `name value` line
+# per figure (ratios are mqscope / the other program):
+#   ingest_ratio ingest_lost rss_10m_mb      scripts/bench-ingest.sh (vs mosquitto_sub)
+#   bytes_per_topic                          examples/bench_memory (1M topics)
+#   frame_p50_ms frame_p99_ms                examples/bench_frame (1M topics, 10k msg/s)
+#   hostile_frame_max_ms                     examples/bench_hostile (16 MiB, deep JSON, …)
+#   broker_ratio_qos0 broker_ratio_qos1      scripts/bench-broker.sh (vs Mosquitto)
+#   clear_retained_10k_s                     examples/bench_clear
+#   plot_draw_1m_ms                          examples/bench_plot
+# Usage: scripts/bench.sh [--quick]   (--quick: smaller floods, shorter runs; the figures
+# keep their names).  Needs: mosquitto mosquitto-clients bc python3
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --quiet --example bench_clear --example bench_plot
+quick=""; frames=600
+if [ "${1:-}" = "--quick" ]; then quick="--quick"; frames=300; fi
+cargo build --release --locked --quiet --examples --bins
+ex=target/release/examples
 figures=$(mktemp)
 trap 'rm -f "$figures"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; [ -n "${dir:-}" ] && rm -rf "$dir"' EXIT
+# Passes a step's output on to stderr and keeps its `name value` lines.
+keep() {
+  local line
+  while IFS= read -r line; do
+    echo "$line" >&2
+    if [[ $line =~ ^[a-z0-9_]+\ [-0-9.]+$ ]]; then echo "$line" >> "$figures"; fi
+  done
+}
 
-scripts/bench-broker.sh "$@" | tee /dev/stderr | grep -E '^broker_ratio_' >> "$figures"
-
+echo "== ingest (mqscope pipeline vs mosquitto_sub)" >&2
+scripts/bench-ingest.sh $quick | keep
+echo "== memory per topic" >&2
+"$ex/bench_memory" 1000000 | keep
+echo "== frame time" >&2
+"$ex/bench_frame" 1000000 "$frames" | keep
+echo "== hostile input in the UI" >&2
+"$ex/bench_hostile" | keep
+echo "== local broker vs Mosquitto" >&2
+scripts/bench-broker.sh $quick | keep
+echo "== retained clean-up" >&2
 read -r port pid dir < <(scripts/mosquitto-free-port.sh)
-target/release/examples/bench_clear "$port" 10000 >> "$figures"
-target/release/examples/bench_plot >> "$figures"
+"$ex/bench_clear" "$port" 10000 | keep
+echo "== chart draw data" >&2
+"$ex/bench_plot" | keep
 
 echo "== figures"
 cat "$figures"

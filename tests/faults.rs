@@ -16,7 +16,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use mqscope::app::{App, StartOptions};
 use mqscope::model::{JsonPath, SeriesSpec, Store};
-use mqscope::mqtt::flood::{Flood, flood};
+use mqscope::mqtt::flood::{Flood, flood, hostile_corpus};
 use mqscope::mqtt::{ConnectionForm, MqttVersion, WorkerCommand, WorkerEvent, WorkerHandle};
 
 /// Files events into `store` until the worker is connected again, or `timeout`.
@@ -147,39 +147,6 @@ fn a_frozen_broker_is_noticed_within_one_and_a_half_keep_alives() {
     }));
 }
 
-/// The hostile corpus: (topic, payload); the deepest topic has `levels` levels.
-fn corpus(levels: usize) -> Vec<(String, Vec<u8>)> {
-    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    vec![
-        (
-            "hostile/invalid-utf8".into(),
-            vec![0xff, 0xfe, 0x00, 0xc3, 0x28],
-        ),
-        ("hostile/big".into(), vec![b'a'; 16 << 20]),
-        (vec!["l"; levels].join("/"), b"many levels".to_vec()),
-        (
-            format!("hostile/{}", "n".repeat(60_000)),
-            b"60 kB name".to_vec(),
-        ),
-        ("hostile/deep-json".into(), deep.into_bytes()),
-        ("hostile/nan".into(), b"NaN".to_vec()),
-        ("hostile/inf".into(), b"Infinity".to_vec()),
-        (
-            // C0 control characters are refused in topics (MQTT says they SHOULD NOT be
-            // there, and Mosquitto rejects them), so they travel in the payload.
-            "hostile/\u{202e}rtl/\u{200b}zero-width/\u{feff}bom".into(),
-            "bell\u{7} esc\u{1b}[2J rtl\u{202e}txet \u{2066}iso"
-                .as_bytes()
-                .to_vec(),
-        ),
-        (
-            "hostile//empty//levels/".into(),
-            b"{\"a\":[1,2,{\"b\":NaN}]}".to_vec(),
-        ),
-        ("/hostile-leading".into(), b"  -1e309  ".to_vec()),
-    ]
-}
-
 #[test]
 fn hostile_input_through_mosquitto_is_filed_and_shown_without_a_panic() {
     let Some(broker) = Mosquitto::start("hostile_input_through_mosquitto") else {
@@ -201,7 +168,7 @@ fn hostile_input_through_the_local_broker_is_filed_and_shown_without_a_panic() {
 /// Publishes the corpus (retained) to the broker on `port`, lets the app receive it, shows
 /// every message in every view, and plots the non-finite ones.
 fn hostile_corpus_shown(port: u16, levels: usize) {
-    let corpus = corpus(levels);
+    let corpus = hostile_corpus(levels);
     let dir = std::env::temp_dir().join(format!("mqscope-hostile-{port}"));
     std::fs::create_dir_all(&dir).unwrap();
     for (i, (topic, payload)) in corpus.iter().enumerate() {
