@@ -15,9 +15,13 @@ xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
   --select factory/line-1/state --screenshot screenshots/main.png --screenshot-after-ms 2500
 xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" --publish-panel \
   --select home/kitchen/light/state --screenshot screenshots/publish.png --screenshot-after-ms 2500
-echo "wrote screenshots/main.png"
+xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
+  --plot home/kitchen/temperature --plot home/living-room/temperature \
+  --plot 'factory/line-1/state#temperature' --plot 'zigbee2mqtt/sensor_1#temperature' \
+  --select factory/line-1/state --screenshot screenshots/plots.png --screenshot-after-ms 9000
+echo "wrote screenshots/main.png, publish.png, plots.png"
 
 # First run: no broker named, so the local broker starts with demo devices.
 xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope \
-  --select demo/greenhouse/1/state --screenshot screenshots/local-broker.png --screenshot-after-ms 3000
+  --select demo/greenhouse/1/state --screenshot screenshots/local-broker.png --screenshot-after-ms 6000
 echo "wrote screenshots/local-broker.png"

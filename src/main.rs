@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use mqscope::app::{App, StartOptions};
 use mqscope::broker::BrokerOptions;
 use mqscope::broker::options::free_port;
-use mqscope::model::QoS;
+use mqscope::model::{QoS, SeriesSpec};
 use mqscope::mqtt::settings::DEFAULT_PAYLOAD_CAP;
 use mqscope::mqtt::{ConnectionForm, MqttVersion, Subscription};
 
@@ -36,6 +36,10 @@ struct Cli {
     /// Open the publish panel at start.
     #[arg(long)]
     publish_panel: bool,
+    /// Plot a topic's value, or a field of its JSON after a `#` (a topic name has no `#`):
+    /// `--plot sensors/temp`, `--plot 'sensors/state#sensors[2].temp'`. Repeatable.
+    #[arg(long, value_name = "TOPIC[#FIELD]")]
+    plot: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -194,6 +198,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 screenshot_after: Duration::from_millis(cli.screenshot_after_ms),
                 select: cli.select,
                 publish_panel: cli.publish_panel,
+                plots: cli
+                    .plot
+                    .iter()
+                    .map(|p| match p.split_once('#') {
+                        Some((topic, field)) => SeriesSpec {
+                            topic: topic.into(),
+                            path: field.into(),
+                        },
+                        None => SeriesSpec {
+                            topic: p.clone(),
+                            path: String::new(),
+                        },
+                    })
+                    .collect(),
                 // A screenshot run neither reads nor writes the user's files.
                 data_dir: keep_files.then(mqscope::profiles::data_dir).flatten(),
                 problems: keep_files

@@ -317,16 +317,8 @@ fn a_json_field_is_plotted_from_the_json_view_and_removed() {
         1,
         "a retained value is marked"
     );
-    // The chart panel opened, with the series in its legend and statistics.
-    assert!(
-        h.query_by_role_and_label(Role::CheckBox, "greenhouse/state › rpm")
-            .is_some()
-    );
-    assert_eq!(
-        h.query_all_by_label("greenhouse/state › rpm").count(),
-        2,
-        "in the legend and the statistics"
-    );
+    // The chart panel opened, with the series in its statistics table (its legend).
+    assert!(h.query_by_label("greenhouse/state › rpm").is_some());
     assert!(
         h.query_by_label_contains("plots 1 points").is_some(),
         "status bar"

@@ -41,6 +41,8 @@ pub struct StartOptions {
     pub data_dir: Option<PathBuf>,
     /// Problems found before the window opened (e.g. a settings file that did not parse).
     pub problems: Vec<String>,
+    /// Series to plot from the start (`--plot`), besides the saved ones.
+    pub plots: Vec<crate::model::SeriesSpec>,
 }
 
 impl Default for StartOptions {
@@ -56,6 +58,7 @@ impl Default for StartOptions {
             publish_panel: false,
             data_dir: None,
             problems: Vec::new(),
+            plots: Vec::new(),
         }
     }
 }
@@ -191,7 +194,7 @@ impl App {
             chart: crate::ui::chart::ChartView::default(),
             export: None,
         };
-        app.restore_plots(options.demo);
+        app.restore_plots(options.demo, options.plots);
         if let Some(broker) = options.local_broker {
             app.commands.push(AppCommand::StartBroker(Box::new(broker)));
         }
@@ -205,10 +208,19 @@ impl App {
     }
 
     /// Re-creates the saved series; on a first run with demo devices, plots two of them.
-    fn restore_plots(&mut self, demo: bool) {
+    /// Adds `asked` (from the command line) too, and opens the chart for them.
+    fn restore_plots(&mut self, demo: bool, asked: Vec<crate::model::SeriesSpec>) {
         self.chart.window = self.saved.plot_window;
         self.store.set_point_cap(self.saved.point_cap);
         let mut specs = std::mem::take(&mut self.saved.plots);
+        if !asked.is_empty() {
+            self.saved.show_chart = true;
+        }
+        for spec in asked {
+            if !specs.contains(&spec) {
+                specs.push(spec);
+            }
+        }
         if demo && !self.saved.demo_plots_offered {
             self.saved.demo_plots_offered = true;
             self.saved.show_chart = true;

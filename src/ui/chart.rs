@@ -4,9 +4,7 @@
 use std::ops::RangeInclusive;
 
 use egui::Ui;
-use egui_plot::{
-    GridInput, GridMark, HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoints, Points,
-};
+use egui_plot::{GridInput, GridMark, HoverPosition, Line, MarkerShape, Plot, PlotPoints, Points};
 
 use super::inspector::format_bytes;
 use super::theme;
@@ -354,7 +352,9 @@ fn prepare(plots: &Plots, view: &mut ChartView, now: f64) -> Option<(f64, f64)> 
             .window
             .seconds()
             .map_or(first, |s| (now - s).max(first));
-        Some((left.min(now - theme::CHART_MIN_SPAN_S), now))
+        let left = left.min(now - theme::CHART_MIN_SPAN_S);
+        // A little room on the left, so a point at the very start is not cut in half.
+        Some((left - (now - left) * theme::CHART_X_MARGIN, now))
     } else {
         view.pending_x.take()
     };
@@ -371,7 +371,6 @@ fn plot_ui(ui: &mut Ui, plots: &Plots, view: &mut ChartView, fixed_x: Option<(f6
     view.columns = (ui.available_width() * ui.pixels_per_point()).max(1.0) as usize;
     let live = view.live;
     let mut plot = Plot::new("chart")
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .x_grid_spacer(time_grid)
         .x_axis_formatter(time_label)
         .label_formatter(|hover: &HoverPosition<'_>| match hover {

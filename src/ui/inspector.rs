@@ -134,13 +134,6 @@ pub fn inspector_ui(
     let natural = PayloadView::default_for(message.payload.kind());
     let mut view = state.view.unwrap_or(natural);
     ui.horizontal(|ui| {
-        if ui
-            .button("Copy")
-            .on_hover_text("Copy the payload as this view shows it")
-            .clicked()
-        {
-            ui.ctx().copy_text(state.cache.shown_text());
-        }
         ui.label("View");
         for (v, name) in [
             (PayloadView::Text, "Text"),
@@ -150,6 +143,14 @@ pub fn inspector_ui(
             if ui.selectable_value(&mut view, v, name).clicked() {
                 state.view = Some(v);
             }
+        }
+        ui.separator();
+        if ui
+            .button("Copy")
+            .on_hover_text("Copy the payload as this view shows it")
+            .clicked()
+        {
+            ui.ctx().copy_text(state.cache.shown_text());
         }
     });
     payload_ui(

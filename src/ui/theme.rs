@@ -52,6 +52,8 @@ pub const SWATCH_SIZE: f32 = 10.0;
 pub const SERIES_LINE_WIDTH: f32 = 1.5;
 /// Radius of the hollow marker on points from retained messages.
 pub const RETAINED_MARKER_RADIUS: f32 = 4.0;
+/// Extra space left of the oldest point while following live, as a fraction of the span.
+pub const CHART_X_MARGIN: f64 = 0.02;
 /// Extra space above and below the data range, as a fraction of it.
 pub const CHART_Y_MARGIN: f64 = 0.08;
 
