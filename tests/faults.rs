@@ -19,6 +19,26 @@ use mqscope::model::{JsonPath, SeriesSpec, Store};
 use mqscope::mqtt::flood::{Flood, flood, hostile_corpus};
 use mqscope::mqtt::{ConnectionForm, MqttVersion, WorkerCommand, WorkerEvent, WorkerHandle};
 
+/// The real app in a headless harness, connecting to 127.0.0.1:`port`.
+fn app_connected_to(port: u16) -> Harness<'static, App> {
+    let form = ConnectionForm {
+        port: port.to_string(),
+        ..ConnectionForm::default()
+    };
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(|cc| {
+            App::new(
+                cc,
+                StartOptions {
+                    form,
+                    connect: true,
+                    ..StartOptions::default()
+                },
+            )
+        })
+}
+
 /// Files events into `store` until the worker is connected again, or `timeout`.
 fn drain_until_connected(w: &WorkerHandle, store: &mut Store, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
@@ -178,22 +198,7 @@ fn hostile_corpus_shown(port: u16, levels: usize) {
     }
     let _ = std::fs::remove_dir_all(&dir);
 
-    let form = ConnectionForm {
-        port: port.to_string(),
-        ..ConnectionForm::default()
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(|cc| {
-            App::new(
-                cc,
-                StartOptions {
-                    form,
-                    connect: true,
-                    ..StartOptions::default()
-                },
-            )
-        });
+    let mut h = app_connected_to(port);
     let deadline = Instant::now() + Duration::from_secs(20);
     while corpus
         .iter()
@@ -327,22 +332,7 @@ fn an_overrun_event_channel_counts_and_shows_drops_and_stays_connected() {
     let Some(broker) = Mosquitto::start("an_overrun_event_channel") else {
         return;
     };
-    let form = ConnectionForm {
-        port: broker.port.to_string(),
-        ..ConnectionForm::default()
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(|cc| {
-            App::new(
-                cc,
-                StartOptions {
-                    form,
-                    connect: true,
-                    ..StartOptions::default()
-                },
-            )
-        });
+    let mut h = app_connected_to(broker.port);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !h.state().connection().is_connected() {
         assert!(Instant::now() < deadline, "not connected");

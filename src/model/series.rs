@@ -335,6 +335,11 @@ impl Series {
         if retained {
             self.retained.push_back([t, value]);
         }
+        self.trim(cap);
+    }
+
+    /// Drops the oldest points over `cap` (and their retained marks).
+    fn trim(&mut self, cap: usize) {
         while self.points.len() > cap.max(1) {
             self.points.pop_front();
             self.dropped += 1;
@@ -492,15 +497,7 @@ impl Plots {
     pub fn set_cap(&mut self, cap: usize) {
         self.cap = cap.max(1);
         for s in &mut self.series {
-            while s.points.len() > self.cap {
-                s.points.pop_front();
-                s.dropped += 1;
-            }
-            let first = s.points.front().map_or(f64::INFINITY, |p| p[0]);
-            while s.retained.front().is_some_and(|p| p[0] < first) {
-                s.retained.pop_front();
-            }
-            s.version += 1;
+            s.trim(self.cap);
         }
     }
 }
