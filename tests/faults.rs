@@ -25,18 +25,18 @@ fn app_connected_to(port: u16) -> Harness<'static, App> {
         port: port.to_string(),
         ..ConnectionForm::default()
     };
+    app_with(StartOptions {
+        form,
+        connect: true,
+        ..StartOptions::default()
+    })
+}
+
+/// The real app in a headless harness, started with `options`.
+fn app_with(options: StartOptions) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(|cc| {
-            App::new(
-                cc,
-                StartOptions {
-                    form,
-                    connect: true,
-                    ..StartOptions::default()
-                },
-            )
-        })
+        .build_eframe(|cc| App::new(cc, options))
 }
 
 /// Files events into `store` until the worker is connected again, or `timeout`.
@@ -264,17 +264,10 @@ fn config_files_that_cannot_be_read_or_written_are_reported() {
     let data = base.join("data");
     std::fs::create_dir_all(data.join("publish-history.json")).unwrap();
     std::fs::write(data.join("templates.json"), "{ not json").unwrap();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(|cc| {
-            App::new(
-                cc,
-                StartOptions {
-                    data_dir: Some(data.clone()),
-                    ..StartOptions::default()
-                },
-            )
-        });
+    let mut h = app_with(StartOptions {
+        data_dir: Some(data.clone()),
+        ..StartOptions::default()
+    });
     h.run_steps(2);
     assert!(
         h.query_by_label_contains("The publish history could not be read")
@@ -296,17 +289,10 @@ fn config_files_that_cannot_be_read_or_written_are_reported() {
 
     // Not writable: the data folder sits below a plain file.
     std::fs::write(base.join("file"), "").unwrap();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(|cc| {
-            App::new(
-                cc,
-                StartOptions {
-                    data_dir: Some(base.join("file").join("data")),
-                    ..StartOptions::default()
-                },
-            )
-        });
+    let mut h = app_with(StartOptions {
+        data_dir: Some(base.join("file").join("data")),
+        ..StartOptions::default()
+    });
     h.run_steps(2);
     h.get_by_label("Publish").click();
     h.run_steps(2);
