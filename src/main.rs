@@ -19,6 +19,9 @@ use mqscope::mqtt::{ConnectionForm, MqttVersion, Subscription};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The broker to explore, as a URL (same as --url): `mqscope mqtts://user@host:8883`.
+    #[arg(value_name = "URL")]
+    broker: Option<String>,
     #[command(flatten)]
     connection: ConnectionArgs,
     /// Save the window to this PNG file after --screenshot-after-ms, then exit.
@@ -121,6 +124,22 @@ struct ConnectionArgs {
     /// Name of an environment variable holding the password (never the password itself).
     #[arg(long, value_name = "VAR", global = true)]
     password_env: Option<String>,
+    /// The broker as a URL: mqtt://host:1883, mqtts://user@host:8883, ws://host:9001/mqtt,
+    /// wss://host/mqtt (instead of --host and --port).
+    #[arg(long, value_name = "URL", global = true, conflicts_with_all = ["host", "port"])]
+    url: Option<String>,
+    /// PEM file of CA certificates to trust besides the system's (TLS).
+    #[arg(long, value_name = "PATH", global = true)]
+    cafile: Option<String>,
+    /// PEM client certificate for brokers that ask for one (TLS).
+    #[arg(long, value_name = "PATH", global = true, requires = "key")]
+    cert: Option<String>,
+    /// PEM key of --cert (not encrypted).
+    #[arg(long, value_name = "PATH", global = true, requires = "cert")]
+    key: Option<String>,
+    /// Accept any server certificate (for test brokers only; the app warns while on).
+    #[arg(long, global = true)]
+    insecure: bool,
 }
 
 fn parse_version(s: &str) -> Result<MqttVersion, String> {
@@ -134,7 +153,7 @@ fn parse_version(s: &str) -> Result<MqttVersion, String> {
 impl ConnectionArgs {
     /// Whether the user named a broker at all.
     fn names_a_broker(&self) -> bool {
-        self.host.is_some() || self.port.is_some()
+        self.host.is_some() || self.port.is_some() || self.url.is_some()
     }
 
     fn form(&self) -> anyhow::Result<ConnectionForm> {
@@ -143,14 +162,26 @@ impl ConnectionArgs {
                 .with_context(|| format!("environment variable {var} (for the password)"))?,
             None => String::new(),
         };
-        Ok(ConnectionForm {
+        let mut form = ConnectionForm {
             host: self.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
             port: self.port.unwrap_or(1883).to_string(),
             version: self.mqtt_version,
             username: self.username.clone().unwrap_or_default(),
             password,
+            ca_file: self.cafile.clone().unwrap_or_default(),
+            cert_file: self.cert.clone().unwrap_or_default(),
+            key_file: self.key.clone().unwrap_or_default(),
+            insecure: self.insecure,
             ..ConnectionForm::default()
-        })
+        };
+        if let Some(url) = &self.url {
+            form.apply_url(url)
+                .map_err(|e| anyhow::anyhow!("--url {url}: {e}"))?;
+            if let Some(user) = &self.username {
+                form.username = user.clone();
+            }
+        }
+        Ok(form)
     }
 }
 
@@ -175,7 +206,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(url) = cli.broker.take() {
+        if cli.connection.url.is_some() || cli.connection.names_a_broker() {
+            anyhow::bail!("name the broker once: a URL, or --url, or --host/--port");
+        }
+        cli.connection.url = Some(url);
+    }
     match cli.command {
         None => {
             // No broker named: start the local one on a free port, with demo devices, so

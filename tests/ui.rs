@@ -442,3 +442,33 @@ fn plotted_series_come_back_from_saved_settings() {
     assert_eq!(specs.len(), 1, "the unreadable one is dropped, and said so");
     assert_eq!(specs[0].label(), "a/b › x[0]");
 }
+
+#[test]
+fn tls_options_say_what_is_wrong_with_a_file() {
+    let mut h = harness();
+    h.get_by_role_and_label(Role::ComboBox, "Transport").click();
+    h.run_steps(2);
+    h.get_by_label("TLS").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Port")
+            .value()
+            .as_deref(),
+        Some("8883"),
+        "the usual TLS port"
+    );
+    h.get_by_role_and_label(Role::TextInput, "CA file").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "CA file")
+        .type_text("/nonexistent/ca.pem");
+    h.run_steps(2);
+    h.get_by_label("Connect").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("the CA file /nonexistent/ca.pem")
+            .is_some()
+    );
+    h.get_by_label("Skip certificate verification").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("certificates not verified").is_some());
+}

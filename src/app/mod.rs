@@ -104,6 +104,8 @@ pub struct App {
     show_publish: bool,
     /// Whether the limits window is open.
     show_settings: bool,
+    /// Whether the transport options window (TLS files, WebSocket path) is open.
+    show_transport: bool,
     /// MQTT version of the connection last asked for (MQTT 5 properties need 5).
     version: MqttVersion,
     /// The tree selection the publish topic was last filled from.
@@ -185,6 +187,7 @@ impl App {
             publish: PublishForm::default(),
             show_publish: options.publish_panel,
             show_settings: false,
+            show_transport: false,
             version: MqttVersion::default(),
             publish_topic_from: None,
             clear: None,

@@ -18,6 +18,7 @@ impl App {
                 &mut self.form_error,
                 &self.connection,
                 self.saved.payload_cap,
+                &mut self.show_transport,
                 &mut self.commands,
             );
             ui.horizontal(|ui| {

@@ -8,10 +8,14 @@ pub mod demo;
 pub mod event;
 pub mod flood;
 pub mod settings;
+pub mod tls;
 pub mod worker;
 
 pub use channel::{EventReceiver, EventSender, Waker};
 pub use command::{PublishRequest, WorkerCommand};
 pub use event::{ConnectionState, PublishOutcome, WorkerEvent};
-pub use settings::{ConnectionForm, ConnectionSettings, MqttVersion, SettingsError, Subscription};
+pub use settings::{
+    ConnectionForm, ConnectionSettings, MqttVersion, SettingsError, Subscription, TlsOptions,
+    Transport,
+};
 pub use worker::WorkerHandle;

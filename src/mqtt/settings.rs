@@ -5,6 +5,8 @@ use std::time::Duration;
 use crate::model::QoS;
 use crate::model::topic_path::validate_filter;
 
+pub use super::tls::{TlsOptions, Transport};
+
 /// MQTT protocol version.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MqttVersion {
@@ -49,6 +51,11 @@ pub struct ConnectionSettings {
     pub subscriptions: Vec<Subscription>,
     /// Payload bytes kept per message; the rest is cut and flagged.
     pub payload_cap: usize,
+    pub transport: Transport,
+    /// Path of the WebSocket endpoint (`/mqtt` on most brokers).
+    pub ws_path: String,
+    /// Used with the TLS transports.
+    pub tls: TlsOptions,
 }
 
 /// Default payload cap: 16 MiB.
@@ -86,6 +93,47 @@ impl ConnectionSettings {
             clean_session: true,
             subscriptions: default_subscriptions(),
             payload_cap: DEFAULT_PAYLOAD_CAP,
+            transport: Transport::Tcp,
+            ws_path: "/mqtt".into(),
+            tls: TlsOptions::default(),
+        }
+    }
+
+    /// The broker as a URL: `mqtts://host:8883`, `ws://host:9001/mqtt`, …
+    pub fn url(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let path = if self.transport.is_websocket() {
+            self.ws_path.as_str()
+        } else {
+            ""
+        };
+        format!("{}://{host}:{}{path}", self.transport.scheme(), self.port)
+    }
+
+    /// rumqttc's transport for these settings (builds the TLS configuration).
+    fn rumqttc_transport(&self) -> Result<rumqttc::Transport, String> {
+        let tls = || {
+            super::tls::client_config(&self.tls)
+                .map(|c| rumqttc::TlsConfiguration::Rustls(std::sync::Arc::new(c)))
+        };
+        Ok(match self.transport {
+            Transport::Tcp => rumqttc::Transport::Tcp,
+            Transport::Tls => rumqttc::Transport::Tls(tls()?),
+            Transport::Ws => rumqttc::Transport::Ws,
+            Transport::Wss => rumqttc::Transport::Wss(tls()?),
+        })
+    }
+
+    /// The address rumqttc dials: the host, or the whole URL for WebSocket.
+    fn broker_addr(&self) -> String {
+        if self.transport.is_websocket() {
+            self.url()
+        } else {
+            self.host.clone()
         }
     }
 
@@ -108,8 +156,10 @@ impl ConnectionSettings {
         }
     }
 
-    pub fn v311_options(&self) -> rumqttc::MqttOptions {
-        let mut o = rumqttc::MqttOptions::new(&self.client_id, &self.host, self.port);
+    /// rumqttc 3.1.1 options, or why they cannot be made (an unreadable certificate file).
+    pub fn v311_options(&self) -> Result<rumqttc::MqttOptions, String> {
+        let mut o = rumqttc::MqttOptions::new(&self.client_id, self.broker_addr(), self.port);
+        o.set_transport(self.rumqttc_transport()?);
         o.set_keep_alive(self.keep_alive_at_least(Duration::from_secs(1)))
             .set_clean_session(self.clean_session)
             .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
@@ -117,11 +167,13 @@ impl ConnectionSettings {
         if let Some(user) = &self.username {
             o.set_credentials(user, self.password.clone().unwrap_or_default());
         }
-        o
+        Ok(o)
     }
 
-    pub fn v5_options(&self) -> rumqttc::v5::MqttOptions {
-        let mut o = rumqttc::v5::MqttOptions::new(&self.client_id, &self.host, self.port);
+    /// rumqttc 5 options, or why they cannot be made.
+    pub fn v5_options(&self) -> Result<rumqttc::v5::MqttOptions, String> {
+        let mut o = rumqttc::v5::MqttOptions::new(&self.client_id, self.broker_addr(), self.port);
+        o.set_transport(self.rumqttc_transport()?);
         // rumqttc 5 asserts ≥ 5 s even for 0; "off" becomes its minimum there.
         o.set_keep_alive(self.keep_alive.max(Duration::from_secs(5)))
             .set_clean_start(self.clean_session)
@@ -130,7 +182,7 @@ impl ConnectionSettings {
         if let Some(user) = &self.username {
             o.set_credentials(user, self.password.clone().unwrap_or_default());
         }
-        o
+        Ok(o)
     }
 }
 
@@ -142,6 +194,12 @@ pub enum Field {
     ClientId,
     KeepAlive,
     Subscription,
+    /// The broker URL typed into the host field.
+    Url,
+    CaFile,
+    CertFile,
+    KeyFile,
+    WsPath,
 }
 
 /// A form field that does not validate, with the message to show next to it.
@@ -175,6 +233,17 @@ pub struct ConnectionForm {
     pub keep_alive_s: String,
     /// Comma-separated filters; empty means `#` and `$SYS/#`.
     pub subscriptions: String,
+    pub transport: Transport,
+    /// WebSocket path, for the WebSocket transports.
+    pub ws_path: String,
+    /// PEM file of extra trusted CA certificates (empty: the OS trust store only).
+    pub ca_file: String,
+    /// PEM client certificate for mutual TLS (empty: none).
+    pub cert_file: String,
+    /// PEM key of the client certificate.
+    pub key_file: String,
+    /// Accept any server certificate (shown as a warning while on).
+    pub insecure: bool,
 }
 
 impl Default for ConnectionForm {
@@ -188,13 +257,95 @@ impl Default for ConnectionForm {
             password: String::new(),
             keep_alive_s: "30".into(),
             subscriptions: String::new(),
+            transport: Transport::Tcp,
+            ws_path: "/mqtt".into(),
+            ca_file: String::new(),
+            cert_file: String::new(),
+            key_file: String::new(),
+            insecure: false,
         }
     }
 }
 
 impl ConnectionForm {
+    /// Fills the form from a broker URL: `mqtt[s]://[user@]host[:port]`,
+    /// `ws[s]://[user@]host[:port][/path]` (a bare `host[:port]` means plain TCP). The port
+    /// defaults to the scheme's usual one; a password in the URL is refused (it would end up
+    /// in shell history).
+    pub fn apply_url(&mut self, url: &str) -> Result<(), SettingsError> {
+        let bad = |m: &str| field_error(Field::Url, m);
+        let url = url.trim();
+        let (transport, rest) = match url.split_once("://") {
+            Some((scheme, rest)) => (
+                Transport::from_scheme(scheme)
+                    .ok_or_else(|| bad("the URL starts with mqtt://, mqtts://, ws:// or wss://"))?,
+                rest,
+            ),
+            None => (Transport::Tcp, url),
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let (user, hostport) = match authority.rsplit_once('@') {
+            Some((user, hp)) => {
+                if user.contains(':') {
+                    return Err(bad(
+                        "no password in the URL: use the password field or --password-env",
+                    ));
+                }
+                (Some(user), hp)
+            }
+            None => (None, authority),
+        };
+        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| bad("an IPv6 address is closed with ]"))?;
+            (h, after.strip_prefix(':'))
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if host.is_empty() {
+            return Err(bad("the URL has no host"));
+        }
+        let port = match port {
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p > 0)
+                .ok_or_else(|| bad("the port is a number from 1 to 65535"))?,
+            None => transport.default_port(),
+        };
+        if !path.is_empty() && !transport.is_websocket() {
+            return Err(bad("only WebSocket URLs have a path"));
+        }
+        self.transport = transport;
+        self.host = host.into();
+        self.port = port.to_string();
+        if transport.is_websocket() {
+            self.ws_path = if path.is_empty() {
+                "/mqtt".into()
+            } else {
+                path.into()
+            };
+        }
+        if let Some(user) = user {
+            self.username = user.into();
+        }
+        Ok(())
+    }
+
     /// Validates every field; the first problem is returned with its field.
     pub fn to_settings(&self, payload_cap: usize) -> Result<ConnectionSettings, SettingsError> {
+        if self.host.contains("://") {
+            let mut from_url = self.clone();
+            from_url.apply_url(&self.host)?;
+            return from_url.to_settings(payload_cap);
+        }
         let host = self.host.trim();
         if host.is_empty() {
             return Err(field_error(Field::Host, "enter a host name or address"));
@@ -261,7 +412,57 @@ impl ConnectionForm {
             clean_session: true,
             subscriptions,
             payload_cap,
+            transport: self.transport,
+            ws_path: self.ws_path_checked()?,
+            tls: self.tls_checked()?,
         })
+    }
+
+    fn ws_path_checked(&self) -> Result<String, SettingsError> {
+        let path = self.ws_path.trim();
+        if !self.transport.is_websocket() {
+            return Ok("/mqtt".into());
+        }
+        if !path.starts_with('/') || path.contains(char::is_whitespace) {
+            return Err(field_error(
+                Field::WsPath,
+                "a WebSocket path starts with / and has no spaces",
+            ));
+        }
+        Ok(path.into())
+    }
+
+    /// The TLS files, checked to be readable now rather than at the first handshake.
+    fn tls_checked(&self) -> Result<TlsOptions, SettingsError> {
+        let file = |s: &str, field, what: &str| -> Result<Option<std::path::PathBuf>, _> {
+            let s = s.trim();
+            if s.is_empty() {
+                return Ok(None);
+            }
+            match std::fs::metadata(s) {
+                Ok(m) if m.is_file() => Ok(Some(s.into())),
+                Ok(_) => Err(field_error(field, format!("the {what} {s} is not a file"))),
+                Err(e) => Err(field_error(field, format!("the {what} {s}: {e}"))),
+            }
+        };
+        let options = TlsOptions {
+            ca_file: file(&self.ca_file, Field::CaFile, "CA file")?,
+            cert_file: file(&self.cert_file, Field::CertFile, "certificate")?,
+            key_file: file(&self.key_file, Field::KeyFile, "key")?,
+            alpn: Vec::new(),
+            insecure: self.insecure,
+        };
+        match (&options.cert_file, &options.key_file) {
+            (Some(_), None) => Err(field_error(
+                Field::KeyFile,
+                "a client certificate needs its key file",
+            )),
+            (None, Some(_)) => Err(field_error(
+                Field::CertFile,
+                "a client key needs its certificate file",
+            )),
+            _ => Ok(options),
+        }
     }
 }
 
@@ -312,5 +513,60 @@ mod tests {
         };
         let json = serde_json::to_string(&form).unwrap();
         assert!(!json.contains("secret"));
+    }
+
+    #[test]
+    fn broker_urls_fill_the_form() {
+        let mut f = ConnectionForm::default();
+        f.apply_url("mqtts://alice@broker.example:8884").unwrap();
+        assert_eq!(
+            (
+                f.transport,
+                f.host.as_str(),
+                f.port.as_str(),
+                f.username.as_str()
+            ),
+            (Transport::Tls, "broker.example", "8884", "alice")
+        );
+        f.apply_url("wss://broker.example/ws").unwrap();
+        assert_eq!((f.transport, f.port.as_str()), (Transport::Wss, "443"));
+        assert_eq!(f.ws_path, "/ws");
+        f.apply_url("ws://[::1]:9001").unwrap();
+        assert_eq!((f.host.as_str(), f.port.as_str()), ("::1", "9001"));
+        assert_eq!(f.ws_path, "/mqtt");
+        f.apply_url("10.0.0.7").unwrap();
+        assert_eq!((f.transport, f.port.as_str()), (Transport::Tcp, "1883"));
+        for bad in [
+            "http://x",
+            "mqtt://u:secret@x",
+            "mqtt://x:0",
+            "mqtt://x/path",
+            "mqtt://",
+        ] {
+            assert_eq!(f.apply_url(bad).unwrap_err().field, Field::Url, "{bad}");
+        }
+        // The host field takes a URL too.
+        let typed = ConnectionForm {
+            host: "ws://127.0.0.1:9001/mqtt".into(),
+            ..ConnectionForm::default()
+        };
+        let s = typed.to_settings(DEFAULT_PAYLOAD_CAP).unwrap();
+        assert_eq!(s.url(), "ws://127.0.0.1:9001/mqtt");
+    }
+
+    #[test]
+    fn tls_files_are_checked_before_connecting() {
+        let f = ConnectionForm {
+            transport: Transport::Tls,
+            ca_file: "/nonexistent/ca.pem".into(),
+            ..ConnectionForm::default()
+        };
+        assert_eq!(f.to_settings(1).unwrap_err().field, Field::CaFile);
+        let half = ConnectionForm {
+            transport: Transport::Tls,
+            cert_file: "/etc/hostname".into(),
+            ..ConnectionForm::default()
+        };
+        assert_eq!(half.to_settings(1).unwrap_err().field, Field::KeyFile);
     }
 }

@@ -122,7 +122,21 @@ async fn supervise(
                 if let Some(old) = live.take() {
                     stop(old).await;
                 }
-                live = Some(start(*settings, events.clone(), state.clone()));
+                live = match start(*settings, events.clone(), state.clone()) {
+                    Ok(l) => Some(l),
+                    Err(reason) => {
+                        // Nothing to retry: the settings themselves are wrong.
+                        set_state(
+                            &state,
+                            &events,
+                            ConnectionState::Disconnected {
+                                reason,
+                                retry_at: None,
+                            },
+                        );
+                        None
+                    }
+                };
             }
             WorkerCommand::Disconnect => {
                 if let Some(old) = live.take() {
@@ -190,18 +204,20 @@ fn set_state(state: &watch::Sender<ConnectionState>, events: &EventSender, new: 
     events.wake();
 }
 
+/// Starts a connection task; `Err` when the settings cannot become options (e.g. an
+/// unreadable certificate file), in words.
 fn start(
     settings: ConnectionSettings,
     events: EventSender,
     state: watch::Sender<ConnectionState>,
-) -> Live {
+) -> Result<Live, String> {
     let queued = Queued::default();
     let quiet_acked = Arc::new(AtomicU64::new(0));
     let acked = quiet_acked.clone();
     let (client, task) = match settings.version {
         MqttVersion::V311 => {
             let (client, eventloop) =
-                rumqttc::AsyncClient::new(settings.v311_options(), REQUEST_CAPACITY);
+                rumqttc::AsyncClient::new(settings.v311_options()?, REQUEST_CAPACITY);
             let session = V311Session {
                 client: client.clone(),
                 eventloop,
@@ -211,7 +227,7 @@ fn start(
         }
         MqttVersion::V5 => {
             let (client, eventloop) =
-                rumqttc::v5::AsyncClient::new(settings.v5_options(), REQUEST_CAPACITY);
+                rumqttc::v5::AsyncClient::new(settings.v5_options()?, REQUEST_CAPACITY);
             let session = V5Session {
                 client: client.clone(),
                 eventloop,
@@ -220,12 +236,12 @@ fn start(
             (Client::V5(client), task)
         }
     };
-    Live {
+    Ok(Live {
         client,
         task,
         queued,
         quiet_acked,
-    }
+    })
 }
 
 /// Sends DISCONNECT and gives the connection a moment to end cleanly, then ends it.
@@ -579,7 +595,7 @@ fn describe_state_error(e: &rumqttc::StateError) -> String {
         E::Io(io) => describe_io(io),
         E::AwaitPingResp => "the broker stopped answering (no ping response)".into(),
         E::ConnectionAborted => "connection closed by the broker".into(),
-        other => other.to_string(),
+        other => super::tls::explain(other).unwrap_or_else(|| other.to_string()),
     }
 }
 
@@ -672,7 +688,8 @@ impl Session for V311Session {
                 CE::MqttState(s) => describe_state_error(s),
                 CE::NetworkTimeout => "no answer from the broker (timed out)".into(),
                 CE::ConnectionRefused(code) => describe_refusal(code),
-                other => other.to_string(),
+                CE::Tls(t) => super::tls::explain(t).unwrap_or_else(|| format!("TLS: {t}")),
+                other => super::tls::explain(&e).unwrap_or_else(|| other.to_string()),
             }),
         }
     }
@@ -738,6 +755,10 @@ impl Session for V5Session {
             Err(e) => Err(match &e {
                 CE::Io(io) => describe_io(io),
                 CE::MqttState(rumqttc::v5::StateError::Io(io)) => describe_io(io),
+                // A TLS alert read while decoding (e.g. "client certificate required").
+                CE::MqttState(rumqttc::v5::StateError::Deserialization(
+                    rumqttc::v5::mqttbytes::Error::Io(io),
+                )) => super::tls::explain(io).unwrap_or_else(|| describe_io(io)),
                 CE::MqttState(rumqttc::v5::StateError::AwaitPingResp) => {
                     "the broker stopped answering (no ping response)".into()
                 }
@@ -746,7 +767,8 @@ impl Session for V5Session {
                 }
                 CE::ConnectionRefused(code) => describe_refusal(code),
                 CE::Timeout(_) => "no answer from the broker (timed out)".into(),
-                other => other.to_string(),
+                CE::Tls(t) => super::tls::explain(t).unwrap_or_else(|| format!("TLS: {t}")),
+                other => super::tls::explain(&e).unwrap_or_else(|| other.to_string()),
             }),
         }
     }

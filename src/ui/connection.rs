@@ -1,4 +1,5 @@
-//! The connection bar: host, port, MQTT version, connect/disconnect and the state in words.
+//! The connection bar: host (or a broker URL), port, transport, MQTT version,
+//! connect/disconnect and the state in words; a window for the TLS and WebSocket options.
 
 use std::time::Instant;
 
@@ -7,7 +8,7 @@ use egui::Ui;
 use super::theme;
 use crate::app::AppCommand;
 use crate::mqtt::settings::Field;
-use crate::mqtt::{ConnectionForm, ConnectionState, MqttVersion, SettingsError};
+use crate::mqtt::{ConnectionForm, ConnectionState, MqttVersion, SettingsError, Transport};
 
 /// Draws the bar; a click on Connect validates the form and emits a command, or leaves the
 /// problem in `error` to be shown next to its field.
@@ -17,6 +18,7 @@ pub fn connection_bar_ui(
     error: &mut Option<SettingsError>,
     state: &ConnectionState,
     payload_cap: usize,
+    show_transport: &mut bool,
     commands: &mut Vec<AppCommand>,
 ) {
     let dark = ui.visuals().dark_mode;
@@ -28,14 +30,37 @@ pub fn connection_bar_ui(
     };
     let host_error = field_error(Field::Host);
     let port_error = field_error(Field::Port);
+    // Problems of the options window's fields are shown there, next to the field.
     let other_error = error
         .as_ref()
-        .filter(|e| !matches!(e.field, Field::Host | Field::Port))
+        .filter(|e| {
+            !matches!(
+                e.field,
+                Field::Host
+                    | Field::Port
+                    | Field::CaFile
+                    | Field::CertFile
+                    | Field::KeyFile
+                    | Field::WsPath
+            )
+        })
         .map(|e| e.message.clone());
+    if error.as_ref().is_some_and(|e| {
+        matches!(
+            e.field,
+            Field::CaFile | Field::CertFile | Field::KeyFile | Field::WsPath
+        )
+    }) {
+        *show_transport = true;
+    }
     ui.horizontal(|ui| {
         let label = ui.label("Host");
         let host = ui
-            .add(egui::TextEdit::singleline(&mut form.host).desired_width(180.0))
+            .add(
+                egui::TextEdit::singleline(&mut form.host)
+                    .hint_text("host or mqtts://host:8883")
+                    .desired_width(theme::HOST_FIELD_WIDTH),
+            )
             .labelled_by(label.id);
         if let Some(e) = host_error {
             ui.colored_label(theme::error(dark), e);
@@ -46,6 +71,29 @@ pub fn connection_bar_ui(
             .labelled_by(label.id);
         if let Some(e) = port_error {
             ui.colored_label(theme::error(dark), e);
+        }
+        let label = ui.label("Transport");
+        let before = form.transport;
+        egui::ComboBox::from_id_salt("transport")
+            .selected_text(form.transport.label())
+            .width(theme::TRANSPORT_WIDTH)
+            .show_ui(ui, |ui| {
+                for t in Transport::EVERY {
+                    ui.selectable_value(&mut form.transport, t, t.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if form.transport != before {
+            // Follow the usual port of the new transport unless the user chose another.
+            if form.port.trim() == before.default_port().to_string() {
+                form.port = form.transport.default_port().to_string();
+            }
+            *show_transport |= form.transport != Transport::Tcp;
+        }
+        if form.transport != Transport::Tcp {
+            ui.toggle_value(show_transport, "Options…")
+                .on_hover_text("TLS certificates and the WebSocket path");
         }
         let label = ui.label("MQTT");
         egui::ComboBox::from_id_salt("mqtt_version")
@@ -90,7 +138,12 @@ pub fn connection_bar_ui(
         let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
         ui.painter().circle_filled(dot.center(), 4.5, color);
         ui.label(state.describe(Instant::now()));
+        if form.insecure && form.transport.uses_tls() {
+            ui.colored_label(theme::warn(dark), "certificates not verified")
+                .on_hover_text("Skip certificate verification is on (Options…)");
+        }
     });
+    transport_window_ui(ui.ctx(), form, error, show_transport);
     if matches!(
         state,
         ConnectionState::Disconnected {
@@ -101,4 +154,110 @@ pub fn connection_bar_ui(
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(250));
     }
+}
+
+/// The TLS files, "skip verification" and the WebSocket path, each with its problem next to
+/// it.
+fn transport_window_ui(
+    ctx: &egui::Context,
+    form: &mut ConnectionForm,
+    error: &mut Option<SettingsError>,
+    open: &mut bool,
+) {
+    if form.transport == Transport::Tcp {
+        *open = false;
+        return;
+    }
+    egui::Window::new("Connection options")
+        .open(open)
+        .resizable(false)
+        .show(ctx, |ui| {
+            let dark = ui.visuals().dark_mode;
+            let problem = |field: Field| {
+                error
+                    .as_ref()
+                    .filter(|e| e.field == field)
+                    .map(|e| e.message.clone())
+            };
+            let mut changed = false;
+            egui::Grid::new("transport_options")
+                .num_columns(2)
+                .spacing([12.0, 6.0])
+                .show(ui, |ui| {
+                    if form.transport.is_websocket() {
+                        let label = ui.label("WebSocket path");
+                        changed |= ui
+                            .add(
+                                egui::TextEdit::singleline(&mut form.ws_path)
+                                    .desired_width(theme::PATH_FIELD_WIDTH),
+                            )
+                            .labelled_by(label.id)
+                            .changed();
+                        ui.end_row();
+                        if let Some(e) = problem(Field::WsPath) {
+                            ui.label("");
+                            ui.colored_label(theme::error(dark), e);
+                            ui.end_row();
+                        }
+                    }
+                    if form.transport.uses_tls() {
+                        for (name, field, value, hint) in [
+                            (
+                                "CA file",
+                                Field::CaFile,
+                                &mut form.ca_file,
+                                "PEM; empty: the system's trusted CAs only",
+                            ),
+                            (
+                                "Client certificate",
+                                Field::CertFile,
+                                &mut form.cert_file,
+                                "PEM, for brokers that ask for one",
+                            ),
+                            (
+                                "Client key",
+                                Field::KeyFile,
+                                &mut form.key_file,
+                                "PEM, not encrypted",
+                            ),
+                        ] {
+                            let label = ui.label(name);
+                            changed |= ui
+                                .add(
+                                    egui::TextEdit::singleline(value)
+                                        .hint_text(hint)
+                                        .desired_width(theme::PATH_FIELD_WIDTH),
+                                )
+                                .labelled_by(label.id)
+                                .changed();
+                            ui.end_row();
+                            if let Some(e) = problem(field) {
+                                ui.label("");
+                                ui.colored_label(theme::error(dark), e);
+                                ui.end_row();
+                            }
+                        }
+                    }
+                });
+            if form.transport.uses_tls() {
+                changed |= ui
+                    .checkbox(&mut form.insecure, "Skip certificate verification")
+                    .changed();
+                if form.insecure {
+                    ui.colored_label(
+                        theme::warn(dark),
+                        "Any certificate is accepted: anyone in between can read and change \
+                         the traffic. For test brokers only.",
+                    );
+                }
+            }
+            ui.colored_label(
+                theme::muted(dark),
+                "Applies on the next Connect. The host field also takes a URL: \
+                 mqtts://user@host:8883, wss://host/mqtt",
+            );
+            if changed {
+                *error = None;
+            }
+        });
 }

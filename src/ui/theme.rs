@@ -42,6 +42,10 @@ pub const CHART_STATS_WIDTH: f32 = 570.0;
 pub const SERIES_NAME_WIDTH: f32 = 220.0;
 /// Width of a number column in the chart statistics.
 pub const STAT_WIDTH: f32 = 56.0;
+/// Width of the host field (it also takes a URL).
+pub const HOST_FIELD_WIDTH: f32 = 200.0;
+/// Width of the transport selector.
+pub const TRANSPORT_WIDTH: f32 = 120.0;
 /// Width of a file path field.
 pub const PATH_FIELD_WIDTH: f32 = 420.0;
 /// Narrowest time span the chart shows while following live, in seconds.

@@ -1,0 +1,294 @@
+//! Transports against a real Mosquitto: TLS with a CA made in the test (rcgen), without it,
+//! with a client certificate (mutual TLS), a name mismatch, "skip verification", WebSocket
+//! and WebSocket over TLS, and the `sub` companion with `--url` and `--cafile`.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{Mosquitto, free_port, ingest_until, latest, mosquitto_available, worker};
+use mqscope::model::Store;
+use mqscope::mqtt::{
+    ConnectionSettings, MqttVersion, TlsOptions, Transport, WorkerCommand, WorkerHandle,
+};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+
+const T: Duration = Duration::from_secs(10);
+
+/// A CA, a server certificate for `names`, and a client certificate, as PEM files in a
+/// folder Mosquitto (running as its own user) can read.
+struct Pki {
+    dir: PathBuf,
+}
+
+impl Pki {
+    fn new(tag: &str, names: &[&str]) -> Self {
+        let dir = std::env::temp_dir().join(format!("mqscope-pki-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "mqscope test CA");
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let server_key = KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|n| (*n).to_string()).collect();
+        let server = CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&server_key, &ca)
+            .unwrap();
+        let client_key = KeyPair::generate().unwrap();
+        let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        client_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "mqscope test client");
+        let client = client_params.signed_by(&client_key, &ca).unwrap();
+        for (name, pem) in [
+            ("ca.pem", ca.pem()),
+            ("server.pem", server.pem()),
+            ("server.key", server_key.serialize_pem()),
+            ("client.pem", client.pem()),
+            ("client.key", client_key.serialize_pem()),
+        ] {
+            std::fs::write(dir.join(name), pem).unwrap();
+        }
+        set_modes(&dir);
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Mosquitto lines for a TLS listener with these files.
+    fn listener(&self, require_client: bool) -> String {
+        format!(
+            "cafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate {require_client}\n",
+            self.path("ca.pem").display(),
+            self.path("server.pem").display(),
+            self.path("server.key").display()
+        )
+    }
+}
+
+impl Drop for Pki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn set_modes(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let _ = std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o644));
+    }
+}
+
+fn settings(host: &str, port: u16, transport: Transport, tls: TlsOptions) -> ConnectionSettings {
+    let mut s = ConnectionSettings::new(host, port);
+    s.version = MqttVersion::V5;
+    s.transport = transport;
+    s.tls = tls;
+    s
+}
+
+/// Connects with `s`; returns the worker once connected, or the reason it is not after
+/// 10 s (the state in words).
+fn connect(s: ConnectionSettings) -> Result<WorkerHandle, String> {
+    let mut w = worker();
+    w.send(WorkerCommand::Connect(Box::new(s)));
+    let state = w.wait_state(T, |st| {
+        st.is_connected() || matches!(st, mqscope::mqtt::ConnectionState::Disconnected { .. })
+    });
+    if state.is_connected() {
+        Ok(w)
+    } else {
+        Err(state.describe(std::time::Instant::now()))
+    }
+}
+
+/// A message published by Mosquitto's own client reaches the worker's store.
+fn round_trip(broker: &Mosquitto, w: &WorkerHandle, extra: &[&str]) {
+    let mut args = vec!["-t", "tls/check", "-m", "42", "-q", "1"];
+    args.extend_from_slice(extra);
+    broker.publish(&args);
+    let mut store = Store::default();
+    assert!(ingest_until(w, &mut store, T, |s| latest(s, "tls/check").is_some()));
+}
+
+#[test]
+fn tls_with_the_right_ca_works_and_without_it_says_unknown_issuer() {
+    if !mosquitto_available("tls_with_the_right_ca") {
+        return;
+    }
+    let pki = Pki::new("ca", &["localhost"]);
+    let broker = Mosquitto::start_on(free_port(), &pki.listener(false));
+    let ca = pki.path("ca.pem");
+    let with_ca = TlsOptions {
+        ca_file: Some(ca.clone()),
+        ..TlsOptions::default()
+    };
+    let w = connect(settings("localhost", broker.port, Transport::Tls, with_ca)).unwrap();
+    let cafile = ca.to_str().unwrap();
+    round_trip(&broker, &w, &["--cafile", cafile, "-h", "localhost"]);
+    drop(w);
+
+    let without = connect(settings(
+        "localhost",
+        broker.port,
+        Transport::Tls,
+        TlsOptions::default(),
+    ))
+    .err()
+    .unwrap();
+    assert!(without.contains("unknown issuer"), "{without}");
+
+    // "Skip verification" connects anyway.
+    let insecure = TlsOptions {
+        insecure: true,
+        ..TlsOptions::default()
+    };
+    connect(settings("localhost", broker.port, Transport::Tls, insecure)).unwrap();
+}
+
+#[test]
+fn a_certificate_for_another_name_is_explained() {
+    if !mosquitto_available("a_certificate_for_another_name") {
+        return;
+    }
+    let pki = Pki::new("name", &["broker.example"]);
+    let broker = Mosquitto::start_on(free_port(), &pki.listener(false));
+    let tls = TlsOptions {
+        ca_file: Some(pki.path("ca.pem")),
+        ..TlsOptions::default()
+    };
+    let said = connect(settings("localhost", broker.port, Transport::Tls, tls))
+        .err()
+        .unwrap();
+    assert!(said.contains("not valid for this host name"), "{said}");
+}
+
+#[test]
+fn mutual_tls_needs_the_client_certificate() {
+    if !mosquitto_available("mutual_tls") {
+        return;
+    }
+    let pki = Pki::new("mtls", &["localhost"]);
+    let broker = Mosquitto::start_on(free_port(), &pki.listener(true));
+    let with_cert = TlsOptions {
+        ca_file: Some(pki.path("ca.pem")),
+        cert_file: Some(pki.path("client.pem")),
+        key_file: Some(pki.path("client.key")),
+        ..TlsOptions::default()
+    };
+    let w = connect(settings(
+        "localhost",
+        broker.port,
+        Transport::Tls,
+        with_cert,
+    ))
+    .unwrap();
+    let (ca, cert, key) = (
+        pki.path("ca.pem"),
+        pki.path("client.pem"),
+        pki.path("client.key"),
+    );
+    round_trip(
+        &broker,
+        &w,
+        &[
+            "-h",
+            "localhost",
+            "--cafile",
+            ca.to_str().unwrap(),
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let without = TlsOptions {
+        ca_file: Some(pki.path("ca.pem")),
+        ..TlsOptions::default()
+    };
+    let said = connect(settings("localhost", broker.port, Transport::Tls, without))
+        .err()
+        .unwrap();
+    assert!(said.contains("client certificate"), "{said}");
+}
+
+#[test]
+fn websocket_and_secure_websocket() {
+    if !mosquitto_available("websocket") {
+        return;
+    }
+    // A TCP listener (for Mosquitto's own client) and a WebSocket one.
+    let ws_port = free_port();
+    let broker = Mosquitto::start_on(
+        free_port(),
+        &format!("listener {ws_port} 127.0.0.1\nprotocol websockets"),
+    );
+    common::wait_listening(ws_port);
+    let w = connect(settings(
+        "127.0.0.1",
+        ws_port,
+        Transport::Ws,
+        TlsOptions::default(),
+    ))
+    .unwrap();
+    round_trip(&broker, &w, &[]);
+
+    let pki = Pki::new("wss", &["localhost"]);
+    let wss_port = free_port();
+    let secure = Mosquitto::start_on(
+        free_port(),
+        &format!(
+            "listener {wss_port} 127.0.0.1\nprotocol websockets\n{}",
+            pki.listener(false)
+        ),
+    );
+    common::wait_listening(wss_port);
+    let tls = TlsOptions {
+        ca_file: Some(pki.path("ca.pem")),
+        ..TlsOptions::default()
+    };
+    let w = connect(settings("localhost", wss_port, Transport::Wss, tls)).unwrap();
+    round_trip(&secure, &w, &[]);
+}
+
+#[test]
+fn sub_takes_a_url_and_a_ca_file() {
+    if !mosquitto_available("sub_takes_a_url") {
+        return;
+    }
+    let pki = Pki::new("cli", &["localhost"]);
+    let broker = Mosquitto::start_on(free_port(), &pki.listener(false));
+    let url = format!("mqtts://localhost:{}", broker.port);
+    let ca = pki.path("ca.pem");
+    let sub = std::process::Command::new(env!("CARGO_BIN_EXE_mqscope"))
+        .args(["sub", "--url", &url, "--cafile", ca.to_str().unwrap()])
+        .args(["-t", "cli/#", "--count", "1", "--timeout-ms", "10000"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    broker.publish(&[
+        "-h",
+        "localhost",
+        "--cafile",
+        ca.to_str().unwrap(),
+        "-t",
+        "cli/x",
+        "-m",
+        "over TLS",
+        "-q",
+        "1",
+    ]);
+    let out = sub.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"payload\":\"over TLS\""), "{text}");
+}
