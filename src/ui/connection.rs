@@ -137,12 +137,22 @@ pub fn connection_bar_ui(
         };
         let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
         ui.painter().circle_filled(dot.center(), 4.5, color);
-        ui.label(state.describe(Instant::now()));
+        let described = state.describe(Instant::now());
+        if described.chars().count() <= theme::STATE_INLINE_CHARS {
+            ui.label(described);
+        } else if let ConnectionState::Disconnected { .. } = state {
+            // The reason goes on its own line below, where it has room.
+            ui.label("disconnected");
+        }
         if form.insecure && form.transport.uses_tls() {
             ui.colored_label(theme::warn(dark), "certificates not verified")
                 .on_hover_text("Skip certificate verification is on (Options…)");
         }
     });
+    let described = state.describe(Instant::now());
+    if described.chars().count() > theme::STATE_INLINE_CHARS {
+        ui.add(egui::Label::new(egui::RichText::new(described).color(theme::error(dark))).wrap());
+    }
     transport_window_ui(ui.ctx(), form, error, show_transport);
     if matches!(
         state,

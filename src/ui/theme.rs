@@ -44,6 +44,8 @@ pub const SERIES_NAME_WIDTH: f32 = 220.0;
 pub const STAT_WIDTH: f32 = 56.0;
 /// Width of the host field (it also takes a URL).
 pub const HOST_FIELD_WIDTH: f32 = 200.0;
+/// A connection state longer than this goes on its own line under the connection bar.
+pub const STATE_INLINE_CHARS: usize = 32;
 /// Width of the transport selector.
 pub const TRANSPORT_WIDTH: f32 = 120.0;
 /// Width of a file path field.

@@ -248,6 +248,8 @@ fn filtered_rows(tree: &TopicTree, needle: &str, rows: &mut Vec<Row>) {
 /// Draws the filter box and the tree; updates selection and expansion.
 pub fn tree_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
     let dark = ui.visuals().dark_mode;
+    // Keep the panel's width while the tree is empty (it would shrink to the hint).
+    ui.set_min_width(ui.available_width());
     ui.horizontal(|ui| {
         let label = ui.label("Filter");
         ui.add(
