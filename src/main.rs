@@ -140,6 +140,10 @@ struct ConnectionArgs {
     /// Accept any server certificate (for test brokers only; the app warns while on).
     #[arg(long, global = true)]
     insecure: bool,
+    /// A saved connection profile (see Connections… in the app); its password comes from
+    /// --password-env.
+    #[arg(long, value_name = "NAME", global = true, conflicts_with_all = ["url", "host", "port"])]
+    profile: Option<String>,
 }
 
 fn parse_version(s: &str) -> Result<MqttVersion, String> {
@@ -153,7 +157,7 @@ fn parse_version(s: &str) -> Result<MqttVersion, String> {
 impl ConnectionArgs {
     /// Whether the user named a broker at all.
     fn names_a_broker(&self) -> bool {
-        self.host.is_some() || self.port.is_some() || self.url.is_some()
+        self.host.is_some() || self.port.is_some() || self.url.is_some() || self.profile.is_some()
     }
 
     fn form(&self) -> anyhow::Result<ConnectionForm> {
@@ -174,6 +178,29 @@ impl ConnectionArgs {
             insecure: self.insecure,
             ..ConnectionForm::default()
         };
+        if let Some(name) = &self.profile {
+            let store =
+                mqscope::profiles::connections::ProfileStore::open(mqscope::profiles::config_dir());
+            let Some(profile) = store.find(name) else {
+                let known: Vec<&str> = store.profiles().iter().map(|p| p.name.as_str()).collect();
+                anyhow::bail!(
+                    "no connection profile called \"{name}\" (saved: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+            };
+            let password = std::mem::take(&mut form.password);
+            form = ConnectionForm {
+                password,
+                ..profile.form.clone()
+            };
+            if let Some(user) = &self.username {
+                form.username = user.clone();
+            }
+        }
         if let Some(url) = &self.url {
             form.apply_url(url)
                 .map_err(|e| anyhow::anyhow!("--url {url}: {e}"))?;
@@ -251,6 +278,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                     .collect(),
                 // A screenshot run neither reads nor writes the user's files.
                 data_dir: keep_files.then(mqscope::profiles::data_dir).flatten(),
+                config_dir: keep_files.then(mqscope::profiles::config_dir).flatten(),
                 problems: keep_files
                     .then(|| eframe::storage_dir("mqscope"))
                     .flatten()

@@ -472,3 +472,45 @@ fn tls_options_say_what_is_wrong_with_a_file() {
     h.run_steps(2);
     assert!(h.query_by_label("certificates not verified").is_some());
 }
+
+#[test]
+fn a_connection_profile_is_saved_and_loaded_back() {
+    let mut h = harness();
+    h.get_by_label("Connections…").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("None yet: fill in and Save").is_some());
+    let type_into = |h: &mut Harness<'static, App>, label: &str, text: &str| {
+        h.get_by_role_and_label(Role::TextInput, label).focus();
+        h.run_steps(1);
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_role_and_label(Role::TextInput, label)
+            .type_text(text);
+        h.run_steps(2);
+    };
+    type_into(&mut h, "Host", "broker.example");
+    type_into(&mut h, "User name", "alice");
+    type_into(&mut h, "Profile name", "Plant");
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Plant").is_some(),
+        "listed"
+    );
+    type_into(&mut h, "Host", "elsewhere");
+    h.get_by_role_and_label(Role::Button, "Plant").click();
+    h.run_steps(3);
+    let host = h.get_by_role_and_label(Role::TextInput, "Host").value();
+    assert_eq!(host.as_deref(), Some("broker.example"));
+    h.get_by_label("Duplicate").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Plant copy")
+            .is_some()
+    );
+    h.get_by_label("Delete").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Plant copy")
+            .is_none()
+    );
+}

@@ -29,6 +29,12 @@ pub enum AppCommand {
     ClearRetained(Vec<(NodeId, String)>),
     /// Stop a running retained clean-up.
     CancelClear,
+    /// Save the connection form as a profile of this name.
+    SaveProfile(String),
+    /// Load a profile into the connection form.
+    LoadProfile(String),
+    DuplicateProfile(String),
+    DeleteProfile(String),
     /// Plot a topic, or a field of its JSON (the chart panel opens).
     AddSeries(SeriesSpec),
     /// Stop plotting series `n` (its index in the store's plots).

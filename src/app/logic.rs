@@ -64,6 +64,30 @@ impl App {
                     self.saved.plots = self.store.plots().specs();
                     continue;
                 }
+                AppCommand::SaveProfile(name) => {
+                    if let Err(e) = self.profiles.save_profile(&name, &self.form) {
+                        self.problems.push(e);
+                    }
+                    continue;
+                }
+                AppCommand::LoadProfile(name) => {
+                    if let Some(p) = self.profiles.find(&name) {
+                        self.form = p.form.clone();
+                        self.form_error = None;
+                        self.profile_name = name;
+                    }
+                    continue;
+                }
+                AppCommand::DuplicateProfile(name) => {
+                    if let Some(copy) = self.profiles.duplicate(&name) {
+                        self.profile_name = copy;
+                    }
+                    continue;
+                }
+                AppCommand::DeleteProfile(name) => {
+                    self.profiles.delete(&name);
+                    continue;
+                }
                 AppCommand::ClearPlots => {
                     self.store.clear_plot_points();
                     continue;

@@ -39,6 +39,8 @@ pub struct StartOptions {
     pub publish_panel: bool,
     /// Folder for publish history and templates; `None` keeps them in memory only.
     pub data_dir: Option<PathBuf>,
+    /// Folder for connection profiles; `None` keeps them in memory only.
+    pub config_dir: Option<PathBuf>,
     /// Problems found before the window opened (e.g. a settings file that did not parse).
     pub problems: Vec<String>,
     /// Series to plot from the start (`--plot`), besides the saved ones.
@@ -57,6 +59,7 @@ impl Default for StartOptions {
             demo: false,
             publish_panel: false,
             data_dir: None,
+            config_dir: None,
             problems: Vec::new(),
             plots: Vec::new(),
         }
@@ -106,6 +109,11 @@ pub struct App {
     show_settings: bool,
     /// Whether the transport options window (TLS files, WebSocket path) is open.
     show_transport: bool,
+    /// Saved connection profiles.
+    profiles: crate::profiles::connections::ProfileStore,
+    /// The connections window: open, and the profile name being edited.
+    show_connections: bool,
+    profile_name: String,
     /// MQTT version of the connection last asked for (MQTT 5 properties need 5).
     version: MqttVersion,
     /// The tree selection the publish topic was last filled from.
@@ -188,6 +196,9 @@ impl App {
             show_publish: options.publish_panel,
             show_settings: false,
             show_transport: false,
+            profiles: crate::profiles::connections::ProfileStore::open(options.config_dir),
+            show_connections: false,
+            profile_name: String::new(),
             version: MqttVersion::default(),
             publish_topic_from: None,
             clear: None,

@@ -22,6 +22,8 @@ impl App {
                 &mut self.commands,
             );
             ui.horizontal(|ui| {
+                ui.toggle_value(&mut self.show_connections, "Connections…")
+                    .on_hover_text("Saved brokers, client id, credentials, subscriptions");
                 ui.toggle_value(&mut self.show_publish, "Publish")
                     .on_hover_text("Send a message to the broker");
                 ui.toggle_value(&mut self.saved.show_chart, "Plots")
@@ -36,7 +38,12 @@ impl App {
                 );
             });
             let mut dismissed = false;
-            for problem in self.problems.iter().chain(&self.library.problems) {
+            for problem in self
+                .problems
+                .iter()
+                .chain(&self.library.problems)
+                .chain(&self.profiles.problems)
+            {
                 ui.horizontal(|ui| {
                     ui.colored_label(theme::warn(dark), problem);
                     dismissed |= ui.small_button("Dismiss").clicked();
@@ -44,6 +51,7 @@ impl App {
             }
             if dismissed {
                 self.library.problems.clear();
+                self.profiles.problems.clear();
                 self.problems.clear();
             }
             if let Some(e) = &self.worker_error {
@@ -51,6 +59,17 @@ impl App {
             }
             ui.add_space(2.0);
         });
+        connection::connections_window_ui(
+            ui.ctx(),
+            &mut self.show_connections,
+            &self.profiles,
+            &mut self.profile_name,
+            &mut self.form,
+            &mut self.form_error,
+            &self.connection,
+            self.saved.payload_cap,
+            &mut self.commands,
+        );
         egui::Panel::bottom("status").show(ui, |ui| {
             status_bar::status_bar_ui(ui, &self.store, self.dropped(), self.saved.payload_cap);
         });

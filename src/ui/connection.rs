@@ -9,6 +9,7 @@ use super::theme;
 use crate::app::AppCommand;
 use crate::mqtt::settings::Field;
 use crate::mqtt::{ConnectionForm, ConnectionState, MqttVersion, SettingsError, Transport};
+use crate::profiles::connections::ProfileStore;
 
 /// Draws the bar; a click on Connect validates the form and emits a command, or leaves the
 /// problem in `error` to be shown next to its field.
@@ -270,4 +271,162 @@ fn transport_window_ui(
                 *error = None;
             }
         });
+}
+
+/// The connections window: saved profiles (load, save, duplicate, delete) and the fields of
+/// the connection form that do not fit the bar.
+#[allow(clippy::too_many_arguments)]
+pub fn connections_window_ui(
+    ctx: &egui::Context,
+    open: &mut bool,
+    profiles: &ProfileStore,
+    name: &mut String,
+    form: &mut ConnectionForm,
+    error: &mut Option<SettingsError>,
+    state: &ConnectionState,
+    payload_cap: usize,
+    commands: &mut Vec<AppCommand>,
+) {
+    egui::Window::new("Connections")
+        .open(open)
+        .resizable(false)
+        .show(ctx, |ui| {
+            let dark = ui.visuals().dark_mode;
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(theme::PROFILE_LIST_WIDTH);
+                    ui.strong("Saved");
+                    if profiles.profiles().is_empty() {
+                        ui.colored_label(theme::muted(dark), "None yet: fill in and Save");
+                    }
+                    for p in profiles.profiles() {
+                        let selected = p.name == *name;
+                        if ui
+                            .selectable_label(selected, p.name.as_str())
+                            .on_hover_text(format!("{}:{}", p.form.host, p.form.port))
+                            .clicked()
+                        {
+                            commands.push(AppCommand::LoadProfile(p.name.clone()));
+                        }
+                    }
+                });
+                ui.separator();
+                ui.vertical(|ui| profile_form_ui(ui, name, form, error, profiles, commands));
+            });
+            ui.separator();
+            ui.horizontal(|ui| {
+                if state.is_active() {
+                    if ui.button("Disconnect").clicked() {
+                        commands.push(AppCommand::Disconnect);
+                    }
+                } else if ui.button("Connect").clicked() {
+                    match form.to_settings(payload_cap) {
+                        Ok(settings) => {
+                            *error = None;
+                            commands.push(AppCommand::Connect(Box::new(settings)));
+                        }
+                        Err(e) => *error = Some(e),
+                    }
+                }
+                if let Some(e) = error.as_ref() {
+                    ui.colored_label(theme::error(dark), &e.message);
+                }
+            });
+        });
+}
+
+/// The profile's name with Save / Duplicate / Delete, and the form's other fields.
+fn profile_form_ui(
+    ui: &mut Ui,
+    name: &mut String,
+    form: &mut ConnectionForm,
+    error: &mut Option<SettingsError>,
+    profiles: &ProfileStore,
+    commands: &mut Vec<AppCommand>,
+) {
+    let dark = ui.visuals().dark_mode;
+    egui::Grid::new("profile_form")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            let label = ui.label("Profile name");
+            ui.horizontal(|ui| {
+                ui.add(egui::TextEdit::singleline(name).desired_width(theme::PROFILE_FIELD_WIDTH))
+                    .labelled_by(label.id);
+                let can_save = !name.trim().is_empty();
+                if ui
+                    .add_enabled(can_save, egui::Button::new("Save"))
+                    .on_hover_text(
+                        "Save host, port, transport and the fields below (never the password)",
+                    )
+                    .clicked()
+                {
+                    commands.push(AppCommand::SaveProfile(name.trim().to_string()));
+                }
+                let exists = profiles.find(name.trim()).is_some();
+                if ui
+                    .add_enabled(exists, egui::Button::new("Duplicate"))
+                    .clicked()
+                {
+                    commands.push(AppCommand::DuplicateProfile(name.trim().to_string()));
+                }
+                if ui
+                    .add_enabled(exists, egui::Button::new("Delete"))
+                    .clicked()
+                {
+                    commands.push(AppCommand::DeleteProfile(name.trim().to_string()));
+                }
+            });
+            ui.end_row();
+            let mut changed = false;
+            let mut field = |ui: &mut Ui, label: &str, value: &mut String, hint: &str, password| {
+                let l = ui.label(label);
+                changed |= ui
+                    .add(
+                        egui::TextEdit::singleline(value)
+                            .hint_text(hint)
+                            .password(password)
+                            .desired_width(theme::PROFILE_FIELD_WIDTH),
+                    )
+                    .labelled_by(l.id)
+                    .changed();
+                ui.end_row();
+            };
+            field(
+                ui,
+                "Client id",
+                &mut form.client_id,
+                "empty: mqscope- and a random suffix",
+                false,
+            );
+            field(ui, "User name", &mut form.username, "", false);
+            field(
+                ui,
+                "Password",
+                &mut form.password,
+                "not saved with the profile",
+                true,
+            );
+            field(
+                ui,
+                "Keep-alive (s)",
+                &mut form.keep_alive_s,
+                "0 (off) or 5 to 65535",
+                false,
+            );
+            field(
+                ui,
+                "Subscriptions",
+                &mut form.subscriptions,
+                "comma-separated; empty: # and $SYS/#",
+                false,
+            );
+            if changed {
+                *error = None;
+            }
+        });
+    ui.colored_label(
+        theme::muted(dark),
+        "Host, port and transport are in the bar above; TLS files under Options…",
+    );
 }

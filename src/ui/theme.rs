@@ -48,6 +48,10 @@ pub const HOST_FIELD_WIDTH: f32 = 200.0;
 pub const STATE_INLINE_CHARS: usize = 32;
 /// Width of the transport selector.
 pub const TRANSPORT_WIDTH: f32 = 120.0;
+/// Width of the saved-profile list in the connections window.
+pub const PROFILE_LIST_WIDTH: f32 = 180.0;
+/// Width of a field in the connections window.
+pub const PROFILE_FIELD_WIDTH: f32 = 260.0;
 /// Width of a file path field.
 pub const PATH_FIELD_WIDTH: f32 = 420.0;
 /// Narrowest time span the chart shows while following live, in seconds.
