@@ -484,3 +484,82 @@ fn published_values_reach_a_series_in_order() {
         "a message without the field is counted"
     );
 }
+
+/// A loopback TCP proxy to `port` whose connections the test can cut, as a pulled cable
+/// would (the broker sees the connection end without a DISCONNECT).
+struct CuttableProxy {
+    port: u16,
+    streams: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl CuttableProxy {
+    fn start(to: u16) -> Self {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let streams = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TcpStream>::new()));
+        let kept = streams.clone();
+        std::thread::Builder::new()
+            .name("proxy".into())
+            .spawn(move || {
+                // Bounded: the test makes one connection (a reconnect or two at most).
+                for client in listener.incoming().take(4).flatten() {
+                    let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else {
+                        continue;
+                    };
+                    for (mut from, mut into) in [
+                        (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                        (server.try_clone().unwrap(), client.try_clone().unwrap()),
+                    ] {
+                        std::thread::Builder::new()
+                            .name("proxy-copy".into())
+                            .spawn(move || {
+                                let _ = std::io::copy(&mut from, &mut into);
+                                let _ = into.shutdown(std::net::Shutdown::Both);
+                            })
+                            .unwrap();
+                    }
+                    kept.lock().unwrap().extend([client, server]);
+                }
+            })
+            .unwrap();
+        Self { port, streams }
+    }
+
+    fn cut(&self) {
+        for s in self.streams.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn the_last_will_is_published_when_the_connection_is_cut() {
+    let Some(broker) = Mosquitto::start("the_last_will_is_published") else {
+        return;
+    };
+    for version in [MqttVersion::V311, MqttVersion::V5] {
+        let proxy = CuttableProxy::start(broker.port);
+        let mut s = settings(proxy.port, version, &["nothing/#"]);
+        s.will = Some(mqscope::mqtt::settings::Will {
+            topic: "app/status".into(),
+            payload: b"gone".to_vec(),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            delay_s: None,
+        });
+        let mut w = worker();
+        w.send(WorkerCommand::Connect(Box::new(s)));
+        wait_connected(&mut w, T);
+        let watcher =
+            common::mosquitto_sub_spawn(broker.port, &["-t", "app/status", "-C", "1", "-W", "10"]);
+        proxy.cut();
+        let got = common::collect(watcher);
+        assert_eq!(
+            got,
+            ["gone"],
+            "{version:?}: the will reached another client"
+        );
+        drop(w);
+    }
+}

@@ -33,6 +33,17 @@ pub struct Subscription {
     pub qos: QoS,
 }
 
+/// The message the broker publishes for us when our connection ends without a DISCONNECT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Will {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub qos: QoS,
+    pub retain: bool,
+    /// MQTT 5: seconds the broker waits before publishing it (a quick reconnect cancels it).
+    pub delay_s: Option<u32>,
+}
+
 /// Largest packet MQTT allows (the remaining-length field's maximum). Accepting it means a
 /// large retained message never kills the connection on every reconnect.
 pub const MAX_PACKET_SIZE: usize = 268_435_455;
@@ -47,7 +58,11 @@ pub struct ConnectionSettings {
     pub username: Option<String>,
     pub password: Option<String>,
     pub keep_alive: Duration,
+    /// MQTT 3.1.1 clean session / MQTT 5 clean start.
     pub clean_session: bool,
+    /// MQTT 5: how long the broker keeps the session after a disconnect (0: not at all).
+    pub session_expiry_s: u32,
+    pub will: Option<Will>,
     pub subscriptions: Vec<Subscription>,
     /// Payload bytes kept per message; the rest is cut and flagged.
     pub payload_cap: usize,
@@ -91,6 +106,8 @@ impl ConnectionSettings {
             password: None,
             keep_alive: Duration::from_secs(30),
             clean_session: true,
+            session_expiry_s: 0,
+            will: None,
             subscriptions: default_subscriptions(),
             payload_cap: DEFAULT_PAYLOAD_CAP,
             transport: Transport::Tcp,
@@ -167,6 +184,14 @@ impl ConnectionSettings {
         if let Some(user) = &self.username {
             o.set_credentials(user, self.password.clone().unwrap_or_default());
         }
+        if let Some(w) = &self.will {
+            o.set_last_will(rumqttc::LastWill::new(
+                &w.topic,
+                w.payload.clone(),
+                super::worker::v311_qos(w.qos),
+                w.retain,
+            ));
+        }
         Ok(o)
     }
 
@@ -177,10 +202,33 @@ impl ConnectionSettings {
         // rumqttc 5 asserts ≥ 5 s even for 0; "off" becomes its minimum there.
         o.set_keep_alive(self.keep_alive.max(Duration::from_secs(5)))
             .set_clean_start(self.clean_session)
+            .set_session_expiry_interval(
+                (self.session_expiry_s > 0).then_some(self.session_expiry_s),
+            )
             .set_max_packet_size(Some(MAX_PACKET_SIZE as u32))
             .set_receive_maximum(Some(100));
         if let Some(user) = &self.username {
             o.set_credentials(user, self.password.clone().unwrap_or_default());
+        }
+        if let Some(w) = &self.will {
+            let properties = w
+                .delay_s
+                .map(|d| rumqttc::v5::mqttbytes::v5::LastWillProperties {
+                    delay_interval: Some(d),
+                    payload_format_indicator: None,
+                    message_expiry_interval: None,
+                    content_type: None,
+                    response_topic: None,
+                    correlation_data: None,
+                    user_properties: Vec::new(),
+                });
+            o.set_last_will(rumqttc::v5::mqttbytes::v5::LastWill::new(
+                &w.topic,
+                w.payload.clone(),
+                super::worker::v5_qos(w.qos),
+                w.retain,
+                properties,
+            ));
         }
         Ok(o)
     }
@@ -200,6 +248,9 @@ pub enum Field {
     CertFile,
     KeyFile,
     WsPath,
+    SessionExpiry,
+    WillTopic,
+    WillDelay,
 }
 
 /// A form field that does not validate, with the message to show next to it.
@@ -215,6 +266,17 @@ fn field_error(field: Field, message: impl Into<String>) -> SettingsError {
         field,
         message: message.into(),
     }
+}
+
+/// A count of seconds typed into `field`; `None` when empty.
+fn seconds(text: &str, field: Field) -> Result<Option<u32>, SettingsError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<u32>()
+        .map(Some)
+        .map_err(|_| field_error(field, "a number of seconds (0 to 4294967295)"))
 }
 
 /// The connection form as typed: strings until validated.
@@ -244,6 +306,17 @@ pub struct ConnectionForm {
     pub key_file: String,
     /// Accept any server certificate (shown as a warning while on).
     pub insecure: bool,
+    /// Off: the broker keeps our session (subscriptions, queued messages) between connections.
+    pub clean_session: bool,
+    /// MQTT 5 session expiry in seconds (empty: 0).
+    pub session_expiry_s: String,
+    /// Last will: empty topic for none.
+    pub will_topic: String,
+    pub will_payload: String,
+    pub will_qos: QoS,
+    pub will_retain: bool,
+    /// MQTT 5 will delay in seconds (empty: none).
+    pub will_delay_s: String,
 }
 
 impl Default for ConnectionForm {
@@ -263,6 +336,13 @@ impl Default for ConnectionForm {
             cert_file: String::new(),
             key_file: String::new(),
             insecure: false,
+            clean_session: true,
+            session_expiry_s: String::new(),
+            will_topic: String::new(),
+            will_payload: String::new(),
+            will_qos: QoS::AtMostOnce,
+            will_retain: false,
+            will_delay_s: String::new(),
         }
     }
 }
@@ -409,13 +489,31 @@ impl ConnectionForm {
             username: (!self.username.is_empty()).then(|| self.username.clone()),
             password: (!self.password.is_empty()).then(|| self.password.clone()),
             keep_alive,
-            clean_session: true,
+            clean_session: self.clean_session,
+            session_expiry_s: seconds(&self.session_expiry_s, Field::SessionExpiry)?.unwrap_or(0),
+            will: self.will_checked()?,
             subscriptions,
             payload_cap,
             transport: self.transport,
             ws_path: self.ws_path_checked()?,
             tls: self.tls_checked()?,
         })
+    }
+
+    fn will_checked(&self) -> Result<Option<Will>, SettingsError> {
+        let topic = self.will_topic.trim();
+        if topic.is_empty() {
+            return Ok(None);
+        }
+        crate::model::payload_format::validate_topic(topic)
+            .map_err(|m| field_error(Field::WillTopic, format!("last will topic: {m}")))?;
+        Ok(Some(Will {
+            topic: topic.into(),
+            payload: self.will_payload.as_bytes().to_vec(),
+            qos: self.will_qos,
+            retain: self.will_retain,
+            delay_s: seconds(&self.will_delay_s, Field::WillDelay)?,
+        }))
     }
 
     fn ws_path_checked(&self) -> Result<String, SettingsError> {
@@ -568,5 +666,40 @@ mod tests {
             ..ConnectionForm::default()
         };
         assert_eq!(half.to_settings(1).unwrap_err().field, Field::KeyFile);
+    }
+
+    #[test]
+    fn session_and_last_will_fields() {
+        let f = ConnectionForm {
+            clean_session: false,
+            session_expiry_s: "3600".into(),
+            will_topic: "app/status".into(),
+            will_payload: "gone".into(),
+            will_qos: QoS::AtLeastOnce,
+            will_delay_s: "5".into(),
+            ..ConnectionForm::default()
+        };
+        let s = f.to_settings(1).unwrap();
+        assert!(!s.clean_session);
+        assert_eq!(s.session_expiry_s, 3600);
+        let will = s.will.clone().unwrap();
+        assert_eq!((will.topic.as_str(), will.delay_s), ("app/status", Some(5)));
+        assert!(s.v5_options().is_ok() && s.v311_options().is_ok());
+        let bad_topic = ConnectionForm {
+            will_topic: "a/+/b".into(),
+            ..ConnectionForm::default()
+        };
+        assert_eq!(
+            bad_topic.to_settings(1).unwrap_err().field,
+            Field::WillTopic
+        );
+        let bad_expiry = ConnectionForm {
+            session_expiry_s: "soon".into(),
+            ..ConnectionForm::default()
+        };
+        assert_eq!(
+            bad_expiry.to_settings(1).unwrap_err().field,
+            Field::SessionExpiry
+        );
     }
 }

@@ -599,7 +599,7 @@ fn describe_state_error(e: &rumqttc::StateError) -> String {
     }
 }
 
-fn v311_qos(q: QoS) -> rumqttc::QoS {
+pub(super) fn v311_qos(q: QoS) -> rumqttc::QoS {
     match q {
         QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
         QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
@@ -607,7 +607,7 @@ fn v311_qos(q: QoS) -> rumqttc::QoS {
     }
 }
 
-fn v5_qos(q: QoS) -> rumqttc::v5::mqttbytes::QoS {
+pub(super) fn v5_qos(q: QoS) -> rumqttc::v5::mqttbytes::QoS {
     use rumqttc::v5::mqttbytes::QoS as Q;
     match q {
         QoS::AtMostOnce => Q::AtMostOnce,

@@ -7,6 +7,7 @@ use egui::Ui;
 
 use super::theme;
 use crate::app::AppCommand;
+use crate::model::QoS;
 use crate::mqtt::settings::Field;
 use crate::mqtt::{ConnectionForm, ConnectionState, MqttVersion, SettingsError, Transport};
 use crate::profiles::connections::ProfileStore;
@@ -379,9 +380,9 @@ fn profile_form_ui(
             });
             ui.end_row();
             let mut changed = false;
-            let mut field = |ui: &mut Ui, label: &str, value: &mut String, hint: &str, password| {
+            let field = |ui: &mut Ui, label: &str, value: &mut String, hint: &str, password| {
                 let l = ui.label(label);
-                changed |= ui
+                let edited = ui
                     .add(
                         egui::TextEdit::singleline(value)
                             .hint_text(hint)
@@ -391,36 +392,84 @@ fn profile_form_ui(
                     .labelled_by(l.id)
                     .changed();
                 ui.end_row();
+                edited
             };
-            field(
+            changed |= field(
                 ui,
                 "Client id",
                 &mut form.client_id,
                 "empty: mqscope- and a random suffix",
                 false,
             );
-            field(ui, "User name", &mut form.username, "", false);
-            field(
+            changed |= field(ui, "User name", &mut form.username, "", false);
+            changed |= field(
                 ui,
                 "Password",
                 &mut form.password,
                 "not saved with the profile",
                 true,
             );
-            field(
+            changed |= field(
                 ui,
                 "Keep-alive (s)",
                 &mut form.keep_alive_s,
                 "0 (off) or 5 to 65535",
                 false,
             );
-            field(
+            changed |= field(
                 ui,
                 "Subscriptions",
                 &mut form.subscriptions,
                 "comma-separated; empty: # and $SYS/#",
                 false,
             );
+            let v5 = form.version == MqttVersion::V5;
+            ui.label("Session");
+            ui.horizontal(|ui| {
+                changed |= ui
+                    .checkbox(&mut form.clean_session, if v5 { "Clean start" } else { "Clean session" })
+                    .on_hover_text("Off: the broker keeps subscriptions and queued messages between connections")
+                    .changed();
+                if v5 {
+                    let l = ui.label("expiry (s)");
+                    changed |= ui
+                        .add(
+                            egui::TextEdit::singleline(&mut form.session_expiry_s)
+                                .hint_text("0")
+                                .desired_width(theme::SECONDS_FIELD_WIDTH),
+                        )
+                        .labelled_by(l.id)
+                        .changed();
+                }
+            });
+            ui.end_row();
+            changed |= field(ui, "Last will topic", &mut form.will_topic, "empty: no last will", false);
+            if !form.will_topic.trim().is_empty() {
+                changed |= field(ui, "Last will payload", &mut form.will_payload, "", false);
+                ui.label("Last will QoS");
+                ui.horizontal(|ui| {
+                    for (qos, label) in [
+                        (QoS::AtMostOnce, "0"),
+                        (QoS::AtLeastOnce, "1"),
+                        (QoS::ExactlyOnce, "2"),
+                    ] {
+                        changed |= ui.selectable_value(&mut form.will_qos, qos, label).changed();
+                    }
+                    changed |= ui.checkbox(&mut form.will_retain, "Retain").changed();
+                    if v5 {
+                        let l = ui.label("delay (s)");
+                        changed |= ui
+                            .add(
+                                egui::TextEdit::singleline(&mut form.will_delay_s)
+                                    .hint_text("0")
+                                    .desired_width(theme::SECONDS_FIELD_WIDTH),
+                            )
+                            .labelled_by(l.id)
+                            .changed();
+                    }
+                });
+                ui.end_row();
+            }
             if changed {
                 *error = None;
             }

@@ -52,6 +52,8 @@ pub const TRANSPORT_WIDTH: f32 = 120.0;
 pub const PROFILE_LIST_WIDTH: f32 = 180.0;
 /// Width of a field in the connections window.
 pub const PROFILE_FIELD_WIDTH: f32 = 260.0;
+/// Width of a field for a number of seconds.
+pub const SECONDS_FIELD_WIDTH: f32 = 64.0;
 /// Width of a file path field.
 pub const PATH_FIELD_WIDTH: f32 = 420.0;
 /// Narrowest time span the chart shows while following live, in seconds.
