@@ -563,3 +563,76 @@ fn the_last_will_is_published_when_the_connection_is_cut() {
         drop(w);
     }
 }
+
+#[test]
+fn credentials_are_accepted_or_refused_in_words_with_backoff() {
+    use mqscope::mqtt::ConnectionState;
+    use std::time::Instant;
+    if !common::mosquitto_available("credentials_are_accepted_or_refused") {
+        return;
+    }
+    let port = common::free_port();
+    let dir = std::env::temp_dir().join(format!("mqscope-passwd-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("passwd");
+    let made = std::process::Command::new("mosquitto_passwd")
+        .args(["-c", "-b", file.to_str().unwrap(), "alice", "s3cret"])
+        .status()
+        .unwrap();
+    assert!(made.success(), "mosquitto_passwd");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let world = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(&dir, world).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let broker = Mosquitto::start_on(
+        port,
+        &format!("allow_anonymous false\npassword_file {}", file.display()),
+    );
+    let with = |user: &str, password: &str| {
+        let mut s = settings(broker.port, MqttVersion::V5, &["#"]);
+        s.username = Some(user.into());
+        s.password = Some(password.into());
+        let w = worker();
+        w.send(WorkerCommand::Connect(Box::new(s)));
+        w
+    };
+    let mut good = with("alice", "s3cret");
+    wait_connected(&mut good, T);
+
+    let mut bad = with("alice", "wrong");
+    let refused = |s: &ConnectionState| {
+        matches!(
+            s,
+            ConnectionState::Disconnected {
+                retry_at: Some(_),
+                ..
+            }
+        )
+    };
+    let mut delays = Vec::new();
+    for attempt in 1..=2u32 {
+        let state = bad.wait_state(T, refused);
+        let ConnectionState::Disconnected {
+            reason,
+            retry_at: Some(at),
+        } = &state
+        else {
+            panic!("attempt {attempt}: not refused: {state:?}");
+        };
+        assert!(
+            reason.contains("bad user name or password") || reason.contains("not authorised"),
+            "{reason}"
+        );
+        delays.push(at.saturating_duration_since(Instant::now()));
+        // Wait for the next attempt before looking again.
+        bad.wait_state(
+            T,
+            |s| matches!(s, ConnectionState::Connecting { attempt: a } if *a > attempt),
+        );
+    }
+    // Backing off, not storming: each wait longer than the one before.
+    assert!(delays.windows(2).all(|d| d[1] > d[0]), "delays {delays:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -35,6 +35,9 @@ pub enum AppCommand {
     LoadProfile(String),
     DuplicateProfile(String),
     DeleteProfile(String),
+    /// Write all profiles to a file / add the profiles of a file.
+    ExportProfiles(std::path::PathBuf),
+    ImportProfiles(std::path::PathBuf),
     /// Plot a topic, or a field of its JSON (the chart panel opens).
     AddSeries(SeriesSpec),
     /// Stop plotting series `n` (its index in the store's plots).

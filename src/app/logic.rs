@@ -84,6 +84,22 @@ impl App {
                     }
                     continue;
                 }
+                AppCommand::ExportProfiles(path) => {
+                    self.profile_file_result = Some(
+                        self.profiles
+                            .export(&path)
+                            .map(|n| format!("Exported {n} profiles to {}", path.display())),
+                    );
+                    continue;
+                }
+                AppCommand::ImportProfiles(path) => {
+                    self.profile_file_result = Some(
+                        self.profiles
+                            .import(&path)
+                            .map(|n| format!("Imported {n} profiles from {}", path.display())),
+                    );
+                    continue;
+                }
                 AppCommand::DeleteProfile(name) => {
                     self.profiles.delete(&name);
                     continue;

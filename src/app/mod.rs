@@ -114,6 +114,9 @@ pub struct App {
     /// The connections window: open, and the profile name being edited.
     show_connections: bool,
     profile_name: String,
+    /// File for profile import/export, as typed, and what the last one did.
+    profile_file: String,
+    profile_file_result: Option<Result<String, String>>,
     /// MQTT version of the connection last asked for (MQTT 5 properties need 5).
     version: MqttVersion,
     /// The tree selection the publish topic was last filled from.
@@ -199,6 +202,8 @@ impl App {
             profiles: crate::profiles::connections::ProfileStore::open(options.config_dir),
             show_connections: false,
             profile_name: String::new(),
+            profile_file: String::new(),
+            profile_file_result: None,
             version: MqttVersion::default(),
             publish_topic_from: None,
             clear: None,

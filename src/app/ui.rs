@@ -64,6 +64,7 @@ impl App {
             &mut self.show_connections,
             &self.profiles,
             &mut self.profile_name,
+            (&mut self.profile_file, self.profile_file_result.as_ref()),
             &mut self.form,
             &mut self.form_error,
             &self.connection,

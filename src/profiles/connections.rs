@@ -116,6 +116,29 @@ impl ProfileStore {
         Ok(())
     }
 
+    /// Writes every profile to `path` (passwords are never in them); how many.
+    pub fn export(&self, path: &std::path::Path) -> Result<usize, String> {
+        save(path, &self.profiles)?;
+        Ok(self.profiles.len())
+    }
+
+    /// Adds the profiles of the file at `path`; one with a name already here replaces it.
+    /// How many were read.
+    pub fn import(&mut self, path: &std::path::Path) -> Result<usize, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{} could not be read: {e}", path.display()))?;
+        let imported: Vec<Profile> = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a profiles file: {e}", path.display()))?;
+        let n = imported.len();
+        for p in imported {
+            self.profiles.retain(|q| q.name != p.name);
+            self.profiles.push(p);
+        }
+        self.profiles.sort_by(|a, b| a.name.cmp(&b.name));
+        self.write();
+        Ok(n)
+    }
+
     pub fn delete(&mut self, name: &str) {
         self.profiles.retain(|p| p.name != name);
         self.write();
@@ -175,6 +198,40 @@ mod tests {
         );
         assert!(plant.password.is_empty());
         assert!(again.problems.is_empty());
+        let _ = std::fs::remove_dir_all(d);
+    }
+
+    #[test]
+    fn profiles_export_and_import() {
+        let d = dir("io");
+        let mut store = ProfileStore::open(None);
+        let form = ConnectionForm {
+            host: "a.example".into(),
+            password: "never-exported".into(),
+            ..ConnectionForm::default()
+        };
+        store.save_profile("A", &form).unwrap();
+        store.save_profile("B", &ConnectionForm::default()).unwrap();
+        let file = d.join("export.json");
+        assert_eq!(store.export(&file), Ok(2));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains("never-exported"));
+        let mut other = ProfileStore::open(None);
+        other.save_profile("A", &ConnectionForm::default()).unwrap();
+        assert_eq!(other.import(&file), Ok(2));
+        assert_eq!(
+            other.profiles().len(),
+            2,
+            "the imported A replaced the old one"
+        );
+        assert_eq!(other.find("A").unwrap().form.host, "a.example");
+        std::fs::write(&file, "nope").unwrap();
+        assert!(
+            other
+                .import(&file)
+                .unwrap_err()
+                .contains("is not a profiles file")
+        );
         let _ = std::fs::remove_dir_all(d);
     }
 

@@ -282,6 +282,7 @@ pub fn connections_window_ui(
     open: &mut bool,
     profiles: &ProfileStore,
     name: &mut String,
+    (file, file_result): (&mut String, Option<&Result<String, String>>),
     form: &mut ConnectionForm,
     error: &mut Option<SettingsError>,
     state: &ConnectionState,
@@ -314,6 +315,38 @@ pub fn connections_window_ui(
                 ui.separator();
                 ui.vertical(|ui| profile_form_ui(ui, name, form, error, profiles, commands));
             });
+            ui.separator();
+            ui.horizontal(|ui| {
+                let label = ui.label("File");
+                ui.add(
+                    egui::TextEdit::singleline(file)
+                        .hint_text("profiles.json to import or export (no passwords)")
+                        .desired_width(theme::PATH_FIELD_WIDTH),
+                )
+                .labelled_by(label.id);
+                let path = file.trim();
+                if ui
+                    .add_enabled(!path.is_empty(), egui::Button::new("Import"))
+                    .clicked()
+                {
+                    commands.push(AppCommand::ImportProfiles(path.into()));
+                }
+                if ui
+                    .add_enabled(!path.is_empty(), egui::Button::new("Export"))
+                    .clicked()
+                {
+                    commands.push(AppCommand::ExportProfiles(path.into()));
+                }
+            });
+            match file_result {
+                Some(Ok(done)) => {
+                    ui.colored_label(theme::good(dark), done);
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(theme::error(dark), e);
+                }
+                None => {}
+            }
             ui.separator();
             ui.horizontal(|ui| {
                 if state.is_active() {
