@@ -514,3 +514,19 @@ fn a_connection_profile_is_saved_and_loaded_back() {
             .is_none()
     );
 }
+
+#[test]
+fn connection_fields_are_checked_as_they_are_typed() {
+    let mut h = harness();
+    h.get_by_role_and_label(Role::TextInput, "Port").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Port")
+        .type_text("99999");
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("a port is a number from 1 to 65535")
+            .is_some(),
+        "said before Connect is pressed"
+    );
+}

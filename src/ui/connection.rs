@@ -108,7 +108,7 @@ pub fn connection_bar_ui(
             .response
             .labelled_by(label.id);
         if host.changed() || port.changed() {
-            *error = None;
+            *error = validate(form, payload_cap);
         }
         if let Some(e) = other_error {
             ui.colored_label(theme::error(dark), e);
@@ -155,7 +155,7 @@ pub fn connection_bar_ui(
     if described.chars().count() > theme::STATE_INLINE_CHARS {
         ui.add(egui::Label::new(egui::RichText::new(described).color(theme::error(dark))).wrap());
     }
-    transport_window_ui(ui.ctx(), form, error, show_transport);
+    transport_window_ui(ui.ctx(), form, error, show_transport, payload_cap);
     if matches!(
         state,
         ConnectionState::Disconnected {
@@ -168,6 +168,11 @@ pub fn connection_bar_ui(
     }
 }
 
+/// The form's first problem as the user types (only on a change: it looks at files).
+fn validate(form: &ConnectionForm, payload_cap: usize) -> Option<SettingsError> {
+    form.to_settings(payload_cap).err()
+}
+
 /// The TLS files, "skip verification" and the WebSocket path, each with its problem next to
 /// it.
 fn transport_window_ui(
@@ -175,6 +180,7 @@ fn transport_window_ui(
     form: &mut ConnectionForm,
     error: &mut Option<SettingsError>,
     open: &mut bool,
+    payload_cap: usize,
 ) {
     if form.transport == Transport::Tcp {
         *open = false;
@@ -269,7 +275,7 @@ fn transport_window_ui(
                  mqtts://user@host:8883, wss://host/mqtt",
             );
             if changed {
-                *error = None;
+                *error = validate(form, payload_cap);
             }
         });
 }
@@ -313,7 +319,9 @@ pub fn connections_window_ui(
                     }
                 });
                 ui.separator();
-                ui.vertical(|ui| profile_form_ui(ui, name, form, error, profiles, commands));
+                ui.vertical(|ui| {
+                    profile_form_ui(ui, name, form, error, profiles, payload_cap, commands);
+                });
             });
             ui.separator();
             ui.horizontal(|ui| {
@@ -376,6 +384,7 @@ fn profile_form_ui(
     form: &mut ConnectionForm,
     error: &mut Option<SettingsError>,
     profiles: &ProfileStore,
+    payload_cap: usize,
     commands: &mut Vec<AppCommand>,
 ) {
     let dark = ui.visuals().dark_mode;
@@ -504,7 +513,7 @@ fn profile_form_ui(
                 ui.end_row();
             }
             if changed {
-                *error = None;
+                *error = validate(form, payload_cap);
             }
         });
     ui.colored_label(
