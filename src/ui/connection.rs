@@ -189,6 +189,8 @@ fn transport_window_ui(
     egui::Window::new("Connection options")
         .open(open)
         .resizable(false)
+        .default_pos(theme::WINDOW_POS)
+        .min_width(theme::OPTIONS_WINDOW_WIDTH)
         .show(ctx, |ui| {
             let dark = ui.visuals().dark_mode;
             let problem = |field: Field| {
@@ -298,6 +300,7 @@ pub fn connections_window_ui(
     egui::Window::new("Connections")
         .open(open)
         .resizable(false)
+        .default_pos(theme::WINDOW_POS)
         .show(ctx, |ui| {
             let dark = ui.visuals().dark_mode;
             ui.horizontal_top(|ui| {
@@ -318,7 +321,8 @@ pub fn connections_window_ui(
                         }
                     }
                 });
-                ui.separator();
+                // A gap, not a separator: a vertical separator would take all the height.
+                ui.add_space(theme::GROUP_GAP);
                 ui.vertical(|ui| {
                     profile_form_ui(ui, name, form, error, profiles, payload_cap, commands);
                 });

@@ -54,6 +54,10 @@ pub const PROFILE_LIST_WIDTH: f32 = 180.0;
 pub const PROFILE_FIELD_WIDTH: f32 = 260.0;
 /// Width of a field for a number of seconds.
 pub const SECONDS_FIELD_WIDTH: f32 = 64.0;
+/// Where dialogs open: below the connection bar, clear of it.
+pub const WINDOW_POS: [f32; 2] = [280.0, 96.0];
+/// Narrowest the connection options window gets (room for file paths).
+pub const OPTIONS_WINDOW_WIDTH: f32 = 560.0;
 /// Width of a file path field.
 pub const PATH_FIELD_WIDTH: f32 = 420.0;
 /// Narrowest time span the chart shows while following live, in seconds.
