@@ -168,6 +168,18 @@ pub fn connection_bar_ui(
     }
 }
 
+/// A short labelled field for a number of seconds; whether it changed.
+fn seconds_field_ui(ui: &mut Ui, label: &str, value: &mut String) -> bool {
+    let l = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(value)
+            .hint_text("0")
+            .desired_width(theme::SECONDS_FIELD_WIDTH),
+    )
+    .labelled_by(l.id)
+    .changed()
+}
+
 /// The form's first problem as the user types (only on a change: it looks at files).
 fn validate(form: &ConnectionForm, payload_cap: usize) -> Option<SettingsError> {
     form.to_settings(payload_cap).err()
@@ -477,15 +489,7 @@ fn profile_form_ui(
                     .on_hover_text("Off: the broker keeps subscriptions and queued messages between connections")
                     .changed();
                 if v5 {
-                    let l = ui.label("expiry (s)");
-                    changed |= ui
-                        .add(
-                            egui::TextEdit::singleline(&mut form.session_expiry_s)
-                                .hint_text("0")
-                                .desired_width(theme::SECONDS_FIELD_WIDTH),
-                        )
-                        .labelled_by(l.id)
-                        .changed();
+                    changed |= seconds_field_ui(ui, "expiry (s)", &mut form.session_expiry_s);
                 }
             });
             ui.end_row();
@@ -503,15 +507,7 @@ fn profile_form_ui(
                     }
                     changed |= ui.checkbox(&mut form.will_retain, "Retain").changed();
                     if v5 {
-                        let l = ui.label("delay (s)");
-                        changed |= ui
-                            .add(
-                                egui::TextEdit::singleline(&mut form.will_delay_s)
-                                    .hint_text("0")
-                                    .desired_width(theme::SECONDS_FIELD_WIDTH),
-                            )
-                            .labelled_by(l.id)
-                            .changed();
+                        changed |= seconds_field_ui(ui, "delay (s)", &mut form.will_delay_s);
                     }
                 });
                 ui.end_row();
