@@ -530,3 +530,20 @@ fn connection_fields_are_checked_as_they_are_typed() {
         "said before Connect is pressed"
     );
 }
+
+#[test]
+fn an_mqtt_filter_in_the_filter_box_matches_by_levels() {
+    let mut h = harness();
+    h.get_by_role_and_label(Role::TextInput, "Filter").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Filter")
+        .type_text("+/temperature");
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("MQTT filter").is_some(),
+        "the mode is said"
+    );
+    assert!(h.query_by_label("temperature").is_some());
+    assert!(h.query_by_label("state").is_none());
+    assert!(h.query_by_label("office").is_none());
+}

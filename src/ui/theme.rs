@@ -58,6 +58,10 @@ pub const SECONDS_FIELD_WIDTH: f32 = 64.0;
 pub const WINDOW_POS: [f32; 2] = [280.0, 96.0];
 /// Narrowest the connection options window gets (room for file paths).
 pub const OPTIONS_WINDOW_WIDTH: f32 = 560.0;
+/// Room left beside the tree's filter box for its Clear button.
+pub const FILTER_CLEAR_ROOM: f32 = 70.0;
+/// More room beside it while the "MQTT filter" note shows.
+pub const FILTER_MODE_ROOM: f32 = 90.0;
 /// Width of a file path field.
 pub const PATH_FIELD_WIDTH: f32 = 420.0;
 /// Narrowest time span the chart shows while following live, in seconds.

@@ -10,6 +10,7 @@ use egui::{Key, Rect, Role, Sense, Ui, WidgetInfo, vec2};
 
 use super::theme;
 use crate::model::payload::visible_text;
+use crate::model::topic_path::{matches_filter, validate_filter};
 use crate::model::{NodeId, Store, TopicTree};
 
 /// How often (seconds) a filtered row list is rebuilt while the tree is growing.
@@ -87,7 +88,7 @@ impl TreeView {
 
     fn refresh_rows(&mut self, store: &Store) {
         let tree = store.tree();
-        let filter = self.filter.trim().to_lowercase();
+        let filter = self.filter.trim().to_string();
         let key = RowsKey {
             tree_version: tree.version(),
             expansion_version: self.expansion_version,
@@ -194,25 +195,68 @@ fn expanded_rows(tree: &TopicTree, expanded: &HashSet<NodeId>, rows: &mut Vec<Ro
     }
 }
 
-/// Rows of every node whose path contains `needle` (lowercase), and of their ancestors,
-/// all shown expanded. One walk over the tree; nothing recursive, so 1,000 levels are fine.
-fn filtered_rows(tree: &TopicTree, needle: &str, rows: &mut Vec<Row>) {
+/// What the filter box asks for: a substring of the topic (any case), or, when the text
+/// holds `+` or `#` and is a valid subscription filter, the topics it matches.
+enum Matcher {
+    Substring(String),
+    Mqtt(String),
+}
+
+impl Matcher {
+    fn new(filter: &str) -> Self {
+        if filter.contains(['+', '#']) && validate_filter(filter).is_ok() {
+            Self::Mqtt(filter.to_string())
+        } else {
+            Self::Substring(filter.to_lowercase())
+        }
+    }
+
+    /// `path` as sent, and in lower case (kept alongside during the walk).
+    fn matches(&self, path: &str, lower: &str) -> bool {
+        match self {
+            Self::Substring(needle) => lower.contains(needle.as_str()),
+            Self::Mqtt(filter) => matches_filter(filter, path),
+        }
+    }
+}
+
+/// Whether the filter text is read as an MQTT subscription filter (shown next to the box).
+pub fn is_mqtt_filter(filter: &str) -> bool {
+    matches!(Matcher::new(filter.trim()), Matcher::Mqtt(_))
+}
+
+/// Rows of every node whose path matches `filter` (see [`Matcher`]), and of their
+/// ancestors, all shown expanded. One walk over the tree; nothing recursive, so 1,000
+/// levels are fine.
+fn filtered_rows(tree: &TopicTree, filter: &str, rows: &mut Vec<Row>) {
     struct Frame {
         id: NodeId,
         next_child: usize,
         row_pos: usize,
         path_len: usize,
+        lower_len: usize,
         matched: bool,
     }
+    let matcher = Matcher::new(filter);
+    // The path as sent (for MQTT filters) and in lower case (for substrings).
     let mut path = String::new();
+    let mut lower = String::new();
     let mut stack: Vec<Frame> = Vec::new();
-    let enter = |id: NodeId, stack: &mut Vec<Frame>, path: &mut String, rows: &mut Vec<Row>| {
+    let enter = |id: NodeId,
+                 stack: &mut Vec<Frame>,
+                 path: &mut String,
+                 lower: &mut String,
+                 rows: &mut Vec<Row>| {
         let path_len = path.len();
+        let lower_len = lower.len();
         if !stack.is_empty() {
             path.push('/');
+            lower.push('/');
         }
-        path.extend(tree.node(id).name().chars().flat_map(char::to_lowercase));
-        let matched = path.contains(needle);
+        let name = tree.node(id).name();
+        path.push_str(name);
+        lower.extend(name.chars().flat_map(char::to_lowercase));
+        let matched = matcher.matches(path, lower);
         let row_pos = rows.len();
         rows.push(Row {
             id,
@@ -223,20 +267,22 @@ fn filtered_rows(tree: &TopicTree, needle: &str, rows: &mut Vec<Row>) {
             next_child: 0,
             row_pos,
             path_len,
+            lower_len,
             matched,
         });
     };
     for &top in tree.node(NodeId::ROOT).children() {
-        enter(top, &mut stack, &mut path, rows);
+        enter(top, &mut stack, &mut path, &mut lower, rows);
         while let Some(frame) = stack.last_mut() {
             let children = tree.node(frame.id).children();
             if let Some(&child) = children.get(frame.next_child) {
                 frame.next_child += 1;
-                enter(child, &mut stack, &mut path, rows);
+                enter(child, &mut stack, &mut path, &mut lower, rows);
                 continue;
             }
             let Some(done) = stack.pop() else { break };
             path.truncate(done.path_len);
+            lower.truncate(done.lower_len);
             let kept_child = rows.len() > done.row_pos + 1;
             if !done.matched && !kept_child {
                 rows.truncate(done.row_pos);
@@ -252,12 +298,18 @@ pub fn tree_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
     ui.set_min_width(ui.available_width());
     ui.horizontal(|ui| {
         let label = ui.label("Filter");
+        let mqtt = is_mqtt_filter(&view.filter);
+        let room = theme::FILTER_CLEAR_ROOM + if mqtt { theme::FILTER_MODE_ROOM } else { 0.0 };
         ui.add(
             egui::TextEdit::singleline(&mut view.filter)
-                .hint_text("part of a topic, e.g. kitchen/temp")
-                .desired_width(ui.available_width() - 70.0),
+                .hint_text("part of a topic, or a filter: home/+/temperature")
+                .desired_width(ui.available_width() - room),
         )
         .labelled_by(label.id);
+        if mqtt {
+            ui.colored_label(theme::muted(dark), "MQTT filter")
+                .on_hover_text("+ matches one level, # the rest; exact case");
+        }
         if ui
             .add_enabled(!view.filter.is_empty(), egui::Button::new("Clear"))
             .clicked()
@@ -672,6 +724,17 @@ mod tests {
         rows.clear();
         filtered_rows(&t, "nothing", &mut rows);
         assert!(rows.is_empty());
+        // With + or #, an MQTT filter: exact levels, exact case.
+        rows.clear();
+        filtered_rows(&t, "home/+/temp", &mut rows);
+        assert_eq!(names(&t, &rows), ["home", " kitchen", "  temp"]);
+        rows.clear();
+        filtered_rows(&t, "office/#", &mut rows);
+        assert_eq!(names(&t, &rows), ["office", " Temp"]);
+        rows.clear();
+        filtered_rows(&t, "+/Temp", &mut rows);
+        assert_eq!(names(&t, &rows), ["office", " Temp"]);
+        assert!(is_mqtt_filter(" a/+ ") && !is_mqtt_filter("a+b") && !is_mqtt_filter("temp"));
     }
 
     #[test]
