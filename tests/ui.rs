@@ -547,3 +547,24 @@ fn an_mqtt_filter_in_the_filter_box_matches_by_levels() {
     assert!(h.query_by_label("state").is_none());
     assert!(h.query_by_label("office").is_none());
 }
+
+#[test]
+fn the_diff_view_compares_with_the_previous_message() {
+    let mut h = harness();
+    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
+        "greenhouse/state",
+        br#"{"rpm":1300,"fan":true}"#,
+        false,
+    )]));
+    expand(&mut h, "greenhouse");
+    h.get_by_label("state").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Diff").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Against the previous message (JSON): 2 lines differ")
+            .is_some()
+    );
+    assert!(h.query_by_label("-   \"rpm\": 1200").is_some());
+    assert!(h.query_by_label("+   \"rpm\": 1300").is_some());
+}

@@ -139,6 +139,7 @@ pub fn inspector_ui(
             (PayloadView::Text, "Text"),
             (PayloadView::Json, "JSON"),
             (PayloadView::Hex, "Hex"),
+            (PayloadView::Diff, "Diff"),
         ] {
             if ui.selectable_value(&mut view, v, name).clicked() {
                 state.view = Some(v);
@@ -159,7 +160,7 @@ pub fn inspector_ui(
         id,
         seq,
         view,
-        message,
+        (message, seq.checked_sub(1).and_then(|s| history.entry(s))),
         &path,
         store.plots(),
         commands,

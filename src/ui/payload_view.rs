@@ -4,7 +4,7 @@ use egui::Ui;
 
 use super::theme;
 use crate::app::AppCommand;
-use crate::model::payload::{JsonLine, hex_dump, json_lines, visible_text};
+use crate::model::payload::{DiffTag, JsonLine, diff_lines, hex_dump, json_lines, visible_text};
 use crate::model::{Message, NodeId, PayloadKind, Plots, SeriesSpec};
 
 /// How the payload is shown.
@@ -13,6 +13,8 @@ pub enum PayloadView {
     Text,
     Json,
     Hex,
+    /// Against the topic's previous message.
+    Diff,
 }
 
 impl PayloadView {
@@ -34,6 +36,8 @@ pub struct PayloadCache {
     /// Byte ranges of `text` drawn as rows: its lines, long ones cut every
     /// [`ROW_CHARS`] characters, so only the rows in view are laid out and painted.
     rows: Vec<(usize, usize)>,
+    /// The diff view, line by line; empty for other views.
+    diff: Vec<(DiffTag, String)>,
     /// The JSON view, line by line (numeric values clickable); empty for other views.
     lines: Vec<JsonLine>,
     /// Shown above the payload: why the view differs from what was asked, or what was cut.
@@ -75,10 +79,16 @@ fn split_rows(text: &str) -> Vec<(usize, usize)> {
 const JSON_VIEW_LINES: usize = 50_000;
 
 impl PayloadCache {
-    fn render(&mut self, key: (NodeId, u64, PayloadView), message: &Message) {
+    fn render(
+        &mut self,
+        key: (NodeId, u64, PayloadView),
+        message: &Message,
+        previous: Option<&Message>,
+    ) {
         if self.key == Some(key) {
             return;
         }
+        self.diff.clear();
         let payload = &message.payload;
         let bytes = payload.bytes();
         let mut note = None;
@@ -95,6 +105,22 @@ impl PayloadCache {
         };
         self.text = match key.2 {
             PayloadView::Hex => hex_dump(cut(HEX_VIEW_BYTES, &mut note)),
+            PayloadView::Diff => match previous {
+                Some(before) => {
+                    let (lines, what) =
+                        diff_lines(&before.payload, payload, theme::PAYLOAD_VIEW_BYTES);
+                    let changed = lines.iter().filter(|(t, _)| *t != DiffTag::Same).count();
+                    note = Some(format!(
+                        "Against the previous message ({what}): {changed} lines differ"
+                    ));
+                    self.diff = lines;
+                    String::new()
+                }
+                None => {
+                    note = Some("No earlier message of this topic is kept to compare".into());
+                    String::new()
+                }
+            },
             PayloadView::Text => match payload.text() {
                 Some(_) => visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut note)).into_owned(),
                 None => {
@@ -152,13 +178,13 @@ pub fn payload_ui(
     node: NodeId,
     seq: u64,
     view: PayloadView,
-    message: &Message,
+    (message, previous): (&Message, Option<&Message>),
     topic: &str,
     plots: &Plots,
     commands: &mut Vec<AppCommand>,
 ) {
     let dark = ui.visuals().dark_mode;
-    cache.render((node, seq, view), message);
+    cache.render((node, seq, view), message, previous);
     if let Some(note) = &cache.note {
         ui.colored_label(theme::warn(dark), note);
     }
@@ -168,6 +194,10 @@ pub fn payload_ui(
     }
     if !cache.lines.is_empty() {
         json_view_ui(ui, &cache.lines, topic, plots, commands);
+        return;
+    }
+    if view == PayloadView::Diff {
+        diff_view_ui(ui, &cache.diff);
         return;
     }
     let font = theme::mono();
@@ -192,13 +222,50 @@ pub fn payload_ui(
 impl PayloadCache {
     /// What the current view shows, as one text (for "Copy").
     pub fn shown_text(&self) -> String {
-        if self.lines.is_empty() {
+        if !self.diff.is_empty() {
+            let lines: Vec<String> = self
+                .diff
+                .iter()
+                .map(|(tag, l)| match tag {
+                    DiffTag::Same => format!("  {l}"),
+                    DiffTag::Removed => format!("- {l}"),
+                    DiffTag::Added => format!("+ {l}"),
+                })
+                .collect();
+            lines.join("\n")
+        } else if self.lines.is_empty() {
             self.text.clone()
         } else {
             let lines: Vec<String> = self.lines.iter().map(JsonLine::text).collect();
             lines.join("\n")
         }
     }
+}
+
+/// The diff, only the visible lines drawn: removed lines marked `-`, added `+`.
+fn diff_view_ui(ui: &mut Ui, lines: &[(DiffTag, String)]) {
+    let dark = ui.visuals().dark_mode;
+    let font = theme::mono();
+    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+    ui.scope(|ui| {
+        ui.spacing_mut().item_spacing.y = 0.0;
+        egui::ScrollArea::both()
+            .id_salt("diff")
+            .auto_shrink([false, false])
+            .show_rows(ui, row_height, lines.len(), |ui, range| {
+                for (tag, line) in &lines[range] {
+                    let (mark, color) = match tag {
+                        DiffTag::Same => (' ', ui.visuals().text_color()),
+                        DiffTag::Removed => ('-', theme::error(dark)),
+                        DiffTag::Added => ('+', theme::good(dark)),
+                    };
+                    let text = egui::RichText::new(format!("{mark} {line}"))
+                        .font(font.clone())
+                        .color(color);
+                    ui.add(egui::Label::new(text).selectable(true).extend());
+                }
+            });
+    });
 }
 
 /// Pretty JSON, only the visible lines drawn; a click on a numeric value plots it.
