@@ -32,10 +32,10 @@ pub const PAYLOAD_VIEW_BYTES: usize = 256 * 1024;
 /// Height of a history row.
 pub const HISTORY_ROW_HEIGHT: f32 = 18.0;
 /// Height of the history table.
-pub const HISTORY_HEIGHT: f32 = 180.0;
+pub const HISTORY_HEIGHT: f32 = 150.0;
 
 /// Chart panel height when nothing is saved.
-pub const CHART_PANEL_HEIGHT: f32 = 280.0;
+pub const CHART_PANEL_HEIGHT: f32 = 240.0;
 /// Width of the per-series statistics beside the chart.
 pub const CHART_STATS_WIDTH: f32 = 570.0;
 /// Longest a series name gets in the statistics table before it is cut (hover shows it).
