@@ -568,3 +568,29 @@ fn the_diff_view_compares_with_the_previous_message() {
     assert!(h.query_by_label("-   \"rpm\": 1200").is_some());
     assert!(h.query_by_label("+   \"rpm\": 1300").is_some());
 }
+
+#[test]
+fn pausing_the_view_holds_messages_and_resume_applies_them() {
+    let mut h = harness();
+    h.get_by_label("Pause view").click();
+    h.run_steps(2);
+    h.state_mut().feed(WorkerEvent::Messages(vec![
+        msg("paused/one", b"1", false),
+        msg("paused/two", b"2", false),
+    ]));
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("paused").is_none(),
+        "the tree stands still"
+    );
+    assert!(
+        h.query_by_label_contains("paused: 2 messages waiting")
+            .is_some()
+    );
+    assert_eq!(h.state().store().stats().total_messages, 4);
+    h.get_by_label("Resume view").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("paused").is_some(), "applied on resume");
+    assert_eq!(h.state().store().stats().total_messages, 6);
+    assert_eq!(h.state().pause().held_messages, 0);
+}

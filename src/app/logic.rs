@@ -296,6 +296,7 @@ impl App {
     /// Applies one worker event (tests feed events through here too).
     pub fn feed(&mut self, event: WorkerEvent) {
         match event {
+            WorkerEvent::Messages(batch) if self.pause.on => self.pause.hold(batch),
             WorkerEvent::Messages(batch) => self.store.apply_batch(batch),
             WorkerEvent::Published(outcome) => self.publish.outcome(outcome.id, outcome.result),
             WorkerEvent::ClearProgress {
@@ -313,6 +314,22 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Files what was held while paused, a slice per frame (under the ingest budget).
+    pub(super) fn resume_step(&mut self, ctx: &egui::Context) {
+        if self.pause.on || self.pause.held.is_empty() {
+            return;
+        }
+        let start = Instant::now();
+        while let Some(batch) = self.pause.held.pop_front() {
+            self.pause.held_messages -= batch.len();
+            self.store.apply_batch(batch);
+            if start.elapsed() > INGEST_BUDGET {
+                break;
+            }
+        }
+        ctx.request_repaint();
     }
 
     /// Messages the worker had to drop because the UI fell behind.

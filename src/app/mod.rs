@@ -131,8 +131,40 @@ pub struct App {
     chart: crate::ui::chart::ChartView,
     /// Problems to show in the banner until dismissed (start-up checks, failed commands).
     problems: Vec<String>,
+    /// "Pause": what the tree and inspector show stays still; messages wait here.
+    pause: Pause,
     /// A CSV export being written on its own thread: its result arrives here.
     export: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
+}
+
+/// Messages received while the view is paused, bounded; what did not fit is counted.
+#[derive(Debug, Default)]
+pub struct Pause {
+    pub on: bool,
+    held: std::collections::VecDeque<Vec<crate::model::Incoming>>,
+    /// Messages in `held`.
+    pub held_messages: usize,
+    /// Messages that arrived while the buffer was full (lost to the view; shown).
+    pub overflowed: u64,
+}
+
+/// Messages a pause holds at most before it counts the rest as lost.
+pub const PAUSE_CAPACITY: usize = 500_000;
+
+impl Pause {
+    fn hold(&mut self, batch: Vec<crate::model::Incoming>) {
+        if self.held_messages + batch.len() > PAUSE_CAPACITY {
+            self.overflowed += batch.len() as u64;
+            return;
+        }
+        self.held_messages += batch.len();
+        self.held.push_back(batch);
+    }
+
+    /// How full the buffer is, 0 to 1.
+    pub fn fill(&self) -> f32 {
+        self.held_messages as f32 / PAUSE_CAPACITY as f32
+    }
 }
 
 /// A retained clean-up as the user sees it.
@@ -211,6 +243,7 @@ impl App {
             problems: options.problems,
             connection_key: String::new(),
             chart: crate::ui::chart::ChartView::default(),
+            pause: Pause::default(),
             export: None,
         };
         app.restore_plots(options.demo, options.plots);
@@ -282,6 +315,11 @@ impl App {
         &self.connection
     }
 
+    /// The pause state (for tests).
+    pub fn pause(&self) -> &Pause {
+        &self.pause
+    }
+
     /// The running or last retained clean-up.
     pub fn clear_run(&self) -> Option<&ClearRun> {
         self.clear.as_ref()
@@ -299,6 +337,7 @@ impl eframe::App for App {
         self.broker_step(ctx);
         self.apply_commands(ctx);
         self.drain_events(ctx);
+        self.resume_step(ctx);
         self.export_step();
         if self.export.is_some() {
             ctx.request_repaint_after(Duration::from_millis(100));

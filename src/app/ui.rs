@@ -28,6 +28,38 @@ impl App {
                     .on_hover_text("Send a message to the broker");
                 ui.toggle_value(&mut self.saved.show_chart, "Plots")
                     .on_hover_text("Numbers and JSON fields over time");
+                let pause_label = if self.pause.on {
+                    "Resume view"
+                } else {
+                    "Pause view"
+                };
+                if ui
+                    .selectable_label(self.pause.on, pause_label)
+                    .on_hover_text(
+                        "Freeze the tree and inspector; messages are kept and applied on Resume",
+                    )
+                    .clicked()
+                {
+                    self.pause.on = !self.pause.on;
+                    if self.pause.on {
+                        self.pause.overflowed = 0;
+                    }
+                }
+                if self.pause.on {
+                    ui.colored_label(
+                        theme::warn(dark),
+                        format!(
+                            "paused: {} messages waiting ({:.0}% of the buffer){}",
+                            self.pause.held_messages,
+                            self.pause.fill() * 100.0,
+                            if self.pause.overflowed > 0 {
+                                format!(", {} not kept", self.pause.overflowed)
+                            } else {
+                                String::new()
+                            }
+                        ),
+                    );
+                }
                 ui.toggle_value(&mut self.show_settings, "Limits")
                     .on_hover_text("History budget and payload size limits");
                 ui.toggle_value(&mut self.show_broker, "Local broker")
