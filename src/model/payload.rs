@@ -70,7 +70,8 @@ impl Payload {
         }
     }
 
-    /// A one-line preview of at most `max_chars` characters: control characters shown as
+    /// A one-line preview of at most `max_chars` characters: control, direction and
+    /// zero-width characters (see [`visible_text`]) shown as
     /// `·`, binary payloads as hex.
     pub fn preview(&self, max_chars: usize) -> String {
         match self.text() {
@@ -79,7 +80,7 @@ impl Payload {
                     .chars()
                     .take(max_chars)
                     .map(|c| {
-                        if c.is_control() || is_bidi_control(c) {
+                        if c.is_control() || is_invisible(c) {
                             '·'
                         } else {
                             c
@@ -422,6 +423,9 @@ mod tests {
             "bell\\u{7} rtl\\u{202E}x zw\\u{200B} bom\\u{FEFF}"
         );
         assert_eq!(visible_text("21.5 °C ✓ 日本".as_bytes()), "21.5 °C ✓ 日本");
+        // The one-line preview hides the same characters, as dots.
+        let p = Payload::decode("a\u{200b}b\u{feff}c\u{202e}d\ne".as_bytes(), 99);
+        assert_eq!(p.preview(20), "a·b·c·d·e");
     }
 
     #[test]

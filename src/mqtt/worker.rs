@@ -23,8 +23,10 @@ use crate::model::{Incoming, Message, Payload, Properties, QoS};
 
 /// Most messages in one batch sent to the UI.
 const MAX_BATCH: usize = 1024;
-/// Batches the event channel holds before it drops (≈ 1M messages at full batches).
-const CHANNEL_BATCHES: usize = 1024;
+/// Events the channel holds. Messages are bounded separately (by count, see
+/// `channel::MAX_QUEUED_MESSAGES`), so this is generous: publish outcomes and clean-up
+/// progress are small and must not be dropped because a burst of small batches came first.
+const CHANNEL_BATCHES: usize = 16_384;
 /// Requests rumqttc queues between the command task and its event loop.
 const REQUEST_CAPACITY: usize = 1024;
 

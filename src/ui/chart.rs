@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 use egui::Ui;
 use egui_plot::{GridInput, GridMark, HoverPosition, Line, MarkerShape, Plot, PlotPoints, Points};
 
-use super::inspector::format_bytes;
+use super::inspector::{format_bytes, format_local};
 use super::theme;
 use crate::app::AppCommand;
 use crate::model::Plots;
@@ -120,9 +120,7 @@ pub fn format_value(v: f64) -> String {
 
 /// Local time of `t` (seconds since the epoch) in the given chrono format.
 fn local_time(t: f64, fmt: &str) -> String {
-    chrono::DateTime::from_timestamp_millis((t * 1000.0).round() as i64)
-        .map(|d| d.with_timezone(&chrono::Local).format(fmt).to_string())
-        .unwrap_or_default()
+    format_local((t * 1000.0).round() as i64, fmt).unwrap_or_default()
 }
 
 /// Grid steps that read well on a clock, in seconds.

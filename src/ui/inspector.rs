@@ -29,9 +29,13 @@ pub fn format_time(ms: i64, with_date: bool) -> String {
     } else {
         "%H:%M:%S%.3f"
     };
+    format_local(ms, fmt).unwrap_or_else(|| format!("{ms} ms"))
+}
+
+/// `ms` (since the epoch) in local time in the chrono format `fmt`; `None` out of range.
+pub fn format_local(ms: i64, fmt: &str) -> Option<String> {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.with_timezone(&chrono::Local).format(fmt).to_string())
-        .unwrap_or_else(|| format!("{ms} ms"))
 }
 
 /// `1.5 KiB`-style sizes.
@@ -175,7 +179,9 @@ fn plot_button_ui(
     message: &Message,
     commands: &mut Vec<AppCommand>,
 ) {
+    // A number, even with a unit, is short: no need to look at a large payload every frame.
     let numeric = message.payload.kind() != crate::model::PayloadKind::Json
+        && message.payload.bytes().len() <= theme::NUMBER_MAX_BYTES
         && message.payload.text().and_then(parse_number).is_some();
     if !numeric {
         return;

@@ -62,6 +62,8 @@ pub const OPTIONS_WINDOW_WIDTH: f32 = 560.0;
 pub const FILTER_CLEAR_ROOM: f32 = 70.0;
 /// More room beside it while the "MQTT filter" note shows.
 pub const FILTER_MODE_ROOM: f32 = 90.0;
+/// Longest payload offered a "Plot" button (a number with its unit fits easily).
+pub const NUMBER_MAX_BYTES: usize = 64;
 /// Width of a file path field.
 pub const PATH_FIELD_WIDTH: f32 = 420.0;
 /// Narrowest time span the chart shows while following live, in seconds.
