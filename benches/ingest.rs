@@ -56,7 +56,7 @@ fn messages(topics: &[String], n: usize) -> Vec<Incoming> {
             Incoming {
                 topic: topic.clone(),
                 message: Message {
-                    received_at_ms: 1_700_000_000_000 + i as i64,
+                    received_at_us: 1_700_000_000_000_000 + i as i64,
                     qos: QoS::AtMostOnce,
                     retain: false,
                     payload: Payload::decode(payload.as_bytes(), 16 << 20),

@@ -24,7 +24,7 @@ fn message(topic: String, i: usize) -> Incoming {
     Incoming {
         topic,
         message: Message {
-            received_at_ms: mqscope::model::message::now_ms(),
+            received_at_us: mqscope::model::message::now_us(),
             qos: QoS::AtMostOnce,
             retain: false,
             payload: Payload::decode(payload.as_bytes(), 1 << 20),

@@ -23,7 +23,7 @@ fn main() {
         .map(|(topic, payload)| Incoming {
             topic: topic.clone(),
             message: Message {
-                received_at_ms: mqscope::model::message::now_ms(),
+                received_at_us: mqscope::model::message::now_us(),
                 qos: QoS::AtLeastOnce,
                 retain: true,
                 payload: Payload::decode(payload, 16 << 20),

@@ -30,7 +30,7 @@ fn main() {
             .map(|i| Incoming {
                 topic: flood_topic(i),
                 message: Message {
-                    received_at_ms: 1_700_000_000_000 + i as i64,
+                    received_at_us: 1_700_000_000_000_000 + i as i64,
                     qos: QoS::AtMostOnce,
                     retain: false,
                     payload: Payload::decode(payload, 1 << 20),

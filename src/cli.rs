@@ -1,4 +1,5 @@
-//! The `sub` and `pub` command-line companions: the app's worker, headless.
+//! The `sub`, `pub`, `record` and `replay` command-line companions: the app's worker,
+//! headless.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -11,10 +12,12 @@ use crate::mqtt::{
     ConnectionSettings, ConnectionState, PublishRequest, WorkerCommand, WorkerEvent, WorkerHandle,
 };
 
-/// How a `sub` run ended.
+/// How a `sub` or `record` run ended.
 #[derive(Debug, PartialEq, Eq)]
 pub struct SubSummary {
     pub messages: u64,
+    /// Bytes written, line breaks included.
+    pub bytes: u64,
     /// Messages the worker dropped because this reader fell behind (normally 0).
     pub dropped: u64,
 }
@@ -27,7 +30,7 @@ pub fn message_json(m: &Incoming) -> serde_json::Value {
     o.insert("topic".into(), m.topic.clone().into());
     o.insert("qos".into(), msg.qos.as_u8().into());
     o.insert("retain".into(), msg.retain.into());
-    o.insert("received_at".into(), msg.received_at_ms.into());
+    o.insert("received_at".into(), (msg.received_at_us / 1000).into());
     match (msg.payload.kind(), std::str::from_utf8(msg.payload.bytes())) {
         (PayloadKind::Binary, _) | (_, Err(_)) => {
             let b64 = base64::engine::general_purpose::STANDARD.encode(msg.payload.bytes());
@@ -79,11 +82,37 @@ pub fn run_sub(
     timeout: Duration,
     out: &mut impl Write,
 ) -> Result<SubSummary, String> {
+    receive(settings, count, timeout, out, |m| {
+        message_json(m).to_string()
+    })
+}
+
+/// Like [`run_sub`], but the lines are a recording (see [`crate::model::recording`]),
+/// written out after every batch so an interrupted run keeps what it received.
+pub fn run_record(
+    settings: ConnectionSettings,
+    count: Option<u64>,
+    timeout: Duration,
+    out: &mut impl Write,
+) -> Result<SubSummary, String> {
+    receive(settings, count, timeout, out, |m| {
+        crate::model::recording::RecordLine::from_incoming(m).to_json()
+    })
+}
+
+fn receive(
+    settings: ConnectionSettings,
+    count: Option<u64>,
+    timeout: Duration,
+    out: &mut impl Write,
+    line: impl Fn(&Incoming) -> String,
+) -> Result<SubSummary, String> {
     let mut worker = quiet_worker()?;
     let deadline = Instant::now() + timeout;
     worker.send(WorkerCommand::Connect(Box::new(settings)));
     wait_connected(&mut worker, timeout)?;
     let mut messages = 0;
+    let mut bytes = 0;
     while count.is_none_or(|c| messages < c) {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -97,16 +126,67 @@ pub fn run_sub(
                 if count.is_some_and(|c| messages >= c) {
                     break;
                 }
-                writeln!(out, "{}", message_json(&m)).map_err(|e| format!("writing: {e}"))?;
+                let text = line(&m);
+                writeln!(out, "{text}").map_err(|e| format!("writing: {e}"))?;
+                bytes += text.len() as u64 + 1;
                 messages += 1;
             }
+            out.flush().map_err(|e| format!("writing: {e}"))?;
         }
     }
     out.flush().map_err(|e| format!("writing: {e}"))?;
     let dropped = worker.events.dropped();
     worker.send(WorkerCommand::Disconnect);
     worker.wait_state(Duration::from_millis(500), |s| !s.is_active());
-    Ok(SubSummary { messages, dropped })
+    Ok(SubSummary {
+        messages,
+        bytes,
+        dropped,
+    })
+}
+
+/// Connects (subscribing to nothing), publishes the recording at `path` at `speed` times
+/// the recorded pace (`None`: as fast as possible), and disconnects once the broker has
+/// taken every message. Fails if no connection is made in `connect_timeout` or the replay
+/// stops early; lines that cannot be read are skipped and counted.
+pub fn run_replay(
+    mut settings: ConnectionSettings,
+    path: &std::path::Path,
+    speed: Option<f64>,
+    connect_timeout: Duration,
+) -> Result<crate::mqtt::replay::ReplayProgress, String> {
+    settings.subscriptions.clear();
+    let mut worker = quiet_worker()?;
+    worker.send(WorkerCommand::Connect(Box::new(settings)));
+    wait_connected(&mut worker, connect_timeout)?;
+    worker.send(WorkerCommand::Replay(Box::new(
+        crate::mqtt::replay::ReplayRequest {
+            path: path.to_path_buf(),
+            speed,
+            cancel: Arc::default(),
+        },
+    )));
+    let result = loop {
+        match worker.events.recv_timeout(Duration::from_secs(1)) {
+            Some(WorkerEvent::Replay(p)) if p.finished => break p,
+            _ if !worker.state().is_active() => {
+                break crate::mqtt::replay::ReplayProgress {
+                    error: Some(worker.state().describe(Instant::now())),
+                    ..Default::default()
+                };
+            }
+            _ => {}
+        }
+    };
+    worker.send(WorkerCommand::Disconnect);
+    worker.wait_state(Duration::from_millis(500), |s| !s.is_active());
+    match &result.error {
+        Some(e) => Err(format!(
+            "{e} (after {})",
+            crate::model::recording::summary(result.sent, result.bytes, result.seconds)
+        )),
+        None => Ok(result),
+    }
 }
 
 /// Connects, publishes one message, waits for it to be sent (QoS 0) or acknowledged

@@ -1,4 +1,5 @@
-//! The `mqscope` binary: the window by default, `sub` and `pub` companions on the command line.
+//! The `mqscope` binary: the window by default; `broker`, `sub`, `pub`, `record` and `replay`
+//! on the command line.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,6 +83,38 @@ enum Command {
         /// Exit after this many milliseconds.
         #[arg(long, value_name = "N", default_value_t = 3_600_000)]
         timeout_ms: u64,
+    },
+    /// Record messages to a JSON Lines file (one message a line; see README), then print a
+    /// one-line summary.
+    Record {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        /// Topic filter to record (repeatable); default `#`.
+        #[arg(short = 't', long = "topic", value_name = "FILTER")]
+        topics: Vec<String>,
+        /// The file to write (replaced if it exists).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Stop after this many messages.
+        #[arg(long, value_name = "N")]
+        count: Option<u64>,
+        /// Stop after this many seconds (default: run until stopped).
+        #[arg(long, value_name = "N")]
+        duration_s: Option<u64>,
+    },
+    /// Publish a recording to the broker, at the recorded pace unless told otherwise, then
+    /// print a one-line summary.
+    Replay {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        /// A file written by `record` (or the app's Record).
+        file: PathBuf,
+        /// Times the recorded pace: 2 is twice as fast.
+        #[arg(long, default_value_t = 1.0, conflicts_with = "max_rate")]
+        speed: f64,
+        /// As fast as the broker takes them.
+        #[arg(long)]
+        max_rate: bool,
     },
     /// Publish one message and exit; non-zero with the reason if it fails.
     Pub {
@@ -335,22 +368,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             timeout_ms,
         }) => {
             let mut settings = connection.form()?.to_settings(usize::MAX)?;
-            let topics = if topics.is_empty() {
-                vec!["#".to_string()]
-            } else {
-                topics
-            };
-            settings.subscriptions = topics
-                .into_iter()
-                .map(|filter| {
-                    mqscope::model::topic_path::validate_filter(&filter)
-                        .map_err(|m| anyhow::anyhow!("-t {filter}: {m}"))?;
-                    Ok(Subscription {
-                        filter,
-                        qos: QoS::AtMostOnce,
-                    })
-                })
-                .collect::<anyhow::Result<_>>()?;
+            settings.subscriptions = subscriptions(topics, QoS::AtMostOnce)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let summary =
@@ -362,6 +380,68 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                     summary.dropped
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Record {
+            connection,
+            topics,
+            out,
+            count,
+            duration_s,
+        }) => {
+            let mut settings = connection.form()?.to_settings(usize::MAX)?;
+            // QoS 2 subscriptions: the broker delivers each message at the QoS it was
+            // published with, so the recording keeps it.
+            settings.subscriptions = subscriptions(topics, QoS::ExactlyOnce)?;
+            let file = std::fs::File::create(&out)
+                .with_context(|| format!("creating {}", out.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            let started = std::time::Instant::now();
+            let timeout = Duration::from_secs(duration_s.unwrap_or(u64::MAX / 4));
+            let summary = mqscope::cli::run_record(settings, count, timeout, &mut writer)
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "recorded {} to {}{}",
+                mqscope::model::recording::summary(
+                    summary.messages,
+                    summary.bytes,
+                    started.elapsed().as_secs_f64()
+                ),
+                out.display(),
+                if summary.dropped > 0 {
+                    format!(" ({} dropped: the disk was too slow)", summary.dropped)
+                } else {
+                    String::new()
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Replay {
+            connection,
+            file,
+            speed,
+            max_rate,
+        }) => {
+            let speed_ok = speed.is_finite() && speed > 0.0;
+            if !max_rate && !speed_ok {
+                anyhow::bail!("--speed {speed}: give a number above 0 (or --max-rate)");
+            }
+            let settings = connection.form()?.to_settings(DEFAULT_PAYLOAD_CAP)?;
+            let done = mqscope::cli::run_replay(
+                settings,
+                &file,
+                (!max_rate).then_some(speed),
+                Duration::from_secs(10),
+            )
+            .map_err(anyhow::Error::msg)?;
+            println!(
+                "replayed {}{}",
+                mqscope::model::recording::summary(done.sent, done.bytes, done.seconds),
+                match (&done.first_problem, done.skipped) {
+                    (Some(p), n) => format!(" ({n} unreadable lines skipped; {p})"),
+                    _ => String::new(),
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Pub {
@@ -397,6 +477,23 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `-t` filters (default `#`) as subscriptions at `qos`, each checked.
+fn subscriptions(topics: Vec<String>, qos: QoS) -> anyhow::Result<Vec<Subscription>> {
+    let topics = if topics.is_empty() {
+        vec!["#".to_string()]
+    } else {
+        topics
+    };
+    topics
+        .into_iter()
+        .map(|filter| {
+            mqscope::model::topic_path::validate_filter(&filter)
+                .map_err(|m| anyhow::anyhow!("-t {filter}: {m}"))?;
+            Ok(Subscription { filter, qos })
+        })
+        .collect()
 }
 
 fn run_gui(options: StartOptions) -> anyhow::Result<()> {

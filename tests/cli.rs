@@ -115,3 +115,192 @@ fn sub_times_out_and_pub_fails_with_a_reason() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no + or #"));
 }
+
+/// Starts `mqscope record` in the background on `port`; returns once it has written its
+/// first line (the retained message `ready` stands for), so the subscription is live.
+fn start_record(port: u16, args: &[&str], out: &std::path::Path) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_mqscope"))
+        .args([
+            "record",
+            "--out",
+            out.to_str().unwrap(),
+            "--duration-s",
+            "60",
+        ])
+        .args(args)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run mqscope record");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::metadata(out).map_or(0, |m| m.len()) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "record wrote nothing in 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
+
+/// `(topic, payload bytes, qos)` of each line of a recording.
+fn recorded(path: &std::path::Path) -> Vec<(String, Vec<u8>, u8)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let r = mqscope::model::recording::RecordLine::parse(l).unwrap();
+            let payload = r.payload_bytes().unwrap();
+            (r.topic, payload, r.qos)
+        })
+        .collect()
+}
+
+#[test]
+fn record_from_mosquitto_then_replay_into_a_second_broker_byte_for_byte() {
+    let test = "record_from_mosquitto_then_replay_into_a_second_broker_byte_for_byte";
+    let (Some(a), Some(b)) = (Mosquitto::start(test), Mosquitto::start(test)) else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("mqscope-record-{}-{}", a.port, b.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let first = dir.join("first.jsonl");
+    let second = dir.join("second.jsonl");
+
+    // 10,000 messages: one retained (it also tells that the recorder is subscribed),
+    // 9,979 text lines at QoS 1, and 20 binary or odd payloads at QoS 0, 1 and 2.
+    a.publish(&["-t", "rec/data/ready", "-r", "-q", "1", "-m", "héllo"]);
+    let recorder = start_record(a.port, &["-t", "rec/data/#", "--count", "10000"], &first);
+    let lines: String = (0..9_979)
+        .map(|i| format!("line {i} {}\n", "x".repeat(i % 50)))
+        .collect();
+    let mut feeder = Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &a.port.to_string()])
+        .args(["-t", "rec/data/lines", "-q", "1", "-l"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut feeder.stdin.take().unwrap(), lines.as_bytes()).unwrap();
+    assert!(feeder.wait().unwrap().success());
+    for i in 0..20u8 {
+        let payload = dir.join(format!("bin{i}"));
+        let bytes: Vec<u8> = match i % 4 {
+            0 => vec![0xff, 0x00, i, 0xfe],
+            1 => format!("{{\"n\":{i},\"s\":\"\\u00e9\"}}").into_bytes(),
+            2 => (0..=255u8).cycle().take(70_000 + usize::from(i)).collect(),
+            _ => "\u{200b}\u{feff}\u{202e}text".as_bytes().to_vec(),
+        };
+        std::fs::write(&payload, bytes).unwrap();
+        let qos = (i % 3).to_string();
+        a.publish(&[
+            "-t",
+            &format!("rec/data/odd/{i}"),
+            "-q",
+            &qos,
+            "-f",
+            payload.to_str().unwrap(),
+        ]);
+    }
+    let out = recorder.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.starts_with("recorded 10,000 messages, "), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    let original = recorded(&first);
+    assert_eq!(original.len(), 10_000);
+
+    // Replay into the second broker while a second recorder listens there.
+    b.publish(&["-t", "ready", "-r", "-m", "go"]);
+    let listener = start_record(
+        b.port,
+        &["-t", "rec/data/#", "-t", "ready", "--count", "10001"],
+        &second,
+    );
+    let replay = Command::new(env!("CARGO_BIN_EXE_mqscope"))
+        .args(["replay", first.to_str().unwrap(), "--max-rate"])
+        .args(["--host", "127.0.0.1", "--port", &b.port.to_string()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&replay.stdout);
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert!(said.starts_with("replayed 10,000 messages, "), "{said}");
+    let out = listener.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut again = recorded(&second);
+    again.retain(|(topic, _, _)| topic != "ready");
+    assert_eq!(again.len(), 10_000);
+    // One publisher, one subscriber: the QoS 1 lines keep their order exactly.
+    let in_order = |v: &[(String, Vec<u8>, u8)]| -> Vec<Vec<u8>> {
+        v.iter()
+            .filter(|(t, _, _)| t == "rec/data/lines")
+            .map(|(_, p, _)| p.clone())
+            .collect()
+    };
+    assert_eq!(in_order(&again), in_order(&original));
+    // Every message, byte for byte, with its QoS.
+    let (mut x, mut y) = (original, again);
+    x.sort();
+    y.sort();
+    assert!(
+        x == y,
+        "the replayed messages differ from the recorded ones"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn replay_paces_as_recorded_and_reports_bad_lines() {
+    let Some(broker) = Mosquitto::start("replay_paces_as_recorded_and_reports_bad_lines") else {
+        return;
+    };
+    let path = std::env::temp_dir().join(format!("mqscope-pace-{}.jsonl", broker.port));
+    // Three messages 400 ms apart, and a line that is not a message.
+    let body = [
+        r#"{"ts_us":1000000,"topic":"pace/a","qos":0,"retain":false,"payload":"1"}"#,
+        "this is not json",
+        r#"{"ts_us":1400000,"topic":"pace/a","qos":1,"retain":false,"payload":"2"}"#,
+        r#"{"ts_us":1800000,"topic":"pace/a","qos":2,"retain":false,"payload_base64":"/wD+"}"#,
+    ]
+    .join("\n");
+    std::fs::write(&path, body).unwrap();
+    let sub = common::mosquitto_sub_spawn(broker.port, &["-t", "pace/#", "-C", "3", "-W", "10"]);
+    let started = std::time::Instant::now();
+    let out = mqscope(
+        broker.port,
+        &["replay", path.to_str().unwrap(), "--speed", "2"],
+    );
+    let took = started.elapsed();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.starts_with("replayed 3 messages, "), "{said}");
+    assert!(
+        said.contains("1 unreadable lines skipped; line 2:"),
+        "{said}"
+    );
+    // 0.8 s of recording at twice the speed: at least 0.4 s (an upper bound would be a
+    // timed assertion; speed is measured in the benchmarks).
+    assert!(took >= std::time::Duration::from_millis(400), "{took:?}");
+    assert_eq!(common::collect(sub).len(), 3);
+    let _ = std::fs::remove_file(&path);
+
+    let out = mqscope(broker.port, &["replay", "/nonexistent/file.jsonl"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/file.jsonl"));
+}

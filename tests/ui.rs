@@ -3,7 +3,7 @@
 
 use egui::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 use mqscope::app::{App, StartOptions};
 use mqscope::model::{Incoming, Message, Payload, QoS};
 use mqscope::mqtt::WorkerEvent;
@@ -12,7 +12,7 @@ fn msg(topic: &str, payload: &[u8], retain: bool) -> Incoming {
     Incoming {
         topic: topic.into(),
         message: Message {
-            received_at_ms: 1_700_000_000_042,
+            received_at_us: 1_700_000_000_042_000,
             qos: QoS::AtLeastOnce,
             retain,
             payload: Payload::decode(payload, 16 << 20),
@@ -386,7 +386,7 @@ fn the_visible_points_export_to_csv() {
     let mut h = harness();
     let now_ms = mqscope::model::message::now_ms();
     let mut fresh = msg("greenhouse/temperature", b"24.5", false);
-    fresh.message.received_at_ms = now_ms;
+    fresh.message.received_at_us = now_ms * 1000;
     h.state_mut().feed(WorkerEvent::Messages(vec![fresh]));
     expand(&mut h, "greenhouse");
     h.get_by_label("temperature").click();
@@ -593,4 +593,78 @@ fn pausing_the_view_holds_messages_and_resume_applies_them() {
     assert!(h.query_by_label("paused").is_some(), "applied on resume");
     assert_eq!(h.state().store().stats().total_messages, 6);
     assert_eq!(h.state().pause().held_messages, 0);
+}
+
+#[test]
+fn recording_writes_what_arrives_and_says_how_much() {
+    let mut h = harness();
+    h.get_by_label("Record / replay").click();
+    h.run_steps(2);
+    let path = std::env::temp_dir().join(format!("mqscope-rec-{}.jsonl", std::process::id()));
+    h.get_by_role_and_label(Role::TextInput, "Record to")
+        .focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Record to")
+        .type_text(path.to_str().unwrap());
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Only topics")
+        .focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Only topics")
+        .type_text("office/#");
+    h.run_steps(2);
+    h.get_by_label("Start recording").click();
+    h.run_steps(2);
+    assert!(h.state().recorder().is_some_and(|r| r.is_recording()));
+    h.state_mut().feed(WorkerEvent::Messages(vec![
+        msg("office/lamp", b"OFF", false),
+        msg("greenhouse/temperature", b"22", false),
+        msg("office/raw", &[0xfe, 0xff], false),
+    ]));
+    // The writer thread counts what it wrote.
+    for _ in 0..100 {
+        h.run_steps(1);
+        if h.query_by_label_contains("REC 2 · ").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        h.query_by_label_contains("REC 2 · ").is_some(),
+        "indicator in the top bar"
+    );
+    // One in the top bar, one in the window.
+    h.query_all_by_role_and_label(Role::Button, "Stop recording")
+        .next()
+        .unwrap()
+        .click();
+    for _ in 0..100 {
+        h.run_steps(1);
+        if h.state().record_result().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Recorded 2 messages").is_some(),
+        "summary shown; only the filter's topics recorded"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let lines: Vec<_> = text
+        .lines()
+        .map(|l| mqscope::model::recording::RecordLine::parse(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].payload.as_deref(), Some("OFF"));
+    assert_eq!(lines[1].payload_bytes().unwrap(), [0xfe, 0xff]);
+    assert_eq!(lines[1].ts_us, 1_700_000_000_042_000);
+    // Replay needs a connection, and says so.
+    assert!(
+        h.get_by_role_and_label(Role::Button, "Start replay")
+            .accesskit_node()
+            .is_disabled()
+    );
 }

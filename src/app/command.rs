@@ -44,6 +44,18 @@ pub enum AppCommand {
     RemoveSeries(usize),
     /// Remove every plotted point; the series stay.
     ClearPlots,
+    /// Record received messages (matching an MQTT filter, if not empty) to a file.
+    StartRecording {
+        path: std::path::PathBuf,
+        filter: String,
+    },
+    StopRecording,
+    /// Publish a recording at `speed` times its pace (`None`: as fast as possible).
+    StartReplay {
+        path: std::path::PathBuf,
+        speed: Option<f64>,
+    },
+    StopReplay,
     /// Write the points between `from` and `to` (seconds since the epoch) to a CSV file.
     ExportCsv {
         path: std::path::PathBuf,

@@ -104,6 +104,31 @@ impl App {
                     self.profiles.delete(&name);
                     continue;
                 }
+                AppCommand::StartRecording { path, filter } => {
+                    if let Some(old) = &mut self.recorder {
+                        old.stop();
+                    }
+                    match super::Recorder::start(path, filter) {
+                        Ok(r) => {
+                            self.recorder = Some(r);
+                            self.record_result = None;
+                        }
+                        Err(e) => self.record_result = Some(Err(e)),
+                    }
+                    continue;
+                }
+                AppCommand::StopRecording => {
+                    if let Some(r) = &mut self.recorder {
+                        r.stop();
+                    }
+                    continue;
+                }
+                AppCommand::StopReplay => {
+                    if let Some(run) = &self.replay {
+                        run.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    continue;
+                }
                 AppCommand::ClearPlots => {
                     self.store.clear_plot_points();
                     continue;
@@ -151,6 +176,20 @@ impl App {
                     });
                     let topics = topics.into_iter().map(|(_, t)| t).collect();
                     worker.send(WorkerCommand::ClearRetained { topics, cancel });
+                }
+                AppCommand::StartReplay { path, speed } => {
+                    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                    self.replay = Some(super::ReplayRun {
+                        path: path.clone(),
+                        cancel: cancel.clone(),
+                        progress: Default::default(),
+                    });
+                    let request = crate::mqtt::replay::ReplayRequest {
+                        path,
+                        speed,
+                        cancel,
+                    };
+                    worker.send(WorkerCommand::Replay(Box::new(request)));
                 }
                 AppCommand::CancelClear => {
                     if let Some(run) = &self.clear {
@@ -296,8 +335,21 @@ impl App {
     /// Applies one worker event (tests feed events through here too).
     pub fn feed(&mut self, event: WorkerEvent) {
         match event {
-            WorkerEvent::Messages(batch) if self.pause.on => self.pause.hold(batch),
-            WorkerEvent::Messages(batch) => self.store.apply_batch(batch),
+            WorkerEvent::Messages(batch) => {
+                if let Some(r) = &mut self.recorder {
+                    r.take(&batch);
+                }
+                if self.pause.on {
+                    self.pause.hold(batch);
+                } else {
+                    self.store.apply_batch(batch);
+                }
+            }
+            WorkerEvent::Replay(progress) => {
+                if let Some(run) = &mut self.replay {
+                    run.progress = progress;
+                }
+            }
             WorkerEvent::Published(outcome) => self.publish.outcome(outcome.id, outcome.result),
             WorkerEvent::ClearProgress {
                 done,
@@ -313,6 +365,20 @@ impl App {
                     }
                 }
             }
+        }
+    }
+
+    /// Notices a recording that ended (stopped, or a write failed) and keeps its summary.
+    pub(super) fn record_step(&mut self, ctx: &egui::Context) {
+        let Some(r) = &mut self.recorder else { return };
+        if let Some(result) = r.finished() {
+            self.record_result = Some(result);
+            self.recorder = None;
+        } else if !r.is_recording() {
+            ctx.request_repaint_after(Duration::from_millis(50));
+        } else {
+            // The size shown keeps growing.
+            ctx.request_repaint_after(Duration::from_millis(500));
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod command;
 mod logic;
+mod recorder;
 mod state;
 mod ui;
 
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub use command::AppCommand;
+pub use recorder::Recorder;
 pub use state::{SavedState, check_settings_file};
 
 use crate::broker::{BrokerController, BrokerOptions};
@@ -135,6 +137,23 @@ pub struct App {
     pause: Pause,
     /// A CSV export being written on its own thread: its result arrives here.
     export: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
+    /// The record and replay window: open, and its fields.
+    show_record: bool,
+    record_form: crate::ui::record::RecordForm,
+    /// The running recording, if any.
+    recorder: Option<Recorder>,
+    /// How the last recording ended (summary or error).
+    record_result: Option<Result<String, String>>,
+    /// The running (or last) replay.
+    replay: Option<ReplayRun>,
+}
+
+/// A replay as the user sees it.
+#[derive(Debug)]
+pub struct ReplayRun {
+    pub path: PathBuf,
+    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pub progress: crate::mqtt::replay::ReplayProgress,
 }
 
 /// Messages received while the view is paused, bounded; what did not fit is counted.
@@ -239,12 +258,23 @@ impl App {
             version: MqttVersion::default(),
             publish_topic_from: None,
             clear: None,
-            library: crate::profiles::publish::PublishLibrary::open(options.data_dir),
+            library: crate::profiles::publish::PublishLibrary::open(options.data_dir.clone()),
             problems: options.problems,
             connection_key: String::new(),
             chart: crate::ui::chart::ChartView::default(),
             pause: Pause::default(),
             export: None,
+            show_record: false,
+            record_form: crate::ui::record::RecordForm::new(
+                options
+                    .data_dir
+                    .as_ref()
+                    .map(|d| d.join("recordings"))
+                    .unwrap_or_default(),
+            ),
+            recorder: None,
+            record_result: None,
+            replay: None,
         };
         app.restore_plots(options.demo, options.plots);
         if let Some(broker) = options.local_broker {
@@ -325,6 +355,21 @@ impl App {
         self.clear.as_ref()
     }
 
+    /// The running recording, for tests.
+    pub fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
+    }
+
+    /// How the last recording ended.
+    pub fn record_result(&self) -> Option<&Result<String, String>> {
+        self.record_result.as_ref()
+    }
+
+    /// The running or last replay.
+    pub fn replay(&self) -> Option<&ReplayRun> {
+        self.replay.as_ref()
+    }
+
     /// The local broker controller, for tests.
     pub fn broker(&self) -> &BrokerController {
         &self.broker
@@ -339,6 +384,7 @@ impl eframe::App for App {
         self.drain_events(ctx);
         self.resume_step(ctx);
         self.export_step();
+        self.record_step(ctx);
         if self.export.is_some() {
             ctx.request_repaint_after(Duration::from_millis(100));
         }

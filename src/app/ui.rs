@@ -4,7 +4,7 @@ use super::App;
 use crate::mqtt::MqttVersion;
 use crate::ui::theme;
 use crate::ui::{
-    broker_panel, chart, connection, inspector, publish, settings, status_bar, topic_tree,
+    broker_panel, chart, connection, inspector, publish, record, settings, status_bar, topic_tree,
 };
 
 impl App {
@@ -60,6 +60,14 @@ impl App {
                         ),
                     );
                 }
+                ui.toggle_value(&mut self.show_record, "Record / replay")
+                    .on_hover_text("Record messages to a file; publish a recording again");
+                record::record_indicator_ui(
+                    ui,
+                    self.recorder.as_ref(),
+                    self.replay.as_ref(),
+                    &mut self.commands,
+                );
                 ui.toggle_value(&mut self.show_settings, "Limits")
                     .on_hover_text("History budget and payload size limits");
                 ui.toggle_value(&mut self.show_broker, "Local broker")
@@ -101,6 +109,16 @@ impl App {
             &mut self.form_error,
             &self.connection,
             self.saved.payload_cap,
+            &mut self.commands,
+        );
+        record::record_window_ui(
+            ui.ctx(),
+            &mut self.show_record,
+            &mut self.record_form,
+            self.recorder.as_ref(),
+            self.record_result.as_ref(),
+            self.replay.as_ref(),
+            self.connection.is_connected(),
             &mut self.commands,
         );
         egui::Panel::bottom("status").show(ui, |ui| {

@@ -217,7 +217,7 @@ mod tests {
 
     fn msg(n: u8) -> Message {
         Message {
-            received_at_ms: i64::from(n),
+            received_at_us: i64::from(n),
             qos: QoS::AtMostOnce,
             retain: false,
             payload: Payload::decode(&[n], 16),
@@ -240,14 +240,14 @@ mod tests {
         assert!(matches!(h.entries, Entries::Many(_)));
         let got: Vec<u8> = h.entries().map(|m| m.payload.bytes()[0]).collect();
         assert_eq!(got, (0..10).collect::<Vec<u8>>());
-        assert_eq!(h.entry(3).map(|m| m.received_at_ms), Some(3));
-        assert_eq!(h.latest().map(|m| m.received_at_ms), Some(9));
+        assert_eq!(h.entry(3).map(|m| m.received_at_us), Some(3));
+        assert_eq!(h.latest().map(|m| m.received_at_us), Some(9));
         let bytes = h.bytes();
         while h.pop_oldest().is_some() {}
         assert_eq!(h.len(), 1, "the latest stays");
         assert!(matches!(h.entries, Entries::One(_)), "the ring was let go");
         assert_eq!(h.first_seq(), 9);
-        assert_eq!(h.entry(9).map(|m| m.received_at_ms), Some(9));
+        assert_eq!(h.entry(9).map(|m| m.received_at_us), Some(9));
         assert_eq!(h.bytes(), bytes / 10);
         assert_eq!(h.entries().rev().count(), 1);
     }

@@ -39,7 +39,8 @@ impl QoS {
 }
 
 /// MQTT 5 publish properties; absent for MQTT 3.1.1 messages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Properties {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_format_indicator: Option<u8>,
@@ -83,8 +84,8 @@ impl Properties {
 /// A message in a topic's history. The topic itself is the tree node that holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
-    /// Wall-clock receive time, milliseconds since the Unix epoch.
-    pub received_at_ms: i64,
+    /// Wall-clock receive time, microseconds since the Unix epoch.
+    pub received_at_us: i64,
     pub qos: QoS,
     pub retain: bool,
     pub payload: Payload,
@@ -126,7 +127,12 @@ pub struct Incoming {
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
+    now_us() / 1000
+}
+
+/// Microseconds since the Unix epoch, now.
+pub fn now_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }

@@ -8,11 +8,13 @@ pub mod history;
 pub mod message;
 pub mod payload;
 pub mod payload_format;
+pub mod recording;
 pub mod series;
 pub mod stats;
 pub mod store;
 pub mod topic_path;
 pub mod topic_tree;
+pub mod units;
 
 pub use history::{HistoryLimits, TopicHistory};
 pub use message::{Incoming, Message, Properties, QoS};

@@ -467,7 +467,7 @@ impl Plots {
             super::PayloadKind::Json => text.and_then(|t| serde_json::from_str::<Value>(t).ok()),
             _ => None,
         };
-        let time_s = message.received_at_ms as f64 / 1000.0;
+        let time_s = message.received_at_us as f64 / 1_000_000.0;
         for &i in indices {
             if only.is_some_and(|o| o != i) {
                 continue;
@@ -794,7 +794,7 @@ mod tests {
 
     fn message(ms: i64, payload: &str, retain: bool) -> Message {
         Message {
-            received_at_ms: ms,
+            received_at_us: ms * 1000,
             qos: QoS::AtMostOnce,
             retain,
             payload: Payload::decode(payload.as_bytes(), 1 << 20),

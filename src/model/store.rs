@@ -288,7 +288,7 @@ mod tests {
         Incoming {
             topic: topic.into(),
             message: Message {
-                received_at_ms: 0,
+                received_at_us: 0,
                 qos: QoS::AtMostOnce,
                 retain: false,
                 payload: Payload::decode(payload, usize::MAX),

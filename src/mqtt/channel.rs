@@ -133,7 +133,7 @@ mod tests {
         let m = Incoming {
             topic: "t".into(),
             message: Message {
-                received_at_ms: 0,
+                received_at_us: 0,
                 qos: QoS::AtMostOnce,
                 retain: false,
                 payload: Payload::decode(b"x", 10),

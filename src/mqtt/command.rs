@@ -21,6 +21,9 @@ pub enum WorkerCommand {
         topics: Vec<String>,
         cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     },
+    /// Publish a recording on the current connection, reporting
+    /// [`super::WorkerEvent::Replay`] progress until it ends or is cancelled.
+    Replay(Box<super::replay::ReplayRequest>),
     /// Stop everything; the worker thread ends.
     Shutdown,
 }

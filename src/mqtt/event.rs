@@ -18,6 +18,8 @@ pub enum WorkerEvent {
         total: usize,
         finished: bool,
     },
+    /// Progress of a replay; the last one has `finished` set.
+    Replay(super::replay::ReplayProgress),
 }
 
 impl WorkerEvent {
@@ -25,7 +27,7 @@ impl WorkerEvent {
     pub fn message_count(&self) -> u64 {
         match self {
             Self::Messages(batch) => batch.len() as u64,
-            Self::Published(_) | Self::ClearProgress { .. } => 0,
+            Self::Published(_) | Self::ClearProgress { .. } | Self::Replay(_) => 0,
         }
     }
 }

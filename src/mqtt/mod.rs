@@ -7,6 +7,7 @@ pub mod command;
 pub mod demo;
 pub mod event;
 pub mod flood;
+pub mod replay;
 pub mod settings;
 pub mod tls;
 pub mod worker;

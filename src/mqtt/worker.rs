@@ -18,7 +18,7 @@ use super::channel::{EventReceiver, EventSender, Waker, channel};
 use super::command::{PublishRequest, WorkerCommand};
 use super::event::{Backoff, ConnectionState, PublishOutcome, WorkerEvent};
 use super::settings::{ConnectionSettings, MqttVersion, Subscription};
-use crate::model::message::now_ms;
+use crate::model::message::now_us;
 use crate::model::{Incoming, Message, Payload, Properties, QoS};
 
 /// Most messages in one batch sent to the UI.
@@ -88,15 +88,15 @@ impl Drop for WorkerHandle {
 }
 
 /// Publish requests handed to rumqttc whose packet id is not known yet, in order.
-type Queued = Arc<Mutex<VecDeque<(u64, QoS)>>>;
+pub(super) type Queued = Arc<Mutex<VecDeque<(u64, QoS)>>>;
 
 /// Request id of internal publishes (retained clean-up): no event each; their
 /// acknowledgements are counted in [`Live::quiet_acked`] instead.
-const QUIET_ID: u64 = u64::MAX;
+pub(super) const QUIET_ID: u64 = u64::MAX;
 
 /// The client side of a live connection.
 #[derive(Clone)]
-enum Client {
+pub(super) enum Client {
     V311(rumqttc::AsyncClient),
     V5(rumqttc::v5::AsyncClient),
 }
@@ -118,6 +118,7 @@ async fn supervise(
     let mut live: Option<Live> = None;
     let mut demo: Option<JoinHandle<()>> = None;
     let mut clearing: Option<JoinHandle<()>> = None;
+    let mut replaying: Option<JoinHandle<()>> = None;
     while let Some(command) = commands.recv().await {
         match command {
             WorkerCommand::Connect(settings) => {
@@ -184,6 +185,30 @@ async fn supervise(
                     }
                 }
             }
+            WorkerCommand::Replay(request) => {
+                if let Some(old) = replaying.take() {
+                    old.abort();
+                }
+                match &live {
+                    Some(l) if state.borrow().is_connected() => {
+                        let task = super::replay::replay(
+                            l.client.clone(),
+                            l.queued.clone(),
+                            l.quiet_acked.clone(),
+                            *request,
+                            events.clone(),
+                        );
+                        replaying = Some(tokio::spawn(task));
+                    }
+                    _ => {
+                        events.send(WorkerEvent::Replay(super::replay::ReplayProgress {
+                            finished: true,
+                            error: Some("not connected".into()),
+                            ..Default::default()
+                        }));
+                    }
+                }
+            }
             WorkerCommand::Demo(target) => {
                 if let Some(old) = demo.take() {
                     old.abort();
@@ -193,7 +218,10 @@ async fn supervise(
             WorkerCommand::Shutdown => break,
         }
     }
-    for task in [demo.take(), clearing.take()].into_iter().flatten() {
+    for task in [demo.take(), clearing.take(), replaying.take()]
+        .into_iter()
+        .flatten()
+    {
         task.abort();
     }
     if let Some(old) = live.take() {
@@ -270,7 +298,7 @@ async fn publish(live: &Live, request: &PublishRequest) -> Result<(), String> {
 
 /// Hands one publish to rumqttc, recording it in `queued` so its packet id and
 /// acknowledgement can be matched to the request.
-async fn send_publish(
+pub(super) async fn send_publish(
     client: &Client,
     queued: &Queued,
     request: &PublishRequest,
@@ -559,7 +587,7 @@ fn flush(events: &EventSender, batch: &mut Vec<Incoming>) -> bool {
 
 fn received(payload: &[u8], qos: QoS, retain: bool, cap: usize) -> Message {
     Message {
-        received_at_ms: now_ms(),
+        received_at_us: now_us(),
         qos,
         retain,
         payload: Payload::decode(payload, cap),

@@ -38,20 +38,7 @@ pub fn format_local(ms: i64, fmt: &str) -> Option<String> {
         .map(|t| t.with_timezone(&chrono::Local).format(fmt).to_string())
 }
 
-/// `1.5 KiB`-style sizes.
-pub fn format_bytes(n: usize) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    format!("{v:.1} {}", UNITS[unit])
-}
+pub use crate::model::units::format_bytes;
 
 /// Draws the inspector for `selected`.
 pub fn inspector_ui(
@@ -206,7 +193,7 @@ fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, picked: bool) {
         .spacing([16.0, 4.0])
         .show(ui, |ui| {
             ui.colored_label(theme::muted(dark), "Received");
-            ui.label(format_time(m.received_at_ms, true));
+            ui.label(format_time(m.received_at_us / 1000, true));
             ui.colored_label(theme::muted(dark), "QoS");
             ui.label(m.qos.as_u8().to_string());
             ui.end_row();
@@ -342,7 +329,7 @@ fn history_ui(ui: &mut Ui, store: &Store, id: NodeId, state: &mut Inspector, sho
                     };
                     let text = format!(
                         "{}  {:>10}  {}",
-                        format_time(m.received_at_ms, false),
+                        format_time(m.received_at_us / 1000, false),
                         format_bytes(m.payload.original_len()),
                         m.payload.preview(48)
                     );

@@ -6,6 +6,7 @@ pub mod connection;
 pub mod inspector;
 pub mod payload_view;
 pub mod publish;
+pub mod record;
 pub mod settings;
 pub mod status_bar;
 pub mod theme;

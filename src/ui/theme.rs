@@ -78,6 +78,8 @@ pub const RETAINED_MARKER_RADIUS: f32 = 4.0;
 pub const CHART_X_MARGIN: f64 = 0.02;
 /// Extra space above and below the data range, as a fraction of it.
 pub const CHART_Y_MARGIN: f64 = 0.08;
+/// Radius of the red "recording" dot.
+pub const REC_DOT_RADIUS: f32 = 5.0;
 
 /// Base font size for monospace payloads.
 pub fn mono() -> FontId {
