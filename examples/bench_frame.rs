@@ -4,6 +4,11 @@
 //! Each frame is the app's logic + UI + tessellation, timed on this thread; prints
 //! `frame_p50_ms` and `frame_p99_ms`.
 //!
+//! Then, with the same flood going on, a filter is typed (a text, a regex over topics and
+//! payloads) and the sort changed to "messages": the slowest frame while the rows are
+//! rebuilt (`filter_frame_max_ms`, `regex_frame_max_ms`, `sort_frame_max_ms`) and the
+//! seconds until the rows are complete (`filter_done_s`, `regex_done_s`, `sort_done_s`).
+//!
 //! Usage: bench_frame [TOPICS] [FRAMES]   (default 1,000,000 topics, 600 frames)
 #![allow(clippy::unwrap_used)] // a benchmark that cannot run should stop loudly
 
@@ -87,7 +92,9 @@ fn main() {
     let mut times = Vec::with_capacity(frames);
     let mut rng = fastrand::Rng::with_seed(1);
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 800.0));
-    for f in 0..frames + 30 {
+    let mut f = 0;
+    // One frame with its 1/60 s of messages; its time in ms.
+    let mut run_frame = |app: &mut App| {
         let batch: Vec<Incoming> = (0..per_frame)
             .map(|k| {
                 let topic = if k % 10 == 0 {
@@ -103,6 +110,7 @@ fn main() {
             time: Some(f as f64 / 60.0),
             ..Default::default()
         };
+        f += 1;
         let start = Instant::now();
         app.feed(WorkerEvent::Messages(batch));
         let output = ctx.run_ui(input, |ui| {
@@ -111,9 +119,13 @@ fn main() {
         });
         let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
         std::hint::black_box(primitives);
-        if f >= 30 {
+        start.elapsed().as_secs_f64() * 1000.0
+    };
+    for i in 0..frames + 30 {
+        let ms = run_frame(&mut app);
+        if i >= 30 {
             // The first frames lay out fonts and caches once.
-            times.push(start.elapsed().as_secs_f64() * 1000.0);
+            times.push(ms);
         }
     }
     times.sort_by(f64::total_cmp);
@@ -130,4 +142,46 @@ fn main() {
     );
     println!("frame_p50_ms {:.2}", at(0.5));
     println!("frame_p99_ms {:.2}", at(0.99));
+
+    // Change what the tree shows, and time the frames until the rows are complete.
+    let mut rebuild = |app: &mut App, name: &str, change: &dyn Fn(&mut App)| {
+        change(app);
+        let start = Instant::now();
+        let mut worst: f64 = 0.0;
+        let mut n = 0;
+        loop {
+            worst = worst.max(run_frame(app));
+            n += 1;
+            if !app.tree_view().is_building() || n > 100_000 {
+                break;
+            }
+        }
+        let done = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{name}: {n} frames, slowest {worst:.2} ms, rows complete after {done:.2} s \
+             ({} rows)",
+            app.tree_view().row_count()
+        );
+        println!("{name}_frame_max_ms {worst:.2}");
+        println!("{name}_done_s {done:.2}");
+    };
+    use mqscope::model::filter::{FilterField, FilterMode, FilterSpec};
+    rebuild(&mut app, "filter", &|app| {
+        app.tree_view().filter = FilterSpec {
+            text: "dev-77".into(),
+            ..FilterSpec::default()
+        };
+    });
+    rebuild(&mut app, "regex", &|app| {
+        app.tree_view().filter = FilterSpec {
+            text: r#"^bench/site-1/building-2/|"seq":99\d"#.into(),
+            mode: FilterMode::Regex,
+            field: FilterField::Both,
+            case_sensitive: false,
+        };
+    });
+    rebuild(&mut app, "sort", &|app| {
+        app.tree_view().filter = FilterSpec::default();
+        app.tree_view().sort = mqscope::ui::topic_tree::SortMode::Messages;
+    });
 }

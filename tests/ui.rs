@@ -540,7 +540,8 @@ fn an_mqtt_filter_in_the_filter_box_matches_by_levels() {
         .type_text("+/temperature");
     h.run_steps(3);
     assert!(
-        h.query_by_label("MQTT filter").is_some(),
+        h.query_by_label_contains("read as an MQTT filter")
+            .is_some(),
         "the mode is said"
     );
     assert!(h.query_by_label("temperature").is_some());
@@ -667,4 +668,40 @@ fn recording_writes_what_arrives_and_says_how_much() {
             .accesskit_node()
             .is_disabled()
     );
+}
+
+#[test]
+fn the_filter_searches_payloads_and_explains_a_bad_regex() {
+    let mut h = harness();
+    h.get_by_label("in").click();
+    h.run_steps(2);
+    h.get_by_label("payloads").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, "Filter").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Filter")
+        .type_text("RPM\":12");
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("state").is_some(),
+        "its payload has rpm 1200"
+    );
+    assert!(h.query_by_label("temperature").is_none());
+    assert!(h.query_by_label("office").is_none());
+    // A regular expression that does not compile is explained; the rows stay.
+    h.get_by_label("Match").click();
+    h.run_steps(2);
+    h.get_by_label("Regex").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, "Filter").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Filter")
+        .type_text("(");
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("not a regular expression")
+            .is_some(),
+        "the problem is said"
+    );
+    assert!(h.query_by_label("state").is_some());
 }

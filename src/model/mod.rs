@@ -4,6 +4,7 @@
 //! Nothing here knows about egui or tokio; the app feeds it [`Incoming`] messages and the
 //! UI reads it.
 
+pub mod filter;
 pub mod history;
 pub mod message;
 pub mod payload;

@@ -4,7 +4,7 @@
 //! whole tree, so the UI can read counts of any node at any time for free.
 
 use super::history::TopicHistory;
-use super::topic_path::levels;
+use super::topic_path::{levels, natural_cmp};
 
 /// Index of a node in the tree's arena. Nodes are never removed, so ids stay valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -166,7 +166,7 @@ impl TopicTree {
     pub fn child(&self, parent: NodeId, name: &str) -> Option<NodeId> {
         let children = &self.node(parent).children;
         children
-            .binary_search_by(|&c| self.node(c).name.as_str().cmp(name))
+            .binary_search_by(|&c| natural_cmp(self.node(c).name.as_str(), name))
             .ok()
             .map(|i| children[i])
     }
@@ -181,7 +181,9 @@ impl TopicTree {
         let mut at = NodeId::ROOT;
         for level in levels(topic) {
             let children = &self.node(at).children;
-            at = match children.binary_search_by(|&c| self.node(c).name.as_str().cmp(level)) {
+            at = match children
+                .binary_search_by(|&c| natural_cmp(self.node(c).name.as_str(), level))
+            {
                 Ok(i) => children[i],
                 Err(i) => {
                     let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
@@ -255,7 +257,9 @@ impl TopicTree {
             let parent = self.node(at).parent;
             let name = self.node(at).name.clone();
             let siblings = &self.nodes[parent.index()].children;
-            if let Ok(i) = siblings.binary_search_by(|&c| self.node(c).name.as_str().cmp(&name)) {
+            if let Ok(i) =
+                siblings.binary_search_by(|&c| natural_cmp(self.node(c).name.as_str(), &name))
+            {
                 self.nodes[parent.index()].children.remove(i);
             }
             self.node_mut(at).parent = at; // marks it removed

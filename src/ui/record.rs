@@ -232,7 +232,7 @@ fn replay_section_ui(
             )
             .labelled_by(label.id);
             ui.end_row();
-            ui.label("Pace");
+            let label = ui.label("Pace");
             ui.add_enabled_ui(!running, |ui| {
                 egui::ComboBox::from_id_salt("replay_speed")
                     .selected_text(SPEEDS.get(form.speed).map_or("", |s| s.1))
@@ -240,7 +240,9 @@ fn replay_section_ui(
                         for (i, (_, label)) in SPEEDS.iter().enumerate() {
                             ui.selectable_value(&mut form.speed, i, *label);
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
             });
             ui.end_row();
         });

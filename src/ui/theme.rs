@@ -60,8 +60,6 @@ pub const WINDOW_POS: [f32; 2] = [280.0, 96.0];
 pub const OPTIONS_WINDOW_WIDTH: f32 = 560.0;
 /// Room left beside the tree's filter box for its Clear button.
 pub const FILTER_CLEAR_ROOM: f32 = 70.0;
-/// More room beside it while the "MQTT filter" note shows.
-pub const FILTER_MODE_ROOM: f32 = 90.0;
 /// Longest payload offered a "Plot" button (a number with its unit fits easily).
 pub const NUMBER_MAX_BYTES: usize = 64;
 /// Width of a file path field.

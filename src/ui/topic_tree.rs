@@ -1,20 +1,76 @@
-//! The topic tree panel: a filter box and the visible rows, drawn with `show_rows`.
+//! The topic tree panel: filter and sort controls, and the visible rows, drawn with
+//! `show_rows`.
 //!
-//! The flattened list of visible rows is cached and rebuilt only when the tree gains nodes,
-//! a node is expanded or collapsed, or the filter changes; a filtered rebuild walks the
-//! whole tree, so while topics keep arriving it runs at most a few times a second.
+//! The flattened list of visible rows is cached. It is rebuilt when the tree gains nodes,
+//! a node is expanded or collapsed, or the filter or sort changes; a rebuild that walks a
+//! big tree (a filter over a million topics, say) is done a slice per frame under a time
+//! budget, showing the previous rows and its progress until it is complete, so no frame
+//! freezes. While topics keep arriving, filtered or sorted rows are rebuilt at most a few
+//! times a second.
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use egui::{Key, Rect, Role, Sense, Ui, WidgetInfo, vec2};
 
 use super::theme;
+use crate::model::filter::{FilterField, FilterMode, FilterSpec, TopicFilter};
 use crate::model::payload::visible_text;
-use crate::model::topic_path::{matches_filter, validate_filter};
 use crate::model::{NodeId, Store, TopicTree};
 
-/// How often (seconds) a filtered row list is rebuilt while the tree is growing.
+/// How often (seconds) rows that depend on the filter or the sort are rebuilt while the
+/// tree keeps changing; at least twice as long as the last rebuild took, so a walk over a
+/// huge tree takes at most half of the frames' budget.
 const FILTER_REBUILD_INTERVAL: f64 = 0.5;
+/// Longest a frame spends building rows; a bigger walk goes on in the next frame.
+const BUILD_BUDGET: Duration = Duration::from_millis(4);
+
+/// The order of a level's children.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum SortMode {
+    /// By name, numbers by value: `sensor2` before `sensor10`.
+    #[default]
+    Name,
+    /// Most messages first.
+    Messages,
+    /// Most topics below first.
+    Topics,
+    /// Most recently updated first.
+    Recent,
+}
+
+impl SortMode {
+    pub const ALL: [Self; 4] = [Self::Name, Self::Messages, Self::Topics, Self::Recent];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Messages => "messages",
+            Self::Topics => "topics below",
+            Self::Recent => "recently updated",
+        }
+    }
+
+    /// `children` of a node in this order (the tree keeps them by name already).
+    fn order(self, tree: &TopicTree, children: &[NodeId]) -> Vec<NodeId> {
+        let mut out = children.to_vec();
+        match self {
+            Self::Name => {}
+            Self::Messages => out.sort_by_key(|&c| std::cmp::Reverse(tree.node(c).messages())),
+            Self::Topics => {
+                out.sort_by_key(|&c| std::cmp::Reverse(tree.node(c).topics_below()));
+            }
+            Self::Recent => out.sort_by(|&a, &b| {
+                tree.node(b)
+                    .updated_at()
+                    .total_cmp(&tree.node(a).updated_at())
+            }),
+        }
+        out
+    }
+}
 
 /// One visible row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,28 +79,155 @@ struct Row {
     depth: usize,
 }
 
-/// What the row cache was built from.
+/// What the rows depend on besides the tree's contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct RowsKey {
-    tree_version: u64,
+struct Shape {
     expansion_version: u64,
-    filter: String,
+    filter: FilterSpec,
+    sort: SortMode,
+}
+
+/// A walk over the tree that builds rows, a slice at a time.
+struct Build {
+    shape: Shape,
+    tree_version: u64,
+    filter: Option<TopicFilter>,
+    rows: Vec<Row>,
+    stack: Vec<Frame>,
+    /// The path of the node on top of the stack (only kept when filtering).
+    path: String,
+    /// Nodes visited so far.
+    visited: usize,
+    /// When it started (store clock).
+    started: f64,
+}
+
+struct Frame {
+    /// Children to visit, in display order (a copy: the tree may change between slices).
+    children: Vec<NodeId>,
+    next: usize,
+    row_pos: usize,
+    path_len: usize,
+    matched: bool,
+}
+
+impl Build {
+    fn new(tree: &TopicTree, shape: Shape, filter: Option<TopicFilter>, now: f64) -> Self {
+        let root = Frame {
+            children: shape.sort.order(tree, tree.node(NodeId::ROOT).children()),
+            next: 0,
+            row_pos: 0,
+            path_len: 0,
+            matched: false,
+        };
+        Self {
+            shape,
+            tree_version: tree.version(),
+            filter,
+            rows: Vec::new(),
+            stack: vec![root],
+            path: String::new(),
+            visited: 0,
+            started: now,
+        }
+    }
+
+    /// Walks on until done (true) or past `deadline` (false). Nothing recursive, so
+    /// 1,000 levels are fine. With a filter, a node's row stays if it matches or a row
+    /// below it stayed (all shown expanded); without, rows follow the expanded nodes.
+    fn step(&mut self, tree: &TopicTree, expanded: &HashSet<NodeId>, deadline: Instant) -> bool {
+        let filtering = self.filter.is_some();
+        let mut steps = 0u32;
+        while let Some(frame) = self.stack.last_mut() {
+            steps += 1;
+            if steps.is_multiple_of(64) && Instant::now() > deadline {
+                return false;
+            }
+            let Some(&id) = frame.children.get(frame.next) else {
+                // All children done: leave the node.
+                let Some(done) = self.stack.pop() else { break };
+                if self.stack.is_empty() {
+                    break; // the root
+                }
+                self.path.truncate(done.path_len);
+                if filtering && !done.matched && self.rows.len() == done.row_pos + 1 {
+                    self.rows.truncate(done.row_pos);
+                }
+                continue;
+            };
+            frame.next += 1;
+            if tree.is_removed(id) {
+                continue;
+            }
+            self.visited += 1;
+            let depth = self.stack.len() - 1;
+            let node = tree.node(id);
+            let path_len = self.path.len();
+            let matched = match &self.filter {
+                None => true,
+                Some(f) => {
+                    if depth > 0 {
+                        self.path.push('/');
+                    }
+                    self.path.push_str(node.name());
+                    let payload = if f.reads_payloads() {
+                        node.history()
+                            .and_then(|h| h.latest())
+                            .map(|m| m.payload.bytes())
+                    } else {
+                        None
+                    };
+                    f.matches(&self.path, payload)
+                }
+            };
+            let row_pos = self.rows.len();
+            self.rows.push(Row { id, depth });
+            let open = filtering || expanded.contains(&id);
+            if open && !node.children().is_empty() {
+                self.stack.push(Frame {
+                    children: self.shape.sort.order(tree, node.children()),
+                    next: 0,
+                    row_pos,
+                    path_len,
+                    matched,
+                });
+            } else {
+                self.path.truncate(path_len);
+                if !matched {
+                    self.rows.truncate(row_pos);
+                }
+            }
+        }
+        true
+    }
 }
 
 /// State of the tree panel that survives between frames.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct TreeView {
     /// The node shown in the inspector.
     pub selected: Option<NodeId>,
-    /// Substring the topic path must contain (case-insensitive); empty shows everything.
-    pub filter: String,
+    /// What the filter box holds; empty shows everything.
+    pub filter: FilterSpec,
+    /// Order of each level's children.
+    pub sort: SortMode,
     expanded: HashSet<NodeId>,
     /// Bumped on every expand/collapse.
     expansion_version: u64,
     rows: Vec<Row>,
-    rows_key: Option<RowsKey>,
-    /// Store clock of the last filtered rebuild.
+    /// What `rows` were built from, and the tree's version then.
+    rows_shape: Option<(Shape, u64)>,
+    /// Whether `rows` were built with a filter (all shown expanded).
+    rows_filtered: bool,
+    /// A rebuild in progress.
+    build: Option<Build>,
+    /// The shape whose filter could not be used (not tried again until it changes).
+    failed: Option<Shape>,
+    /// Why the filter cannot be used, if it cannot.
+    filter_error: Option<String>,
+    /// Store clock of the last completed rebuild, and how long it took.
     built_at: f64,
+    build_seconds: f64,
     /// Scroll the selected row into view on the next frame (after keyboard moves).
     scroll_to_selected: bool,
     /// Vertical scroll position of the last frame, to tell whether a row is in view.
@@ -52,6 +235,17 @@ pub struct TreeView {
     /// A retained clean-up waiting for the user's confirmation: what was asked for (in
     /// words) and the retained topics it affects.
     pub confirm_clear: Option<(String, Vec<(NodeId, String)>)>,
+}
+
+impl std::fmt::Debug for TreeView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TreeView")
+            .field("selected", &self.selected)
+            .field("filter", &self.filter)
+            .field("sort", &self.sort)
+            .field("rows", &self.rows.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl TreeView {
@@ -86,40 +280,70 @@ impl TreeView {
         self.rows.len()
     }
 
-    fn refresh_rows(&mut self, store: &Store) {
-        let tree = store.tree();
-        let filter = self.filter.trim().to_string();
-        let key = RowsKey {
-            tree_version: tree.version(),
-            expansion_version: self.expansion_version,
-            filter: filter.clone(),
-        };
-        let Some(old) = &self.rows_key else {
-            return self.rebuild(tree, key, store.now());
-        };
-        if *old == key {
-            return;
-        }
-        let only_growth =
-            old.filter == key.filter && old.expansion_version == key.expansion_version;
-        if !filter.is_empty()
-            && only_growth
-            && store.now() - self.built_at < FILTER_REBUILD_INTERVAL
-        {
-            return;
-        }
-        self.rebuild(tree, key, store.now());
+    /// Whether a rebuild is still going on (its progress is shown).
+    pub fn is_building(&self) -> bool {
+        self.build.is_some()
     }
 
-    fn rebuild(&mut self, tree: &TopicTree, key: RowsKey, now: f64) {
-        self.rows.clear();
-        if key.filter.is_empty() {
-            expanded_rows(tree, &self.expanded, &mut self.rows);
-        } else {
-            filtered_rows(tree, &key.filter, &mut self.rows);
+    fn filtering(&self) -> bool {
+        self.rows_filtered
+    }
+
+    /// Keeps the rows current: starts a rebuild when what they depend on changed, and
+    /// takes the rebuild a step further within `budget`.
+    fn refresh_rows(&mut self, store: &Store, budget: Duration) {
+        let tree = store.tree();
+        let shape = Shape {
+            expansion_version: self.expansion_version,
+            filter: self.filter.clone(),
+            sort: self.sort,
+        };
+        let building_this = self.build.as_ref().is_some_and(|b| b.shape == shape);
+        if self.failed.as_ref() != Some(&shape) {
+            self.failed = None;
         }
-        self.rows_key = Some(key);
-        self.built_at = now;
+        if !building_this && self.failed.is_none() {
+            let needed = match &self.rows_shape {
+                None => true,
+                Some((old, _)) if *old != shape => true,
+                Some((_, version)) => {
+                    // Same shape: only the tree's contents changed.
+                    let name_order = shape.sort == SortMode::Name;
+                    let changed = *version != tree.version()
+                        || !name_order
+                        || self.filter.field != FilterField::Topic;
+                    let plain = name_order && shape.filter.is_empty();
+                    let interval = FILTER_REBUILD_INTERVAL.max(2.0 * self.build_seconds);
+                    changed && (plain || store.now() - self.built_at >= interval)
+                }
+            };
+            if needed {
+                let filter = match TopicFilter::new(&shape.filter) {
+                    Ok(f) => {
+                        self.filter_error = None;
+                        f
+                    }
+                    Err(e) => {
+                        // Keep showing what was shown; say what is wrong.
+                        self.filter_error = Some(e);
+                        self.failed = Some(shape);
+                        self.build = None;
+                        return;
+                    }
+                };
+                self.build = Some(Build::new(tree, shape, filter, store.now()));
+            }
+        }
+        let Some(build) = &mut self.build else { return };
+        if build.step(tree, &self.expanded, Instant::now() + budget)
+            && let Some(done) = self.build.take()
+        {
+            self.rows = done.rows;
+            self.rows_filtered = done.filter.is_some();
+            self.rows_shape = Some((done.shape, done.tree_version));
+            self.built_at = store.now();
+            self.build_seconds = store.now() - done.started;
+        }
     }
 
     /// Arrow keys: up/down move, right expands (or enters), left collapses (or goes up).
@@ -141,7 +365,7 @@ impl TreeView {
         let pos = self
             .selected
             .and_then(|s| self.rows.iter().position(|r| r.id == s));
-        let filtering = !self.filter.trim().is_empty();
+        let filtering = self.filtering();
         let Some(pos) = pos else {
             self.selected = Some(self.rows[0].id);
             self.scroll_to_selected = true;
@@ -172,122 +396,78 @@ impl TreeView {
     }
 }
 
-/// Rows of every node whose ancestors are all expanded, in tree order.
-fn expanded_rows(tree: &TopicTree, expanded: &HashSet<NodeId>, rows: &mut Vec<Row>) {
-    let mut stack: Vec<(NodeId, usize)> = tree
-        .node(NodeId::ROOT)
-        .children()
-        .iter()
-        .rev()
-        .map(|&c| (c, 0))
-        .collect();
-    while let Some((id, depth)) = stack.pop() {
-        rows.push(Row { id, depth });
-        if expanded.contains(&id) {
-            stack.extend(
-                tree.node(id)
-                    .children()
-                    .iter()
-                    .rev()
-                    .map(|&c| (c, depth + 1)),
-            );
+/// The filter and sort controls above the tree.
+fn controls_ui(ui: &mut Ui, view: &mut TreeView) {
+    let dark = ui.visuals().dark_mode;
+    ui.horizontal(|ui| {
+        let label = ui.label("Filter");
+        ui.add(
+            egui::TextEdit::singleline(&mut view.filter.text)
+                .hint_text(match view.filter.mode {
+                    FilterMode::Text => "part of a topic, or a filter: home/+/temperature",
+                    FilterMode::Mqtt => "home/+/temperature, zigbee2mqtt/#",
+                    FilterMode::Regex => r"^sensors/\d+/temp$",
+                })
+                .desired_width(ui.available_width() - theme::FILTER_CLEAR_ROOM),
+        )
+        .labelled_by(label.id);
+        if ui
+            .add_enabled(!view.filter.text.is_empty(), egui::Button::new("Clear"))
+            .clicked()
+        {
+            view.filter.text.clear();
         }
-    }
-}
-
-/// What the filter box asks for: a substring of the topic (any case), or, when the text
-/// holds `+` or `#` and is a valid subscription filter, the topics it matches.
-enum Matcher {
-    Substring(String),
-    Mqtt(String),
-}
-
-impl Matcher {
-    fn new(filter: &str) -> Self {
-        if filter.contains(['+', '#']) && validate_filter(filter).is_ok() {
-            Self::Mqtt(filter.to_string())
-        } else {
-            Self::Substring(filter.to_lowercase())
-        }
-    }
-
-    /// `path` as sent, and in lower case (kept alongside during the walk).
-    fn matches(&self, path: &str, lower: &str) -> bool {
-        match self {
-            Self::Substring(needle) => lower.contains(needle.as_str()),
-            Self::Mqtt(filter) => matches_filter(filter, path),
-        }
-    }
-}
-
-/// Whether the filter text is read as an MQTT subscription filter (shown next to the box).
-pub fn is_mqtt_filter(filter: &str) -> bool {
-    matches!(Matcher::new(filter.trim()), Matcher::Mqtt(_))
-}
-
-/// Rows of every node whose path matches `filter` (see [`Matcher`]), and of their
-/// ancestors, all shown expanded. One walk over the tree; nothing recursive, so 1,000
-/// levels are fine.
-fn filtered_rows(tree: &TopicTree, filter: &str, rows: &mut Vec<Row>) {
-    struct Frame {
-        id: NodeId,
-        next_child: usize,
-        row_pos: usize,
-        path_len: usize,
-        lower_len: usize,
-        matched: bool,
-    }
-    let matcher = Matcher::new(filter);
-    // The path as sent (for MQTT filters) and in lower case (for substrings).
-    let mut path = String::new();
-    let mut lower = String::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let enter = |id: NodeId,
-                 stack: &mut Vec<Frame>,
-                 path: &mut String,
-                 lower: &mut String,
-                 rows: &mut Vec<Row>| {
-        let path_len = path.len();
-        let lower_len = lower.len();
-        if !stack.is_empty() {
-            path.push('/');
-            lower.push('/');
-        }
-        let name = tree.node(id).name();
-        path.push_str(name);
-        lower.extend(name.chars().flat_map(char::to_lowercase));
-        let matched = matcher.matches(path, lower);
-        let row_pos = rows.len();
-        rows.push(Row {
-            id,
-            depth: stack.len(),
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Match");
+        egui::ComboBox::from_id_salt("filter_mode")
+            .selected_text(view.filter.mode.label())
+            .show_ui(ui, |ui| {
+                for mode in FilterMode::ALL {
+                    ui.selectable_value(&mut view.filter.mode, mode, mode.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label("in");
+        let mqtt = view.filter.mode == FilterMode::Mqtt;
+        ui.add_enabled_ui(!mqtt, |ui| {
+            egui::ComboBox::from_id_salt("filter_field")
+                .selected_text(view.filter.field.label())
+                .show_ui(ui, |ui| {
+                    for field in FilterField::ALL {
+                        ui.selectable_value(&mut view.filter.field, field, field.label());
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_disabled_hover_text("An MQTT filter matches topics");
         });
-        stack.push(Frame {
-            id,
-            next_child: 0,
-            row_pos,
-            path_len,
-            lower_len,
-            matched,
-        });
-    };
-    for &top in tree.node(NodeId::ROOT).children() {
-        enter(top, &mut stack, &mut path, &mut lower, rows);
-        while let Some(frame) = stack.last_mut() {
-            let children = tree.node(frame.id).children();
-            if let Some(&child) = children.get(frame.next_child) {
-                frame.next_child += 1;
-                enter(child, &mut stack, &mut path, &mut lower, rows);
-                continue;
-            }
-            let Some(done) = stack.pop() else { break };
-            path.truncate(done.path_len);
-            lower.truncate(done.lower_len);
-            let kept_child = rows.len() > done.row_pos + 1;
-            if !done.matched && !kept_child {
-                rows.truncate(done.row_pos);
-            }
-        }
+        ui.add_enabled(
+            !mqtt,
+            egui::Checkbox::new(&mut view.filter.case_sensitive, "Match case"),
+        );
+        let label = ui.label("Sort by");
+        egui::ComboBox::from_id_salt("tree_sort")
+            .selected_text(view.sort.label())
+            .show_ui(ui, |ui| {
+                for sort in SortMode::ALL {
+                    ui.selectable_value(&mut view.sort, sort, sort.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    if let Some(e) = &view.filter_error {
+        ui.colored_label(theme::error(dark), e);
+    } else if !view.filter.is_empty()
+        && view.filter.mode == FilterMode::Text
+        && view.filter.effective_mode() == FilterMode::Mqtt
+    {
+        ui.colored_label(
+            theme::muted(dark),
+            "read as an MQTT filter: + matches one level, # the rest; exact case",
+        );
     }
 }
 
@@ -296,36 +476,34 @@ pub fn tree_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
     let dark = ui.visuals().dark_mode;
     // Keep the panel's width while the tree is empty (it would shrink to the hint).
     ui.set_min_width(ui.available_width());
-    ui.horizontal(|ui| {
-        let label = ui.label("Filter");
-        let mqtt = is_mqtt_filter(&view.filter);
-        let room = theme::FILTER_CLEAR_ROOM + if mqtt { theme::FILTER_MODE_ROOM } else { 0.0 };
-        ui.add(
-            egui::TextEdit::singleline(&mut view.filter)
-                .hint_text("part of a topic, or a filter: home/+/temperature")
-                .desired_width(ui.available_width() - room),
-        )
-        .labelled_by(label.id);
-        if mqtt {
-            ui.colored_label(theme::muted(dark), "MQTT filter")
-                .on_hover_text("+ matches one level, # the rest; exact case");
-        }
-        if ui
-            .add_enabled(!view.filter.is_empty(), egui::Button::new("Clear"))
-            .clicked()
-        {
-            view.filter.clear();
-        }
-    });
-    view.refresh_rows(store);
+    controls_ui(ui, view);
+    view.refresh_rows(store, BUILD_BUDGET);
     let tree = store.tree();
     view.handle_keys(ui, tree);
-    view.refresh_rows(store);
+    if let Some(build) = &view.build {
+        // A long walk goes on in the next frames; say how far it is.
+        ui.colored_label(
+            theme::muted(dark),
+            format!(
+                "{} {} of {} levels…",
+                if build.filter.is_some() {
+                    "Filtering:"
+                } else {
+                    "Sorting:"
+                },
+                crate::model::units::thousands(build.visited as u64),
+                crate::model::units::thousands(tree.len().saturating_sub(1) as u64),
+            ),
+        );
+        ui.ctx().request_repaint();
+    }
 
     if view.rows.is_empty() {
         ui.add_space(theme::GROUP_GAP);
         let text = if tree.is_empty() {
             "No messages yet"
+        } else if view.build.is_some() {
+            ""
         } else {
             "No topic matches the filter"
         };
@@ -341,7 +519,7 @@ pub fn tree_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
             .selected
             .and_then(|s| view.rows.iter().position(|r| r.id == s));
     }
-    let filtering = !view.filter.trim().is_empty();
+    let filtering = view.rows_filtered;
     ui.scope(|ui| {
         ui.spacing_mut().item_spacing.y = 0.0;
         let mut area = egui::ScrollArea::both()
@@ -692,16 +870,43 @@ mod tests {
             .collect()
     }
 
+    fn shape(filter: FilterSpec, sort: SortMode) -> Shape {
+        Shape {
+            expansion_version: 0,
+            filter,
+            sort,
+        }
+    }
+
+    fn build(
+        t: &TopicTree,
+        expanded: &HashSet<NodeId>,
+        filter: FilterSpec,
+        sort: SortMode,
+    ) -> Vec<String> {
+        let compiled = TopicFilter::new(&filter).unwrap();
+        let mut b = Build::new(t, shape(filter, sort), compiled, 0.0);
+        assert!(b.step(t, expanded, Instant::now() + Duration::from_secs(60)));
+        names(t, &b.rows)
+    }
+
+    fn text(s: &str) -> FilterSpec {
+        FilterSpec {
+            text: s.into(),
+            ..FilterSpec::default()
+        }
+    }
+
     #[test]
     fn collapsed_tree_shows_first_levels_only() {
         let t = tree(&["b/x", "a/y", "a/z"]);
-        let mut rows = Vec::new();
-        expanded_rows(&t, &HashSet::new(), &mut rows);
-        assert_eq!(names(&t, &rows), ["a", "b"]);
+        let none = HashSet::new();
+        assert_eq!(build(&t, &none, text(""), SortMode::Name), ["a", "b"]);
         let a = t.find("a").unwrap();
-        rows.clear();
-        expanded_rows(&t, &HashSet::from([a]), &mut rows);
-        assert_eq!(names(&t, &rows), ["a", " y", " z", "b"]);
+        assert_eq!(
+            build(&t, &HashSet::from([a]), text(""), SortMode::Name),
+            ["a", " y", " z", "b"]
+        );
     }
 
     #[test]
@@ -712,37 +917,89 @@ mod tests {
             "office/Temp",
             "other",
         ]);
-        let mut rows = Vec::new();
-        filtered_rows(&t, "temp", &mut rows);
+        let none = HashSet::new();
+        let rows = |f: FilterSpec| build(&t, &none, f, SortMode::Name);
         assert_eq!(
-            names(&t, &rows),
+            rows(text("temp")),
             ["home", " kitchen", "  temp", "office", " Temp"]
         );
-        rows.clear();
-        filtered_rows(&t, "home/h", &mut rows);
-        assert_eq!(names(&t, &rows), ["home", " hall", "  light"]);
-        rows.clear();
-        filtered_rows(&t, "nothing", &mut rows);
-        assert!(rows.is_empty());
+        assert_eq!(rows(text("home/h")), ["home", " hall", "  light"]);
+        assert!(rows(text("nothing")).is_empty());
         // With + or #, an MQTT filter: exact levels, exact case.
-        rows.clear();
-        filtered_rows(&t, "home/+/temp", &mut rows);
-        assert_eq!(names(&t, &rows), ["home", " kitchen", "  temp"]);
-        rows.clear();
-        filtered_rows(&t, "office/#", &mut rows);
-        assert_eq!(names(&t, &rows), ["office", " Temp"]);
-        rows.clear();
-        filtered_rows(&t, "+/Temp", &mut rows);
-        assert_eq!(names(&t, &rows), ["office", " Temp"]);
-        assert!(is_mqtt_filter(" a/+ ") && !is_mqtt_filter("a+b") && !is_mqtt_filter("temp"));
+        assert_eq!(rows(text("home/+/temp")), ["home", " kitchen", "  temp"]);
+        assert_eq!(rows(text("office/#")), ["office", " Temp"]);
+        assert_eq!(rows(text("+/Temp")), ["office", " Temp"]);
+        let case = FilterSpec {
+            case_sensitive: true,
+            ..text("Temp")
+        };
+        assert_eq!(rows(case), ["office", " Temp"]);
+        let regex = FilterSpec {
+            mode: FilterMode::Regex,
+            ..text("^h.*t$")
+        };
+        assert_eq!(rows(regex), ["home", " hall", "  light"]);
     }
 
     #[test]
     fn filter_walks_a_thousand_levels() {
         let deep = vec!["l"; 1000].join("/") + "/needle";
         let t = tree(&[&deep, "x"]);
-        let mut rows = Vec::new();
-        filtered_rows(&t, "needle", &mut rows);
-        assert_eq!(rows.len(), 1001);
+        assert_eq!(
+            build(&t, &HashSet::new(), text("needle"), SortMode::Name).len(),
+            1001
+        );
+    }
+
+    #[test]
+    fn sort_modes_order_each_level() {
+        let mut t = tree(&["s/sensor10", "s/sensor2", "s/sensor1", "busy/a", "busy/b"]);
+        let count = |t: &mut TopicTree, topic: &str, n: usize, at: f64| {
+            let id = t.find(topic).unwrap();
+            for i in 0..n {
+                t.count_message(id, i == 0, false, at);
+            }
+        };
+        count(&mut t, "s/sensor2", 5, 1.0);
+        count(&mut t, "s/sensor10", 1, 3.0);
+        count(&mut t, "s/sensor1", 2, 2.0);
+        count(&mut t, "busy/a", 1, 0.5);
+        count(&mut t, "busy/b", 1, 0.5);
+        let open: HashSet<NodeId> = [t.find("s").unwrap(), t.find("busy").unwrap()].into();
+        let rows = |sort| build(&t, &open, text(""), sort);
+        assert_eq!(
+            rows(SortMode::Name),
+            ["busy", " a", " b", "s", " sensor1", " sensor2", " sensor10"]
+        );
+        assert_eq!(
+            rows(SortMode::Messages),
+            ["s", " sensor2", " sensor1", " sensor10", "busy", " a", " b"]
+        );
+        assert_eq!(
+            rows(SortMode::Recent),
+            ["s", " sensor10", " sensor1", " sensor2", "busy", " a", " b"]
+        );
+        assert_eq!(
+            rows(SortMode::Topics),
+            ["s", " sensor1", " sensor2", " sensor10", "busy", " a", " b"]
+        );
+    }
+
+    #[test]
+    fn a_walk_in_slices_gives_the_same_rows() {
+        let topics: Vec<String> = (0..5000).map(|i| format!("f/{}/t{}", i % 37, i)).collect();
+        let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+        let t = tree(&refs);
+        let whole = build(&t, &HashSet::new(), text("t1"), SortMode::Name);
+        let filter = TopicFilter::new(&text("t1")).unwrap();
+        let mut b = Build::new(&t, shape(text("t1"), SortMode::Name), filter, 0.0);
+        let mut slices = 0;
+        // A deadline already past: each call does one small slice.
+        while !b.step(&t, &HashSet::new(), Instant::now()) {
+            slices += 1;
+        }
+        assert!(slices > 5, "{slices}");
+        assert_eq!(names(&t, &b.rows), whole);
+        assert_eq!(b.visited, t.len() - 1);
     }
 }
