@@ -137,6 +137,8 @@ pub struct App {
     pause: Pause,
     /// A CSV export being written on its own thread: its result arrives here.
     export: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
+    /// Whether the top talkers window is open.
+    show_talkers: bool,
     /// The record and replay window: open, and its fields.
     show_record: bool,
     record_form: crate::ui::record::RecordForm,
@@ -264,6 +266,7 @@ impl App {
             chart: crate::ui::chart::ChartView::default(),
             pause: Pause::default(),
             export: None,
+            show_talkers: false,
             show_record: false,
             record_form: crate::ui::record::RecordForm::new(
                 options

@@ -4,7 +4,8 @@ use super::App;
 use crate::mqtt::MqttVersion;
 use crate::ui::theme;
 use crate::ui::{
-    broker_panel, chart, connection, inspector, publish, record, settings, status_bar, topic_tree,
+    broker_panel, chart, connection, inspector, publish, record, settings, status_bar, talkers,
+    topic_tree,
 };
 
 impl App {
@@ -60,6 +61,8 @@ impl App {
                         ),
                     );
                 }
+                ui.toggle_value(&mut self.show_talkers, "Top talkers")
+                    .on_hover_text("The topics sending the most messages per second");
                 ui.toggle_value(&mut self.show_record, "Record / replay")
                     .on_hover_text("Record messages to a file; publish a recording again");
                 record::record_indicator_ui(
@@ -110,6 +113,12 @@ impl App {
             &self.connection,
             self.saved.payload_cap,
             &mut self.commands,
+        );
+        talkers::top_talkers_window_ui(
+            ui.ctx(),
+            &mut self.show_talkers,
+            &self.store,
+            &mut self.tree,
         );
         record::record_window_ui(
             ui.ctx(),

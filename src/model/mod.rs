@@ -21,6 +21,6 @@ pub use history::{HistoryLimits, TopicHistory};
 pub use message::{Incoming, Message, Properties, QoS};
 pub use payload::{Payload, PayloadKind};
 pub use series::{JsonPath, Plots, Series, SeriesSpec};
-pub use stats::RateMeter;
+pub use stats::{RateMeter, TopicRates};
 pub use store::{Store, StoreStats};
 pub use topic_tree::{Node, NodeId, TopicTree};

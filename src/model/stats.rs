@@ -1,4 +1,9 @@
-//! Rates over a sliding window of whole seconds.
+//! Rates over a sliding window of whole seconds: all messages, and each topic's (for the
+//! inspector's msg/s and the "top talkers" list).
+
+use std::collections::HashMap;
+
+use super::topic_tree::NodeId;
 
 /// Counts events per second over the last few seconds.
 #[derive(Clone, Debug, Default)]
@@ -38,9 +43,148 @@ impl RateMeter {
     }
 }
 
+/// Messages per second of each topic over the last [`TopicRates::SECONDS`] complete
+/// seconds. Only topics that spoke in that time are held, and at most
+/// [`TopicRates::MAX_TOPICS`] a second (more are counted together as untracked), so a
+/// million quiet topics cost nothing and a flood cannot grow it without bound.
+#[derive(Clone, Debug, Default)]
+pub struct TopicRates {
+    /// The second being counted, and its counts.
+    current: (u64, HashMap<NodeId, u32>),
+    /// The complete seconds before it, newest first: `(second, counts)`.
+    past: std::collections::VecDeque<(u64, HashMap<NodeId, u32>)>,
+    /// Topics by rate, highest first, as of the last complete second.
+    top: Vec<(NodeId, f64)>,
+    /// Messages of topics past the per-second limit, over the window.
+    untracked: u64,
+    untracked_now: u64,
+}
+
+impl TopicRates {
+    /// Seconds averaged over.
+    pub const SECONDS: u64 = 5;
+    /// Topics counted per second at most.
+    pub const MAX_TOPICS: usize = 200_000;
+    /// Topics kept in the top list.
+    pub const TOP: usize = 50;
+
+    /// Counts one message of `id` at `now` (seconds on a monotonic clock).
+    pub fn add(&mut self, id: NodeId, now: f64) {
+        let sec = now.max(0.0) as u64;
+        if sec != self.current.0 {
+            self.roll(sec);
+        }
+        let counts = &mut self.current.1;
+        if let Some(n) = counts.get_mut(&id) {
+            *n += 1;
+        } else if counts.len() < Self::MAX_TOPICS {
+            counts.insert(id, 1);
+        } else {
+            self.untracked_now += 1;
+        }
+    }
+
+    /// Moves on to second `sec`: the current second joins the past ones, and the top list
+    /// is worked out again (once a second, over the topics that spoke).
+    fn roll(&mut self, sec: u64) {
+        let (was, counts) = std::mem::replace(&mut self.current, (sec, HashMap::new()));
+        if !counts.is_empty() || self.untracked_now > 0 {
+            self.past.push_front((was, counts));
+        }
+        self.past
+            .retain(|(s, _)| sec.saturating_sub(*s) <= Self::SECONDS);
+        self.untracked = std::mem::take(&mut self.untracked_now);
+        let mut sums: HashMap<NodeId, u32> = HashMap::new();
+        for (_, counts) in &self.past {
+            for (&id, &n) in counts {
+                *sums.entry(id).or_default() += n;
+            }
+        }
+        let mut top: Vec<(NodeId, f64)> = sums
+            .into_iter()
+            .map(|(id, n)| (id, f64::from(n) / Self::SECONDS as f64))
+            .collect();
+        let by_rate =
+            |a: &(NodeId, f64), b: &(NodeId, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if top.len() > Self::TOP {
+            top.select_nth_unstable_by(Self::TOP, by_rate);
+            top.truncate(Self::TOP);
+        }
+        top.sort_by(by_rate);
+        self.top = top;
+    }
+
+    /// Messages per second of `id` over the last complete seconds.
+    pub fn rate(&self, id: NodeId, now: f64) -> f64 {
+        let sec = now.max(0.0) as u64;
+        let total: u32 = std::iter::once((self.current.0, &self.current.1))
+            .chain(self.past.iter().map(|(s, c)| (*s, c)))
+            .filter(|(s, _)| (1..=Self::SECONDS).contains(&sec.saturating_sub(*s)) && *s < sec)
+            .filter_map(|(_, c)| c.get(&id))
+            .sum();
+        f64::from(total) / Self::SECONDS as f64
+    }
+
+    /// The busiest topics (rate in msg/s), as of the last second that ended while messages
+    /// came; empty once the window has passed with nothing new.
+    pub fn top(&self, now: f64) -> &[(NodeId, f64)] {
+        let sec = now.max(0.0) as u64;
+        if sec.saturating_sub(self.current.0) > Self::SECONDS {
+            return &[];
+        }
+        &self.top
+    }
+
+    /// Messages of the last second past the per-second topic limit (not in any rate).
+    pub fn untracked(&self) -> u64 {
+        self.untracked
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topic_rates_and_the_top_list() {
+        let mut r = TopicRates::default();
+        let (a, b, c) = (
+            NodeId::from_index(1),
+            NodeId::from_index(2),
+            NodeId::from_index(3),
+        );
+        for s in 0..5u64 {
+            for k in 0..100 {
+                r.add(a, s as f64 + k as f64 / 100.0);
+            }
+            for k in 0..10 {
+                r.add(b, s as f64 + k as f64 / 10.0);
+            }
+        }
+        r.add(c, 5.5);
+        // At 5.5 the seconds 1 to 4 are complete in the window (second 0 too: 5 back).
+        assert_eq!(r.rate(a, 5.5), 100.0);
+        assert_eq!(r.rate(b, 5.5), 10.0);
+        assert_eq!(r.rate(c, 5.5), 0.0, "its second is not complete");
+        let top: Vec<NodeId> = r.top(5.5).iter().map(|(id, _)| *id).collect();
+        assert_eq!(top, [a, b]);
+        r.add(c, 6.1);
+        assert_eq!(r.rate(c, 6.1), 0.2);
+        // Long after, nothing is left.
+        assert_eq!(r.rate(a, 60.0), 0.0);
+        assert!(r.top(60.0).is_empty());
+    }
+
+    #[test]
+    fn a_flood_of_topics_stays_bounded() {
+        let mut r = TopicRates::default();
+        for i in 0..(TopicRates::MAX_TOPICS + 1000) {
+            r.add(NodeId::from_index(i as u32 + 1), 0.5);
+        }
+        r.add(NodeId::from_index(1), 1.5);
+        assert_eq!(r.untracked(), 1000);
+        assert_eq!(r.top(1.5).len(), TopicRates::TOP);
+    }
 
     #[test]
     fn rate_over_complete_seconds() {

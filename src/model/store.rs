@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::history::{HistoryLimits, TopicHistory};
 use super::message::Incoming;
 use super::series::{Plots, SeriesSpec};
-use super::stats::RateMeter;
+use super::stats::{RateMeter, TopicRates};
 use super::topic_tree::{NodeId, TopicTree};
 
 // Every history entry is charged for its order record (see `Message::cost`).
@@ -46,6 +46,8 @@ pub struct Store {
     clearing: std::collections::HashSet<NodeId>,
     /// Plotted series, fed as messages arrive.
     plots: Plots,
+    /// Each topic's message rate (for the inspector and the top talkers).
+    topic_rates: TopicRates,
 }
 
 impl Default for Store {
@@ -66,6 +68,7 @@ impl Store {
             epoch: Instant::now(),
             clearing: Default::default(),
             plots: Plots::default(),
+            topic_rates: TopicRates::default(),
         }
     }
 
@@ -132,6 +135,11 @@ impl Store {
     /// Files one message under its topic.
     pub fn apply(&mut self, incoming: Incoming) {
         self.apply_batch(std::iter::once(incoming));
+    }
+
+    /// Each topic's message rate, and the busiest topics.
+    pub fn topic_rates(&self) -> &TopicRates {
+        &self.topic_rates
     }
 
     pub fn plots(&self) -> &Plots {
@@ -205,6 +213,7 @@ impl Store {
         let retained = message.retain;
         let cost = message.cost();
         let id = self.tree.ensure(&topic);
+        self.topic_rates.add(id, now);
         let node = self.tree.node_mut(id);
         let new_topic = node.history.is_none();
         let history = node.history.get_or_insert_with(Box::default);

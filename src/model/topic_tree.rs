@@ -17,6 +17,11 @@ impl NodeId {
     fn index(self) -> usize {
         self.0 as usize
     }
+
+    #[cfg(test)]
+    pub(crate) fn from_index(i: u32) -> Self {
+        Self(i)
+    }
 }
 
 /// One topic level.

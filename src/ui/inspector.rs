@@ -40,6 +40,18 @@ pub fn format_local(ms: i64, fmt: &str) -> Option<String> {
 
 pub use crate::model::units::format_bytes;
 
+/// `0.2 msg/s`, `12 msg/s`, `1,234 msg/s`.
+pub fn format_rate(rate: f64) -> String {
+    if rate < 10.0 {
+        format!("{rate:.1} msg/s")
+    } else {
+        format!(
+            "{} msg/s",
+            crate::model::units::thousands(rate.round() as u64)
+        )
+    }
+}
+
 /// Draws the inspector for `selected`.
 pub fn inspector_ui(
     ui: &mut Ui,
@@ -97,7 +109,14 @@ pub fn inspector_ui(
         return;
     };
 
-    metadata_ui(ui, message, node.own_messages(), state.picked.is_some());
+    let rate = store.topic_rates().rate(id, store.now());
+    metadata_ui(
+        ui,
+        message,
+        node.own_messages(),
+        rate,
+        state.picked.is_some(),
+    );
     if let Some(props) = &message.properties {
         properties_ui(ui, props);
     }
@@ -186,7 +205,7 @@ fn plot_button_ui(
     }
 }
 
-fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, picked: bool) {
+fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, rate: f64, picked: bool) {
     let dark = ui.visuals().dark_mode;
     egui::Grid::new("metadata")
         .num_columns(4)
@@ -221,11 +240,13 @@ fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, picked: bool) {
             ui.end_row();
 
             ui.colored_label(theme::muted(dark), "Messages");
+            let rate = format_rate(rate);
             ui.label(if picked {
-                format!("{received} on this topic (showing an older one)")
+                format!("{received} on this topic, {rate} (showing an older one)")
             } else {
-                format!("{received} on this topic")
-            });
+                format!("{received} on this topic, {rate}")
+            })
+            .on_hover_text("The rate is over the last 5 complete seconds");
             ui.colored_label(theme::muted(dark), "Format");
             ui.label(match m.payload.kind() {
                 crate::model::PayloadKind::Empty => "empty",

@@ -76,6 +76,8 @@ pub const RETAINED_MARKER_RADIUS: f32 = 4.0;
 pub const CHART_X_MARGIN: f64 = 0.02;
 /// Extra space above and below the data range, as a fraction of it.
 pub const CHART_Y_MARGIN: f64 = 0.08;
+/// Height of the top talkers list.
+pub const TALKERS_HEIGHT: f32 = 420.0;
 /// Radius of the red "recording" dot.
 pub const REC_DOT_RADIUS: f32 = 5.0;
 
