@@ -551,3 +551,24 @@ fn sys_topics_report_statistics() {
     assert_eq!(lines.len(), 1, "a $SYS message within the publish interval");
     assert!(lines[0].starts_with("$SYS/"), "{lines:?}");
 }
+
+#[test]
+fn the_local_broker_publishes_statistics_the_app_reads() {
+    // No Mosquitto needed: the app's own worker is the only client.
+    let b = LocalBroker::start(&[]);
+    let w = connected(b.port, MqttVersion::V5, &["$SYS/#"]);
+    let mut store = Store::default();
+    // rmqtt publishes them every 5 s.
+    let done = ingest_until(&w, &mut store, T, |s| {
+        s.sys_stats()
+            .rows()
+            .iter()
+            .any(|r| r.label == "Clients connected")
+    });
+    assert!(done, "no statistics in 10 s: {:?}", store.sys_stats());
+    assert_eq!(store.sys_stats().broker(), "rmqtt");
+    let rows = store.sys_stats().rows();
+    let value = |l: &str| rows.iter().find(|r| r.label == l).map(|r| r.value.clone());
+    assert_eq!(value("Clients connected").as_deref(), Some("1"));
+    assert_eq!(value("Subscriptions").as_deref(), Some("1"));
+}

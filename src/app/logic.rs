@@ -157,6 +157,9 @@ impl App {
                         self.title = title;
                     }
                     self.version = settings.version;
+                    if self.connection_key != settings.address() {
+                        self.store.clear_sys_stats();
+                    }
                     self.connection_key = settings.address();
                     worker.send(WorkerCommand::Connect(settings));
                 }

@@ -137,6 +137,8 @@ pub struct App {
     pause: Pause,
     /// A CSV export being written on its own thread: its result arrives here.
     export: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
+    /// Whether the broker statistics window is open.
+    show_sys: bool,
     /// Whether the top talkers window is open.
     show_talkers: bool,
     /// The record and replay window: open, and its fields.
@@ -266,6 +268,7 @@ impl App {
             chart: crate::ui::chart::ChartView::default(),
             pause: Pause::default(),
             export: None,
+            show_sys: false,
             show_talkers: false,
             show_record: false,
             record_form: crate::ui::record::RecordForm::new(

@@ -4,8 +4,8 @@ use super::App;
 use crate::mqtt::MqttVersion;
 use crate::ui::theme;
 use crate::ui::{
-    broker_panel, chart, connection, inspector, publish, record, settings, status_bar, talkers,
-    topic_tree,
+    broker_panel, chart, connection, inspector, publish, record, settings, status_bar, sys_view,
+    talkers, topic_tree,
 };
 
 impl App {
@@ -61,6 +61,8 @@ impl App {
                         ),
                     );
                 }
+                ui.toggle_value(&mut self.show_sys, "Broker stats")
+                    .on_hover_text("The broker's $SYS figures in plain words");
                 ui.toggle_value(&mut self.show_talkers, "Top talkers")
                     .on_hover_text("The topics sending the most messages per second");
                 ui.toggle_value(&mut self.show_record, "Record / replay")
@@ -114,6 +116,7 @@ impl App {
             self.saved.payload_cap,
             &mut self.commands,
         );
+        sys_view::sys_window_ui(ui.ctx(), &mut self.show_sys, self.store.sys_stats());
         talkers::top_talkers_window_ui(
             ui.ctx(),
             &mut self.show_talkers,

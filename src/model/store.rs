@@ -48,6 +48,8 @@ pub struct Store {
     plots: Plots,
     /// Each topic's message rate (for the inspector and the top talkers).
     topic_rates: TopicRates,
+    /// The broker's `$SYS` statistics, as far as they are understood.
+    sys: super::sys_stats::SysStats,
 }
 
 impl Default for Store {
@@ -69,6 +71,7 @@ impl Store {
             clearing: Default::default(),
             plots: Plots::default(),
             topic_rates: TopicRates::default(),
+            sys: Default::default(),
         }
     }
 
@@ -135,6 +138,16 @@ impl Store {
     /// Files one message under its topic.
     pub fn apply(&mut self, incoming: Incoming) {
         self.apply_batch(std::iter::once(incoming));
+    }
+
+    /// The broker's `$SYS` statistics.
+    pub fn sys_stats(&self) -> &super::sys_stats::SysStats {
+        &self.sys
+    }
+
+    /// Forgets the `$SYS` statistics (another broker is connected).
+    pub fn clear_sys_stats(&mut self) {
+        self.sys.clear();
     }
 
     /// Each topic's message rate, and the busiest topics.
@@ -209,6 +222,9 @@ impl Store {
         }
         if !self.plots.is_empty() {
             self.plots.observe(&topic, &message, None);
+        }
+        if topic.starts_with("$SYS/") {
+            self.sys.observe(&topic, message.payload.bytes(), now);
         }
         let retained = message.retain;
         let cost = message.cost();

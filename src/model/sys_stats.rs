@@ -128,7 +128,7 @@ pub struct SysStats {
 pub struct SysRow<'a> {
     /// What the figure is, in plain words.
     pub label: &'static str,
-    /// The latest value in words (`3 h 12 min`, `1,234 msg/s`, `12.5 kB/s`).
+    /// The latest value in words (`3 h 12 min`, `1,234 msg/s`, `12.2 KiB/s`).
     pub value: String,
     /// (time s, value) oldest first, for a sparkline; empty for text figures like the version
     pub history: &'a [(f64, f64)],
@@ -377,18 +377,8 @@ fn in_words(unit: Unit, v: f64) -> String {
 
 /// `1234.4` as `1,234`.
 fn thousands(v: f64) -> String {
-    let digits = format!("{:.0}", v.abs());
-    let mut out = String::with_capacity(digits.len() * 4 / 3 + 1);
-    if v.round() < 0.0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    let n = super::units::thousands(v.abs().round() as u64);
+    if v.round() < 0.0 { format!("-{n}") } else { n }
 }
 
 /// Enough digits to read: `1,234`, `12.5`, `0.25`, `0`.
@@ -401,19 +391,9 @@ fn decimal(v: f64) -> String {
     }
 }
 
-/// `523 B`, `12.5 kB`, `3.1 MB` (decimal units).
+/// `523 B`, `12.2 KiB`, `3.0 MiB`.
 fn bytes(v: f64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let (mut v, mut unit) = (v, 0);
-    while v.abs() >= 1000.0 && unit + 1 < UNITS.len() {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{v:.0} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
+    super::units::format_bytes(v.max(0.0).round() as usize)
 }
 
 /// `42 s`, `12 min 5 s`, `3 h 12 min`, `2 d 3 h`.
@@ -533,7 +513,7 @@ mod tests {
         assert_eq!(s.broker(), "Mosquitto 2.0.11");
         // The 1-minute load, until two counter samples give a rate.
         assert_eq!(value(&s, "Messages in").unwrap(), "0 msg/s");
-        assert_eq!(value(&s, "Heap memory").unwrap(), "33.3 kB");
+        assert_eq!(value(&s, "Heap memory").unwrap(), "32.6 KiB");
         feed(&mut s, lines, 1795600980.0);
         let labels: Vec<_> = s.rows().iter().map(|r| r.label).collect();
         assert_eq!(
@@ -544,7 +524,7 @@ mod tests {
         // Messages in: (92 - 35) over 7.2375 - 5.2116 s, from the two counter samples.
         assert_eq!(
             words.join(", "),
-            "2.0.11, 4 s, 1, 28.1 msg/s, 27.1 msg/s, 319 B/s, 767 B/s, 53, 1, 1, 1, 47.8 kB"
+            "2.0.11, 4 s, 1, 28.1 msg/s, 27.1 msg/s, 319 B/s, 767 B/s, 53, 1, 1, 1, 46.7 KiB"
         );
         let msg_in = row(&s, "Messages in").unwrap();
         assert_eq!(
@@ -702,7 +682,7 @@ mod tests {
         assert_eq!(duration(725.0), "12 min 5 s");
         assert_eq!(in_words(Unit::MsgRate, 1234.4), "1,234 msg/s");
         assert_eq!(in_words(Unit::MsgRate, 0.25), "0.25 msg/s");
-        assert_eq!(in_words(Unit::ByteRate, 12_500.0), "12.5 kB/s");
+        assert_eq!(in_words(Unit::ByteRate, 12_500.0), "12.2 KiB/s");
         assert_eq!(in_words(Unit::Count, 1_234_567.0), "1,234,567");
         assert_eq!(in_words(Unit::Count, -1.0), "-1");
     }

@@ -9,6 +9,7 @@ pub mod publish;
 pub mod record;
 pub mod settings;
 pub mod status_bar;
+pub mod sys_view;
 pub mod talkers;
 pub mod theme;
 pub mod topic_tree;

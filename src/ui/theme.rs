@@ -76,6 +76,10 @@ pub const RETAINED_MARKER_RADIUS: f32 = 4.0;
 pub const CHART_X_MARGIN: f64 = 0.02;
 /// Extra space above and below the data range, as a fraction of it.
 pub const CHART_Y_MARGIN: f64 = 0.08;
+/// Size and line width of a `$SYS` figure's sparkline.
+pub const SPARKLINE_WIDTH: f32 = 140.0;
+pub const SPARKLINE_HEIGHT: f32 = 18.0;
+pub const SPARKLINE_STROKE: f32 = 1.5;
 /// Height of the top talkers list.
 pub const TALKERS_HEIGHT: f32 = 420.0;
 /// Radius of the red "recording" dot.
