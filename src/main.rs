@@ -302,10 +302,14 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                         Some((topic, field)) => SeriesSpec {
                             topic: topic.into(),
                             path: field.into(),
+                            // Sparkplug B topics are decoded, as the inspector does.
+                            decoder: mqscope::model::decode::is_sparkplug_topic(topic)
+                                .then_some(mqscope::model::decode::Decoder::SparkplugB),
                         },
                         None => SeriesSpec {
                             topic: p.clone(),
                             path: String::new(),
+                            decoder: None,
                         },
                     })
                     .collect(),

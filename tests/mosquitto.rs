@@ -429,6 +429,7 @@ fn published_values_reach_a_series_in_order() {
         .add_series(SeriesSpec {
             topic: "plot/state".into(),
             path: "sensors[1].v".into(),
+            decoder: None,
         })
         .unwrap();
     assert!(ingest_until(&w, &mut store, T, |s| s
@@ -638,4 +639,39 @@ fn credentials_are_accepted_or_refused_in_words_with_backoff() {
     // Backing off, not storming: each wait longer than the one before.
     assert!(delays.windows(2).all(|d| d[1] > d[0]), "delays {delays:?}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn broker_statistics_come_from_sys_topics_in_words() {
+    if !common::mosquitto_available("broker_statistics_come_from_sys_topics_in_words") {
+        return;
+    }
+    let broker = Mosquitto::start_on(common::free_port(), "sys_interval 1");
+    let worker = common::connected(broker.port, MqttVersion::V5, &["$SYS/#", "load/#"]);
+    for i in 0..20 {
+        broker.publish(&["-t", "load/x", "-m", &i.to_string()]);
+    }
+    let mut store = Store::default();
+    let label = |s: &Store, l: &str| {
+        s.sys_stats()
+            .rows()
+            .into_iter()
+            .find(|r| r.label == l)
+            .map(|r| (r.value, r.history.len()))
+    };
+    // Two updates (about 2 s apart) give a rate from the counters.
+    let done = common::ingest_until(&worker, &mut store, Duration::from_secs(10), |s| {
+        label(s, "Messages in").is_some_and(|(_, points)| points >= 2)
+    });
+    assert!(done, "no message rate in 10 s: {:?}", store.sys_stats());
+    assert!(store.sys_stats().broker().starts_with("Mosquitto"));
+    let (version, _) = label(&store, "Version").unwrap();
+    assert!(
+        version.chars().next().unwrap().is_ascii_digit(),
+        "{version}"
+    );
+    let (clients, _) = label(&store, "Clients connected").unwrap();
+    assert!(clients.parse::<u32>().unwrap() >= 1, "{clients}");
+    assert!(label(&store, "Messages in").unwrap().0.ends_with(" msg/s"));
+    assert!(label(&store, "Uptime").unwrap().0.ends_with(" s"));
 }

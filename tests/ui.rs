@@ -429,10 +429,12 @@ fn plotted_series_come_back_from_saved_settings() {
             mqscope::model::SeriesSpec {
                 topic: "a/b".into(),
                 path: "x[0]".into(),
+                decoder: None,
             },
             mqscope::model::SeriesSpec {
                 topic: "bad".into(),
                 path: "x[".into(),
+                decoder: None,
             },
         ],
         ..Default::default()
@@ -737,5 +739,93 @@ fn top_talkers_rank_the_busiest_topics_and_reveal_them() {
         h.query_by_label_contains("on this topic, 10 msg/s")
             .is_some(),
         "the inspector shows the topic and its rate"
+    );
+}
+
+/// A Sparkplug B NDATA payload written out by the protobuf wire format: timestamp 1, one
+/// Float metric "Temperature" = `value`, seq 0.
+fn sparkplug(value: f32) -> Vec<u8> {
+    let mut metric = vec![0x0a, 11];
+    metric.extend_from_slice(b"Temperature");
+    metric.extend_from_slice(&[0x20, 9, 0x65]);
+    metric.extend_from_slice(&value.to_le_bytes());
+    let mut payload = vec![0x08, 1, 0x12, metric.len() as u8];
+    payload.extend_from_slice(&metric);
+    payload.extend_from_slice(&[0x18, 0]);
+    payload
+}
+
+#[test]
+fn sparkplug_topics_open_decoded_and_their_metrics_plot() {
+    let mut h = harness();
+    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
+        "spBv1.0/plant/NDATA/edge1",
+        &sparkplug(21.5),
+        false,
+    )]));
+    h.run_steps(2);
+    for level in ["spBv1.0", "plant", "NDATA"] {
+        expand(&mut h, level);
+    }
+    h.get_by_label("edge1").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("\"Temperature\": ").is_some(),
+        "metrics by name"
+    );
+    assert!(h.query_by_label("\"Float\"").is_some(), "with their type");
+    let plot = "Plot metrics.Temperature.value";
+    h.get_by_role_and_label(Role::Button, plot).click();
+    h.run_steps(3);
+    let mut next = msg("spBv1.0/plant/NDATA/edge1", &sparkplug(22.25), false);
+    next.message.received_at_us = mqscope::model::message::now_us();
+    h.state_mut().feed(WorkerEvent::Messages(vec![next]));
+    h.run_steps(2);
+    let plots = h.state().store().plots();
+    assert_eq!(plots.len(), 1);
+    let series = &plots.series()[0];
+    assert_eq!(
+        series.spec.decoder,
+        Some(mqscope::model::decode::Decoder::SparkplugB)
+    );
+    assert_eq!(series.points().back().map(|p| p[1]), Some(22.25));
+}
+
+#[test]
+fn messagepack_is_decoded_when_picked() {
+    let mut h = harness();
+    // {"temp": 21.5, "ok": true}
+    let mut bytes = vec![0x82, 0xa4];
+    bytes.extend_from_slice(b"temp");
+    bytes.push(0xcb);
+    bytes.extend_from_slice(&21.5f64.to_be_bytes());
+    bytes.extend_from_slice(&[0xa2, b'o', b'k', 0xc3]);
+    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
+        "office/packed",
+        &bytes,
+        false,
+    )]));
+    h.run_steps(2);
+    expand(&mut h, "office");
+    h.get_by_label("packed").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("\"temp\": ").is_none(), "not guessed");
+    h.get_by_label("Decode as").click();
+    h.run_steps(2);
+    h.get_by_label("MessagePack").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("\"temp\": ").is_some());
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Plot temp")
+            .is_some()
+    );
+    // CBOR on the same bytes is not CBOR: said, and shown as hex.
+    h.get_by_label("Decode as").click();
+    h.run_steps(2);
+    h.get_by_label("CBOR").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Not shown decoded: not CBOR")
+            .is_some()
     );
 }

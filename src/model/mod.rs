@@ -4,6 +4,7 @@
 //! Nothing here knows about egui or tokio; the app feeds it [`Incoming`] messages and the
 //! UI reads it.
 
+pub mod decode;
 pub mod filter;
 pub mod history;
 pub mod message;
@@ -13,6 +14,7 @@ pub mod recording;
 pub mod series;
 pub mod stats;
 pub mod store;
+pub mod sys_stats;
 pub mod topic_path;
 pub mod topic_tree;
 pub mod units;

@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use super::decode::Decoder;
 use super::message::Message;
 
 /// Points kept per series unless the user says otherwise (oldest go first).
@@ -243,13 +244,17 @@ fn is_plain_name(k: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == ' ' || c == '$')
 }
 
-/// What is plotted: a topic's payload as a number, or one field of its JSON.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// What is plotted: a topic's payload as a number, or one field of its JSON, or of its
+/// payload decoded from MessagePack, CBOR or Sparkplug B.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SeriesSpec {
     pub topic: String,
     /// Written JSON path (see [`JsonPath`]); empty for the whole payload.
     #[serde(default)]
     pub path: String,
+    /// The decoder the payload goes through first; `None` for text and JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoder: Option<Decoder>,
 }
 
 impl SeriesSpec {
@@ -257,16 +262,24 @@ impl SeriesSpec {
         Self {
             topic: topic.into(),
             path: path.to_string(),
+            decoder: None,
         }
+    }
+
+    /// The same field, read from the payload decoded with `decoder`.
+    pub fn decoded(self, decoder: Option<Decoder>) -> Self {
+        Self { decoder, ..self }
     }
 
     /// The name in the legend and the CSV file: the topic, and the field when there is one.
     pub fn label(&self) -> String {
-        if self.path.is_empty() {
-            self.topic.clone()
-        } else {
-            format!("{} › {}", self.topic, self.path)
-        }
+        let field = match (self.path.is_empty(), self.decoder) {
+            (true, None) => return self.topic.clone(),
+            (true, Some(d)) => d.label().to_string(),
+            (false, None) => self.path.clone(),
+            (false, Some(d)) => format!("{} {}", d.label(), self.path),
+        };
+        format!("{} › {field}", self.topic)
     }
 }
 
@@ -467,13 +480,31 @@ impl Plots {
             super::PayloadKind::Json => text.and_then(|t| serde_json::from_str::<Value>(t).ok()),
             _ => None,
         };
+        // Each decoder runs at most once per message.
+        let mut decoded: Vec<(Decoder, Option<Value>)> = Vec::new();
         let time_s = message.received_at_us as f64 / 1_000_000.0;
         for &i in indices {
             if only.is_some_and(|o| o != i) {
                 continue;
             }
             let series = &mut self.series[i];
-            match series.read(text, json.as_ref()) {
+            let value = match series.spec.decoder {
+                Some(d) => {
+                    let at = match decoded.iter().position(|(k, _)| *k == d) {
+                        Some(at) => at,
+                        None => {
+                            decoded.push((d, d.decode(message.payload.bytes()).ok()));
+                            decoded.len() - 1
+                        }
+                    };
+                    match &decoded[at].1 {
+                        Some(v) => series.read(None, Some(v)),
+                        None => None,
+                    }
+                }
+                None => series.read(text, json.as_ref()),
+            };
+            match value {
                 Some(v) => series.push(time_s, v, message.retain, self.cap),
                 None => series.not_numeric += 1,
             }
@@ -812,6 +843,7 @@ mod tests {
             .add(SeriesSpec {
                 topic: "j".into(),
                 path: "a[1]".into(),
+                decoder: None,
             })
             .unwrap();
         assert_eq!(plots.add(SeriesSpec::new("t", &JsonPath::default())), Ok(0));
@@ -932,6 +964,7 @@ mod tests {
             .add(SeriesSpec {
                 topic: "a,\"b\"".into(),
                 path: "x".into(),
+                decoder: None,
             })
             .unwrap();
         for i in 0..5 {

@@ -6,6 +6,7 @@ use crate::app::AppCommand;
 
 use super::payload_view::{PayloadCache, PayloadView, payload_ui};
 use super::theme;
+use crate::model::decode::Decoder;
 use crate::model::payload::{hex_bytes, visible_text};
 use crate::model::series::parse_number;
 use crate::model::{Message, NodeId, Properties, SeriesSpec, Store};
@@ -141,7 +142,7 @@ pub fn inspector_ui(
         .min_size(80.0)
         .show(ui, |ui| history_ui(ui, store, id, state, seq));
 
-    let natural = PayloadView::default_for(message.payload.kind());
+    let natural = PayloadView::natural(&path, &message.payload);
     let mut view = state.view.unwrap_or(natural);
     ui.horizontal(|ui| {
         ui.label("View");
@@ -155,6 +156,26 @@ pub fn inspector_ui(
                 state.view = Some(v);
             }
         }
+        let label = ui.label("Decode as");
+        let decoding = match view {
+            PayloadView::Decoded(d) => d.label(),
+            _ => "—",
+        };
+        egui::ComboBox::from_id_salt("decoder")
+            .selected_text(decoding)
+            .show_ui(ui, |ui| {
+                for d in Decoder::ALL {
+                    if ui
+                        .selectable_value(&mut view, PayloadView::Decoded(d), d.label())
+                        .clicked()
+                    {
+                        state.view = Some(view);
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("MessagePack, CBOR or Sparkplug B as a tree; numbers can be plotted");
         ui.separator();
         if ui
             .button("Copy")

@@ -1,9 +1,11 @@
-//! The payload of one message as text, pretty JSON or a hex dump, bounded in size.
+//! The payload of one message as text, pretty JSON, a hex dump, a diff or a decoded tree
+//! (MessagePack, CBOR, Sparkplug B), bounded in size.
 
 use egui::Ui;
 
 use super::theme;
 use crate::app::AppCommand;
+use crate::model::decode::{Decoder, default_decoder};
 use crate::model::payload::{DiffTag, JsonLine, diff_lines, hex_dump, json_lines, visible_text};
 use crate::model::{Message, NodeId, PayloadKind, Plots, SeriesSpec};
 
@@ -15,6 +17,8 @@ pub enum PayloadView {
     Hex,
     /// Against the topic's previous message.
     Diff,
+    /// Decoded from a binary format, shown like JSON.
+    Decoded(Decoder),
 }
 
 impl PayloadView {
@@ -24,6 +28,15 @@ impl PayloadView {
             PayloadKind::Json => Self::Json,
             PayloadKind::Binary => Self::Hex,
             PayloadKind::Text | PayloadKind::Empty => Self::Text,
+        }
+    }
+
+    /// The view a message of `topic` opens in: decoded when [`default_decoder`] says so
+    /// (Sparkplug B under `spBv1.0/`), otherwise as [`Self::default_for`].
+    pub fn natural(topic: &str, payload: &crate::model::Payload) -> Self {
+        match default_decoder(topic, payload.bytes()) {
+            Some(d) => Self::Decoded(d),
+            None => Self::default_for(payload.kind()),
         }
     }
 }
@@ -128,6 +141,20 @@ impl PayloadCache {
                     visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
                 }
             },
+            PayloadView::Decoded(decoder) => match decoder.decode(bytes) {
+                Ok(value) => {
+                    let (lines, cut) = json_lines(&value, JSON_VIEW_LINES);
+                    if cut {
+                        note = Some(format!("Showing the first {JSON_VIEW_LINES} lines"));
+                    }
+                    self.lines = lines;
+                    String::new()
+                }
+                Err(e) => {
+                    note = Some(format!("Not shown decoded: {e}"));
+                    hex_dump(cut(HEX_VIEW_BYTES, &mut None))
+                }
+            },
             PayloadView::Json => {
                 match payload
                     .text()
@@ -193,7 +220,11 @@ pub fn payload_ui(
         return;
     }
     if !cache.lines.is_empty() {
-        json_view_ui(ui, &cache.lines, topic, plots, commands);
+        let decoder = match view {
+            PayloadView::Decoded(d) => Some(d),
+            _ => None,
+        };
+        json_view_ui(ui, &cache.lines, topic, decoder, plots, commands);
         return;
     }
     if view == PayloadView::Diff {
@@ -268,11 +299,13 @@ fn diff_view_ui(ui: &mut Ui, lines: &[(DiffTag, String)]) {
     });
 }
 
-/// Pretty JSON, only the visible lines drawn; a click on a numeric value plots it.
+/// Pretty JSON (or a decoded tree), only the visible lines drawn; a click on a numeric value
+/// plots it.
 fn json_view_ui(
     ui: &mut Ui,
     lines: &[JsonLine],
     topic: &str,
+    decoder: Option<Decoder>,
     plots: &Plots,
     commands: &mut Vec<AppCommand>,
 ) {
@@ -297,7 +330,7 @@ fn json_view_ui(
                         let value = egui::RichText::new(line.value.as_str()).font(font.clone());
                         match &line.field {
                             Some(path) => {
-                                let spec = SeriesSpec::new(topic, path);
+                                let spec = SeriesSpec::new(topic, path).decoded(decoder);
                                 let plotted = plots.contains(&spec);
                                 let text = if plotted {
                                     value.color(theme::series_color(dark, 0)).underline()
