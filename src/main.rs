@@ -439,8 +439,12 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .map_err(anyhow::Error::msg)?;
             println!(
-                "replayed {}{}",
+                "replayed {}{}{}",
                 mqscope::model::recording::summary(done.sent, done.bytes, done.seconds),
+                match done.system_skipped {
+                    0 => String::new(),
+                    n => format!(" ({n} messages of $ topics left out)"),
+                },
                 match (&done.first_problem, done.skipped) {
                     (Some(p), n) => format!(" ({n} unreadable lines skipped; {p})"),
                     _ => String::new(),

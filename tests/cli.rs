@@ -273,6 +273,7 @@ fn replay_paces_as_recorded_and_reports_bad_lines() {
         "this is not json",
         r#"{"ts_us":1400000,"topic":"pace/a","qos":1,"retain":false,"payload":"2"}"#,
         r#"{"ts_us":1800000,"topic":"pace/a","qos":2,"retain":false,"payload_base64":"/wD+"}"#,
+        r#"{"ts_us":1800000,"topic":"$SYS/broker/uptime","qos":0,"retain":true,"payload":"9"}"#,
     ]
     .join("\n");
     std::fs::write(&path, body).unwrap();
@@ -294,6 +295,7 @@ fn replay_paces_as_recorded_and_reports_bad_lines() {
         said.contains("1 unreadable lines skipped; line 2:"),
         "{said}"
     );
+    assert!(said.contains("(1 messages of $ topics left out)"), "{said}");
     // 0.8 s of recording at twice the speed: at least 0.4 s (an upper bound would be a
     // timed assertion; speed is measured in the benchmarks).
     assert!(took >= std::time::Duration::from_millis(400), "{took:?}");

@@ -375,6 +375,7 @@ impl App {
     pub(super) fn record_step(&mut self, ctx: &egui::Context) {
         let Some(r) = &mut self.recorder else { return };
         if let Some(result) = r.finished() {
+            self.record_form.recorded(&r.path);
             self.record_result = Some(result);
             self.recorder = None;
         } else if !r.is_recording() {

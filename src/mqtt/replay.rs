@@ -31,6 +31,8 @@ pub struct ReplayProgress {
     pub bytes: u64,
     /// How far through the file, 0 to 1.
     pub fraction: f32,
+    /// Messages of `$` topics (`$SYS/…`): the broker's own, which clients may not publish.
+    pub system_skipped: u64,
     /// Lines that could not be read, and the first one's problem ("line 7: …").
     pub skipped: u64,
     pub first_problem: Option<String>,
@@ -113,6 +115,10 @@ pub(super) async fn replay(
         let parsed =
             RecordLine::parse(text).and_then(|r| r.payload_bytes().map(|payload| (r, payload)));
         let (record, payload) = match parsed {
+            Ok((r, _)) if r.topic.starts_with('$') => {
+                progress.system_skipped += 1;
+                continue;
+            }
             Ok(p) => p,
             Err(e) => {
                 progress.skipped += 1;

@@ -25,6 +25,8 @@ const SPEEDS: [(Option<f64>, &str); 5] = [
 pub struct RecordForm {
     /// File to record to.
     pub path: String,
+    /// The file of the recording that ended last.
+    pub last_path: Option<String>,
     /// MQTT filter of what to record; empty records everything.
     pub filter: String,
     /// File to replay.
@@ -36,15 +38,30 @@ pub struct RecordForm {
 impl RecordForm {
     /// Fields for recordings kept in `dir` (empty: the working folder).
     pub fn new(dir: PathBuf) -> Self {
-        let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-        let path = dir.join(format!("mqscope-{stamp}.jsonl"));
         Self {
-            path: path.display().to_string(),
+            path: fresh_path(&dir),
+            last_path: None,
             filter: String::new(),
             replay_path: String::new(),
             speed: 0,
         }
     }
+
+    /// A recording to `path` ended: the next one goes to a new file in the same folder.
+    pub fn recorded(&mut self, path: &std::path::Path) {
+        self.last_path = Some(path.display().to_string());
+        if self.path.trim() == path.display().to_string() {
+            self.path = fresh_path(path.parent().unwrap_or(std::path::Path::new("")));
+        }
+    }
+}
+
+/// `mqscope-<date>-<time>.jsonl` in `dir`.
+fn fresh_path(dir: &std::path::Path) -> String {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    dir.join(format!("mqscope-{stamp}.jsonl"))
+        .display()
+        .to_string()
 }
 
 /// "● REC 1,234 · 56.1 KiB" and a Stop button while recording; "Replay 45%" while
@@ -107,6 +124,7 @@ pub fn record_window_ui(
     egui::Window::new("Record and replay")
         .open(open)
         .default_pos(theme::WINDOW_POS)
+        .min_width(theme::OPTIONS_WINDOW_WIDTH)
         .resizable(false)
         .show(ctx, |ui| {
             record_section_ui(ui, form, recorder, last_recording, commands);
@@ -197,8 +215,10 @@ fn record_section_ui(
         match last_recording {
             Some(Ok(s)) => {
                 ui.colored_label(theme::good(dark), s);
-                if ui.small_button("Replay this file").clicked() {
-                    form.replay_path = form.path.clone();
+                if let Some(last) = &form.last_path
+                    && ui.small_button("Replay this file").clicked()
+                {
+                    form.replay_path = last.clone();
                 }
             }
             Some(Err(e)) => {
@@ -275,6 +295,15 @@ fn replay_section_ui(
         p.fraction * 100.0,
         summary(p.sent, p.bytes, p.seconds)
     )));
+    if p.system_skipped > 0 {
+        ui.colored_label(
+            theme::muted(dark),
+            format!(
+                "{} messages of $ topics left out (the broker's own; clients may not publish them)",
+                thousands(p.system_skipped)
+            ),
+        );
+    }
     if let Some(problem) = &p.first_problem {
         ui.colored_label(
             theme::warn(dark),

@@ -18,7 +18,7 @@ pub fn top_talkers_window_ui(
 ) {
     egui::Window::new("Top talkers")
         .open(open)
-        .default_pos(theme::WINDOW_POS)
+        .default_pos(theme::SIDE_WINDOW_POS)
         .default_width(theme::OPTIONS_WINDOW_WIDTH)
         .show(ctx, |ui| talkers_ui(ui, store, tree_view));
 }

@@ -80,6 +80,8 @@ pub const CHART_Y_MARGIN: f64 = 0.08;
 pub const SPARKLINE_WIDTH: f32 = 140.0;
 pub const SPARKLINE_HEIGHT: f32 = 18.0;
 pub const SPARKLINE_STROKE: f32 = 1.5;
+/// Where a second window opens, beside the first.
+pub const SIDE_WINDOW_POS: [f32; 2] = [700.0, 96.0];
 /// Height of the top talkers list.
 pub const TALKERS_HEIGHT: f32 = 420.0;
 /// Radius of the red "recording" dot.
