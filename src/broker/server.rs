@@ -103,6 +103,25 @@ impl Handler for ClientEvents {
     }
 }
 
+/// Counts messages in and out in the broker's metrics, which its `$SYS/…/metrics` topic
+/// publishes (rmqtt itself leaves these counters at 0), so the app's broker statistics show
+/// message rates for the local broker too.
+struct MessageCounter {
+    scx: ServerContext,
+}
+
+#[async_trait::async_trait]
+impl Handler for MessageCounter {
+    async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
+        match param {
+            Parameter::MessagePublish(..) => self.scx.metrics.messages_publish_inc(),
+            Parameter::MessageDelivered(..) => self.scx.metrics.messages_delivered_inc(),
+            _ => {}
+        }
+        (true, acc)
+    }
+}
+
 /// Checks the one configured user name and password.
 struct Credentials {
     username: String,
@@ -196,6 +215,10 @@ pub async fn serve(options: BrokerOptions, events: bool) -> Result<(), BrokerErr
     register
         .add(Type::ClientDisconnected, Box::new(client_events))
         .await;
+    for typ in [Type::MessagePublish, Type::MessageDelivered] {
+        let counter = MessageCounter { scx: scx.clone() };
+        register.add(typ, Box::new(counter)).await;
+    }
     if let (Some(username), Some(password)) = (&options.username, &options.password) {
         let creds = Credentials {
             username: username.clone(),
