@@ -675,3 +675,40 @@ fn broker_statistics_come_from_sys_topics_in_words() {
     assert!(label(&store, "Messages in").unwrap().0.ends_with(" msg/s"));
     assert!(label(&store, "Uptime").unwrap().0.ends_with(" s"));
 }
+
+#[test]
+fn each_subscription_keeps_its_own_qos() {
+    let Some(broker) = Mosquitto::start("each_subscription_keeps_its_own_qos") else {
+        return;
+    };
+    let mut settings = common::settings(broker.port, MqttVersion::V5, &[]);
+    settings.subscriptions = vec![
+        mqscope::mqtt::Subscription {
+            filter: "q1/#".into(),
+            qos: QoS::AtLeastOnce,
+        },
+        mqscope::mqtt::Subscription {
+            filter: "q0/#".into(),
+            qos: QoS::AtMostOnce,
+        },
+    ];
+    let mut w = common::worker();
+    w.send(mqscope::mqtt::WorkerCommand::Connect(Box::new(settings)));
+    common::wait_connected(&mut w, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(200));
+    broker.publish(&["-t", "q1/x", "-q", "2", "-m", "a"]);
+    broker.publish(&["-t", "q0/x", "-q", "2", "-m", "b"]);
+    let mut store = Store::default();
+    assert!(common::ingest_until(
+        &w,
+        &mut store,
+        Duration::from_secs(10),
+        |s| { common::latest(s, "q1/x").is_some() && common::latest(s, "q0/x").is_some() }
+    ));
+    // The broker delivers at the lower of the published and the subscribed QoS.
+    assert_eq!(
+        common::latest(&store, "q1/x").unwrap().qos,
+        QoS::AtLeastOnce
+    );
+    assert_eq!(common::latest(&store, "q0/x").unwrap().qos, QoS::AtMostOnce);
+}

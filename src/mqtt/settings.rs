@@ -27,7 +27,7 @@ impl MqttVersion {
 }
 
 /// One subscription the worker makes after every CONNACK.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Subscription {
     pub filter: String,
     pub qos: QoS,
@@ -279,6 +279,32 @@ fn seconds(text: &str, field: Field) -> Result<Option<u32>, SettingsError> {
         .map_err(|_| field_error(field, "a number of seconds (0 to 4294967295)"))
 }
 
+/// Reads the subscriptions of a saved form: a list, or (older profiles) a comma-separated
+/// string of filters at QoS 0, empty for the defaults.
+fn subscriptions_compat<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<Subscription>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<Subscription>),
+        Text(String),
+    }
+    Ok(match <Either as serde::Deserialize>::deserialize(d)? {
+        Either::List(list) => list,
+        Either::Text(text) if text.trim().is_empty() => default_subscriptions(),
+        Either::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(|f| Subscription {
+                filter: f.into(),
+                qos: QoS::AtMostOnce,
+            })
+            .collect(),
+    })
+}
+
 /// The connection form as typed: strings until validated.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -293,8 +319,11 @@ pub struct ConnectionForm {
     #[serde(skip)]
     pub password: String,
     pub keep_alive_s: String,
-    /// Comma-separated filters; empty means `#` and `$SYS/#`.
-    pub subscriptions: String,
+    /// Filters and their QoS, as typed (rows with an empty filter are left out); none
+    /// subscribes to nothing. Profiles saved before this was a list held a comma-separated
+    /// string, read as filters at QoS 0 (empty: the defaults).
+    #[serde(deserialize_with = "subscriptions_compat")]
+    pub subscriptions: Vec<Subscription>,
     pub transport: Transport,
     /// WebSocket path, for the WebSocket transports.
     pub ws_path: String,
@@ -329,7 +358,7 @@ impl Default for ConnectionForm {
             username: String::new(),
             password: String::new(),
             keep_alive_s: "30".into(),
-            subscriptions: String::new(),
+            subscriptions: default_subscriptions(),
             transport: Transport::Tcp,
             ws_path: "/mqtt".into(),
             ca_file: String::new(),
@@ -458,25 +487,19 @@ impl ConnectionForm {
                 ));
             }
         };
-        let subscriptions = if self.subscriptions.trim().is_empty() {
-            default_subscriptions()
-        } else {
-            let mut subs = Vec::new();
-            for filter in self
-                .subscriptions
-                .split(',')
-                .map(str::trim)
-                .filter(|f| !f.is_empty())
-            {
-                validate_filter(filter)
-                    .map_err(|m| field_error(Field::Subscription, format!("{filter}: {m}")))?;
-                subs.push(Subscription {
-                    filter: filter.into(),
-                    qos: QoS::AtMostOnce,
-                });
+        let mut subscriptions = Vec::new();
+        for s in &self.subscriptions {
+            let filter = s.filter.trim();
+            if filter.is_empty() {
+                continue;
             }
-            subs
-        };
+            validate_filter(filter)
+                .map_err(|m| field_error(Field::Subscription, format!("{filter}: {m}")))?;
+            subscriptions.push(Subscription {
+                filter: filter.into(),
+                qos: s.qos,
+            });
+        }
         Ok(ConnectionSettings {
             host: host.into(),
             port,
@@ -593,9 +616,48 @@ mod tests {
         assert_eq!(bad(|f| f.port = "abc".into()), Field::Port);
         assert_eq!(bad(|f| f.keep_alive_s = "2".into()), Field::KeepAlive);
         assert_eq!(
-            bad(|f| f.subscriptions = "a/#/b".into()),
+            bad(|f| f.subscriptions[0].filter = "a/#/b".into()),
             Field::Subscription
         );
+    }
+
+    #[test]
+    fn subscriptions_keep_their_qos_and_old_profiles_still_read() {
+        let mut form = ConnectionForm::default();
+        form.subscriptions = vec![
+            Subscription {
+                filter: " sensors/# ".into(),
+                qos: QoS::ExactlyOnce,
+            },
+            Subscription {
+                filter: "".into(),
+                qos: QoS::AtLeastOnce,
+            },
+        ];
+        let s = form.to_settings(1).unwrap();
+        assert_eq!(
+            s.subscriptions,
+            [Subscription {
+                filter: "sensors/#".into(),
+                qos: QoS::ExactlyOnce
+            }],
+            "trimmed, empty rows left out"
+        );
+        form.subscriptions.clear();
+        assert!(form.to_settings(1).unwrap().subscriptions.is_empty());
+        let json = serde_json::to_string(&ConnectionForm::default()).unwrap();
+        let back: ConnectionForm = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.subscriptions, default_subscriptions());
+        let old: ConnectionForm =
+            serde_json::from_str(r#"{"subscriptions": "a/#, b/+/c"}"#).unwrap();
+        let filters: Vec<_> = old
+            .subscriptions
+            .iter()
+            .map(|s| s.filter.as_str())
+            .collect();
+        assert_eq!(filters, ["a/#", "b/+/c"]);
+        let old: ConnectionForm = serde_json::from_str(r#"{"subscriptions": ""}"#).unwrap();
+        assert_eq!(old.subscriptions, default_subscriptions());
     }
 
     #[test]

@@ -9,7 +9,9 @@ use super::theme;
 use crate::app::AppCommand;
 use crate::model::QoS;
 use crate::mqtt::settings::Field;
-use crate::mqtt::{ConnectionForm, ConnectionState, MqttVersion, SettingsError, Transport};
+use crate::mqtt::{
+    ConnectionForm, ConnectionState, MqttVersion, SettingsError, Subscription, Transport,
+};
 use crate::profiles::connections::ProfileStore;
 
 /// Draws the bar; a click on Connect validates the form and emits a command, or leaves the
@@ -169,6 +171,62 @@ pub fn connection_bar_ui(
 }
 
 /// A short labelled field for a number of seconds; whether it changed.
+/// The subscription list: a filter and a QoS per row, rows removed and added.
+fn subscriptions_ui(ui: &mut Ui, subs: &mut Vec<Subscription>) -> bool {
+    let dark = ui.visuals().dark_mode;
+    let mut changed = false;
+    ui.vertical(|ui| {
+        let mut remove = None;
+        for (i, s) in subs.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                let label = ui.label(format!("{}.", i + 1));
+                changed |= ui
+                    .add(
+                        egui::TextEdit::singleline(&mut s.filter)
+                            .hint_text("a/+/b/#")
+                            .desired_width(theme::SUBSCRIPTION_FIELD_WIDTH),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text("A topic filter: + matches one level, # the rest")
+                    .changed();
+                let label = ui.label("QoS");
+                egui::ComboBox::from_id_salt(("sub_qos", i))
+                    .selected_text(s.qos.as_u8().to_string())
+                    .width(theme::QOS_COMBO_WIDTH)
+                    .show_ui(ui, |ui| {
+                        for q in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+                            changed |= ui
+                                .selectable_value(&mut s.qos, q, q.as_u8().to_string())
+                                .changed();
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                if ui.small_button("Remove").clicked() {
+                    remove = Some(i);
+                }
+            });
+        }
+        if let Some(i) = remove {
+            subs.remove(i);
+            changed = true;
+        }
+        ui.horizontal(|ui| {
+            if ui.small_button("Add subscription").clicked() {
+                subs.push(Subscription {
+                    filter: String::new(),
+                    qos: QoS::AtMostOnce,
+                });
+                changed = true;
+            }
+            if subs.iter().all(|s| s.filter.trim().is_empty()) {
+                ui.colored_label(theme::warn(dark), "none: nothing will arrive");
+            }
+        });
+    });
+    changed
+}
+
 fn seconds_field_ui(ui: &mut Ui, label: &str, value: &mut String) -> bool {
     let l = ui.label(label);
     ui.add(
@@ -474,13 +532,9 @@ fn profile_form_ui(
                 "0 (off) or 5 to 65535",
                 false,
             );
-            changed |= field(
-                ui,
-                "Subscriptions",
-                &mut form.subscriptions,
-                "comma-separated; empty: # and $SYS/#",
-                false,
-            );
+            ui.label("Subscriptions");
+            changed |= subscriptions_ui(ui, &mut form.subscriptions);
+            ui.end_row();
             let v5 = form.version == MqttVersion::V5;
             ui.label("Session");
             ui.horizontal(|ui| {

@@ -80,6 +80,9 @@ pub const CHART_Y_MARGIN: f64 = 0.08;
 pub const SPARKLINE_WIDTH: f32 = 140.0;
 pub const SPARKLINE_HEIGHT: f32 = 18.0;
 pub const SPARKLINE_STROKE: f32 = 1.5;
+/// Width of a subscription's filter field, and of its QoS choice.
+pub const SUBSCRIPTION_FIELD_WIDTH: f32 = 180.0;
+pub const QOS_COMBO_WIDTH: f32 = 40.0;
 /// Where a second window opens, beside the first.
 pub const SIDE_WINDOW_POS: [f32; 2] = [700.0, 96.0];
 /// Height of the top talkers list.
