@@ -623,17 +623,19 @@ mod tests {
 
     #[test]
     fn subscriptions_keep_their_qos_and_old_profiles_still_read() {
-        let mut form = ConnectionForm::default();
-        form.subscriptions = vec![
-            Subscription {
-                filter: " sensors/# ".into(),
-                qos: QoS::ExactlyOnce,
-            },
-            Subscription {
-                filter: "".into(),
-                qos: QoS::AtLeastOnce,
-            },
-        ];
+        let mut form = ConnectionForm {
+            subscriptions: vec![
+                Subscription {
+                    filter: " sensors/# ".into(),
+                    qos: QoS::ExactlyOnce,
+                },
+                Subscription {
+                    filter: "".into(),
+                    qos: QoS::AtLeastOnce,
+                },
+            ],
+            ..ConnectionForm::default()
+        };
         let s = form.to_settings(1).unwrap();
         assert_eq!(
             s.subscriptions,
