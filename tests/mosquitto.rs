@@ -712,3 +712,98 @@ fn each_subscription_keeps_its_own_qos() {
     );
     assert_eq!(common::latest(&store, "q0/x").unwrap().qos, QoS::AtMostOnce);
 }
+
+#[test]
+fn two_connections_at_once_each_with_its_own_tree() {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    let test = "two_connections_at_once_each_with_its_own_tree";
+    let (Some(mut a), Some(b)) = (Mosquitto::start(test), Mosquitto::start(test)) else {
+        return;
+    };
+    let form = mqscope::mqtt::ConnectionForm {
+        port: a.port.to_string(),
+        ..Default::default()
+    };
+    let options = mqscope::app::StartOptions {
+        form,
+        connect: true,
+        ..Default::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(|cc| mqscope::app::App::new(cc, options));
+    let mut wait = |h: &mut Harness<'_, mqscope::app::App>,
+                    what: &str,
+                    done: &dyn Fn(&mqscope::app::App) -> bool| {
+        let deadline = std::time::Instant::now() + T;
+        while !done(h.state()) {
+            assert!(std::time::Instant::now() < deadline, "{what} within {T:?}");
+            h.run_steps(1);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait(&mut h, "the first connection", &|app| {
+        app.connection().is_connected()
+    });
+
+    // A second tab, connected to the second broker from the connection bar.
+    h.get_by_label("New connection").click();
+    h.run_steps(3);
+    assert_eq!(h.state().tabs().len(), 2);
+    assert_eq!(h.state().active_tab(), 1);
+    h.get_by_label("Port").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Port").type_text(&b.port.to_string());
+    h.run_steps(1);
+    // The connection bar's (the Connections window, opened for the new tab, has one too).
+    h.query_all_by_label("Connect").next().unwrap().click();
+    wait(&mut h, "the second connection", &|app| {
+        app.connection().is_connected()
+    });
+    assert!(
+        h.state().tabs()[0].1.is_connected(),
+        "the first stays connected"
+    );
+
+    a.publish(&["-t", "only/a", "-m", "1"]);
+    b.publish(&["-t", "only/b", "-m", "2"]);
+    wait(&mut h, "the second broker's message", &|app| {
+        app.store().tree().find("only/b").is_some()
+    });
+    assert!(
+        h.state().store().tree().find("only/a").is_none(),
+        "its own tree"
+    );
+
+    // The first tab got its own message meanwhile (its events are drained in the
+    // background), and a broker that goes away does not stop the other.
+    h.get_by_label(&format!("127.0.0.1:{}", a.port)).click();
+    h.run_steps(2);
+    assert_eq!(h.state().active_tab(), 0);
+    wait(&mut h, "the first broker's message", &|app| {
+        app.store().tree().find("only/a").is_some()
+    });
+    assert!(h.state().store().tree().find("only/b").is_none());
+    let b_port = b.port;
+    drop(b);
+    a.publish(&["-t", "only/a2", "-m", "3"]);
+    wait(&mut h, "a message while the other broker is gone", &|app| {
+        app.store().tree().find("only/a2").is_some()
+    });
+    wait(
+        &mut h,
+        "the other tab noticing its broker is gone",
+        &|app| !app.tabs()[1].1.is_connected(),
+    );
+    // Closing a tab stops its connection; the last one cannot be closed.
+    h.get_by_label(&format!("Close 127.0.0.1:{b_port}")).click();
+    h.run_steps(2);
+    assert_eq!(h.state().tabs().len(), 1);
+    assert!(
+        h.query_by_label(&format!("Close 127.0.0.1:{}", a.port))
+            .is_none()
+    );
+    a.kill();
+}

@@ -44,6 +44,12 @@ pub enum AppCommand {
     RemoveSeries(usize),
     /// Remove every plotted point; the series stay.
     ClearPlots,
+    /// Open another connection in a new tab (and show it).
+    NewConnection,
+    /// Show the connection of tab `n`.
+    ShowConnection(usize),
+    /// Close the connection of tab `n` (not the last one).
+    CloseConnection(usize),
     /// Record received messages (matching an MQTT filter, if not empty) to a file.
     StartRecording {
         path: std::path::PathBuf,

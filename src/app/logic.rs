@@ -8,6 +8,8 @@ use crate::mqtt::{WorkerCommand, WorkerEvent};
 
 /// Longest the UI thread spends filing messages per frame; the rest waits for the next.
 const INGEST_BUDGET: Duration = Duration::from_millis(8);
+/// Least a connection gets of it per frame, however many are open.
+const MIN_SHARE: Duration = Duration::from_millis(1);
 
 impl App {
     pub(super) fn apply_commands(&mut self, ctx: &egui::Context) {
@@ -52,28 +54,28 @@ impl App {
                     continue;
                 }
                 AppCommand::AddSeries(spec) => {
-                    match self.store.add_series(spec) {
+                    match self.conn.store.add_series(spec) {
                         Ok(_) => self.saved.show_chart = true,
                         Err(e) => self.problems.push(format!("Cannot plot: {e}")),
                     }
-                    self.saved.plots = self.store.plots().specs();
+                    self.save_plots();
                     continue;
                 }
                 AppCommand::RemoveSeries(index) => {
-                    self.store.remove_series(index);
-                    self.saved.plots = self.store.plots().specs();
+                    self.conn.store.remove_series(index);
+                    self.save_plots();
                     continue;
                 }
                 AppCommand::SaveProfile(name) => {
-                    if let Err(e) = self.profiles.save_profile(&name, &self.form) {
+                    if let Err(e) = self.profiles.save_profile(&name, &self.conn.form) {
                         self.problems.push(e);
                     }
                     continue;
                 }
                 AppCommand::LoadProfile(name) => {
                     if let Some(p) = self.profiles.find(&name) {
-                        self.form = p.form.clone();
-                        self.form_error = None;
+                        self.conn.form = p.form.clone();
+                        self.conn.form_error = None;
                         self.profile_name = name;
                     }
                     continue;
@@ -104,33 +106,50 @@ impl App {
                     self.profiles.delete(&name);
                     continue;
                 }
+                AppCommand::NewConnection => {
+                    let form = crate::mqtt::ConnectionForm::default();
+                    let conn =
+                        super::Conn::new(ctx, self.saved.limits, form, self.recordings.clone());
+                    self.others.push(conn);
+                    self.show_tab(ctx, self.others.len());
+                    self.show_connections = true;
+                    continue;
+                }
+                AppCommand::ShowConnection(n) => {
+                    self.show_tab(ctx, n);
+                    continue;
+                }
+                AppCommand::CloseConnection(n) => {
+                    self.close_tab(ctx, n);
+                    continue;
+                }
                 AppCommand::StartRecording { path, filter } => {
-                    if let Some(old) = &mut self.recorder {
+                    if let Some(old) = &mut self.conn.recorder {
                         old.stop();
                     }
                     match super::Recorder::start(path, filter) {
                         Ok(r) => {
-                            self.recorder = Some(r);
-                            self.record_result = None;
+                            self.conn.recorder = Some(r);
+                            self.conn.record_result = None;
                         }
-                        Err(e) => self.record_result = Some(Err(e)),
+                        Err(e) => self.conn.record_result = Some(Err(e)),
                     }
                     continue;
                 }
                 AppCommand::StopRecording => {
-                    if let Some(r) = &mut self.recorder {
+                    if let Some(r) = &mut self.conn.recorder {
                         r.stop();
                     }
                     continue;
                 }
                 AppCommand::StopReplay => {
-                    if let Some(run) = &self.replay {
+                    if let Some(run) = &self.conn.replay {
                         run.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
                     }
                     continue;
                 }
                 AppCommand::ClearPlots => {
-                    self.store.clear_plot_points();
+                    self.conn.store.clear_plot_points();
                     continue;
                 }
                 AppCommand::ExportCsv { path, from, to } => {
@@ -138,29 +157,31 @@ impl App {
                     continue;
                 }
                 AppCommand::EditAsNew(id, seq) => {
-                    let tree = self.store.tree();
+                    let tree = self.conn.store.tree();
                     if let Some(m) = tree.node(id).history().and_then(|h| h.entry(seq)) {
-                        self.publish.load_message(&tree.path(id), m);
-                        self.publish_topic_from = Some(id);
+                        self.conn.publish.load_message(&tree.path(id), m);
+                        self.conn.publish_topic_from = Some(id);
                         self.show_publish = true;
                     }
                     continue;
                 }
                 _ => {}
             }
-            let Some(worker) = &self.worker else { continue };
+            let Some(worker) = &self.conn.worker else {
+                continue;
+            };
             match command {
                 AppCommand::Connect(settings) => {
                     let title = format!("mqscope — {}", settings.address());
-                    if title != self.title {
+                    if title != self.conn.title {
                         ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
-                        self.title = title;
+                        self.conn.title = title;
                     }
-                    self.version = settings.version;
-                    if self.connection_key != settings.address() {
-                        self.store.clear_sys_stats();
+                    self.conn.version = settings.version;
+                    if self.conn.connection_key != settings.address() {
+                        self.conn.store.clear_sys_stats();
                     }
-                    self.connection_key = settings.address();
+                    self.conn.connection_key = settings.address();
                     worker.send(WorkerCommand::Connect(settings));
                 }
                 AppCommand::Disconnect => {
@@ -168,8 +189,10 @@ impl App {
                 }
                 AppCommand::ClearRetained(topics) => {
                     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-                    self.store.mark_clearing(topics.iter().map(|(id, _)| *id));
-                    self.clear = Some(super::ClearRun {
+                    self.conn
+                        .store
+                        .mark_clearing(topics.iter().map(|(id, _)| *id));
+                    self.conn.clear = Some(super::ClearRun {
                         cancel: cancel.clone(),
                         done: 0,
                         total: topics.len(),
@@ -182,7 +205,7 @@ impl App {
                 }
                 AppCommand::StartReplay { path, speed } => {
                     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-                    self.replay = Some(super::ReplayRun {
+                    self.conn.replay = Some(super::ReplayRun {
                         path: path.clone(),
                         cancel: cancel.clone(),
                         progress: Default::default(),
@@ -195,15 +218,16 @@ impl App {
                     worker.send(WorkerCommand::Replay(Box::new(request)));
                 }
                 AppCommand::CancelClear => {
-                    if let Some(run) = &self.clear {
+                    if let Some(run) = &self.conn.clear {
                         run.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
                 AppCommand::Publish(request, saved) => {
-                    self.library.record(&self.connection_key, saved);
+                    self.library.record(&self.conn.connection_key, saved);
                     let id = request.id;
                     if !worker.send(WorkerCommand::Publish(request)) {
-                        self.publish
+                        self.conn
+                            .publish
                             .outcome(id, Err("the worker is busy; try again".into()));
                     }
                 }
@@ -212,10 +236,65 @@ impl App {
         }
     }
 
+    /// Remembers what the first tab plots (its broker is the one the app starts with), so
+    /// the chart comes back after a restart.
+    fn save_plots(&mut self) {
+        if self.active == 0 {
+            self.saved.plots = self.conn.store.plots().specs();
+        }
+    }
+
+    /// Shows tab `j`: its connection becomes `conn`, the one shown so far goes back in
+    /// its place among `others`.
+    fn show_tab(&mut self, ctx: &egui::Context, j: usize) {
+        if j == self.active || j > self.others.len() {
+            return;
+        }
+        let k = if j < self.active { j } else { j - 1 };
+        let next = self.others.remove(k);
+        let previous = std::mem::replace(&mut self.conn, next);
+        let at = if self.active < j {
+            self.active
+        } else {
+            self.active - 1
+        };
+        self.others.insert(at, previous);
+        self.active = j;
+        self.show_title(ctx);
+    }
+
+    /// Closes tab `j` and stops its worker; the last tab stays.
+    fn close_tab(&mut self, ctx: &egui::Context, j: usize) {
+        if self.others.is_empty() || j > self.others.len() {
+            return;
+        }
+        if j == self.active {
+            let k = self.active.min(self.others.len() - 1);
+            self.conn = self.others.remove(k);
+            self.active = k;
+            self.show_title(ctx);
+        } else {
+            self.others.remove(if j < self.active { j } else { j - 1 });
+            if j < self.active {
+                self.active -= 1;
+            }
+        }
+    }
+
+    /// The window's title names the broker of the connection shown.
+    fn show_title(&self, ctx: &egui::Context) {
+        let title = if self.conn.title.is_empty() {
+            "mqscope".to_string()
+        } else {
+            self.conn.title.clone()
+        };
+        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+    }
+
     /// Writes the plotted points between `from` and `to` to `path` on a thread of its own
     /// (a million rows take a while; the window goes on).
     fn start_export(&mut self, path: std::path::PathBuf, from: f64, to: f64) {
-        let data = crate::model::series::visible_points(self.store.plots().series(), from, to);
+        let data = crate::model::series::visible_points(self.conn.store.plots().series(), from, to);
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let spawned = std::thread::Builder::new()
             .name("csv-export".into())
@@ -236,7 +315,7 @@ impl App {
     }
 
     fn export_done(&mut self, result: Result<String, String>) {
-        if let Some(dialog) = &mut self.chart.export {
+        if let Some(dialog) = &mut self.conn.chart.export {
             dialog.running = false;
             dialog.status = Some(result);
         }
@@ -277,17 +356,19 @@ impl App {
         let Some(settings) = self.local_settings() else {
             return;
         };
-        self.form.host = settings.host.clone();
-        self.form.port = settings.port.to_string();
-        self.form.username = settings.username.clone().unwrap_or_default();
-        self.form.password = settings.password.clone().unwrap_or_default();
-        self.form_error = None;
+        self.conn.form.host = settings.host.clone();
+        self.conn.form.port = settings.port.to_string();
+        self.conn.form.username = settings.username.clone().unwrap_or_default();
+        self.conn.form.password = settings.password.clone().unwrap_or_default();
+        self.conn.form_error = None;
         self.commands.push(AppCommand::Connect(Box::new(settings)));
     }
 
     /// Starts or stops the demo devices to match `demo_on` and the broker's state.
     fn update_demo(&self) {
-        let Some(worker) = &self.worker else { return };
+        let Some(worker) = &self.conn.worker else {
+            return;
+        };
         let target = self.local_settings().filter(|_| self.demo_on).map(Box::new);
         worker.send(WorkerCommand::Demo(target));
     }
@@ -308,103 +389,75 @@ impl App {
         }
     }
 
-    /// Files what the worker sent, for at most [`INGEST_BUDGET`]; asks for another frame
-    /// at once if more is waiting.
+    /// Files what each connection's worker sent, the one shown first; each gets its share
+    /// of [`INGEST_BUDGET`], so a flooded connection cannot starve another. Asks for
+    /// another frame at once if more is waiting.
     pub(super) fn drain_events(&mut self, ctx: &egui::Context) {
-        let Some(worker) = &self.worker else { return };
-        self.connection = worker.state();
-        let start = Instant::now();
-        while let Some(event) = self.worker.as_ref().and_then(|w| w.events.try_recv()) {
-            self.feed(event);
-            if start.elapsed() > INGEST_BUDGET {
-                ctx.request_repaint();
-                break;
-            }
+        let share = INGEST_BUDGET / u32::try_from(1 + self.others.len()).unwrap_or(u32::MAX);
+        let mut more = self.conn.drain(share.max(MIN_SHARE));
+        for c in &mut self.others {
+            more |= c.drain(share.max(MIN_SHARE));
+        }
+        if more {
+            ctx.request_repaint();
         }
         if let Some(id) = self
             .pending_select
             .as_deref()
-            .and_then(|t| self.store.tree().find(t))
+            .and_then(|t| self.conn.store.tree().find(t))
         {
-            self.tree.reveal(self.store.tree(), id);
+            self.conn.tree.reveal(self.conn.store.tree(), id);
             self.pending_select = None;
         }
-        if self.connection.is_connected() {
+        if self.conn.connection.is_connected() {
             // Keep the rate display current.
             ctx.request_repaint_after(Duration::from_secs(1));
         }
     }
 
-    /// Applies one worker event (tests feed events through here too).
+    /// Applies one worker event to the connection shown (tests feed events through here).
     pub fn feed(&mut self, event: WorkerEvent) {
-        match event {
-            WorkerEvent::Messages(batch) => {
-                if let Some(r) = &mut self.recorder {
-                    r.take(&batch);
-                }
-                if self.pause.on {
-                    self.pause.hold(batch);
-                } else {
-                    self.store.apply_batch(batch);
-                }
-            }
-            WorkerEvent::Replay(progress) => {
-                if let Some(run) = &mut self.replay {
-                    run.progress = progress;
-                }
-            }
-            WorkerEvent::Published(outcome) => self.publish.outcome(outcome.id, outcome.result),
-            WorkerEvent::ClearProgress {
-                done,
-                total,
-                finished,
-            } => {
-                if let Some(run) = &mut self.clear {
-                    run.done = done;
-                    run.total = total;
-                    if finished && !run.finished {
-                        run.finished = true;
-                        run.seconds = Some(run.started.elapsed().as_secs_f64());
-                    }
-                }
-            }
-        }
+        self.conn.feed(event);
     }
 
-    /// Notices a recording that ended (stopped, or a write failed) and keeps its summary.
+    /// Notices recordings that ended (stopped, or a write failed) and keeps their summary.
     pub(super) fn record_step(&mut self, ctx: &egui::Context) {
-        let Some(r) = &mut self.recorder else { return };
-        if let Some(result) = r.finished() {
-            self.record_form.recorded(&r.path);
-            self.record_result = Some(result);
-            self.recorder = None;
-        } else if !r.is_recording() {
-            ctx.request_repaint_after(Duration::from_millis(50));
-        } else {
-            // The size shown keeps growing.
-            ctx.request_repaint_after(Duration::from_millis(500));
+        for c in std::iter::once(&mut self.conn).chain(&mut self.others) {
+            let Some(r) = &mut c.recorder else { continue };
+            if let Some(result) = r.finished() {
+                c.record_form.recorded(&r.path);
+                c.record_result = Some(result);
+                c.recorder = None;
+            } else if !r.is_recording() {
+                ctx.request_repaint_after(Duration::from_millis(50));
+            } else {
+                // The size shown keeps growing.
+                ctx.request_repaint_after(Duration::from_millis(500));
+            }
         }
     }
 
     /// Files what was held while paused, a slice per frame (under the ingest budget).
     pub(super) fn resume_step(&mut self, ctx: &egui::Context) {
-        if self.pause.on || self.pause.held.is_empty() {
-            return;
-        }
-        let start = Instant::now();
-        while let Some(batch) = self.pause.held.pop_front() {
-            self.pause.held_messages -= batch.len();
-            self.store.apply_batch(batch);
-            if start.elapsed() > INGEST_BUDGET {
-                break;
+        for c in std::iter::once(&mut self.conn).chain(&mut self.others) {
+            if c.pause.on || c.pause.held.is_empty() {
+                continue;
             }
+            let start = Instant::now();
+            while let Some(batch) = c.pause.held.pop_front() {
+                c.pause.held_messages -= batch.len();
+                c.store.apply_batch(batch);
+                if start.elapsed() > INGEST_BUDGET {
+                    break;
+                }
+            }
+            ctx.request_repaint();
         }
-        ctx.request_repaint();
     }
 
-    /// Messages the worker had to drop because the UI fell behind.
+    /// Messages the worker of the connection shown had to drop because the UI fell behind.
     pub fn dropped(&self) -> u64 {
-        self.worker.as_ref().map_or(0, |w| w.events.dropped())
+        self.conn.dropped()
     }
 
     pub(super) fn screenshot_step(&mut self, ctx: &egui::Context) {

@@ -1,6 +1,7 @@
 //! The app: where the model, the MQTT worker and the UI meet (eframe `App`).
 
 mod command;
+mod conn;
 mod logic;
 mod recorder;
 mod state;
@@ -10,16 +11,15 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub use command::AppCommand;
+pub use conn::Conn;
 pub use recorder::Recorder;
 pub use state::{SavedState, check_settings_file};
 
 use crate::broker::{BrokerController, BrokerOptions};
 use crate::model::Store;
-use crate::mqtt::MqttVersion;
-use crate::mqtt::{ConnectionForm, ConnectionState, SettingsError, WorkerHandle};
+use crate::mqtt::{ConnectionForm, ConnectionState};
+use crate::ui::TreeView;
 use crate::ui::broker_panel::BrokerForm;
-use crate::ui::publish::PublishForm;
-use crate::ui::{Inspector, TreeView};
 
 /// How the app starts.
 #[derive(Clone, Debug)]
@@ -79,18 +79,6 @@ struct ScreenshotPlan {
 /// The whole application state.
 pub struct App {
     saved: SavedState,
-    store: Store,
-    /// `None` when the worker thread could not start (`worker_error` says why).
-    worker: Option<WorkerHandle>,
-    worker_error: Option<String>,
-    /// Latest connection state, read from the worker each frame.
-    connection: ConnectionState,
-    form: ConnectionForm,
-    form_error: Option<SettingsError>,
-    /// Broker shown in the window title.
-    title: String,
-    tree: TreeView,
-    inspector: Inspector,
     commands: Vec<AppCommand>,
     screenshot: Option<ScreenshotPlan>,
     /// A topic to reveal and select once it exists (from `--select`).
@@ -104,7 +92,6 @@ pub struct App {
     demo_on: bool,
     /// Connect (and start the demo) as soon as the local broker runs.
     connect_when_broker_runs: bool,
-    publish: PublishForm,
     /// Whether the publish panel is open.
     show_publish: bool,
     /// Whether the limits window is open.
@@ -119,22 +106,10 @@ pub struct App {
     /// File for profile import/export, as typed, and what the last one did.
     profile_file: String,
     profile_file_result: Option<Result<String, String>>,
-    /// MQTT version of the connection last asked for (MQTT 5 properties need 5).
-    version: MqttVersion,
-    /// The tree selection the publish topic was last filled from.
-    publish_topic_from: Option<crate::model::NodeId>,
-    /// The running (or last) retained clean-up.
-    clear: Option<ClearRun>,
     /// Publish history and templates (on disk when a data folder is given).
     library: crate::profiles::publish::PublishLibrary,
-    /// Broker address of the connection last asked for ("host:port"), for the history.
-    connection_key: String,
-    /// The chart panel's view (window, live/paused, export dialog).
-    chart: crate::ui::chart::ChartView,
     /// Problems to show in the banner until dismissed (start-up checks, failed commands).
     problems: Vec<String>,
-    /// "Pause": what the tree and inspector show stays still; messages wait here.
-    pause: Pause,
     /// A CSV export being written on its own thread: its result arrives here.
     export: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
     /// Whether the broker statistics window is open.
@@ -143,13 +118,14 @@ pub struct App {
     show_talkers: bool,
     /// The record and replay window: open, and its fields.
     show_record: bool,
-    record_form: crate::ui::record::RecordForm,
-    /// The running recording, if any.
-    recorder: Option<Recorder>,
-    /// How the last recording ended (summary or error).
-    record_result: Option<Result<String, String>>,
-    /// The running (or last) replay.
-    replay: Option<ReplayRun>,
+    /// The connection shown (its tab is selected).
+    conn: Conn,
+    /// The other open connections, in tab order with `conn` taken out at `active`.
+    others: Vec<Conn>,
+    /// Position of `conn` among the tabs.
+    active: usize,
+    /// Where new connections keep their recordings.
+    recordings: PathBuf,
 }
 
 /// A replay as the user sees it.
@@ -215,24 +191,14 @@ impl App {
 
     /// Builds the app around an egui context (also used by headless tests and benches).
     pub fn with_context(ctx: &egui::Context, saved: SavedState, options: StartOptions) -> Self {
-        let repaint = ctx.clone();
-        let waker: crate::mqtt::Waker =
-            std::sync::Arc::new(move || repaint.request_repaint_after(Duration::from_millis(16)));
-        let (worker, worker_error) = match WorkerHandle::spawn(waker) {
-            Ok(w) => (Some(w), None),
-            Err(e) => (None, Some(format!("the MQTT worker could not start: {e}"))),
-        };
+        let recordings = options
+            .data_dir
+            .as_ref()
+            .map(|d| d.join("recordings"))
+            .unwrap_or_default();
+        let conn = Conn::new(ctx, saved.limits, options.form, recordings.clone());
         let mut app = Self {
-            store: Store::new(saved.limits),
             saved,
-            worker,
-            worker_error,
-            connection: ConnectionState::Idle,
-            title: String::new(),
-            form: options.form,
-            form_error: None,
-            tree: TreeView::default(),
-            inspector: Inspector::default(),
             commands: Vec::new(),
             screenshot: options.screenshot.map(|path| ScreenshotPlan {
                 path,
@@ -250,7 +216,6 @@ impl App {
             show_broker: options.local_broker.is_some(),
             demo_on: options.demo,
             connect_when_broker_runs: false,
-            publish: PublishForm::default(),
             show_publish: options.publish_panel,
             show_settings: false,
             show_transport: false,
@@ -259,37 +224,25 @@ impl App {
             profile_name: String::new(),
             profile_file: String::new(),
             profile_file_result: None,
-            version: MqttVersion::default(),
-            publish_topic_from: None,
-            clear: None,
             library: crate::profiles::publish::PublishLibrary::open(options.data_dir.clone()),
             problems: options.problems,
-            connection_key: String::new(),
-            chart: crate::ui::chart::ChartView::default(),
-            pause: Pause::default(),
             export: None,
             show_sys: false,
             show_talkers: false,
             show_record: false,
-            record_form: crate::ui::record::RecordForm::new(
-                options
-                    .data_dir
-                    .as_ref()
-                    .map(|d| d.join("recordings"))
-                    .unwrap_or_default(),
-            ),
-            recorder: None,
-            record_result: None,
-            replay: None,
+            recordings,
+            conn,
+            others: Vec::new(),
+            active: 0,
         };
         app.restore_plots(options.demo, options.plots);
         if let Some(broker) = options.local_broker {
             app.commands.push(AppCommand::StartBroker(Box::new(broker)));
         }
         if options.connect {
-            match app.form.to_settings(app.saved.payload_cap) {
+            match app.conn.form.to_settings(app.saved.payload_cap) {
                 Ok(settings) => app.commands.push(AppCommand::Connect(Box::new(settings))),
-                Err(e) => app.form_error = Some(e),
+                Err(e) => app.conn.form_error = Some(e),
             }
         }
         app
@@ -298,8 +251,8 @@ impl App {
     /// Re-creates the saved series; on a first run with demo devices, plots two of them.
     /// Adds `asked` (from the command line) too, and opens the chart for them.
     fn restore_plots(&mut self, demo: bool, asked: Vec<crate::model::SeriesSpec>) {
-        self.chart.window = self.saved.plot_window;
-        self.store.set_point_cap(self.saved.point_cap);
+        self.conn.chart.window = self.saved.plot_window;
+        self.conn.store.set_point_cap(self.saved.point_cap);
         let mut specs = std::mem::take(&mut self.saved.plots);
         if !asked.is_empty() {
             self.saved.show_chart = true;
@@ -320,60 +273,79 @@ impl App {
             }
         }
         for spec in specs {
-            if let Err(e) = self.store.add_series(spec.clone()) {
+            if let Err(e) = self.conn.store.add_series(spec.clone()) {
                 self.problems
                     .push(format!("A saved plot of {} was dropped: {e}", spec.label()));
             }
         }
-        self.saved.plots = self.store.plots().specs();
+        self.saved.plots = self.conn.store.plots().specs();
     }
 
     /// The chart panel's state, for tests.
     pub fn chart(&self) -> &crate::ui::chart::ChartView {
-        &self.chart
+        &self.conn.chart
     }
 
     /// The store, for tests and benches.
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.conn.store
     }
 
     pub fn store_mut(&mut self) -> &mut Store {
-        &mut self.store
+        &mut self.conn.store
     }
 
     /// The topic tree's view state (selection, expansion, filter).
     pub fn tree_view(&mut self) -> &mut TreeView {
-        &mut self.tree
+        &mut self.conn.tree
     }
 
     pub fn connection(&self) -> &ConnectionState {
-        &self.connection
+        &self.conn.connection
     }
 
     /// The pause state (for tests).
     pub fn pause(&self) -> &Pause {
-        &self.pause
+        &self.conn.pause
     }
 
     /// The running or last retained clean-up.
     pub fn clear_run(&self) -> Option<&ClearRun> {
-        self.clear.as_ref()
+        self.conn.clear.as_ref()
     }
 
     /// The running recording, for tests.
     pub fn recorder(&self) -> Option<&Recorder> {
-        self.recorder.as_ref()
+        self.conn.recorder.as_ref()
     }
 
     /// How the last recording ended.
     pub fn record_result(&self) -> Option<&Result<String, String>> {
-        self.record_result.as_ref()
+        self.conn.record_result.as_ref()
     }
 
     /// The running or last replay.
     pub fn replay(&self) -> Option<&ReplayRun> {
-        self.replay.as_ref()
+        self.conn.replay.as_ref()
+    }
+
+    /// Each open connection's name and state, in tab order.
+    pub fn tabs(&self) -> Vec<(String, ConnectionState)> {
+        let mut tabs: Vec<(String, ConnectionState)> = self
+            .others
+            .iter()
+            .map(|c| (c.label(), c.connection.clone()))
+            .collect();
+        tabs.insert(
+            self.active.min(tabs.len()),
+            (self.conn.label(), self.conn.connection.clone()),
+        );
+        tabs
+    }
+
+    /// The tab shown.
+    pub fn active_tab(&self) -> usize {
+        self.active
     }
 
     /// The local broker controller, for tests.

@@ -13,11 +13,13 @@ impl App {
         let dark = ui.visuals().dark_mode;
         egui::Panel::top("connection").show(ui, |ui| {
             ui.add_space(4.0);
+            let tabs = self.tabs();
+            connection::connection_tabs_ui(ui, &tabs, self.active, &mut self.commands);
             connection::connection_bar_ui(
                 ui,
-                &mut self.form,
-                &mut self.form_error,
-                &self.connection,
+                &mut self.conn.form,
+                &mut self.conn.form_error,
+                &self.conn.connection,
                 self.saved.payload_cap,
                 &mut self.show_transport,
                 &mut self.commands,
@@ -29,32 +31,32 @@ impl App {
                     .on_hover_text("Send a message to the broker");
                 ui.toggle_value(&mut self.saved.show_chart, "Plots")
                     .on_hover_text("Numbers and JSON fields over time");
-                let pause_label = if self.pause.on {
+                let pause_label = if self.conn.pause.on {
                     "Resume view"
                 } else {
                     "Pause view"
                 };
                 if ui
-                    .selectable_label(self.pause.on, pause_label)
+                    .selectable_label(self.conn.pause.on, pause_label)
                     .on_hover_text(
                         "Freeze the tree and inspector; messages are kept and applied on Resume",
                     )
                     .clicked()
                 {
-                    self.pause.on = !self.pause.on;
-                    if self.pause.on {
-                        self.pause.overflowed = 0;
+                    self.conn.pause.on = !self.conn.pause.on;
+                    if self.conn.pause.on {
+                        self.conn.pause.overflowed = 0;
                     }
                 }
-                if self.pause.on {
+                if self.conn.pause.on {
                     ui.colored_label(
                         theme::warn(dark),
                         format!(
                             "paused: {} messages waiting ({:.0}% of the buffer){}",
-                            self.pause.held_messages,
-                            self.pause.fill() * 100.0,
-                            if self.pause.overflowed > 0 {
-                                format!(", {} not kept", self.pause.overflowed)
+                            self.conn.pause.held_messages,
+                            self.conn.pause.fill() * 100.0,
+                            if self.conn.pause.overflowed > 0 {
+                                format!(", {} not kept", self.conn.pause.overflowed)
                             } else {
                                 String::new()
                             }
@@ -69,8 +71,8 @@ impl App {
                     .on_hover_text("Record messages to a file; publish a recording again");
                 record::record_indicator_ui(
                     ui,
-                    self.recorder.as_ref(),
-                    self.replay.as_ref(),
+                    self.conn.recorder.as_ref(),
+                    self.conn.replay.as_ref(),
                     &mut self.commands,
                 );
                 ui.toggle_value(&mut self.show_settings, "Limits")
@@ -99,7 +101,7 @@ impl App {
                 self.profiles.problems.clear();
                 self.problems.clear();
             }
-            if let Some(e) = &self.worker_error {
+            if let Some(e) = &self.conn.worker_error {
                 ui.colored_label(theme::error(dark), e);
             }
             ui.add_space(2.0);
@@ -110,43 +112,44 @@ impl App {
             &self.profiles,
             &mut self.profile_name,
             (&mut self.profile_file, self.profile_file_result.as_ref()),
-            &mut self.form,
-            &mut self.form_error,
-            &self.connection,
+            &mut self.conn.form,
+            &mut self.conn.form_error,
+            &self.conn.connection,
             self.saved.payload_cap,
             &mut self.commands,
         );
-        sys_view::sys_window_ui(ui.ctx(), &mut self.show_sys, self.store.sys_stats());
+        sys_view::sys_window_ui(ui.ctx(), &mut self.show_sys, self.conn.store.sys_stats());
         talkers::top_talkers_window_ui(
             ui.ctx(),
             &mut self.show_talkers,
-            &self.store,
-            &mut self.tree,
+            &self.conn.store,
+            &mut self.conn.tree,
         );
         record::record_window_ui(
             ui.ctx(),
             &mut self.show_record,
-            &mut self.record_form,
-            self.recorder.as_ref(),
-            self.record_result.as_ref(),
-            self.replay.as_ref(),
-            self.connection.is_connected(),
+            &mut self.conn.record_form,
+            self.conn.recorder.as_ref(),
+            self.conn.record_result.as_ref(),
+            self.conn.replay.as_ref(),
+            self.conn.connection.is_connected(),
             &mut self.commands,
         );
         egui::Panel::bottom("status").show(ui, |ui| {
-            status_bar::status_bar_ui(ui, &self.store, self.dropped(), self.saved.payload_cap);
+            status_bar::status_bar_ui(ui, &self.conn.store, self.dropped(), self.saved.payload_cap);
         });
         if self
+            .conn
             .tree
             .selected
-            .is_some_and(|id| self.store.tree().is_removed(id))
+            .is_some_and(|id| self.conn.store.tree().is_removed(id))
         {
-            self.tree.selected = None;
+            self.conn.tree.selected = None;
         }
         topic_tree::clear_dialogs_ui(
             ui.ctx(),
-            &mut self.tree,
-            self.clear.as_ref(),
+            &mut self.conn.tree,
+            self.conn.clear.as_ref(),
             &mut self.commands,
         );
         let mut open = self.show_settings;
@@ -155,17 +158,17 @@ impl App {
             .resizable(false)
             .show(ui.ctx(), |ui| {
                 if settings::settings_ui(ui, &mut self.saved) {
-                    self.store.set_limits(self.saved.limits);
-                    self.store.set_point_cap(self.saved.point_cap);
+                    self.conn.store.set_limits(self.saved.limits);
+                    self.conn.store.set_point_cap(self.saved.point_cap);
                 }
             });
         self.show_settings = open;
         // Selecting a topic fills the publish topic (once per selection).
-        if self.tree.selected != self.publish_topic_from
-            && let Some(id) = self.tree.selected
+        if self.conn.tree.selected != self.conn.publish_topic_from
+            && let Some(id) = self.conn.tree.selected
         {
-            self.publish.msg.topic = self.store.tree().path(id);
-            self.publish_topic_from = Some(id);
+            self.conn.publish.msg.topic = self.conn.store.tree().path(id);
+            self.conn.publish_topic_from = Some(id);
         }
         if self.show_publish {
             egui::Panel::bottom("publish")
@@ -179,18 +182,18 @@ impl App {
                         .show(ui, |ui| {
                             publish::library_ui(
                                 ui,
-                                &mut self.publish,
+                                &mut self.conn.publish,
                                 &self.library,
-                                &self.connection_key,
+                                &self.conn.connection_key,
                                 &mut self.commands,
                             );
                         });
                     publish::publish_ui(
                         ui,
-                        &mut self.publish,
-                        self.store.tree(),
-                        self.connection.is_connected(),
-                        self.version == MqttVersion::V5,
+                        &mut self.conn.publish,
+                        self.conn.store.tree(),
+                        self.conn.connection.is_connected(),
+                        self.conn.version == MqttVersion::V5,
                         &mut self.commands,
                     );
                 });
@@ -204,14 +207,14 @@ impl App {
                     ui.add_space(4.0);
                     chart::chart_ui(
                         ui,
-                        self.store.plots(),
-                        &mut self.chart,
+                        self.conn.store.plots(),
+                        &mut self.conn.chart,
                         crate::model::message::now_ms() as f64 / 1000.0,
                         &mut self.commands,
                     );
                 });
-            self.saved.plot_window = self.chart.window;
-            if self.chart.live && !self.store.plots().is_empty() {
+            self.saved.plot_window = self.conn.chart.window;
+            if self.conn.chart.live && !self.conn.store.plots().is_empty() {
                 // Follow live: the time axis moves even when no message arrives.
                 ui.ctx()
                     .request_repaint_after(std::time::Duration::from_millis(100));
@@ -239,14 +242,14 @@ impl App {
             .min_size(240.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                topic_tree::tree_ui(ui, &self.store, &mut self.tree);
+                topic_tree::tree_ui(ui, &self.conn.store, &mut self.conn.tree);
             });
         egui::CentralPanel::default_margins().show(ui, |ui| {
             inspector::inspector_ui(
                 ui,
-                &self.store,
-                self.tree.selected,
-                &mut self.inspector,
+                &self.conn.store,
+                self.conn.tree.selected,
+                &mut self.conn.inspector,
                 &mut self.commands,
             );
         });

@@ -131,16 +131,7 @@ pub fn connection_bar_ui(
                 Err(e) => *error = Some(e),
             }
         }
-        let color = match state {
-            ConnectionState::Connected => theme::good(dark),
-            ConnectionState::Connecting { .. } => theme::warn(dark),
-            ConnectionState::Disconnected {
-                retry_at: Some(_), ..
-            } => theme::error(dark),
-            _ => theme::muted(dark),
-        };
-        let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-        ui.painter().circle_filled(dot.center(), 4.5, color);
+        state_dot_ui(ui, state);
         let described = state.describe(Instant::now());
         if described.chars().count() <= theme::STATE_INLINE_CHARS {
             ui.label(described);
@@ -171,6 +162,69 @@ pub fn connection_bar_ui(
 }
 
 /// A short labelled field for a number of seconds; whether it changed.
+/// A dot in the colour of the connection's state: green connected, amber connecting, red
+/// failing (retrying), grey idle or stopped.
+fn state_dot_ui(ui: &mut Ui, state: &ConnectionState) {
+    let dark = ui.visuals().dark_mode;
+    let color = match state {
+        ConnectionState::Connected => theme::good(dark),
+        ConnectionState::Connecting { .. } => theme::warn(dark),
+        ConnectionState::Disconnected {
+            retry_at: Some(_), ..
+        } => theme::error(dark),
+        _ => theme::muted(dark),
+    };
+    let size = egui::vec2(
+        theme::STATE_DOT_RADIUS * 2.0 + 1.0,
+        theme::STATE_DOT_RADIUS * 2.0 + 1.0,
+    );
+    let (dot, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    ui.painter()
+        .circle_filled(dot.center(), theme::STATE_DOT_RADIUS, color);
+}
+
+/// The open connections as tabs, each with its state; a click shows one, "Close" ends
+/// one, "New connection" opens another.
+pub fn connection_tabs_ui(
+    ui: &mut Ui,
+    tabs: &[(String, ConnectionState)],
+    active: usize,
+    commands: &mut Vec<AppCommand>,
+) {
+    ui.horizontal(|ui| {
+        for (i, (label, state)) in tabs.iter().enumerate() {
+            ui.scope(|ui| {
+                ui.spacing_mut().item_spacing.x = theme::TAB_INNER_GAP;
+                state_dot_ui(ui, state);
+                if ui
+                    .selectable_label(i == active, label)
+                    .on_hover_text(state.describe(Instant::now()))
+                    .clicked()
+                {
+                    commands.push(AppCommand::ShowConnection(i));
+                }
+                if tabs.len() > 1 {
+                    let close = ui.small_button("×").on_hover_text("Close this connection");
+                    let name = format!("Close {label}");
+                    close
+                        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
+                    if close.clicked() {
+                        commands.push(AppCommand::CloseConnection(i));
+                    }
+                }
+            });
+            ui.add_space(theme::TAB_GAP);
+        }
+        if ui
+            .button("New connection")
+            .on_hover_text("Open another broker beside this one, in its own tab")
+            .clicked()
+        {
+            commands.push(AppCommand::NewConnection);
+        }
+    });
+}
+
 /// The subscription list: a filter and a QoS per row, rows removed and added.
 fn subscriptions_ui(ui: &mut Ui, subs: &mut Vec<Subscription>) -> bool {
     let dark = ui.visuals().dark_mode;

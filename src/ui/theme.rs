@@ -83,6 +83,10 @@ pub const SPARKLINE_STROKE: f32 = 1.5;
 /// Width of a subscription's filter field, and of its QoS choice.
 pub const SUBSCRIPTION_FIELD_WIDTH: f32 = 180.0;
 pub const QOS_COMBO_WIDTH: f32 = 40.0;
+/// Radius of a connection's state dot; gaps inside a connection tab and between tabs.
+pub const STATE_DOT_RADIUS: f32 = 4.5;
+pub const TAB_INNER_GAP: f32 = 4.0;
+pub const TAB_GAP: f32 = 10.0;
 /// Where a second window opens, beside the first.
 pub const SIDE_WINDOW_POS: [f32; 2] = [700.0, 96.0];
 /// Height of the top talkers list.
