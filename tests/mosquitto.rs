@@ -733,7 +733,7 @@ fn two_connections_at_once_each_with_its_own_tree() {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_eframe(|cc| mqscope::app::App::new(cc, options));
-    let mut wait = |h: &mut Harness<'_, mqscope::app::App>,
+    let wait = |h: &mut Harness<'_, mqscope::app::App>,
                     what: &str,
                     done: &dyn Fn(&mqscope::app::App) -> bool| {
         let deadline = std::time::Instant::now() + T;
