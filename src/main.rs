@@ -167,9 +167,16 @@ struct ConnectionArgs {
     /// PEM client certificate for brokers that ask for one (TLS).
     #[arg(long, value_name = "PATH", global = true, requires = "key")]
     cert: Option<String>,
-    /// PEM key of --cert (not encrypted).
+    /// PEM key of --cert (PKCS#8, PKCS#1 or SEC1; encrypted PKCS#8 with --key-passphrase-env).
     #[arg(long, value_name = "PATH", global = true, requires = "cert")]
     key: Option<String>,
+    /// Name of an environment variable holding the passphrase of an encrypted --key.
+    #[arg(long, value_name = "VAR", global = true, requires = "key")]
+    key_passphrase_env: Option<String>,
+    /// Check the server certificate against this name instead of the host (TLS), e.g. when
+    /// dialling an IP address.
+    #[arg(long, value_name = "NAME", global = true)]
+    tls_server_name: Option<String>,
     /// Accept any server certificate (for test brokers only; the app warns while on).
     #[arg(long, global = true)]
     insecure: bool,
@@ -209,6 +216,13 @@ impl ConnectionArgs {
             cert_file: self.cert.clone().unwrap_or_default(),
             key_file: self.key.clone().unwrap_or_default(),
             insecure: self.insecure,
+            key_passphrase: match &self.key_passphrase_env {
+                Some(var) => std::env::var(var).with_context(|| {
+                    format!("environment variable {var} (for the key passphrase)")
+                })?,
+                None => String::new(),
+            },
+            server_name: self.tls_server_name.clone().unwrap_or_default(),
             ..ConnectionForm::default()
         };
         if let Some(name) = &self.profile {
@@ -226,10 +240,16 @@ impl ConnectionArgs {
                 );
             };
             let password = std::mem::take(&mut form.password);
+            let key_passphrase = std::mem::take(&mut form.key_passphrase);
+            let server_name = std::mem::take(&mut form.server_name);
             form = ConnectionForm {
                 password,
+                key_passphrase,
                 ..profile.form.clone()
             };
+            if !server_name.is_empty() {
+                form.server_name = server_name;
+            }
             if let Some(user) = &self.username {
                 form.username = user.clone();
             }

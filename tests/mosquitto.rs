@@ -734,8 +734,8 @@ fn two_connections_at_once_each_with_its_own_tree() {
         .with_size(egui::vec2(1280.0, 800.0))
         .build_eframe(|cc| mqscope::app::App::new(cc, options));
     let wait = |h: &mut Harness<'_, mqscope::app::App>,
-                    what: &str,
-                    done: &dyn Fn(&mqscope::app::App) -> bool| {
+                what: &str,
+                done: &dyn Fn(&mqscope::app::App) -> bool| {
         let deadline = std::time::Instant::now() + T;
         while !done(h.state()) {
             assert!(std::time::Instant::now() < deadline, "{what} within {T:?}");

@@ -292,3 +292,128 @@ fn sub_takes_a_url_and_a_ca_file() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("\"payload\":\"over TLS\""), "{text}");
 }
+
+/// `key` (PEM, unencrypted) encrypted as PKCS#8 with `passphrase` by `openssl pkcs8`, an
+/// encoder independent of ours; `None` (after a SKIPPED line) without openssl.
+fn openssl_encrypted(key: &Path, out: &Path, passphrase: &str) -> Option<()> {
+    let ran = std::process::Command::new("openssl")
+        .args(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in"])
+        .arg(key)
+        .arg("-out")
+        .arg(out)
+        .arg("-passout")
+        .arg(format!("pass:{passphrase}"))
+        .status();
+    match ran {
+        Ok(s) if s.success() => {
+            set_modes(out.parent().unwrap());
+            Some(())
+        }
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("openssl is needed (apt-get install openssl), and CI=true")
+        }
+        _ => {
+            eprintln!("SKIPPED encrypted keys: openssl is not installed");
+            None
+        }
+    }
+}
+
+#[test]
+fn an_encrypted_client_key_opens_with_its_passphrase() {
+    if !mosquitto_available("encrypted_client_key") {
+        return;
+    }
+    let pki = Pki::new("enc", &["localhost"]);
+    let encrypted = pki.path("client-enc.key");
+    if openssl_encrypted(&pki.path("client.key"), &encrypted, "s3cret pass").is_none() {
+        return;
+    }
+    let broker = Mosquitto::start_on(free_port(), &pki.listener(true));
+    let tls = |passphrase: &str| TlsOptions {
+        ca_file: Some(pki.path("ca.pem")),
+        cert_file: Some(pki.path("client.pem")),
+        key_file: Some(encrypted.clone()),
+        key_passphrase: passphrase.into(),
+        ..TlsOptions::default()
+    };
+    let w = connect(settings(
+        "localhost",
+        broker.port,
+        Transport::Tls,
+        tls("s3cret pass"),
+    ))
+    .unwrap();
+    drop(w);
+    let said = connect(settings(
+        "localhost",
+        broker.port,
+        Transport::Tls,
+        tls("wrong"),
+    ))
+    .err()
+    .unwrap();
+    assert!(said.contains("wrong passphrase?"), "{said}");
+    assert!(
+        !said.contains("wrong\""),
+        "the passphrase is not repeated: {said}"
+    );
+    // The form says it before connecting.
+    let form = mqscope::mqtt::ConnectionForm {
+        transport: Transport::Tls,
+        cert_file: pki.path("client.pem").display().to_string(),
+        key_file: encrypted.display().to_string(),
+        ..Default::default()
+    };
+    let e = form.to_settings(1).unwrap_err();
+    assert_eq!(e.message, "this key is encrypted: enter its passphrase");
+}
+
+#[test]
+fn the_certificate_can_be_checked_against_another_name() {
+    if !mosquitto_available("check_as_another_name") {
+        return;
+    }
+    // The certificate names broker.example; the app dials 127.0.0.1.
+    let pki = Pki::new("sni", &["broker.example"]);
+    let broker = Mosquitto::start_on(free_port(), &pki.listener(false));
+    let tls = |name: Option<&str>| TlsOptions {
+        ca_file: Some(pki.path("ca.pem")),
+        server_name: name.map(String::from),
+        ..TlsOptions::default()
+    };
+    let said = connect(settings(
+        "127.0.0.1",
+        broker.port,
+        Transport::Tls,
+        tls(None),
+    ))
+    .err()
+    .unwrap();
+    assert!(said.contains("not valid for this host name"), "{said}");
+    let w = connect(settings(
+        "127.0.0.1",
+        broker.port,
+        Transport::Tls,
+        tls(Some("broker.example")),
+    ))
+    .unwrap();
+    round_trip(
+        &broker,
+        &w,
+        &[
+            "--cafile",
+            pki.path("ca.pem").to_str().unwrap(),
+            "--insecure",
+        ],
+    );
+    let said = connect(settings(
+        "127.0.0.1",
+        broker.port,
+        Transport::Tls,
+        tls(Some("other.example")),
+    ))
+    .err()
+    .unwrap();
+    assert!(said.contains("not valid for this host name"), "{said}");
+}

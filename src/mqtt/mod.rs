@@ -10,6 +10,7 @@ pub mod flood;
 pub mod replay;
 pub mod settings;
 pub mod tls;
+pub mod tls_extra;
 pub mod worker;
 
 pub use channel::{EventReceiver, EventSender, Waker};

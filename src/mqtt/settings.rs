@@ -247,6 +247,9 @@ pub enum Field {
     CaFile,
     CertFile,
     KeyFile,
+    ServerName,
+    /// ALPN protocols (any text is accepted).
+    Alpn,
     WsPath,
     SessionExpiry,
     WillTopic,
@@ -333,6 +336,13 @@ pub struct ConnectionForm {
     pub cert_file: String,
     /// PEM key of the client certificate.
     pub key_file: String,
+    /// Passphrase of an encrypted client key. Never saved to disk.
+    #[serde(skip)]
+    pub key_passphrase: String,
+    /// Name to check the server certificate against (empty: the host).
+    pub server_name: String,
+    /// ALPN protocols to offer, comma-separated (e.g. `mqtt` for AWS IoT on port 443).
+    pub alpn: String,
     /// Accept any server certificate (shown as a warning while on).
     pub insecure: bool,
     /// Off: the broker keeps our session (subscriptions, queued messages) between connections.
@@ -364,6 +374,9 @@ impl Default for ConnectionForm {
             ca_file: String::new(),
             cert_file: String::new(),
             key_file: String::new(),
+            key_passphrase: String::new(),
+            server_name: String::new(),
+            alpn: String::new(),
             insecure: false,
             clean_session: true,
             session_expiry_s: String::new(),
@@ -566,11 +579,40 @@ impl ConnectionForm {
                 Err(e) => Err(field_error(field, format!("the {what} {s}: {e}"))),
             }
         };
+        let key_file = file(&self.key_file, Field::KeyFile, "key")?;
+        // An encrypted key without its passphrase is said now; a wrong passphrase shows at
+        // the handshake (decrypting takes a moment: not on every keystroke).
+        if let Some(key) = &key_file
+            && self.key_passphrase.is_empty()
+            && std::fs::read(key).is_ok_and(|b| b.windows(9).any(|w| w == b"ENCRYPTED"))
+        {
+            return Err(field_error(
+                Field::KeyFile,
+                "this key is encrypted: enter its passphrase",
+            ));
+        }
+        let server_name = self.server_name.trim();
+        if !server_name.is_empty() {
+            rustls::pki_types::ServerName::try_from(server_name).map_err(|_| {
+                field_error(
+                    Field::ServerName,
+                    format!("\"{server_name}\" is not a host name"),
+                )
+            })?;
+        }
         let options = TlsOptions {
             ca_file: file(&self.ca_file, Field::CaFile, "CA file")?,
             cert_file: file(&self.cert_file, Field::CertFile, "certificate")?,
-            key_file: file(&self.key_file, Field::KeyFile, "key")?,
-            alpn: Vec::new(),
+            key_file,
+            key_passphrase: self.key_passphrase.clone(),
+            server_name: (!server_name.is_empty()).then(|| server_name.to_string()),
+            alpn: self
+                .alpn
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(String::from)
+                .collect(),
             insecure: self.insecure,
         };
         match (&options.cert_file, &options.key_file) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 
 /// How the client reaches the broker.
@@ -83,8 +83,15 @@ pub struct TlsOptions {
     pub ca_file: Option<PathBuf>,
     /// Client certificate chain (PEM) for brokers that ask for one (mutual TLS).
     pub cert_file: Option<PathBuf>,
-    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted).
+    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1; an encrypted
+    /// PKCS#8 key is opened with `key_passphrase`).
     pub key_file: Option<PathBuf>,
+    /// Never saved.
+    #[serde(skip)]
+    pub key_passphrase: String,
+    /// Check the server's certificate against this name instead of the host dialled
+    /// (e.g. dialling an IP address of `broker.example.com`).
+    pub server_name: Option<String>,
     /// ALPN protocols to offer, e.g. `mqtt` (AWS IoT on 443).
     pub alpn: Vec<String>,
     /// Accept any certificate. Off unless the user turns it on, and then always warned about.
@@ -97,37 +104,37 @@ pub fn client_config(options: &TlsOptions) -> Result<rustls::ClientConfig, Strin
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS set-up failed: {e}"))?;
-    let builder = if options.insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
-    } else {
-        let mut roots = rustls::RootCertStore::empty();
-        // The OS trust store; certificates it cannot parse are skipped, as browsers do.
-        let native = rustls_native_certs::load_native_certs();
-        roots.add_parsable_certificates(native.certs);
-        if let Some(path) = &options.ca_file {
-            let certs = read_certs(path, "CA file")?;
-            let (added, _) = roots.add_parsable_certificates(certs);
-            if added == 0 {
-                return Err(format!(
-                    "the CA file {} holds no usable certificate",
-                    path.display()
-                ));
+    let builder =
+        if options.insecure {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+        } else {
+            let mut roots = rustls::RootCertStore::empty();
+            // The OS trust store; certificates it cannot parse are skipped, as browsers do.
+            let native = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(native.certs);
+            if let Some(path) = &options.ca_file {
+                let certs = read_certs(path, "CA file")?;
+                let (added, _) = roots.add_parsable_certificates(certs);
+                if added == 0 {
+                    return Err(format!(
+                        "the CA file {} holds no usable certificate",
+                        path.display()
+                    ));
+                }
             }
-        }
-        builder.with_root_certificates(roots)
-    };
+            match &options.server_name {
+                Some(name) => builder.dangerous().with_custom_certificate_verifier(
+                    super::tls_extra::verify_as(Arc::new(roots), name, provider)?,
+                ),
+                None => builder.with_root_certificates(roots),
+            }
+        };
     let mut config = match (&options.cert_file, &options.key_file) {
         (Some(cert), Some(key)) => {
             let chain = read_certs(cert, "client certificate")?;
-            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
-                format!(
-                    "the client key {} could not be read: {e} (a PEM key without a \
-                     passphrase is needed)",
-                    key.display()
-                )
-            })?;
+            let key = super::tls_extra::read_private_key(key, &options.key_passphrase)?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| format!("the client certificate and key do not fit: {e}"))?

@@ -362,7 +362,19 @@ fn transport_window_ui(
                                 "Client key",
                                 Field::KeyFile,
                                 &mut form.key_file,
-                                "PEM, not encrypted",
+                                "PEM (PKCS#8, PKCS#1, SEC1), encrypted or not",
+                            ),
+                            (
+                                "Check certificate as",
+                                Field::ServerName,
+                                &mut form.server_name,
+                                "empty: the host; e.g. broker.example.com when dialling an IP",
+                            ),
+                            (
+                                "ALPN",
+                                Field::Alpn,
+                                &mut form.alpn,
+                                "comma-separated, e.g. mqtt (AWS IoT on port 443)",
                             ),
                         ] {
                             let label = ui.label(name);
@@ -375,6 +387,19 @@ fn transport_window_ui(
                                 .labelled_by(label.id)
                                 .changed();
                             ui.end_row();
+                            if field == Field::KeyFile {
+                                let label = ui.label("Key passphrase");
+                                changed |= ui
+                                    .add(
+                                        egui::TextEdit::singleline(&mut form.key_passphrase)
+                                            .password(true)
+                                            .hint_text("for an encrypted key; never saved")
+                                            .desired_width(theme::PATH_FIELD_WIDTH),
+                                    )
+                                    .labelled_by(label.id)
+                                    .changed();
+                                ui.end_row();
+                            }
                             if let Some(e) = problem(field) {
                                 ui.label("");
                                 ui.colored_label(theme::error(dark), e);
