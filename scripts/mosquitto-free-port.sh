@@ -9,6 +9,7 @@ allow_anonymous true
 persistence false
 max_queued_messages 1000000
 max_inflight_messages 0
+sys_interval 2
 CONF
 chmod 644 "$dir/mosquitto.conf"
 mosquitto -c "$dir/mosquitto.conf" >"$dir/log" 2>&1 &

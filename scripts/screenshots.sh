@@ -19,7 +19,10 @@ xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
   --plot home/kitchen/temperature --plot home/living-room/temperature \
   --plot 'factory/line-1/state#temperature' --plot 'zigbee2mqtt/sensor_1#temperature' \
   --select factory/line-1/state --screenshot screenshots/plots.png --screenshot-after-ms 9000
-echo "wrote screenshots/main.png, publish.png, plots.png"
+xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
+  --select home/kitchen/temperature --show stats --show talkers \
+  --screenshot screenshots/stats.png --screenshot-after-ms 7000
+echo "wrote screenshots/main.png, publish.png, plots.png, stats.png"
 
 # First run: no broker named, so the local broker starts with demo devices.
 xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope \

@@ -40,6 +40,10 @@ struct Cli {
     /// Open the publish panel at start.
     #[arg(long)]
     publish_panel: bool,
+    /// Open windows at start: stats (broker statistics), talkers (top talkers), record
+    /// (record and replay), connections. Repeatable.
+    #[arg(long, value_name = "WINDOW", value_parser = ["stats", "talkers", "record", "connections"])]
+    show: Vec<String>,
     /// Plot a topic's value, or a field of its JSON after a `#` (a topic name has no `#`):
     /// `--plot sensors/temp`, `--plot 'sensors/state#sensors[2].temp'`. Repeatable.
     #[arg(long, value_name = "TOPIC[#FIELD]")]
@@ -315,6 +319,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 screenshot_after: Duration::from_millis(cli.screenshot_after_ms),
                 select: cli.select,
                 publish_panel: cli.publish_panel,
+                show: cli.show,
                 plots: cli
                     .plot
                     .iter()

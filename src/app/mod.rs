@@ -39,6 +39,8 @@ pub struct StartOptions {
     pub demo: bool,
     /// Open the publish panel at start.
     pub publish_panel: bool,
+    /// Windows to open at start: "stats", "talkers", "record", "connections".
+    pub show: Vec<String>,
     /// Folder for publish history and templates; `None` keeps them in memory only.
     pub data_dir: Option<PathBuf>,
     /// Folder for connection profiles; `None` keeps them in memory only.
@@ -60,6 +62,7 @@ impl Default for StartOptions {
             local_broker: None,
             demo: false,
             publish_panel: false,
+            show: Vec::new(),
             data_dir: None,
             config_dir: None,
             problems: Vec::new(),
@@ -220,16 +223,16 @@ impl App {
             show_settings: false,
             show_transport: false,
             profiles: crate::profiles::connections::ProfileStore::open(options.config_dir),
-            show_connections: false,
+            show_connections: options.show.iter().any(|w| w == "connections"),
             profile_name: String::new(),
             profile_file: String::new(),
             profile_file_result: None,
             library: crate::profiles::publish::PublishLibrary::open(options.data_dir.clone()),
             problems: options.problems,
             export: None,
-            show_sys: false,
-            show_talkers: false,
-            show_record: false,
+            show_sys: options.show.iter().any(|w| w == "stats"),
+            show_talkers: options.show.iter().any(|w| w == "talkers"),
+            show_record: options.show.iter().any(|w| w == "record"),
             recordings,
             conn,
             others: Vec::new(),
