@@ -254,6 +254,15 @@ impl ConnectionArgs {
             if !server_name.is_empty() {
                 form.server_name = server_name;
             }
+            if form.password.is_empty() && form.remember_password {
+                let keychain =
+                    mqscope::profiles::secrets::Keychain::new(mqscope::profiles::secrets::SERVICE);
+                match keychain.recall(name) {
+                    Ok(Some(password)) => form.password = password,
+                    Ok(None) => eprintln!("mqscope: no password of \"{name}\" in the keychain"),
+                    Err(e) => eprintln!("mqscope: {e}"),
+                }
+            }
             if let Some(user) = &self.username {
                 form.username = user.clone();
             }
@@ -320,6 +329,8 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 select: cli.select,
                 publish_panel: cli.publish_panel,
                 show: cli.show,
+                keychain_service: keep_files
+                    .then(|| mqscope::profiles::secrets::SERVICE.to_string()),
                 plots: cli
                     .plot
                     .iter()

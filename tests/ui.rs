@@ -829,3 +829,92 @@ fn messagepack_is_decoded_when_picked() {
             .is_some()
     );
 }
+
+#[test]
+fn remember_password_goes_to_the_keychain_or_says_why_not() {
+    // A keychain service of this test's own: never the user's entries.
+    let service = format!("mqscope-test-ui-{}", std::process::id());
+    let options = StartOptions {
+        keychain_service: Some(service.clone()),
+        show: vec!["connections".into()],
+        ..StartOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(|cc| App::new(cc, options));
+    h.run_steps(2);
+    for (role, field, text) in [
+        (Role::TextInput, "Profile name", "kitchen"),
+        (Role::PasswordInput, "Password", "pa55word"),
+    ] {
+        h.get_by_role_and_label(role, field).focus();
+        h.run_steps(1);
+        h.get_by_role_and_label(role, field).type_text(text);
+        h.run_steps(1);
+    }
+    h.get_by_label("Remember the password in the system keychain (on Save)")
+        .click();
+    h.run_steps(1);
+    h.get_by_label("Save").click();
+    let said = |h: &Harness<'static, App>| {
+        if h.query_by_label_contains("is in the keychain").is_some() {
+            Some(true)
+        } else if h
+            .query_by_label_contains("cannot remember the password here")
+            .is_some()
+        {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let mut stored = None;
+    for _ in 0..300 {
+        h.run_steps(1);
+        stored = said(&h);
+        if stored.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let stored = stored.expect("the keychain's answer is shown");
+    if std::env::var("MQSCOPE_KEYRING_TEST").is_ok_and(|v| v == "1") {
+        assert!(stored, "a Secret Service runs in this test's session");
+    }
+    // The profile file never holds it.
+    let profile = mqscope::profiles::connections::Profile {
+        name: "kitchen".into(),
+        form: mqscope::mqtt::ConnectionForm {
+            password: "pa55word".into(),
+            remember_password: true,
+            ..Default::default()
+        },
+    };
+    assert!(
+        !serde_json::to_string(&profile)
+            .unwrap()
+            .contains("pa55word")
+    );
+    if stored {
+        // Loading the profile brings the password back from the keychain.
+        h.get_by_role_and_label(Role::PasswordInput, "Password")
+            .focus();
+        h.run_steps(1);
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.key_press(egui::Key::Backspace);
+        h.run_steps(1);
+        h.get_by_role_and_label(Role::Button, "kitchen").click();
+        for _ in 0..300 {
+            h.run_steps(1);
+            if h.query_by_label_contains("from the keychain").is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(
+            h.query_by_label_contains("Password of kitchen from the keychain")
+                .is_some()
+        );
+        let _ = mqscope::profiles::secrets::Keychain::new(&service).forget("kitchen");
+    }
+}

@@ -34,6 +34,8 @@ pub enum AppCommand {
     /// Load a profile into the connection form.
     LoadProfile(String),
     DuplicateProfile(String),
+    /// Rename a profile (its remembered password moves with it).
+    RenameProfile(String, String),
     DeleteProfile(String),
     /// Write all profiles to a file / add the profiles of a file.
     ExportProfiles(std::path::PathBuf),

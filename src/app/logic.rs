@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{App, AppCommand};
+use super::{App, AppCommand, KeychainDone};
 use crate::broker::BrokerStatus;
 use crate::mqtt::{WorkerCommand, WorkerEvent};
 
@@ -67,8 +67,24 @@ impl App {
                     continue;
                 }
                 AppCommand::SaveProfile(name) => {
-                    if let Err(e) = self.profiles.save_profile(&name, &self.conn.form) {
-                        self.problems.push(e);
+                    match self.profiles.save_profile(&name, &self.conn.form) {
+                        Ok(()) => {
+                            let name = name.trim().to_string();
+                            self.profile_loaded = Some(name.clone());
+                            let password = self.conn.form.password.clone();
+                            if self.conn.form.remember_password {
+                                self.keychain_call(ctx, move |k| {
+                                    KeychainDone::Note(k.remember(&name, &password).map(|()| {
+                                        format!("The password of {name} is in the keychain")
+                                    }))
+                                });
+                            } else {
+                                self.keychain_call(ctx, move |k| {
+                                    KeychainDone::Note(k.forget(&name).map(|()| String::new()))
+                                });
+                            }
+                        }
+                        Err(e) => self.problems.push(e),
                     }
                     continue;
                 }
@@ -76,7 +92,36 @@ impl App {
                     if let Some(p) = self.profiles.find(&name) {
                         self.conn.form = p.form.clone();
                         self.conn.form_error = None;
+                        self.keychain_note = None;
+                        if p.form.remember_password {
+                            let asked = name.clone();
+                            self.keychain_call(ctx, move |k| {
+                                KeychainDone::Recalled(asked.clone(), k.recall(&asked))
+                            });
+                        }
+                        self.profile_loaded = Some(name.clone());
                         self.profile_name = name;
+                    }
+                    continue;
+                }
+                AppCommand::RenameProfile(from, to) => {
+                    match self.profiles.rename(&from, &to) {
+                        Ok(()) => {
+                            let to = to.trim().to_string();
+                            if self
+                                .profiles
+                                .find(&to)
+                                .is_some_and(|p| p.form.remember_password)
+                            {
+                                let (a, b) = (from.clone(), to.clone());
+                                self.keychain_call(ctx, move |k| {
+                                    KeychainDone::Note(k.rename(&a, &b).map(|()| String::new()))
+                                });
+                            }
+                            self.profile_loaded = Some(to.clone());
+                            self.profile_name = to;
+                        }
+                        Err(e) => self.keychain_note = Some(Err(e)),
                     }
                     continue;
                 }
@@ -103,7 +148,19 @@ impl App {
                     continue;
                 }
                 AppCommand::DeleteProfile(name) => {
+                    let remembered = self
+                        .profiles
+                        .find(&name)
+                        .is_some_and(|p| p.form.remember_password);
                     self.profiles.delete(&name);
+                    if self.profile_loaded.as_deref() == Some(name.as_str()) {
+                        self.profile_loaded = None;
+                    }
+                    if remembered {
+                        self.keychain_call(ctx, move |k| {
+                            KeychainDone::Note(k.forget(&name).map(|()| String::new()))
+                        });
+                    }
                     continue;
                 }
                 AppCommand::NewConnection => {
@@ -232,6 +289,62 @@ impl App {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// Runs `call` on the keychain on a thread of its own (it may wait for D-Bus or an
+    /// unlock prompt); its outcome arrives in [`Self::keychain_step`]. Without a keychain
+    /// in this run, says so at once.
+    fn keychain_call(
+        &mut self,
+        ctx: &egui::Context,
+        call: impl FnOnce(&crate::profiles::secrets::Keychain) -> KeychainDone + Send + 'static,
+    ) {
+        let Some(keychain) = self.keychain.clone() else {
+            self.keychain_note = Some(Err(format!(
+                "{}: this run keeps no passwords",
+                crate::profiles::secrets::UNAVAILABLE
+            )));
+            return;
+        };
+        let done = self.keychain_done.0.clone();
+        let waker = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                let _ = done.send(call(&keychain));
+                waker.request_repaint();
+            });
+        if let Err(e) = spawned {
+            self.keychain_note = Some(Err(format!("cannot reach the keychain: {e}")));
+        }
+    }
+
+    /// Takes the outcomes of keychain calls: notes for the connections window, and a
+    /// recalled password into the form of the profile it belongs to.
+    pub(super) fn keychain_step(&mut self, _ctx: &egui::Context) {
+        while let Ok(done) = self.keychain_done.1.try_recv() {
+            match done {
+                KeychainDone::Note(Ok(note)) if note.is_empty() => {}
+                KeychainDone::Note(note) => self.keychain_note = Some(note),
+                KeychainDone::Recalled(name, result) => {
+                    if self.profile_loaded.as_deref() != Some(name.as_str()) {
+                        continue; // another profile was loaded meanwhile
+                    }
+                    match result {
+                        Ok(Some(password)) => {
+                            self.conn.form.password = password;
+                            self.keychain_note =
+                                Some(Ok(format!("Password of {name} from the keychain")));
+                        }
+                        Ok(None) => {
+                            self.keychain_note =
+                                Some(Err(format!("No password of {name} in the keychain")));
+                        }
+                        Err(e) => self.keychain_note = Some(Err(e)),
+                    }
+                }
             }
         }
     }

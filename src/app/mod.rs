@@ -41,6 +41,8 @@ pub struct StartOptions {
     pub publish_panel: bool,
     /// Windows to open at start: "stats", "talkers", "record", "connections".
     pub show: Vec<String>,
+    /// Keychain service name for remembered passwords; `None`: none are kept or read.
+    pub keychain_service: Option<String>,
     /// Folder for publish history and templates; `None` keeps them in memory only.
     pub data_dir: Option<PathBuf>,
     /// Folder for connection profiles; `None` keeps them in memory only.
@@ -63,6 +65,7 @@ impl Default for StartOptions {
             demo: false,
             publish_panel: false,
             show: Vec::new(),
+            keychain_service: None,
             data_dir: None,
             config_dir: None,
             problems: Vec::new(),
@@ -129,6 +132,27 @@ pub struct App {
     active: usize,
     /// Where new connections keep their recordings.
     recordings: PathBuf,
+    /// The OS keychain for remembered passwords; `None` when this run keeps nothing
+    /// (tests, screenshots).
+    keychain: Option<crate::profiles::secrets::Keychain>,
+    /// Keychain calls run on threads of their own; their outcomes arrive here.
+    keychain_done: (
+        std::sync::mpsc::SyncSender<KeychainDone>,
+        std::sync::mpsc::Receiver<KeychainDone>,
+    ),
+    /// What the last keychain call did, for the connections window.
+    keychain_note: Option<Result<String, String>>,
+    /// The profile last loaded into the form (the one "Rename" renames).
+    profile_loaded: Option<String>,
+}
+
+/// The outcome of a keychain call made off the UI thread.
+#[derive(Debug)]
+pub enum KeychainDone {
+    /// A note for the user (remembered, forgotten, moved), or why it failed.
+    Note(Result<String, String>),
+    /// The password remembered for a profile (`None`: none is).
+    Recalled(String, Result<Option<String>, String>),
 }
 
 /// A replay as the user sees it.
@@ -234,6 +258,14 @@ impl App {
             show_talkers: options.show.iter().any(|w| w == "talkers"),
             show_record: options.show.iter().any(|w| w == "record"),
             recordings,
+            keychain: options
+                .keychain_service
+                .as_deref()
+                .map(crate::profiles::secrets::Keychain::new),
+            // A few calls at a time at most: one per click in the connections window.
+            keychain_done: std::sync::mpsc::sync_channel(16),
+            keychain_note: None,
+            profile_loaded: None,
             conn,
             others: Vec::new(),
             active: 0,
@@ -366,6 +398,7 @@ impl eframe::App for App {
         self.resume_step(ctx);
         self.export_step();
         self.record_step(ctx);
+        self.keychain_step(ctx);
         if self.export.is_some() {
             ctx.request_repaint_after(Duration::from_millis(100));
         }

@@ -109,7 +109,11 @@ impl App {
         connection::connections_window_ui(
             ui.ctx(),
             &mut self.show_connections,
-            &self.profiles,
+            (
+                &self.profiles,
+                self.profile_loaded.as_deref(),
+                self.keychain_note.as_ref(),
+            ),
             &mut self.profile_name,
             (&mut self.profile_file, self.profile_file_result.as_ref()),
             &mut self.conn.form,

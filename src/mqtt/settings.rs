@@ -321,6 +321,8 @@ pub struct ConnectionForm {
     /// Never saved to disk.
     #[serde(skip)]
     pub password: String,
+    /// Keep the password of this profile in the OS keychain (never in our files).
+    pub remember_password: bool,
     pub keep_alive_s: String,
     /// Filters and their QoS, as typed (rows with an empty filter are left out); none
     /// subscribes to nothing. Profiles saved before this was a list held a comma-separated
@@ -367,6 +369,7 @@ impl Default for ConnectionForm {
             client_id: String::new(),
             username: String::new(),
             password: String::new(),
+            remember_password: false,
             keep_alive_s: "30".into(),
             subscriptions: default_subscriptions(),
             transport: Transport::Tcp,

@@ -6,6 +6,7 @@
 pub mod connections;
 pub mod file;
 pub mod publish;
+pub mod secrets;
 
 /// The platform config folder for mqscope (e.g. `~/.config/mqscope`), if there is one.
 pub fn config_dir() -> Option<std::path::PathBuf> {

@@ -437,7 +437,11 @@ fn transport_window_ui(
 pub fn connections_window_ui(
     ctx: &egui::Context,
     open: &mut bool,
-    profiles: &ProfileStore,
+    (profiles, loaded, keychain_note): (
+        &ProfileStore,
+        Option<&str>,
+        Option<&Result<String, String>>,
+    ),
     name: &mut String,
     (file, file_result): (&mut String, Option<&Result<String, String>>),
     form: &mut ConnectionForm,
@@ -473,7 +477,22 @@ pub fn connections_window_ui(
                 // A gap, not a separator: a vertical separator would take all the height.
                 ui.add_space(theme::GROUP_GAP);
                 ui.vertical(|ui| {
-                    profile_form_ui(ui, name, form, error, profiles, payload_cap, commands);
+                    let loaded = loaded.filter(|l| profiles.find(l).is_some());
+                    profile_form_ui(
+                        ui,
+                        name,
+                        form,
+                        error,
+                        (profiles, loaded),
+                        payload_cap,
+                        commands,
+                    );
+                    if let Some(note) = keychain_note {
+                        match note {
+                            Ok(n) => ui.colored_label(theme::good(dark), n),
+                            Err(e) => ui.colored_label(theme::warn(dark), e),
+                        };
+                    }
                 });
             });
             ui.separator();
@@ -536,7 +555,7 @@ fn profile_form_ui(
     name: &mut String,
     form: &mut ConnectionForm,
     error: &mut Option<SettingsError>,
-    profiles: &ProfileStore,
+    (profiles, loaded): (&ProfileStore, Option<&str>),
     payload_cap: usize,
     commands: &mut Vec<AppCommand>,
 ) {
@@ -572,6 +591,20 @@ fn profile_form_ui(
                 {
                     commands.push(AppCommand::DeleteProfile(name.trim().to_string()));
                 }
+                // Renaming: the profile last loaded or saved takes the name typed.
+                if let Some(from) = loaded
+                    && !exists
+                    && can_save
+                    && ui
+                        .button(format!("Rename {from}"))
+                        .on_hover_text("Give the loaded profile the name typed (its remembered password follows)")
+                        .clicked()
+                {
+                    commands.push(AppCommand::RenameProfile(
+                        from.to_string(),
+                        name.trim().to_string(),
+                    ));
+                }
             });
             ui.end_row();
             let mut changed = false;
@@ -604,6 +637,16 @@ fn profile_form_ui(
                 "not saved with the profile",
                 true,
             );
+            ui.label("");
+            ui.checkbox(
+                &mut form.remember_password,
+                "Remember the password in the system keychain (on Save)",
+            )
+            .on_hover_text(
+                "macOS Keychain, Windows Credential Manager, or a Secret Service such as GNOME \
+                 Keyring; never in mqscope's files",
+            );
+            ui.end_row();
             changed |= field(
                 ui,
                 "Keep-alive (s)",
