@@ -394,6 +394,11 @@ impl eframe::App for App {
         self.apply_commands(ctx);
         self.broker_step(ctx);
         self.apply_commands(ctx);
+        // Per-topic counting only for the tab whose top talkers are shown.
+        self.conn.store.track_topic_rates(self.show_talkers);
+        for c in &mut self.others {
+            c.store.track_topic_rates(false);
+        }
         self.drain_events(ctx);
         self.resume_step(ctx);
         self.export_step();

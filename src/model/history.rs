@@ -167,6 +167,17 @@ impl TopicHistory {
     }
 
     /// The entry with sequence number `seq`, if still kept.
+    /// Messages received at or after `since_us` (microseconds since the epoch), counted
+    /// from the newest back; at most the entries kept.
+    pub fn count_since(&self, since_us: i64) -> usize {
+        let first = self.first_seq();
+        let last = first + self.len() as u64;
+        (first..last)
+            .rev()
+            .map_while(|seq| self.entry(seq).filter(|m| m.received_at_us >= since_us))
+            .count()
+    }
+
     pub fn entry(&self, seq: u64) -> Option<&Message> {
         seq.checked_sub(self.first_seq)
             .and_then(|i| self.entries.get(i as usize))
@@ -250,6 +261,17 @@ mod tests {
         assert_eq!(h.entry(9).map(|m| m.received_at_us), Some(9));
         assert_eq!(h.bytes(), bytes / 10);
         assert_eq!(h.entries().rev().count(), 1);
+    }
+
+    #[test]
+    fn recent_messages_are_counted_from_the_newest() {
+        let mut h = TopicHistory::default();
+        for n in 1..=10 {
+            h.push(msg(n));
+        }
+        assert_eq!(h.count_since(7), 4);
+        assert_eq!(h.count_since(0), 10);
+        assert_eq!(h.count_since(11), 0);
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct TopicRates {
     current: (u64, HashMap<NodeId, u32>),
     /// The complete seconds before it, newest first: `(second, counts)`.
     past: std::collections::VecDeque<(u64, HashMap<NodeId, u32>)>,
+    /// Messages per topic over `past`, kept as seconds come and go.
+    sums: HashMap<NodeId, u32>,
     /// Topics by rate, highest first, as of the last complete second.
     top: Vec<(NodeId, f64)>,
     /// Messages of topics past the per-second limit, over the window.
@@ -64,7 +66,7 @@ impl TopicRates {
     /// Seconds averaged over.
     pub const SECONDS: u64 = 5;
     /// Topics counted per second at most.
-    pub const MAX_TOPICS: usize = 200_000;
+    pub const MAX_TOPICS: usize = 50_000;
     /// Topics kept in the top list.
     pub const TOP: usize = 50;
 
@@ -88,21 +90,34 @@ impl TopicRates {
     /// is worked out again (once a second, over the topics that spoke).
     fn roll(&mut self, sec: u64) {
         let (was, counts) = std::mem::replace(&mut self.current, (sec, HashMap::new()));
-        if !counts.is_empty() || self.untracked_now > 0 {
+        // Only the second that ends and those that leave the window are walked.
+        for (&id, &n) in &counts {
+            *self.sums.entry(id).or_default() += n;
+        }
+        if !counts.is_empty() {
             self.past.push_front((was, counts));
         }
-        self.past
-            .retain(|(s, _)| sec.saturating_sub(*s) <= Self::SECONDS);
-        self.untracked = std::mem::take(&mut self.untracked_now);
-        let mut sums: HashMap<NodeId, u32> = HashMap::new();
-        for (_, counts) in &self.past {
-            for (&id, &n) in counts {
-                *sums.entry(id).or_default() += n;
+        while let Some((s, _)) = self.past.back() {
+            if sec.saturating_sub(*s) <= Self::SECONDS {
+                break;
+            }
+            let Some((_, gone)) = self.past.pop_back() else {
+                break;
+            };
+            for (id, n) in gone {
+                if let Some(sum) = self.sums.get_mut(&id) {
+                    *sum = sum.saturating_sub(n);
+                    if *sum == 0 {
+                        self.sums.remove(&id);
+                    }
+                }
             }
         }
-        let mut top: Vec<(NodeId, f64)> = sums
-            .into_iter()
-            .map(|(id, n)| (id, f64::from(n) / Self::SECONDS as f64))
+        self.untracked = std::mem::take(&mut self.untracked_now);
+        let mut top: Vec<(NodeId, f64)> = self
+            .sums
+            .iter()
+            .map(|(&id, &n)| (id, f64::from(n) / Self::SECONDS as f64))
             .collect();
         let by_rate =
             |a: &(NodeId, f64), b: &(NodeId, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));

@@ -46,8 +46,9 @@ pub struct Store {
     clearing: std::collections::HashSet<NodeId>,
     /// Plotted series, fed as messages arrive.
     plots: Plots,
-    /// Each topic's message rate (for the inspector and the top talkers).
+    /// Each topic's message rate (for the top talkers), counted only while `track_rates`.
     topic_rates: TopicRates,
+    track_rates: bool,
     /// The broker's `$SYS` statistics, as far as they are understood.
     sys: super::sys_stats::SysStats,
 }
@@ -71,6 +72,7 @@ impl Store {
             clearing: Default::default(),
             plots: Plots::default(),
             topic_rates: TopicRates::default(),
+            track_rates: false,
             sys: Default::default(),
         }
     }
@@ -148,6 +150,15 @@ impl Store {
     /// Forgets the `$SYS` statistics (another broker is connected).
     pub fn clear_sys_stats(&mut self) {
         self.sys.clear();
+    }
+
+    /// Counts each topic's messages (for the top talkers) or stops and forgets: it costs a
+    /// hash update per message, so it runs only while someone looks.
+    pub fn track_topic_rates(&mut self, on: bool) {
+        if on != self.track_rates {
+            self.track_rates = on;
+            self.topic_rates = TopicRates::default();
+        }
     }
 
     /// Each topic's message rate, and the busiest topics.
@@ -229,7 +240,9 @@ impl Store {
         let retained = message.retain;
         let cost = message.cost();
         let id = self.tree.ensure(&topic);
-        self.topic_rates.add(id, now);
+        if self.track_rates {
+            self.topic_rates.add(id, now);
+        }
         let node = self.tree.node_mut(id);
         let new_topic = node.history.is_none();
         let history = node.history.get_or_insert_with(Box::default);

@@ -4,13 +4,13 @@
 use std::io::BufRead as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::channel::EventSender;
 use super::command::PublishRequest;
 use super::event::WorkerEvent;
-use super::worker::{Client, QUIET_ID, Queued, send_publish};
+use super::worker::{Acked, Client, Queued, REPLAY_ID, send_publish};
 use crate::model::QoS;
 use crate::model::recording::RecordLine;
 
@@ -54,7 +54,7 @@ pub struct ReplayRequest {
 pub(super) async fn replay(
     client: Client,
     queued: Queued,
-    acked: Arc<AtomicU64>,
+    acked: Acked,
     request: ReplayRequest,
     events: EventSender,
 ) {
@@ -72,8 +72,8 @@ pub(super) async fn replay(
     };
     let total = file.metadata().map_or(0, |m| m.len()).max(1);
     let mut reader = std::io::BufReader::new(file);
-    let base = acked.load(Ordering::Relaxed);
-    let done = || acked.load(Ordering::Relaxed).saturating_sub(base);
+    let base = acked[1].load(Ordering::Relaxed);
+    let done = || acked[1].load(Ordering::Relaxed).saturating_sub(base);
     // Payload bytes of each publish in order, to count the bytes the broker took.
     let mut pending_bytes = std::collections::VecDeque::new();
     let mut confirmed = 0;
@@ -149,7 +149,7 @@ pub(super) async fn replay(
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         let request_out = PublishRequest {
-            id: QUIET_ID,
+            id: REPLAY_ID,
             qos: QoS::from_u8(record.qos).unwrap_or_default(),
             retain: record.retain,
             properties: record.publish_properties(),

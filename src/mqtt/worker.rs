@@ -90,9 +90,23 @@ impl Drop for WorkerHandle {
 /// Publish requests handed to rumqttc whose packet id is not known yet, in order.
 pub(super) type Queued = Arc<Mutex<VecDeque<(u64, QoS)>>>;
 
-/// Request id of internal publishes (retained clean-up): no event each; their
-/// acknowledgements are counted in [`Live::quiet_acked`] instead.
+/// Request ids of the worker's own publishes, retained clean-up and replay: no event each;
+/// their acknowledgements are counted in [`Live::quiet_acked`] instead, one count each, so
+/// a clean-up and a replay running at once do not count each other's.
 pub(super) const QUIET_ID: u64 = u64::MAX;
+pub(super) const REPLAY_ID: u64 = u64::MAX - 1;
+
+/// Acknowledged internal publishes: `[clean-up, replay]`.
+pub(super) type Acked = Arc<[AtomicU64; 2]>;
+
+/// Which count of [`Acked`] an internal request id goes to; `None` for the user's.
+fn internal(id: u64) -> Option<usize> {
+    match id {
+        QUIET_ID => Some(0),
+        REPLAY_ID => Some(1),
+        _ => None,
+    }
+}
 
 /// The client side of a live connection.
 #[derive(Clone)]
@@ -107,7 +121,7 @@ struct Live {
     task: JoinHandle<()>,
     queued: Queued,
     /// Acknowledged internal publishes (see [`QUIET_ID`]).
-    quiet_acked: Arc<AtomicU64>,
+    quiet_acked: Acked,
 }
 
 async fn supervise(
@@ -242,7 +256,7 @@ fn start(
     state: watch::Sender<ConnectionState>,
 ) -> Result<Live, String> {
     let queued = Queued::default();
-    let quiet_acked = Arc::new(AtomicU64::new(0));
+    let quiet_acked: Acked = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
     let acked = quiet_acked.clone();
     let (client, task) = match settings.version {
         MqttVersion::V311 => {
@@ -354,8 +368,8 @@ fn clear_retained(
     let acked = live.quiet_acked.clone();
     async move {
         let total = topics.len();
-        let base = acked.load(Ordering::Relaxed);
-        let done = || (acked.load(Ordering::Relaxed) - base) as usize;
+        let base = acked[0].load(Ordering::Relaxed);
+        let done = || (acked[0].load(Ordering::Relaxed) - base) as usize;
         let progress = |finished| WorkerEvent::ClearProgress {
             done: done(),
             total,
@@ -460,7 +474,7 @@ async fn run<S: Session>(
     events: EventSender,
     state: watch::Sender<ConnectionState>,
     queued: Queued,
-    quiet_acked: Arc<AtomicU64>,
+    quiet_acked: Acked,
 ) {
     let mut backoff = Backoff::new();
     let mut attempt = 1;
@@ -505,27 +519,32 @@ async fn run<S: Session>(
                     .unwrap_or_else(PoisonError::into_inner)
                     .pop_front();
                 match next {
-                    Some((QUIET_ID, QoS::AtMostOnce)) => {
-                        quiet_acked.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Some((id, QoS::AtMostOnce)) => {
-                        events.send(outcome(id, Ok("sent")));
-                    }
+                    Some((id, QoS::AtMostOnce)) => match internal(id) {
+                        Some(k) => {
+                            quiet_acked[k].fetch_add(1, Ordering::Relaxed);
+                        }
+                        None => {
+                            events.send(outcome(id, Ok("sent")));
+                        }
+                    },
                     Some((id, _)) => {
                         awaiting.insert(pkid, id);
                     }
                     None => {}
                 }
             }
-            Ok(Polled::PublishAcked(pkid, result)) => match awaiting.remove(&pkid) {
-                Some(QUIET_ID) => {
-                    quiet_acked.fetch_add(1, Ordering::Relaxed);
+            Ok(Polled::PublishAcked(pkid, result)) => {
+                if let Some(id) = awaiting.remove(&pkid) {
+                    match internal(id) {
+                        Some(k) => {
+                            quiet_acked[k].fetch_add(1, Ordering::Relaxed);
+                        }
+                        None => {
+                            events.send(outcome(id, result.map(|()| "acknowledged")));
+                        }
+                    }
                 }
-                Some(id) => {
-                    events.send(outcome(id, result.map(|()| "acknowledged")));
-                }
-                None => {}
-            },
+            }
             Ok(Polled::Disconnected) => {
                 flush(&events, &mut batch);
                 set_state(
@@ -549,7 +568,7 @@ async fn run<S: Session>(
                         .chain(awaiting.drain().map(|(_, id)| id))
                         .collect()
                 };
-                for id in waiting.into_iter().filter(|&id| id != QUIET_ID) {
+                for id in waiting.into_iter().filter(|&id| internal(id).is_none()) {
                     events.send(outcome(id, Err(lost.to_string())));
                 }
                 let delay = backoff.next_delay();

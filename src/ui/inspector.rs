@@ -110,7 +110,10 @@ pub fn inspector_ui(
         return;
     };
 
-    let rate = store.topic_rates().rate(id, store.now());
+    // From the history: no per-topic counting while Top talkers is closed.
+    let window_us = crate::model::TopicRates::SECONDS as i64 * 1_000_000;
+    let recent = history.count_since(crate::model::message::now_us() - window_us);
+    let rate = recent as f64 / crate::model::TopicRates::SECONDS as f64;
     metadata_ui(
         ui,
         message,

@@ -49,7 +49,10 @@ fn talkers_ui(ui: &mut Ui, store: &Store, tree_view: &mut TreeView) {
     }
     if top.is_empty() {
         ui.add_space(theme::GROUP_GAP);
-        ui.colored_label(theme::muted(dark), "Nothing received in the last seconds");
+        ui.colored_label(
+            theme::muted(dark),
+            "Counting while this window is open: the busiest topics show after a second",
+        );
         return;
     }
     let tree = store.tree();
