@@ -429,6 +429,8 @@ enum Polled {
     PingSent,
     /// Some other packet came from the broker (it is alive).
     Heard,
+    /// SUBACK: the subscriptions are in place.
+    SubAck,
     Other,
 }
 
@@ -502,17 +504,27 @@ async fn run<S: Session>(
             Ok(Polled::ConnAck) => {
                 backoff.reset();
                 attempt = 1;
-                let subscribed = if settings.subscriptions.is_empty() {
-                    Ok(())
-                } else {
-                    session.subscribe(&settings.subscriptions)
-                };
-                match subscribed {
-                    Ok(()) => set_state(&state, &events, ConnectionState::Connected),
-                    Err(e) => tracing::warn!("subscribing failed: {e}"),
+                // "Connected" once the subscriptions are in place (SUBACK), so whatever is
+                // published from then on arrives.
+                if settings.subscriptions.is_empty() {
+                    set_state(&state, &events, ConnectionState::Connected);
+                } else if let Err(e) = session.subscribe(&settings.subscriptions) {
+                    tracing::warn!("subscribing failed: {e}");
+                    set_state(&state, &events, ConnectionState::Connected);
                 }
             }
-            Ok(Polled::Message(m)) => batch.push(m),
+            Ok(Polled::SubAck) => {
+                if !state.borrow().is_connected() {
+                    set_state(&state, &events, ConnectionState::Connected);
+                }
+            }
+            Ok(Polled::Message(m)) => {
+                if !state.borrow().is_connected() {
+                    // A broker that delivers before its SUBACK is clearly subscribed.
+                    set_state(&state, &events, ConnectionState::Connected);
+                }
+                batch.push(m)
+            }
             Ok(Polled::PublishSent(pkid)) => {
                 let next = queued
                     .lock()
@@ -730,6 +742,7 @@ impl Session for V311Session {
             Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Ok(Polled::PublishSent(pkid)),
             Ok(Event::Outgoing(Outgoing::Disconnect)) => Ok(Polled::Disconnected),
             Ok(Event::Outgoing(Outgoing::PingReq)) => Ok(Polled::PingSent),
+            Ok(Event::Incoming(Packet::SubAck(_))) => Ok(Polled::SubAck),
             Ok(Event::Incoming(_)) => Ok(Polled::Heard),
             Ok(_) => Ok(Polled::Other),
             Err(e) => Err(match &e {
@@ -799,6 +812,7 @@ impl Session for V5Session {
             Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Ok(Polled::PublishSent(pkid)),
             Ok(Event::Outgoing(Outgoing::Disconnect)) => Ok(Polled::Disconnected),
             Ok(Event::Outgoing(Outgoing::PingReq)) => Ok(Polled::PingSent),
+            Ok(Event::Incoming(Packet::SubAck(_))) => Ok(Polled::SubAck),
             Ok(Event::Incoming(_)) => Ok(Polled::Heard),
             Ok(_) => Ok(Polled::Other),
             Err(e) => Err(match &e {
