@@ -498,6 +498,10 @@ fn a_connection_profile_is_saved_and_loaded_back() {
         h.query_by_role_and_label(Role::Button, "Plant").is_some(),
         "listed"
     );
+    assert!(
+        h.query_by_label_contains("cannot remember the password").is_none(),
+        "a profile without 'remember' does not touch the keychain"
+    );
     type_into(&mut h, "Host", "elsewhere");
     h.get_by_role_and_label(Role::Button, "Plant").click();
     h.run_steps(3);

@@ -67,6 +67,10 @@ impl App {
                     continue;
                 }
                 AppCommand::SaveProfile(name) => {
+                    let was_remembered = self
+                        .profiles
+                        .find(name.trim())
+                        .is_some_and(|p| p.form.remember_password);
                     match self.profiles.save_profile(&name, &self.conn.form) {
                         Ok(()) => {
                             let name = name.trim().to_string();
@@ -78,7 +82,8 @@ impl App {
                                         format!("The password of {name} is in the keychain")
                                     }))
                                 });
-                            } else {
+                            } else if was_remembered {
+                                // Unticked: the keychain entry goes too.
                                 self.keychain_call(ctx, move |k| {
                                     KeychainDone::Note(k.forget(&name).map(|()| String::new()))
                                 });

@@ -129,17 +129,6 @@ impl TopicRates {
         self.top = top;
     }
 
-    /// Messages per second of `id` over the last complete seconds.
-    pub fn rate(&self, id: NodeId, now: f64) -> f64 {
-        let sec = now.max(0.0) as u64;
-        let total: u32 = std::iter::once((self.current.0, &self.current.1))
-            .chain(self.past.iter().map(|(s, c)| (*s, c)))
-            .filter(|(s, _)| (1..=Self::SECONDS).contains(&sec.saturating_sub(*s)) && *s < sec)
-            .filter_map(|(_, c)| c.get(&id))
-            .sum();
-        f64::from(total) / Self::SECONDS as f64
-    }
-
     /// The busiest topics (rate in msg/s), as of the last second that ended while messages
     /// came; empty once the window has passed with nothing new.
     pub fn top(&self, now: f64) -> &[(NodeId, f64)] {
@@ -177,16 +166,12 @@ mod tests {
             }
         }
         r.add(c, 5.5);
-        // At 5.5 the seconds 1 to 4 are complete in the window (second 0 too: 5 back).
-        assert_eq!(r.rate(a, 5.5), 100.0);
-        assert_eq!(r.rate(b, 5.5), 10.0);
-        assert_eq!(r.rate(c, 5.5), 0.0, "its second is not complete");
-        let top: Vec<NodeId> = r.top(5.5).iter().map(|(id, _)| *id).collect();
-        assert_eq!(top, [a, b]);
+        // At 5.5 the seconds 0 to 4 are complete; c's second is not, so it is not ranked.
+        assert_eq!(r.top(5.5), [(a, 100.0), (b, 10.0)]);
+        // At 6.1 second 5 (c's one message) joins and second 0 leaves the window.
         r.add(c, 6.1);
-        assert_eq!(r.rate(c, 6.1), 0.2);
+        assert_eq!(r.top(6.1), [(a, 80.0), (b, 8.0), (c, 0.2)]);
         // Long after, nothing is left.
-        assert_eq!(r.rate(a, 60.0), 0.0);
         assert!(r.top(60.0).is_empty());
     }
 

@@ -486,6 +486,8 @@ async fn run<S: Session>(
     let outcome = |id, result| WorkerEvent::Published(PublishOutcome { id, result });
     // When the last keep-alive ping went out with nothing heard from the broker since.
     let mut ping_at: Option<Instant> = None;
+    // Whether "connected" was said for this connection (after SUBACK).
+    let mut subscribed = false;
     set_state(&state, &events, ConnectionState::Connecting { attempt });
     loop {
         let polled = poll_watched(
@@ -506,25 +508,25 @@ async fn run<S: Session>(
                 attempt = 1;
                 // "Connected" once the subscriptions are in place (SUBACK), so whatever is
                 // published from then on arrives.
-                if settings.subscriptions.is_empty() {
-                    set_state(&state, &events, ConnectionState::Connected);
-                } else if let Err(e) = session.subscribe(&settings.subscriptions) {
+                subscribed = settings.subscriptions.is_empty();
+                if !subscribed && let Err(e) = session.subscribe(&settings.subscriptions) {
                     tracing::warn!("subscribing failed: {e}");
+                    subscribed = true;
+                }
+                if subscribed {
                     set_state(&state, &events, ConnectionState::Connected);
                 }
             }
-            Ok(Polled::SubAck) => {
-                if !state.borrow().is_connected() {
-                    set_state(&state, &events, ConnectionState::Connected);
+            // A broker that delivers before its SUBACK is clearly subscribed too.
+            Ok(Polled::SubAck | Polled::Message(_)) if !subscribed => {
+                subscribed = true;
+                set_state(&state, &events, ConnectionState::Connected);
+                if let Ok(Polled::Message(m)) = polled {
+                    batch.push(m);
                 }
             }
-            Ok(Polled::Message(m)) => {
-                if !state.borrow().is_connected() {
-                    // A broker that delivers before its SUBACK is clearly subscribed.
-                    set_state(&state, &events, ConnectionState::Connected);
-                }
-                batch.push(m)
-            }
+            Ok(Polled::SubAck) => {}
+            Ok(Polled::Message(m)) => batch.push(m),
             Ok(Polled::PublishSent(pkid)) => {
                 let next = queued
                     .lock()
