@@ -1,0 +1,250 @@
+//! Drawing one row of the tree panel: disclosure arrow, name, retained badge, latest value
+//! and a branch's counts, with the selection, hover and update glow behind them; a click
+//! becomes a `RowAction`.
+
+use egui::{Rect, Role, Sense, Ui, WidgetInfo, vec2};
+
+use super::TreeView;
+use super::clear::clear_menu_ui;
+use super::flatten::Row;
+use crate::model::payload::visible_text;
+use crate::model::{Node, TopicTree};
+use crate::ui::theme;
+
+/// What a click on a row asks for.
+pub(super) enum RowAction {
+    None,
+    Select,
+    Toggle,
+    /// Clear the row's retained message, or (`below`) every retained one under it.
+    Clear {
+        below: bool,
+    },
+}
+
+/// A small filled triangle: pointing right when collapsed, down when expanded.
+fn disclosure_arrow(painter: &egui::Painter, c: egui::Pos2, expanded: bool, color: egui::Color32) {
+    let r = 4.0;
+    let points = if expanded {
+        vec![
+            egui::pos2(c.x - r, c.y - r * 0.6),
+            egui::pos2(c.x + r, c.y - r * 0.6),
+            egui::pos2(c.x, c.y + r * 0.7),
+        ]
+    } else {
+        vec![
+            egui::pos2(c.x - r * 0.6, c.y - r),
+            egui::pos2(c.x + r * 0.7, c.y),
+            egui::pos2(c.x - r * 0.6, c.y + r),
+        ]
+    };
+    painter.add(egui::Shape::convex_polygon(
+        points,
+        color,
+        egui::Stroke::NONE,
+    ));
+}
+
+/// At most this many characters of a level name are drawn (names can be 64 kB).
+const NAME_CHARS: usize = 120;
+
+fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
+}
+
+/// Draws one row; `flashing` is set while an update glows on it.
+pub(super) fn row_ui(
+    ui: &mut Ui,
+    tree: &TopicTree,
+    row: Row,
+    view: &TreeView,
+    filtering: bool,
+    now: f64,
+    flashing: &mut bool,
+) -> RowAction {
+    let dark = ui.visuals().dark_mode;
+    let node = tree.node(row.id);
+    let has_children = !node.children().is_empty();
+    let expanded = filtering || view.is_expanded(row.id);
+    let selected = view.selected == Some(row.id);
+    let width = ui.available_width().max(200.0);
+    let (rect, response) = ui.allocate_exact_size(vec2(width, theme::ROW_HEIGHT), Sense::click());
+    let label = if node.name().is_empty() {
+        "(empty)".to_string()
+    } else {
+        visible_text(node.name().as_bytes()).into_owned()
+    };
+    response.widget_info(|| WidgetInfo::selected(Role::TreeItem, true, selected, &label));
+
+    let painter = ui.painter_at(rect);
+    let visuals = ui.visuals();
+    if selected {
+        painter.rect_filled(rect, 2.0, visuals.selection.bg_fill);
+    } else if response.hovered() {
+        painter.rect_filled(rect, 2.0, visuals.widgets.hovered.weak_bg_fill);
+    }
+    let strength = glow(node, expanded, now);
+    if strength > 0.0 {
+        painter.rect_filled(rect, 2.0, theme::flash(dark, strength as f32));
+        *flashing = true;
+    }
+
+    let indent = row.depth.min(theme::MAX_INDENT_LEVELS) as f32 * theme::INDENT;
+    let x = rect.left() + 4.0 + indent;
+    let text_color = if selected {
+        visuals.selection.stroke.color
+    } else {
+        visuals.text_color()
+    };
+    let arrow_rect = Rect::from_min_size(
+        egui::pos2(x, rect.top()),
+        vec2(theme::ARROW_WIDTH, rect.height()),
+    );
+    if has_children {
+        disclosure_arrow(&painter, arrow_rect.center(), expanded, text_color);
+    }
+    let mut pen = Pen {
+        painter: &painter,
+        x: x + theme::ARROW_WIDTH + 2.0,
+        mid: rect.center().y,
+    };
+    pen.node_texts(node, &label, text_color, dark);
+
+    let mut clear = None;
+    response.context_menu(|ui| clear = clear_menu_ui(ui, node.is_retained(), has_children));
+    click_action(&response, clear, arrow_rect, has_children && !filtering)
+}
+
+/// How strongly the row glows (up to 1; not at all at 0 or below). A topic's own update
+/// glows fully; a collapsed branch glows faintly for updates hidden below it; an open
+/// branch does not (its rows below show the change).
+fn glow(node: &Node, expanded: bool, now: f64) -> f64 {
+    let own_age = now - node.topic_updated_at();
+    let below_age = if expanded {
+        f64::INFINITY
+    } else {
+        now - node.updated_at()
+    };
+    (1.0 - own_age / theme::FLASH_SECONDS)
+        .max(theme::FLASH_BELOW * (1.0 - below_age / theme::FLASH_SECONDS))
+}
+
+/// What the row's response asks for: a clean-up picked in its context menu, a toggle (a
+/// double click, or a click on the arrow, when `can_toggle`), or a selection.
+fn click_action(
+    response: &egui::Response,
+    clear: Option<bool>,
+    arrow_rect: Rect,
+    can_toggle: bool,
+) -> RowAction {
+    if let Some(below) = clear {
+        return RowAction::Clear { below };
+    }
+    if response.double_clicked() && can_toggle {
+        return RowAction::Toggle;
+    }
+    if response.clicked() {
+        let on_arrow = response
+            .interact_pointer_pos()
+            .is_some_and(|p| p.x <= arrow_rect.right() + 2.0);
+        if on_arrow && can_toggle {
+            return RowAction::Toggle;
+        }
+        return RowAction::Select;
+    }
+    RowAction::None
+}
+
+/// Lays texts out along a row, left to right, centred on `mid`.
+struct Pen<'a> {
+    painter: &'a egui::Painter,
+    /// Where the next text starts.
+    x: f32,
+    /// The row's vertical centre.
+    mid: f32,
+}
+
+impl Pen<'_> {
+    /// Draws `text` at the pen and moves it past the text and `gap`.
+    fn text(&mut self, text: &str, font: egui::FontId, color: egui::Color32, gap: f32) {
+        let galley = self.painter.layout_no_wrap(text.to_string(), font, color);
+        let pos = egui::pos2(self.x, self.mid - galley.size().y / 2.0);
+        self.x += galley.size().x + gap;
+        self.painter.galley(pos, galley, color);
+    }
+
+    /// The name, the retained badge and latest value of a topic, and a branch's counts.
+    fn node_texts(&mut self, node: &Node, label: &str, text_color: egui::Color32, dark: bool) {
+        if node.name().is_empty() {
+            self.text(
+                "(empty)",
+                egui::FontId::proportional(13.0),
+                theme::muted(dark),
+                6.0,
+            );
+        } else {
+            self.text(&shorten(label, NAME_CHARS), theme::body(), text_color, 6.0);
+        }
+        if let Some(latest) = node.history().and_then(|h| h.latest()) {
+            if node.is_retained() {
+                self.retained_badge(dark);
+            }
+            self.text("=", theme::mono(), theme::muted(dark), 6.0);
+            self.text(
+                &latest.payload.preview(theme::PREVIEW_CHARS),
+                theme::mono(),
+                theme::value_text(dark),
+                10.0,
+            );
+        }
+        if !node.children().is_empty() {
+            self.text(
+                &counts(node),
+                egui::FontId::proportional(12.5),
+                theme::muted(dark),
+                0.0,
+            );
+        }
+    }
+
+    /// An outlined "R": the topic's latest message is retained.
+    fn retained_badge(&mut self, dark: bool) {
+        let (x, mid, painter) = (self.x, self.mid, self.painter);
+        let badge = painter.layout_no_wrap("R".into(), theme::mono_small(), theme::retained(dark));
+        let r = Rect::from_min_size(egui::pos2(x, mid - 7.0), vec2(badge.size().x + 6.0, 14.0));
+        painter.rect_stroke(
+            r,
+            3.0,
+            theme::badge_stroke(theme::retained(dark)),
+            egui::StrokeKind::Inside,
+        );
+        painter.galley(
+            egui::pos2(x + 3.0, mid - badge.size().y / 2.0),
+            badge,
+            theme::retained(dark),
+        );
+        self.x = r.right() + 6.0;
+    }
+}
+
+/// A branch's counts: `(3 topics, 1 message)`.
+fn counts(node: &Node) -> String {
+    format!(
+        "({} {}, {} {})",
+        node.topics_below(),
+        if node.topics_below() == 1 {
+            "topic"
+        } else {
+            "topics"
+        },
+        node.messages(),
+        if node.messages() == 1 {
+            "message"
+        } else {
+            "messages"
+        },
+    )
+}
