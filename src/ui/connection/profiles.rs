@@ -1,0 +1,146 @@
+//! The connections window: saved profiles (load, save, duplicate, rename, delete), the
+//! fields of the connection form that do not fit the bar, import and export of profiles,
+//! and connect/disconnect.
+
+use egui::Ui;
+
+use super::profile_form::profile_form_ui;
+use crate::app::AppCommand;
+use crate::mqtt::{ConnectionForm, ConnectionState, SettingsError};
+use crate::profiles::connections::ProfileStore;
+use crate::ui::theme;
+
+/// The connections window: saved profiles (load, save, duplicate, delete) and the fields of
+/// the connection form that do not fit the bar.
+#[allow(clippy::too_many_arguments)]
+pub fn connections_window_ui(
+    ctx: &egui::Context,
+    open: &mut bool,
+    (profiles, loaded, keychain_note): (
+        &ProfileStore,
+        Option<&str>,
+        Option<&Result<String, String>>,
+    ),
+    name: &mut String,
+    (file, file_result): (&mut String, Option<&Result<String, String>>),
+    form: &mut ConnectionForm,
+    error: &mut Option<SettingsError>,
+    state: &ConnectionState,
+    payload_cap: usize,
+    commands: &mut Vec<AppCommand>,
+) {
+    egui::Window::new("Connections")
+        .open(open)
+        .resizable(false)
+        .default_pos(theme::WINDOW_POS)
+        .show(ctx, |ui| {
+            let dark = ui.visuals().dark_mode;
+            ui.horizontal_top(|ui| {
+                saved_list_ui(ui, profiles, name, commands);
+                // A gap, not a separator: a vertical separator would take all the height.
+                ui.add_space(theme::GROUP_GAP);
+                ui.vertical(|ui| {
+                    let loaded = loaded.filter(|l| profiles.find(l).is_some());
+                    profile_form_ui(
+                        ui,
+                        name,
+                        form,
+                        error,
+                        (profiles, loaded),
+                        payload_cap,
+                        commands,
+                    );
+                    if let Some(note) = keychain_note {
+                        match note {
+                            Ok(n) => ui.colored_label(theme::good(dark), n),
+                            Err(e) => ui.colored_label(theme::warn(dark), e),
+                        };
+                    }
+                });
+            });
+            ui.separator();
+            profiles_file_ui(ui, file, file_result, commands);
+            ui.separator();
+            ui.horizontal(|ui| {
+                if state.is_active() {
+                    if ui.button("Disconnect").clicked() {
+                        commands.push(AppCommand::Disconnect);
+                    }
+                } else if ui.button("Connect").clicked() {
+                    match form.to_settings(payload_cap) {
+                        Ok(settings) => {
+                            *error = None;
+                            commands.push(AppCommand::Connect(Box::new(settings)));
+                        }
+                        Err(e) => *error = Some(e),
+                    }
+                }
+                if let Some(e) = error.as_ref() {
+                    ui.colored_label(theme::error(dark), &e.message);
+                }
+            });
+        });
+}
+
+/// The saved profiles; a click loads one.
+fn saved_list_ui(ui: &mut Ui, profiles: &ProfileStore, name: &str, commands: &mut Vec<AppCommand>) {
+    let dark = ui.visuals().dark_mode;
+    ui.vertical(|ui| {
+        ui.set_width(theme::PROFILE_LIST_WIDTH);
+        ui.strong("Saved");
+        if profiles.profiles().is_empty() {
+            ui.colored_label(theme::muted(dark), "None yet: fill in and Save");
+        }
+        for p in profiles.profiles() {
+            let selected = p.name == name;
+            if ui
+                .selectable_label(selected, p.name.as_str())
+                .on_hover_text(format!("{}:{}", p.form.host, p.form.port))
+                .clicked()
+            {
+                commands.push(AppCommand::LoadProfile(p.name.clone()));
+            }
+        }
+    });
+}
+
+/// A file to import profiles from or export them to, and what the last try did.
+fn profiles_file_ui(
+    ui: &mut Ui,
+    file: &mut String,
+    file_result: Option<&Result<String, String>>,
+    commands: &mut Vec<AppCommand>,
+) {
+    let dark = ui.visuals().dark_mode;
+    ui.horizontal(|ui| {
+        let label = ui.label("File");
+        ui.add(
+            egui::TextEdit::singleline(file)
+                .hint_text("profiles.json to import or export (no passwords)")
+                .desired_width(theme::PATH_FIELD_WIDTH),
+        )
+        .labelled_by(label.id);
+        let path = file.trim();
+        if ui
+            .add_enabled(!path.is_empty(), egui::Button::new("Import"))
+            .clicked()
+        {
+            commands.push(AppCommand::ImportProfiles(path.into()));
+        }
+        if ui
+            .add_enabled(!path.is_empty(), egui::Button::new("Export"))
+            .clicked()
+        {
+            commands.push(AppCommand::ExportProfiles(path.into()));
+        }
+    });
+    match file_result {
+        Some(Ok(done)) => {
+            ui.colored_label(theme::good(dark), done);
+        }
+        Some(Err(e)) => {
+            ui.colored_label(theme::error(dark), e);
+        }
+        None => {}
+    }
+}
