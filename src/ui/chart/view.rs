@@ -1,0 +1,128 @@
+//! The chart's state between frames: the time window, following live or paused, the range
+//! shown, and each series reduced to about one point per pixel column with its statistics.
+
+use super::export::ExportDialog;
+use crate::model::Plots;
+use crate::model::series::{WindowStats, reduce};
+use crate::ui::theme;
+
+/// How much time the chart shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TimeWindow {
+    OneMinute,
+    #[default]
+    TenMinutes,
+    OneHour,
+    All,
+}
+
+impl TimeWindow {
+    pub const EVERY: [Self; 4] = [Self::OneMinute, Self::TenMinutes, Self::OneHour, Self::All];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OneMinute => "1 min",
+            Self::TenMinutes => "10 min",
+            Self::OneHour => "1 h",
+            Self::All => "All",
+        }
+    }
+
+    /// Its length in seconds; `None` for everything held.
+    pub fn seconds(self) -> Option<f64> {
+        match self {
+            Self::OneMinute => Some(60.0),
+            Self::TenMinutes => Some(600.0),
+            Self::OneHour => Some(3600.0),
+            Self::All => None,
+        }
+    }
+}
+
+/// Chart state that lives between frames.
+#[derive(Debug)]
+pub struct ChartView {
+    pub window: TimeWindow,
+    /// Following live (the right edge is now); false while paused (then the user may
+    /// drag and zoom).
+    pub live: bool,
+    /// Time range to put on the x axis on the next frame (pause, window change).
+    pub(super) pending_x: Option<(f64, f64)>,
+    /// Time range shown in the last frame (what CSV export writes).
+    pub visible: (f64, f64),
+    /// Width of the plot in pixels (last frame): the reduction's column count.
+    pub(super) columns: usize,
+    /// Draw data per series, reused between frames.
+    pub(super) buffers: Vec<Vec<[f64; 2]>>,
+    /// Statistics of each series inside the visible range.
+    pub(super) stats: Vec<Option<WindowStats>>,
+    /// Open while the user picks where to export.
+    pub export: Option<ExportDialog>,
+}
+
+impl Default for ChartView {
+    fn default() -> Self {
+        Self {
+            window: TimeWindow::default(),
+            live: true,
+            pending_x: None,
+            visible: (0.0, 0.0),
+            columns: 1000,
+            buffers: Vec::new(),
+            stats: Vec::new(),
+            export: None,
+        }
+    }
+}
+
+impl ChartView {
+    /// Stops following live; the chart keeps the range it shows.
+    pub fn pause(&mut self) {
+        if self.live {
+            self.live = false;
+            self.pending_x = Some(self.visible);
+        }
+    }
+
+    /// Statistics of series `index` inside the visible range (after a frame was drawn).
+    pub fn stats(&self, index: usize) -> Option<WindowStats> {
+        self.stats.get(index).copied().flatten()
+    }
+}
+
+/// Time of the oldest point over all series.
+pub(super) fn earliest(plots: &Plots) -> Option<f64> {
+    plots
+        .series()
+        .iter()
+        .filter_map(|s| s.points().front().map(|p| p[0]))
+        .min_by(f64::total_cmp)
+}
+
+/// Picks the time range to show and reduces every series to it, so the statistics
+/// table and the plot of one frame agree. Returns the range to force on the plot, if any.
+pub(super) fn prepare(plots: &Plots, view: &mut ChartView, now: f64) -> Option<(f64, f64)> {
+    let n = plots.len();
+    view.buffers.resize_with(n, Vec::new);
+    view.stats.resize(n, None);
+    let fixed = if view.live {
+        // The latest `window` of time, but no wider than the data: a chart that has just
+        // started fills up from the left instead of drawing a sliver at the right edge.
+        let first = earliest(plots).unwrap_or(now - theme::CHART_MIN_SPAN_S);
+        let left = view
+            .window
+            .seconds()
+            .map_or(first, |s| (now - s).max(first));
+        let left = left.min(now - theme::CHART_MIN_SPAN_S);
+        // A little room on the left, so a point at the very start is not cut in half.
+        Some((left - (now - left) * theme::CHART_X_MARGIN, now))
+    } else {
+        view.pending_x.take()
+    };
+    let (x0, x1) = fixed.unwrap_or(view.visible);
+    for (i, series) in plots.series().iter().enumerate() {
+        view.stats[i] = reduce(series.points(), x0, x1, view.columns, &mut view.buffers[i]);
+    }
+    view.visible = (x0, x1);
+    fixed
+}
