@@ -9,7 +9,7 @@ use super::theme;
 use crate::model::decode::Decoder;
 use crate::model::payload::{hex_bytes, visible_text};
 use crate::model::series::parse_number;
-use crate::model::{Message, NodeId, Properties, SeriesSpec, Store};
+use crate::model::{Message, NodeId, Properties, SeriesSpec, Store, TopicHistory};
 
 /// Inspector state that survives between frames.
 #[derive(Debug, Default)]
@@ -78,20 +78,7 @@ pub fn inspector_ui(
     let tree = store.tree();
     let node = tree.node(id);
     let path = tree.path(id);
-    ui.horizontal(|ui| {
-        if ui.button("Copy topic").clicked() {
-            ui.ctx().copy_text(path.clone());
-        }
-        ui.add(
-            egui::Label::new(
-                egui::RichText::new(visible_text(path.as_bytes()))
-                    .font(theme::mono())
-                    .strong(),
-            )
-            .wrap(),
-        );
-    });
-    ui.separator();
+    topic_header_ui(ui, &path);
 
     let Some(history) = node.history() else {
         ui.label(format!(
@@ -110,15 +97,11 @@ pub fn inspector_ui(
         return;
     };
 
-    // From the history: no per-topic counting while Top talkers is closed.
-    let window_us = crate::model::TopicRates::SECONDS as i64 * 1_000_000;
-    let recent = history.count_since(crate::model::message::now_us() - window_us);
-    let rate = recent as f64 / crate::model::TopicRates::SECONDS as f64;
     metadata_ui(
         ui,
         message,
         node.own_messages(),
-        rate,
+        recent_rate(history),
         state.picked.is_some(),
     );
     if let Some(props) = &message.properties {
@@ -146,6 +129,49 @@ pub fn inspector_ui(
         .show(ui, |ui| history_ui(ui, store, id, state, seq));
 
     let natural = PayloadView::natural(&path, &message.payload);
+    let view = view_picker_ui(ui, state, natural);
+    payload_ui(
+        ui,
+        &mut state.cache,
+        id,
+        seq,
+        view,
+        (message, seq.checked_sub(1).and_then(|s| history.entry(s))),
+        &path,
+        store.plots(),
+        commands,
+    );
+}
+
+/// The topic in full, and a button to copy it.
+fn topic_header_ui(ui: &mut Ui, path: &str) {
+    ui.horizontal(|ui| {
+        if ui.button("Copy topic").clicked() {
+            ui.ctx().copy_text(path.to_owned());
+        }
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(visible_text(path.as_bytes()))
+                    .font(theme::mono())
+                    .strong(),
+            )
+            .wrap(),
+        );
+    });
+    ui.separator();
+}
+
+/// Messages a second on the topic over the last complete seconds, from its history: no
+/// per-topic counting while Top talkers is closed.
+fn recent_rate(history: &TopicHistory) -> f64 {
+    let window_us = crate::model::TopicRates::SECONDS as i64 * 1_000_000;
+    let recent = history.count_since(crate::model::message::now_us() - window_us);
+    recent as f64 / crate::model::TopicRates::SECONDS as f64
+}
+
+/// The payload view picker ("Decode as" among them) and Copy; the view to show, the
+/// user's pick or else `natural`.
+fn view_picker_ui(ui: &mut Ui, state: &mut Inspector, natural: PayloadView) -> PayloadView {
     let mut view = state.view.unwrap_or(natural);
     ui.horizontal(|ui| {
         ui.label("View");
@@ -188,17 +214,7 @@ pub fn inspector_ui(
             ui.ctx().copy_text(state.cache.shown_text());
         }
     });
-    payload_ui(
-        ui,
-        &mut state.cache,
-        id,
-        seq,
-        view,
-        (message, seq.checked_sub(1).and_then(|s| history.entry(s))),
-        &path,
-        store.plots(),
-        commands,
-    );
+    view
 }
 
 /// "Plot" for a payload that reads as a number (JSON fields are plotted from the JSON view).
