@@ -85,57 +85,11 @@ pub fn broker_panel_ui(
     let dark = ui.visuals().dark_mode;
     ui.heading("Local broker");
     let status = controller.status();
-    ui.horizontal(|ui| {
-        let color = match status {
-            BrokerStatus::Running { .. } => theme::good(dark),
-            BrokerStatus::Starting => theme::warn(dark),
-            BrokerStatus::Failed(_) => theme::error(dark),
-            BrokerStatus::Stopped => theme::muted(dark),
-        };
-        let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-        ui.painter().circle_filled(dot.center(), 4.5, color);
-        ui.add(egui::Label::new(status.describe()).wrap());
-    });
+    status_line_ui(ui, status);
     ui.add_space(4.0);
 
     let up = status.is_up();
-    ui.add_enabled_ui(!up, |ui| {
-        egui::Grid::new("broker_form")
-            .num_columns(2)
-            .spacing([8.0, 4.0])
-            .show(ui, |ui| {
-                let l = ui.label("Broker port");
-                ui.add(egui::TextEdit::singleline(&mut form.port).desired_width(70.0))
-                    .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label("Bind address");
-                ui.add(egui::TextEdit::singleline(&mut form.bind).desired_width(120.0))
-                    .labelled_by(l.id);
-                ui.end_row();
-                ui.checkbox(&mut form.websocket, "WebSocket");
-                ui.add_enabled(
-                    form.websocket,
-                    egui::TextEdit::singleline(&mut form.ws_port).desired_width(70.0),
-                );
-                ui.end_row();
-                let l = ui.label("User name");
-                ui.add(egui::TextEdit::singleline(&mut form.username).desired_width(120.0))
-                    .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label("Password");
-                ui.add(
-                    egui::TextEdit::singleline(&mut form.password)
-                        .password(true)
-                        .desired_width(120.0),
-                )
-                .labelled_by(l.id);
-                ui.end_row();
-            });
-        ui.checkbox(
-            &mut form.allow_anonymous,
-            "Allow anonymous clients on a network address",
-        );
-    });
+    ui.add_enabled_ui(!up, |ui| form_fields_ui(ui, form));
     if let Some(e) = &form.error {
         ui.colored_label(theme::error(dark), e);
     }
@@ -167,6 +121,68 @@ pub fn broker_panel_ui(
     }
 
     ui.separator();
+    clients_ui(ui, controller);
+    ui.separator();
+    log_ui(ui, controller);
+}
+
+/// A dot in the colour of the broker's state, and the state in words.
+fn status_line_ui(ui: &mut Ui, status: &BrokerStatus) {
+    let dark = ui.visuals().dark_mode;
+    ui.horizontal(|ui| {
+        let color = match status {
+            BrokerStatus::Running { .. } => theme::good(dark),
+            BrokerStatus::Starting => theme::warn(dark),
+            BrokerStatus::Failed(_) => theme::error(dark),
+            BrokerStatus::Stopped => theme::muted(dark),
+        };
+        let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+        ui.painter().circle_filled(dot.center(), 4.5, color);
+        ui.add(egui::Label::new(status.describe()).wrap());
+    });
+}
+
+/// Port, bind address, WebSocket, credentials and anonymous access (while stopped).
+fn form_fields_ui(ui: &mut Ui, form: &mut BrokerForm) {
+    egui::Grid::new("broker_form")
+        .num_columns(2)
+        .spacing([8.0, 4.0])
+        .show(ui, |ui| {
+            let l = ui.label("Broker port");
+            ui.add(egui::TextEdit::singleline(&mut form.port).desired_width(70.0))
+                .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Bind address");
+            ui.add(egui::TextEdit::singleline(&mut form.bind).desired_width(120.0))
+                .labelled_by(l.id);
+            ui.end_row();
+            ui.checkbox(&mut form.websocket, "WebSocket");
+            ui.add_enabled(
+                form.websocket,
+                egui::TextEdit::singleline(&mut form.ws_port).desired_width(70.0),
+            );
+            ui.end_row();
+            let l = ui.label("User name");
+            ui.add(egui::TextEdit::singleline(&mut form.username).desired_width(120.0))
+                .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Password");
+            ui.add(
+                egui::TextEdit::singleline(&mut form.password)
+                    .password(true)
+                    .desired_width(120.0),
+            )
+            .labelled_by(l.id);
+            ui.end_row();
+        });
+    ui.checkbox(
+        &mut form.allow_anonymous,
+        "Allow anonymous clients on a network address",
+    );
+}
+
+/// The clients connected to the broker.
+fn clients_ui(ui: &mut Ui, controller: &BrokerController) {
     let clients = controller.clients();
     ui.strong(format!("Clients connected: {}", clients.len()));
     egui::ScrollArea::vertical()
@@ -177,8 +193,11 @@ pub fn broker_panel_ui(
                 ui.label(egui::RichText::new(format!("{id}  {addr}")).font(theme::mono_small()));
             }
         });
+}
 
-    ui.separator();
+/// The broker's log, following the newest line, and how many older lines were dropped.
+fn log_ui(ui: &mut Ui, controller: &BrokerController) {
+    let dark = ui.visuals().dark_mode;
     ui.horizontal(|ui| {
         ui.strong("Log");
         if controller.log_dropped() > 0 {
