@@ -265,98 +265,11 @@ pub fn publish_ui(
     commands: &mut Vec<AppCommand>,
 ) {
     let dark = ui.visuals().dark_mode;
-    ui.horizontal(|ui| {
-        let l = ui.label("Topic");
-        ui.add(
-            egui::TextEdit::singleline(&mut form.msg.topic)
-                .hint_text("e.g. home/kitchen/light/set")
-                .desired_width(360.0),
-        )
-        .labelled_by(l.id);
-        if let Err(e) = validate_topic(&form.msg.topic)
-            && !form.msg.topic.is_empty()
-        {
-            ui.colored_label(theme::error(dark), e);
-        }
-    });
-    let suggestions = completions(tree, &form.msg.topic, 8);
-    if !suggestions.is_empty() {
-        ui.horizontal_wrapped(|ui| {
-            ui.colored_label(theme::muted(dark), "Known topics");
-            for s in suggestions {
-                if ui.small_button(&s).clicked() {
-                    form.msg.topic = s;
-                }
-            }
-        });
-    }
-    ui.horizontal(|ui| {
-        ui.label("Format");
-        for f in PayloadFormat::ALL {
-            ui.selectable_value(&mut form.msg.format, f, f.label());
-        }
-        if form.msg.format == PayloadFormat::Json
-            && ui
-                .button("Format")
-                .on_hover_text("Pretty-print the JSON")
-                .clicked()
-            && let Ok(pretty) = crate::model::payload::pretty_json(&form.msg.payload)
-        {
-            form.msg.payload = pretty;
-        }
-        ui.add_space(theme::GROUP_GAP);
-        ui.label("QoS");
-        for (q, name) in [
-            (QoS::AtMostOnce, "0"),
-            (QoS::AtLeastOnce, "1"),
-            (QoS::ExactlyOnce, "2"),
-        ] {
-            ui.selectable_value(&mut form.msg.qos, q, name);
-        }
-        ui.checkbox(&mut form.msg.retain, "Retain");
-    });
-    let payload_label = ui.label("Payload");
-    ui.add(
-        egui::TextEdit::multiline(&mut form.msg.payload)
-            .font(theme::mono())
-            .desired_rows(4)
-            .desired_width(f32::INFINITY),
-    )
-    .labelled_by(payload_label.id);
-    match form.msg.format.encode(&form.msg.payload) {
-        Ok(bytes) => {
-            ui.colored_label(theme::muted(dark), format!("{} bytes", bytes.len()));
-        }
-        Err(e) => {
-            ui.colored_label(theme::error(dark), e);
-        }
-    }
+    topic_rows_ui(ui, form, tree);
+    options_row_ui(ui, form);
+    payload_field_ui(ui, form);
     if v5 {
-        ui.horizontal(|ui| {
-            let l = ui.label("Content type");
-            ui.add(egui::TextEdit::singleline(&mut form.msg.content_type).desired_width(160.0))
-                .labelled_by(l.id);
-            let l = ui.label("User properties");
-            ui.add(
-                egui::TextEdit::multiline(&mut form.msg.user_properties)
-                    .hint_text("key=value, one per line")
-                    .desired_rows(1)
-                    .desired_width(240.0),
-            )
-            .labelled_by(l.id);
-        });
-        ui.horizontal(|ui| {
-            let l = ui.label("Expiry (s)");
-            ui.add(egui::TextEdit::singleline(&mut form.msg.expiry_s).desired_width(60.0))
-                .labelled_by(l.id);
-            let l = ui.label("Response topic");
-            ui.add(egui::TextEdit::singleline(&mut form.msg.response_topic).desired_width(160.0))
-                .labelled_by(l.id);
-            let l = ui.label("Correlation data");
-            ui.add(egui::TextEdit::singleline(&mut form.msg.correlation_data).desired_width(120.0))
-                .labelled_by(l.id);
-            ui.checkbox(&mut form.msg.utf8_indicator, "Payload is UTF-8");
-        });
+        properties_rows_ui(ui, form);
     }
     let request = form.request(connected, v5);
     ui.horizontal(|ui| {
@@ -387,6 +300,115 @@ pub fn publish_ui(
             }
             None => {}
         }
+    });
+}
+
+/// The topic, its problem if it has one, and known topics that continue what is typed.
+fn topic_rows_ui(ui: &mut Ui, form: &mut PublishForm, tree: &TopicTree) {
+    let dark = ui.visuals().dark_mode;
+    ui.horizontal(|ui| {
+        let l = ui.label("Topic");
+        ui.add(
+            egui::TextEdit::singleline(&mut form.msg.topic)
+                .hint_text("e.g. home/kitchen/light/set")
+                .desired_width(360.0),
+        )
+        .labelled_by(l.id);
+        if let Err(e) = validate_topic(&form.msg.topic)
+            && !form.msg.topic.is_empty()
+        {
+            ui.colored_label(theme::error(dark), e);
+        }
+    });
+    let suggestions = completions(tree, &form.msg.topic, 8);
+    if !suggestions.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(theme::muted(dark), "Known topics");
+            for s in suggestions {
+                if ui.small_button(&s).clicked() {
+                    form.msg.topic = s;
+                }
+            }
+        });
+    }
+}
+
+/// The payload's format (with Format for JSON), QoS and retain.
+fn options_row_ui(ui: &mut Ui, form: &mut PublishForm) {
+    ui.horizontal(|ui| {
+        ui.label("Format");
+        for f in PayloadFormat::ALL {
+            ui.selectable_value(&mut form.msg.format, f, f.label());
+        }
+        if form.msg.format == PayloadFormat::Json
+            && ui
+                .button("Format")
+                .on_hover_text("Pretty-print the JSON")
+                .clicked()
+            && let Ok(pretty) = crate::model::payload::pretty_json(&form.msg.payload)
+        {
+            form.msg.payload = pretty;
+        }
+        ui.add_space(theme::GROUP_GAP);
+        ui.label("QoS");
+        for (q, name) in [
+            (QoS::AtMostOnce, "0"),
+            (QoS::AtLeastOnce, "1"),
+            (QoS::ExactlyOnce, "2"),
+        ] {
+            ui.selectable_value(&mut form.msg.qos, q, name);
+        }
+        ui.checkbox(&mut form.msg.retain, "Retain");
+    });
+}
+
+/// The payload, and its size once encoded or why it cannot be.
+fn payload_field_ui(ui: &mut Ui, form: &mut PublishForm) {
+    let dark = ui.visuals().dark_mode;
+    let payload_label = ui.label("Payload");
+    ui.add(
+        egui::TextEdit::multiline(&mut form.msg.payload)
+            .font(theme::mono())
+            .desired_rows(4)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(payload_label.id);
+    match form.msg.format.encode(&form.msg.payload) {
+        Ok(bytes) => {
+            ui.colored_label(theme::muted(dark), format!("{} bytes", bytes.len()));
+        }
+        Err(e) => {
+            ui.colored_label(theme::error(dark), e);
+        }
+    }
+}
+
+/// The MQTT 5 properties of the message.
+fn properties_rows_ui(ui: &mut Ui, form: &mut PublishForm) {
+    ui.horizontal(|ui| {
+        let l = ui.label("Content type");
+        ui.add(egui::TextEdit::singleline(&mut form.msg.content_type).desired_width(160.0))
+            .labelled_by(l.id);
+        let l = ui.label("User properties");
+        ui.add(
+            egui::TextEdit::multiline(&mut form.msg.user_properties)
+                .hint_text("key=value, one per line")
+                .desired_rows(1)
+                .desired_width(240.0),
+        )
+        .labelled_by(l.id);
+    });
+    ui.horizontal(|ui| {
+        let l = ui.label("Expiry (s)");
+        ui.add(egui::TextEdit::singleline(&mut form.msg.expiry_s).desired_width(60.0))
+            .labelled_by(l.id);
+        let l = ui.label("Response topic");
+        ui.add(egui::TextEdit::singleline(&mut form.msg.response_topic).desired_width(160.0))
+            .labelled_by(l.id);
+        let l = ui.label("Correlation data");
+        ui.add(egui::TextEdit::singleline(&mut form.msg.correlation_data).desired_width(120.0))
+            .labelled_by(l.id);
+        ui.checkbox(&mut form.msg.utf8_indicator, "Payload is UTF-8");
     });
 }
 
