@@ -11,8 +11,9 @@
 //! `ciborium` (those are used in the tests to make samples): a crate's value tree has no
 //! bound on the memory a 16 MiB payload of tiny items can take, and this one has.
 //!
-//! Hostile input fails fast: no length prefix is trusted beyond the bytes present, nesting
-//! deeper than 256 levels is refused, and a payload whose tree would hold more than about a
+//! Hostile input fails fast: no length prefix is trusted beyond the bytes present, nor for
+//! memory (an array makes room for at most 1024 items before they decode), nesting deeper
+//! than 256 levels is refused, and a payload whose tree would hold more than about a
 //! million values (maps and messages weigh 16) is refused before it can take gigabytes.
 
 mod cbor;

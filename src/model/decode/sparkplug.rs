@@ -215,9 +215,8 @@ pub(super) fn weigh_protobuf(r: &mut Reader, kind: Msg, depth: usize) -> Result<
             Some(sub) if key & 7 == 2 => {
                 r.weigh(MAP_WEIGHT)?;
                 let mut inner = Reader {
-                    data: body,
-                    pos: 0,
                     weight: r.weight,
+                    ..Reader::new(body)
                 };
                 if depth < 100 {
                     weigh_protobuf(&mut inner, sub, depth + 1)?;

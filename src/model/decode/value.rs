@@ -11,6 +11,9 @@ pub(super) const MAX_BLOB: usize = 256;
 pub(super) const MAX_WEIGHT: usize = 1 << 20;
 /// What a map or message weighs beyond a value: its memory is about 16 values'.
 pub(super) const MAP_WEIGHT: usize = 16;
+/// The most items an array makes room for before any is read (32 KiB of values): its
+/// length prefix is only a claim, so past this the room grows as items really decode.
+pub(super) const MAX_RESERVE: usize = 1024;
 
 /// `"0x…"` lowercase hex, cut after [`MAX_BLOB`] bytes with the full size noted.
 pub(super) fn blob(bytes: &[u8]) -> Value {
@@ -82,6 +85,9 @@ pub(super) struct Reader<'a> {
     pub(super) data: &'a [u8],
     pub(super) pos: usize,
     pub(super) weight: usize,
+    /// Items the arrays read so far reserved room for up front, so tests can bound it.
+    #[cfg(test)]
+    pub(super) reserved: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -90,6 +96,8 @@ impl<'a> Reader<'a> {
             data,
             pos: 0,
             weight: 0,
+            #[cfg(test)]
+            reserved: 0,
         }
     }
 
