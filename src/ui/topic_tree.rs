@@ -266,10 +266,11 @@ impl TreeView {
 
     /// Expands every level above `id` and selects it.
     pub fn reveal(&mut self, tree: &TopicTree, id: NodeId) {
-        let mut at = tree.node(id).parent();
-        while at != NodeId::ROOT {
+        let Some(above) = tree.ancestors(id) else {
+            return; // removed from the tree
+        };
+        for at in above {
             self.set_expanded(at, true);
-            at = tree.node(at).parent();
         }
         self.selected = Some(id);
         self.scroll_to_selected = true;
@@ -541,16 +542,15 @@ pub fn tree_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
                     RowAction::None => {}
                     RowAction::Select => view.selected = Some(row.id),
                     RowAction::Clear { below } => {
+                        let Some(path) = tree.path(row.id) else {
+                            continue; // removed since the rows were built
+                        };
                         let topics = if below {
                             tree.retained_below(row.id)
                         } else {
-                            vec![(row.id, tree.path(row.id))]
+                            vec![(row.id, path.clone())]
                         };
-                        let what = if below {
-                            format!("below {}", tree.path(row.id))
-                        } else {
-                            tree.path(row.id)
-                        };
+                        let what = if below { format!("below {path}") } else { path };
                         view.confirm_clear = Some((what, topics));
                     }
                     RowAction::Toggle => {
