@@ -220,8 +220,10 @@ impl App {
                 }
                 AppCommand::EditAsNew(id, seq) => {
                     let tree = self.conn.store.tree();
-                    if let Some(m) = tree.node(id).history().and_then(|h| h.entry(seq)) {
-                        self.conn.publish.load_message(&tree.path(id), m);
+                    if let Some(m) = tree.node(id).history().and_then(|h| h.entry(seq))
+                        && let Some(topic) = tree.path(id)
+                    {
+                        self.conn.publish.load_message(&topic, m);
                         self.conn.publish_topic_from = Some(id);
                         self.show_publish = true;
                     }

@@ -170,8 +170,9 @@ impl App {
         // Selecting a topic fills the publish topic (once per selection).
         if self.conn.tree.selected != self.conn.publish_topic_from
             && let Some(id) = self.conn.tree.selected
+            && let Some(topic) = self.conn.store.tree().path(id)
         {
-            self.conn.publish.msg.topic = self.conn.store.tree().path(id);
+            self.conn.publish.msg.topic = topic;
             self.conn.publish_topic_from = Some(id);
         }
         if self.show_publish {

@@ -1,4 +1,6 @@
-//! Payloads decoded once on arrival: text, JSON or binary, with truncation flagged.
+//! Payloads decoded once on arrival: the bytes kept, their kind (text, JSON or binary),
+//! truncation flagged; and the byte-level helpers that show them (hex, visible text,
+//! pretty JSON).
 
 use serde::de::IgnoredAny;
 
@@ -213,206 +215,9 @@ pub fn pretty_json(text: &str) -> Result<String, String> {
     serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
 }
 
-/// How a line of a diff relates the two messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DiffTag {
-    Same,
-    Removed,
-    Added,
-}
-
-/// Longest a diff may take before it settles for a coarser answer.
-const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_millis(200);
-
-/// The line diff of two payloads: pretty JSON when both parse (so a reordered or reformatted
-/// document compares by content lines), text when both are UTF-8, hex dumps otherwise.
-/// At most `max_bytes` of each side are compared. Returns the lines and what was compared.
-pub fn diff_lines(
-    old: &Payload,
-    new: &Payload,
-    max_bytes: usize,
-) -> (Vec<(DiffTag, String)>, &'static str) {
-    fn cut(p: &Payload, max_bytes: usize) -> &[u8] {
-        let b = p.bytes();
-        &b[..b.len().min(max_bytes)]
-    }
-    let as_json = |p: &Payload| {
-        (p.kind() == PayloadKind::Json)
-            .then(|| p.text().and_then(|t| pretty_json(t).ok()))
-            .flatten()
-    };
-    let (a, b, what) = match (as_json(old), as_json(new)) {
-        (Some(a), Some(b)) => (a, b, "JSON"),
-        _ => match (
-            std::str::from_utf8(cut(old, max_bytes)),
-            std::str::from_utf8(cut(new, max_bytes)),
-        ) {
-            (Ok(a), Ok(b)) => (a.to_string(), b.to_string(), "text"),
-            _ => (
-                hex_dump(cut(old, max_bytes)),
-                hex_dump(cut(new, max_bytes)),
-                "hex",
-            ),
-        },
-    };
-    let diff = similar::TextDiff::configure()
-        .timeout(DIFF_DEADLINE)
-        .diff_lines(&a, &b);
-    let lines = diff
-        .iter_all_changes()
-        .map(|c| {
-            let tag = match c.tag() {
-                similar::ChangeTag::Equal => DiffTag::Same,
-                similar::ChangeTag::Delete => DiffTag::Removed,
-                similar::ChangeTag::Insert => DiffTag::Added,
-            };
-            let text = c.value().trim_end_matches('\n');
-            (tag, visible_text(text.as_bytes()).into_owned())
-        })
-        .collect();
-    (lines, what)
-}
-
-/// One line of pretty-printed JSON, in pieces, so a viewer can make numeric values
-/// clickable: `indent` levels, then `key` (already quoted, with `": "`), `value` (a
-/// scalar, or an opening/closing bracket) and a comma.
-#[derive(Clone, Debug, PartialEq)]
-pub struct JsonLine {
-    pub indent: usize,
-    pub key: String,
-    pub value: String,
-    pub comma: bool,
-    /// Where the value sits, when it is a number (or reads as one) and can be plotted.
-    pub field: Option<super::series::JsonPath>,
-}
-
-impl JsonLine {
-    /// The line as text (two spaces per level, as `serde_json`'s pretty printer).
-    pub fn text(&self) -> String {
-        format!(
-            "{}{}{}{}",
-            "  ".repeat(self.indent),
-            self.key,
-            self.value,
-            if self.comma { "," } else { "" }
-        )
-    }
-}
-
-/// Lays `value` out as pretty JSON lines, at most `max_lines` of them; whether it was cut.
-pub fn json_lines(value: &serde_json::Value, max_lines: usize) -> (Vec<JsonLine>, bool) {
-    let mut out = Vec::new();
-    let path = super::series::JsonPath::default();
-    let complete = layout(value, &path, 0, String::new(), false, max_lines, &mut out);
-    (out, !complete)
-}
-
-/// Appends the lines of `value`; false once `max` lines are reached.
-fn layout(
-    value: &serde_json::Value,
-    path: &super::series::JsonPath,
-    indent: usize,
-    key: String,
-    comma: bool,
-    max: usize,
-    out: &mut Vec<JsonLine>,
-) -> bool {
-    use super::series::Segment;
-    use serde_json::Value;
-    if out.len() >= max {
-        return false;
-    }
-    let line = |value: String, comma: bool, field| JsonLine {
-        indent,
-        key: key.clone(),
-        value,
-        comma,
-        field,
-    };
-    let (open, close, children): (&str, &str, Vec<(Segment, String, &Value)>) = match value {
-        Value::Object(map) if !map.is_empty() => (
-            "{",
-            "}",
-            map.iter()
-                .map(|(k, v)| {
-                    let quoted = serde_json::to_string(k).unwrap_or_default();
-                    let quoted = visible_text(quoted.as_bytes()).into_owned();
-                    (Segment::Key(k.clone()), format!("{quoted}: "), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) if !items.is_empty() => (
-            "[",
-            "]",
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Segment::Index(i), String::new(), v))
-                .collect(),
-        ),
-        scalar => {
-            let field = super::series::json_number(scalar).map(|_| path.clone());
-            let text = serde_json::to_string(scalar).unwrap_or_default();
-            let text = visible_text(text.as_bytes()).into_owned();
-            out.push(line(text, comma, field));
-            return true;
-        }
-    };
-    out.push(line(open.into(), false, None));
-    let n = children.len();
-    for (i, (segment, child_key, child)) in children.into_iter().enumerate() {
-        let child_path = path.child(segment);
-        if !layout(
-            child,
-            &child_path,
-            indent + 1,
-            child_key,
-            i + 1 < n,
-            max,
-            out,
-        ) {
-            return false;
-        }
-    }
-    if out.len() >= max {
-        return false;
-    }
-    out.push(JsonLine {
-        indent,
-        key: String::new(),
-        value: close.into(),
-        comma,
-        field: None,
-    });
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn diffs_compare_json_by_content_and_text_by_lines() {
-        let old = Payload::decode(br#"{"a":1,"b":[1,2]}"#, 1 << 20);
-        let new = Payload::decode(br#"{"b":[1,3],"a":1}"#, 1 << 20);
-        let (lines, what) = diff_lines(&old, &new, 1 << 20);
-        assert_eq!(what, "JSON");
-        let changed: Vec<(DiffTag, &str)> = lines
-            .iter()
-            .filter(|(t, _)| *t != DiffTag::Same)
-            .map(|(t, l)| (*t, l.trim()))
-            .collect();
-        assert_eq!(changed, [(DiffTag::Removed, "2"), (DiffTag::Added, "3")]);
-        let (lines, what) = diff_lines(
-            &Payload::decode(b"one\ntwo", 99),
-            &Payload::decode(b"one\nthree", 99),
-            99,
-        );
-        assert_eq!(what, "text");
-        assert_eq!(lines[0], (DiffTag::Same, "one".to_string()));
-        let (_, what) = diff_lines(&Payload::decode(&[0xff], 9), &Payload::decode(b"x", 9), 9);
-        assert_eq!(what, "hex");
-    }
 
     #[test]
     fn visible_text_escapes_what_would_not_show() {
@@ -426,24 +231,6 @@ mod tests {
         // The one-line preview hides the same characters, as dots.
         let p = Payload::decode("a\u{200b}b\u{feff}c\u{202e}d\ne".as_bytes(), 99);
         assert_eq!(p.preview(20), "a·b·c·d·e");
-    }
-
-    #[test]
-    fn json_lines_match_the_pretty_printer_and_mark_numeric_fields() {
-        let text = r#"{"a":[1,{"b":"2 V","c":null}],"e":{},"f":[],"g":true,"h k":"x"}"#;
-        let value: serde_json::Value = serde_json::from_str(text).unwrap();
-        let (lines, cut) = json_lines(&value, 1000);
-        assert!(!cut);
-        let joined: Vec<String> = lines.iter().map(JsonLine::text).collect();
-        assert_eq!(joined.join("\n"), pretty_json(text).unwrap());
-        let fields: Vec<String> = lines
-            .iter()
-            .filter_map(|l| l.field.as_ref().map(ToString::to_string))
-            .collect();
-        assert_eq!(fields, ["a[0]", "a[1].b", "g"]);
-        let (few, cut) = json_lines(&value, 4);
-        assert!(cut);
-        assert_eq!(few.len(), 4);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 use super::history::TopicHistory;
 use super::topic_path::{levels, natural_cmp};
 
-/// Index of a node in the tree's arena. Nodes are never removed, so ids stay valid.
+/// Index of a node in the tree's arena. Nodes stay in the arena when their topic is removed
+/// (marked removed, their id never reused), so ids stay valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(u32);
 
@@ -29,7 +30,8 @@ impl NodeId {
 pub struct Node {
     /// This level's name, exactly as in the topic (may be empty).
     name: compact_str::CompactString,
-    /// The level above; the root's parent is the root.
+    /// The level above (for a removed node, the level it was under); the root's parent is
+    /// the root. Always a lower id, so walks up the tree end.
     parent: NodeId,
     /// Children sorted by name, found by binary search.
     children: thin_vec::ThinVec<NodeId>,
@@ -45,6 +47,8 @@ pub struct Node {
     topic_updated_at: f32,
     /// Whether the last message on exactly this topic was retained.
     retained: bool,
+    /// Whether the node was unlinked from the tree (see [`TopicTree::remove_topic`]).
+    removed: bool,
     /// Messages on exactly this topic; `None` for levels that only exist as a path.
     pub(crate) history: Option<Box<TopicHistory>>,
 }
@@ -61,6 +65,7 @@ impl Node {
             updated_at: f32::NEG_INFINITY,
             topic_updated_at: f32::NEG_INFINITY,
             retained: false,
+            removed: false,
             history: None,
         }
     }
@@ -228,8 +233,9 @@ impl TopicTree {
     }
 
     /// Drops the messages of topic `id` and unlinks it, and every level above it left with
-    /// neither messages nor children, from the tree; counts above are corrected. A node that
-    /// still has children stays as a path. Returns the history it held.
+    /// neither messages nor children, from the tree, and marks them removed (walks from
+    /// them then return `None`); counts above are corrected. A node that still has children
+    /// stays as a path. Returns the history it held.
     pub(crate) fn remove_topic(&mut self, id: NodeId) -> Option<Box<TopicHistory>> {
         if id == NodeId::ROOT || self.is_removed(id) {
             return None;
@@ -267,7 +273,7 @@ impl TopicTree {
             {
                 self.nodes[parent.index()].children.remove(i);
             }
-            self.node_mut(at).parent = at; // marks it removed
+            self.node_mut(at).removed = true;
             at = parent;
         }
         self.version += 1;
@@ -276,58 +282,63 @@ impl TopicTree {
 
     /// Whether `id` was removed from the tree (its id is never reused).
     pub fn is_removed(&self, id: NodeId) -> bool {
-        id != NodeId::ROOT && self.node(id).parent == id
+        self.node(id).removed
     }
 
-    /// Topics at or below `id` whose last message was retained, with their full topics.
+    /// Topics at or below `id` whose last message was retained, with their full topics
+    /// (none below a removed `id`).
     pub fn retained_below(&self, id: NodeId) -> Vec<(NodeId, String)> {
         let mut out = Vec::new();
         let mut stack = vec![id];
         while let Some(at) = stack.pop() {
             let node = self.node(at);
-            if node.is_topic() && node.retained {
-                out.push((at, self.path(at)));
+            if node.is_topic()
+                && node.retained
+                && let Some(path) = self.path(at)
+            {
+                out.push((at, path));
             }
             stack.extend(node.children.iter().rev());
         }
         out
     }
 
-    /// The full topic of a node: its levels joined by `/`.
-    pub fn path(&self, id: NodeId) -> String {
-        let mut names = Vec::new();
-        let mut at = id;
-        while at != NodeId::ROOT {
-            let node = self.node(at);
-            names.push(node.name.as_ref());
-            at = node.parent;
+    /// The levels above `id`, nearest first, the root left out; `None` when `id` was
+    /// removed (it is in the tree no more).
+    pub fn ancestors(&self, id: NodeId) -> Option<impl Iterator<Item = NodeId> + '_> {
+        if self.is_removed(id) {
+            return None;
         }
+        let above =
+            std::iter::successors(Some(self.node(id).parent), |&at| Some(self.node(at).parent));
+        Some(above.take_while(|&at| at != NodeId::ROOT))
+    }
+
+    /// The full topic of a node: its levels joined by `/`; `None` when it was removed.
+    pub fn path(&self, id: NodeId) -> Option<String> {
+        let above = self.ancestors(id)?;
+        let mut names: Vec<&str> = std::iter::once(id)
+            .filter(|&at| at != NodeId::ROOT)
+            .chain(above)
+            .map(|at| self.node(at).name.as_str())
+            .collect();
         names.reverse();
-        names.join("/")
+        Some(names.join("/"))
     }
 
-    /// Levels between the root and `id` (a first level has depth 0).
-    pub fn depth(&self, id: NodeId) -> usize {
-        let mut depth = 0;
-        let mut at = self.node(id).parent;
-        while at != NodeId::ROOT {
-            depth += 1;
-            at = self.node(at).parent;
-        }
-        depth
+    /// Levels between the root and `id` (a first level has depth 0); `None` when it was
+    /// removed.
+    pub fn depth(&self, id: NodeId) -> Option<usize> {
+        Some(self.ancestors(id)?.count())
     }
 
-    /// Whether `ancestor` is `id` or above it.
+    /// Whether `ancestor` is `id` or above it (never, for a removed `id`).
     pub fn is_ancestor_or_self(&self, ancestor: NodeId, id: NodeId) -> bool {
-        let mut at = id;
-        loop {
-            if at == ancestor {
-                return true;
+        match self.ancestors(id) {
+            None => false,
+            Some(mut above) => {
+                ancestor == id || ancestor == NodeId::ROOT || above.any(|at| at == ancestor)
             }
-            if at == NodeId::ROOT {
-                return false;
-            }
-            at = self.node(at).parent;
         }
     }
 }
@@ -345,21 +356,21 @@ mod tests {
         let home = t.find("home").unwrap();
         assert_eq!(t.node(home).children(), [a, b]);
         assert_eq!(t.len(), 4);
-        assert_eq!(t.path(b), "home/b");
-        assert_eq!(t.depth(b), 1);
+        assert_eq!(t.path(b).as_deref(), Some("home/b"));
+        assert_eq!(t.depth(b), Some(1));
     }
 
     #[test]
     fn odd_topics_keep_every_level() {
         let mut t = TopicTree::default();
         let x = t.ensure("a//b");
-        assert_eq!(t.path(x), "a//b");
-        assert_eq!(t.depth(x), 2);
+        assert_eq!(t.path(x).as_deref(), Some("a//b"));
+        assert_eq!(t.depth(x), Some(2));
         let y = t.ensure("/lead");
         assert_eq!(t.node(t.node(y).parent()).name(), "");
-        assert_eq!(t.path(y), "/lead");
+        assert_eq!(t.path(y).as_deref(), Some("/lead"));
         let s = t.ensure("$SYS/broker/uptime");
-        assert_eq!(t.path(s), "$SYS/broker/uptime");
+        assert_eq!(t.path(s).as_deref(), Some("$SYS/broker/uptime"));
         assert_ne!(t.find("a/b"), Some(x));
     }
 
@@ -368,8 +379,8 @@ mod tests {
         let mut t = TopicTree::default();
         let deep = vec!["l"; 1000].join("/");
         let id = t.ensure(&deep);
-        assert_eq!(t.depth(id), 999);
-        assert_eq!(t.path(id), deep);
+        assert_eq!(t.depth(id), Some(999));
+        assert_eq!(t.path(id), Some(deep));
         let long = "n".repeat(64 * 1024);
         let id = t.ensure(&long);
         assert_eq!(t.node(id).name().len(), 64 * 1024);
@@ -396,6 +407,56 @@ mod tests {
         let x2 = t.ensure("a/b/x");
         assert_ne!(x2, x);
         assert!(!t.is_removed(x2));
+    }
+
+    /// Runs `walk` on a named thread and waits at most 10 s for its result, so a walk that
+    /// never ends fails the test instead of hanging it.
+    fn ends<T: Send + 'static>(walk: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("tree-walk-test".into())
+            .spawn(move || {
+                let _ = tx.send(walk());
+            })
+            .unwrap();
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a walk up the tree never ended")
+    }
+
+    #[test]
+    fn walks_from_a_removed_node_end_with_none() {
+        let (removed, live) = ends(|| {
+            let mut t = TopicTree::default();
+            let x = t.ensure("a/b/x");
+            let b = t.find("a/b").unwrap();
+            let keep = t.ensure("a/keep");
+            for id in [x, keep] {
+                t.count_message(id, true, true, 1.0);
+                t.node_mut(id).history = Some(Box::default());
+            }
+            let a = t.find("a").unwrap();
+            t.remove_topic(x);
+            assert!(t.is_removed(x) && t.is_removed(b) && !t.is_removed(a));
+            // The removed topic and the level removed with it, under a level that stays.
+            let removed: Vec<_> = [x, b]
+                .map(|id| {
+                    (
+                        t.path(id),
+                        t.depth(id),
+                        t.ancestors(id).is_none(),
+                        t.is_ancestor_or_self(a, id),
+                        t.is_ancestor_or_self(id, id),
+                        t.retained_below(id),
+                    )
+                })
+                .into();
+            let live = (t.path(keep), t.depth(keep), t.is_ancestor_or_self(a, keep));
+            (removed, live)
+        });
+        for walks in removed {
+            assert_eq!(walks, (None, None, true, false, false, vec![]));
+        }
+        assert_eq!(live, (Some("a/keep".into()), Some(1), true));
     }
 
     #[test]

@@ -77,7 +77,9 @@ pub fn inspector_ui(
     }
     let tree = store.tree();
     let node = tree.node(id);
-    let path = tree.path(id);
+    let Some(path) = tree.path(id) else {
+        return; // removed: the selection is cleared next
+    };
     topic_header_ui(ui, &path);
 
     let Some(history) = node.history() else {

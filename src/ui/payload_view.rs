@@ -6,7 +6,8 @@ use egui::Ui;
 use super::theme;
 use crate::app::AppCommand;
 use crate::model::decode::{Decoder, default_decoder};
-use crate::model::payload::{DiffTag, JsonLine, diff_lines, hex_dump, json_lines, visible_text};
+use crate::model::payload::{hex_dump, visible_text};
+use crate::model::views::{DiffTag, JsonLine, diff_lines, json_lines};
 use crate::model::{Message, NodeId, PayloadKind, Plots, SeriesSpec};
 
 /// How the payload is shown.

@@ -69,7 +69,7 @@ fn talkers_ui(ui: &mut Ui, store: &Store, tree_view: &mut TreeView) {
                             continue;
                         }
                         ui.label(egui::RichText::new(format_rate(rate)).font(theme::mono()));
-                        let path = tree.path(id);
+                        let path = tree.path(id).unwrap_or_default(); // not removed: see above
                         let shown = visible_text(path.as_bytes()).into_owned();
                         let selected = tree_view.selected == Some(id);
                         if ui

@@ -10,16 +10,15 @@ impl TreeView {
     /// Asks to confirm clearing the retained message of `id`, or (`below`) every retained
     /// one under it.
     pub(super) fn ask_clear(&mut self, tree: &TopicTree, id: NodeId, below: bool) {
+        let Some(path) = tree.path(id) else {
+            return; // removed since the rows were built
+        };
         let topics = if below {
             tree.retained_below(id)
         } else {
-            vec![(id, tree.path(id))]
+            vec![(id, path.clone())]
         };
-        let what = if below {
-            format!("below {}", tree.path(id))
-        } else {
-            tree.path(id)
-        };
+        let what = if below { format!("below {path}") } else { path };
         self.confirm_clear = Some((what, topics));
     }
 }

@@ -92,10 +92,11 @@ impl TreeView {
 
     /// Expands every level above `id` and selects it.
     pub fn reveal(&mut self, tree: &TopicTree, id: NodeId) {
-        let mut at = tree.node(id).parent();
-        while at != NodeId::ROOT {
+        let Some(above) = tree.ancestors(id) else {
+            return; // removed from the tree
+        };
+        for at in above {
             self.set_expanded(at, true);
-            at = tree.node(at).parent();
         }
         self.selected = Some(id);
         self.scroll_to_selected = true;
