@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use mqscope::model::QoS;
-use mqscope::mqtt::{ConnectionSettings, PublishRequest, WorkerCommand, WorkerEvent, WorkerHandle};
+use mqscope::mqtt::{ConnectionSettings, PublishRequest, WorkerCommand, WorkerHandle};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -30,11 +30,9 @@ fn main() {
         .collect();
     let mut acked = 0;
     let drain = |w: &WorkerHandle, wait: Duration, acked: &mut usize| {
-        while let Some(e) = w.events.recv_timeout(wait) {
-            if let WorkerEvent::Published(o) = e {
-                assert!(o.result.is_ok(), "{o:?}");
-                *acked += 1;
-            }
+        while let Some(o) = w.outcomes.recv_timeout(wait) {
+            assert!(o.result.is_ok(), "{o:?}");
+            *acked += 1;
         }
     };
     for (i, t) in topics.iter().enumerate() {
@@ -46,11 +44,6 @@ fn main() {
             retain: true,
             properties: None,
         };
-        // At most 500 outcomes outstanding, so the event channel (1,024 events) never
-        // fills and drops one while this thread waits for the CPU.
-        while i - acked >= 500 {
-            drain(&w, Duration::from_millis(1), &mut acked);
-        }
         while !w.send(WorkerCommand::Publish(Box::new(r.clone()))) {
             drain(&w, Duration::from_millis(1), &mut acked);
         }
@@ -67,20 +60,19 @@ fn main() {
         w.events.dropped()
     );
     let start = Instant::now();
+    let (progress, mut watch) = tokio::sync::watch::channel(Default::default());
     w.send(WorkerCommand::ClearRetained {
         topics,
         cancel: Arc::new(AtomicBool::new(false)),
+        progress,
     });
     let done = loop {
-        match w.events.recv_timeout(Duration::from_secs(60)) {
-            Some(WorkerEvent::ClearProgress {
-                done,
-                finished: true,
-                ..
-            }) => break done,
-            Some(_) => {}
-            None => panic!("no progress for 60 s"),
+        let p: mqscope::mqtt::ClearProgress = *watch.borrow_and_update();
+        if p.finished {
+            break p.done;
         }
+        assert!(start.elapsed() < Duration::from_secs(60), "no end in 60 s");
+        std::thread::sleep(Duration::from_millis(5));
     };
     let secs = start.elapsed().as_secs_f64();
     eprintln!("cleared {done} of {n} retained topics in {secs:.3} s");

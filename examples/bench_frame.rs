@@ -17,7 +17,6 @@ use std::time::Instant;
 use eframe::App as _;
 use mqscope::app::{App, SavedState, StartOptions};
 use mqscope::model::{Incoming, Message, Payload, QoS};
-use mqscope::mqtt::WorkerEvent;
 use mqscope::mqtt::flood::flood_topic;
 
 fn message(topic: String, i: usize) -> Incoming {
@@ -112,7 +111,7 @@ fn main() {
         };
         f += 1;
         let start = Instant::now();
-        app.feed(WorkerEvent::Messages(batch));
+        app.feed(batch);
         let output = ctx.run_ui(input, |ui| {
             app.logic(ui.ctx(), &mut frame);
             app.ui(ui, &mut frame);

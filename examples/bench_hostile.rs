@@ -10,7 +10,6 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use mqscope::app::{App, StartOptions};
 use mqscope::model::{Incoming, Message, Payload, QoS};
-use mqscope::mqtt::WorkerEvent;
 use mqscope::mqtt::flood::hostile_corpus;
 
 fn main() {
@@ -31,7 +30,7 @@ fn main() {
             },
         })
         .collect();
-    h.state_mut().feed(WorkerEvent::Messages(batch));
+    h.state_mut().feed(batch);
     h.run_steps(3);
     let mut worst = (0.0, String::new());
     for (topic, _) in &corpus {

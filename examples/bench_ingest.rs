@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mqscope::model::{HistoryLimits, Store};
-use mqscope::mqtt::{ConnectionSettings, WorkerCommand, WorkerEvent, WorkerHandle};
+use mqscope::mqtt::{ConnectionSettings, WorkerCommand, WorkerHandle};
 
 /// Peak resident memory of this process in MiB (Linux `VmHWM`).
 fn peak_rss_mb() -> f64 {
@@ -85,9 +85,7 @@ fn main() {
         } else if started.elapsed() >= run_for {
             break;
         }
-        if let Some(WorkerEvent::Messages(batch)) =
-            worker.events.recv_timeout(Duration::from_millis(20))
-        {
+        if let Some(batch) = worker.events.recv_timeout(Duration::from_millis(20)) {
             received += batch
                 .iter()
                 .filter(|m| m.topic.starts_with("bench/"))

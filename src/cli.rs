@@ -9,7 +9,7 @@ use base64::Engine as _;
 
 use crate::model::{Incoming, PayloadKind, QoS};
 use crate::mqtt::{
-    ConnectionSettings, ConnectionState, PublishRequest, WorkerCommand, WorkerEvent, WorkerHandle,
+    ConnectionSettings, ConnectionState, Delivered, PublishRequest, WorkerCommand, WorkerHandle,
 };
 
 /// How a `sub` or `record` run ended.
@@ -74,6 +74,27 @@ fn wait_connected(worker: &mut WorkerHandle, timeout: Duration) -> Result<(), St
     }
 }
 
+/// Says on stderr which subscriptions the broker refused (from its SUBACK); fails when it
+/// refused every one, since nothing can arrive then.
+fn check_subscriptions(worker: &WorkerHandle) -> Result<(), String> {
+    let results = worker.subscriptions();
+    let refused: Vec<String> = results
+        .iter()
+        .filter_map(|r| {
+            r.granted
+                .err()
+                .map(|why| format!("subscription to {} refused by the broker: {why}", r.filter))
+        })
+        .collect();
+    if !refused.is_empty() && refused.len() == results.len() {
+        return Err(refused.join("; "));
+    }
+    for line in refused {
+        eprintln!("mqscope: {line}");
+    }
+    Ok(())
+}
+
 /// Connects, subscribes and writes one JSON line per message to `out` until `count`
 /// messages or `timeout` (whichever first). Fails if no connection is made in time.
 pub fn run_sub(
@@ -111,6 +132,7 @@ fn receive(
     let deadline = Instant::now() + timeout;
     worker.send(WorkerCommand::Connect(Box::new(settings)));
     wait_connected(&mut worker, timeout)?;
+    check_subscriptions(&worker)?;
     let mut messages = 0;
     let mut bytes = 0;
     while count.is_none_or(|c| messages < c) {
@@ -118,21 +140,19 @@ fn receive(
         if left.is_zero() {
             break;
         }
-        let Some(event) = worker.events.recv_timeout(left) else {
+        let Some(batch) = worker.events.recv_timeout(left) else {
             continue;
         };
-        if let WorkerEvent::Messages(batch) = event {
-            for m in batch {
-                if count.is_some_and(|c| messages >= c) {
-                    break;
-                }
-                let text = line(&m);
-                writeln!(out, "{text}").map_err(|e| format!("writing: {e}"))?;
-                bytes += text.len() as u64 + 1;
-                messages += 1;
+        for m in batch {
+            if count.is_some_and(|c| messages >= c) {
+                break;
             }
-            out.flush().map_err(|e| format!("writing: {e}"))?;
+            let text = line(&m);
+            writeln!(out, "{text}").map_err(|e| format!("writing: {e}"))?;
+            bytes += text.len() as u64 + 1;
+            messages += 1;
         }
+        out.flush().map_err(|e| format!("writing: {e}"))?;
     }
     out.flush().map_err(|e| format!("writing: {e}"))?;
     let dropped = worker.events.dropped();
@@ -159,24 +179,21 @@ pub fn run_replay(
     let mut worker = quiet_worker()?;
     worker.send(WorkerCommand::Connect(Box::new(settings)));
     wait_connected(&mut worker, connect_timeout)?;
-    worker.send(WorkerCommand::Replay(Box::new(
-        crate::mqtt::replay::ReplayRequest {
-            path: path.to_path_buf(),
-            speed,
-            cancel: Arc::default(),
-        },
-    )));
+    let (request, mut progress) =
+        crate::mqtt::replay::ReplayRequest::new(path.to_path_buf(), speed, Arc::default());
+    worker.send(WorkerCommand::Replay(Box::new(request)));
     let result = loop {
-        match worker.events.recv_timeout(Duration::from_secs(1)) {
-            Some(WorkerEvent::Replay(p)) if p.finished => break p,
-            _ if !worker.state().is_active() => {
-                break crate::mqtt::replay::ReplayProgress {
-                    error: Some(worker.state().describe(Instant::now())),
-                    ..Default::default()
-                };
-            }
-            _ => {}
+        let now = progress.borrow_and_update().clone();
+        if now.finished {
+            break now;
         }
+        if !worker.state().is_active() {
+            break crate::mqtt::replay::ReplayProgress {
+                error: Some(worker.state().describe(Instant::now())),
+                ..Default::default()
+            };
+        }
+        std::thread::sleep(Duration::from_millis(20));
     };
     worker.send(WorkerCommand::Disconnect);
     worker.wait_state(Duration::from_millis(500), |s| !s.is_active());
@@ -198,7 +215,7 @@ pub fn run_pub(
     qos: QoS,
     retain: bool,
     timeout: Duration,
-) -> Result<&'static str, String> {
+) -> Result<Delivered, String> {
     settings.subscriptions.clear();
     let mut worker = quiet_worker()?;
     worker.send(WorkerCommand::Connect(Box::new(settings)));
@@ -211,17 +228,17 @@ pub fn run_pub(
         retain,
         properties: None,
     };
-    worker.send(WorkerCommand::Publish(Box::new(request)));
+    worker.publish(request).map_err(|e| e.to_string())?;
     let deadline = Instant::now() + timeout;
     let result = loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break Err("no acknowledgement from the broker in time".to_string());
         }
-        if let Some(WorkerEvent::Published(outcome)) = worker.events.recv_timeout(left)
+        if let Some(outcome) = worker.outcomes.recv_timeout(left)
             && outcome.id == 1
         {
-            break outcome.result;
+            break outcome.result.map_err(|e| e.to_string());
         }
     };
     worker.send(WorkerCommand::Disconnect);

@@ -2,22 +2,38 @@
 //! tests, benchmarks and the binary share one code path.
 //!
 //! # Layout
-//! - [`model`]: pure data (topic tree, history, payloads, stats); depends on nothing here.
-//! - [`mqtt`]: the client worker on the "mqtt" thread; depends on `model`.
-//! - [`runtime`]: the named thread owning the tokio runtime.
+//! Dependency direction: `model` ← `mqtt`, `broker`, `profiles` ← `app` → `ui`; `command`
+//! and `status` sit below `app` and `ui`.
+//! - [`model`]: pure data (topic tree, history, payloads, series, decoders, `$SYS` stats);
+//!   depends on nothing here, and on no egui, tokio or rumqttc.
+//! - [`mqtt`]: the client worker, one "mqtt-N" thread per connection: settings (form →
+//!   validated → rumqttc options), session (the `Session` seam and its 3.1.1 / 5 adapters),
+//!   convert (model ↔ rumqttc, every reason code), publisher (ack tracking, clean-up),
+//!   worker (supervisor and poll loop), channel (data: lossy, counted; outcomes: never
+//!   shed), tls, replay. Depends on `model`; no egui.
+//! - [`runtime`]: the named threads owning a tokio runtime.
 //! - [`broker`]: the local broker (child-process control, `mqscope broker`); no egui.
-//! - [`profiles`]: files on disk (publish history, templates); depends on `model`.
-//! - [`cli`]: the `sub` and `pub` command-line companions; depend on `mqtt` and `model`.
-//! - [`app`]: the only place `model`, `mqtt` and `ui` meet (eframe App, commands).
-//! - [`ui`]: panels and widgets; read the model, push commands; no network, no locks.
+//! - [`profiles`]: files on disk (connection profiles, publish history, templates, the
+//!   keychain); depends on `model` and `mqtt`'s settings.
+//! - [`command`]: what the UI asks for: `AppCommand`, with `Tab(TabId, TabCommand)` for one
+//!   connection. [`status`]: the read-only views the UI draws from.
+//! - [`cli`]: the command-line companions; depend on `mqtt` and `model`.
+//! - [`app`]: the only place `model`, `mqtt`, `broker` and `ui` meet: `App` owns the tabs
+//!   (each a worker, a store and its views), the local broker and demo, limits, profiles and
+//!   the publish library; drains each tab under a time budget; dispatches commands with one
+//!   exhaustive match; runs background jobs.
+//! - [`ui`]: panels and widgets; read views, push commands; never imports `app`, binds no
+//!   socket, reads no file.
 
 pub mod app;
 pub mod broker;
 pub mod cli;
+pub mod command;
 pub mod model;
 pub mod mqtt;
 pub mod profiles;
 pub mod runtime;
+pub mod status;
 pub mod ui;
 
 /// Installs rustls' ring crypto provider once per process (before any TLS connection).

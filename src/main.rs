@@ -320,6 +320,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             });
             let options = StartOptions {
+                broker_program: None,
                 form: cli.connection.form()?,
                 local_broker,
                 demo: local && !cli.no_demo,

@@ -126,11 +126,9 @@ fn ten_thousand_retained_topics_reach_a_new_subscriber() {
     wait_connected(&mut w, T);
     let mut acked = 0;
     let take_outcomes = |w: &mqscope::mqtt::WorkerHandle, wait: Duration, acked: &mut usize| {
-        while let Some(event) = w.events.recv_timeout(wait) {
-            if let mqscope::mqtt::WorkerEvent::Published(o) = event {
-                assert!(o.result.is_ok(), "{o:?}");
-                *acked += 1;
-            }
+        while let Some(o) = w.outcomes.recv_timeout(wait) {
+            assert!(o.result.is_ok(), "{o:?}");
+            *acked += 1;
         }
     };
     for i in 0..10_000u32 {

@@ -17,7 +17,7 @@ use egui_kittest::kittest::Queryable;
 use mqscope::app::{App, StartOptions};
 use mqscope::model::{JsonPath, SeriesSpec, Store};
 use mqscope::mqtt::flood::{Flood, flood, hostile_corpus};
-use mqscope::mqtt::{ConnectionForm, MqttVersion, WorkerCommand, WorkerEvent, WorkerHandle};
+use mqscope::mqtt::{ConnectionForm, MqttVersion, WorkerCommand, WorkerHandle};
 
 /// The real app in a headless harness, connecting to 127.0.0.1:`port`.
 fn app_connected_to(port: u16) -> Harness<'static, App> {
@@ -46,8 +46,7 @@ fn drain_until_connected(w: &WorkerHandle, store: &mut Store, timeout: Duration)
         if w.state().is_connected() {
             return true;
         }
-        if let Some(WorkerEvent::Messages(batch)) = w.events.recv_timeout(Duration::from_millis(10))
-        {
+        if let Some(batch) = w.events.recv_timeout(Duration::from_millis(10)) {
             store.apply_batch(batch);
         }
     }

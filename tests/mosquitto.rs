@@ -218,7 +218,7 @@ fn refused_connection_is_explained_and_retried_with_backoff() {
 #[test]
 fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
     use mqscope::model::{Properties, payload_format::PayloadFormat};
-    use mqscope::mqtt::{PublishRequest, WorkerEvent};
+    use mqscope::mqtt::{Delivered, PublishRequest};
     let Some(broker) = Mosquitto::start("publishes_arrive_once_with_their_flags_and_exact_bytes")
     else {
         return;
@@ -262,14 +262,14 @@ fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
         };
         assert!(w.send(WorkerCommand::Publish(Box::new(request))));
         let outcome = loop {
-            if let Some(WorkerEvent::Published(o)) = w.events.recv_timeout(T) {
+            if let Some(o) = w.outcomes.recv_timeout(T) {
                 break o;
             }
         };
         let expected = if *qos == QoS::AtMostOnce {
-            "sent"
+            Delivered::Written
         } else {
-            "acknowledged"
+            Delivered::Acknowledged
         };
         assert_eq!(outcome.result, Ok(expected), "{topic}");
     }
@@ -316,7 +316,7 @@ fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
 
 #[test]
 fn clearing_ten_thousand_retained_topics() {
-    use mqscope::mqtt::{PublishRequest, WorkerEvent};
+    use mqscope::mqtt::PublishRequest;
     use std::sync::Arc;
     use std::sync::atomic::AtomicBool;
     let Some(broker) = Mosquitto::start("clearing_ten_thousand_retained_topics") else {
@@ -328,11 +328,10 @@ fn clearing_ten_thousand_retained_topics() {
     let topics: Vec<String> = (0..N).map(|i| format!("clean/dev{}/config", i)).collect();
     let mut store = Store::default();
     let drain = |w: &mqscope::mqtt::WorkerHandle, store: &mut Store| {
-        while let Some(event) = w.events.try_recv() {
-            if let WorkerEvent::Messages(batch) = event {
-                store.apply_batch(batch);
-            }
+        while let Some(batch) = w.events.try_recv() {
+            store.apply_batch(batch);
         }
+        while w.outcomes.try_recv().is_some() {}
     };
     for (i, t) in topics.iter().enumerate() {
         let r = PublishRequest {
@@ -376,21 +375,21 @@ fn clearing_ten_thousand_retained_topics() {
         .map(|t| store.tree().find(t).unwrap())
         .collect();
     store.mark_clearing(ids);
+    let (progress, watch) = tokio::sync::watch::channel(Default::default());
     w.send(WorkerCommand::ClearRetained {
         topics: retained_topics,
         cancel: Arc::new(AtomicBool::new(false)),
+        progress,
     });
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let mut finished = None;
     while finished.is_none() && std::time::Instant::now() < deadline {
-        match w.events.recv_timeout(Duration::from_millis(100)) {
-            Some(WorkerEvent::ClearProgress {
-                done,
-                total,
-                finished: true,
-            }) => finished = Some((done, total)),
-            Some(WorkerEvent::Messages(batch)) => store.apply_batch(batch),
-            _ => {}
+        if let Some(batch) = w.events.recv_timeout(Duration::from_millis(100)) {
+            store.apply_batch(batch);
+        }
+        let p: mqscope::mqtt::ClearProgress = *watch.borrow();
+        if p.finished {
+            finished = Some((p.done, p.total));
         }
     }
     assert_eq!(finished, Some((N, N)), "every clear acknowledged");
@@ -751,7 +750,7 @@ fn two_connections_at_once_each_with_its_own_tree() {
     h.get_by_label("New connection").click();
     h.run_steps(3);
     assert_eq!(h.state().tabs().len(), 2);
-    assert_eq!(h.state().active_tab(), 1);
+    assert_eq!(h.state().active_tab(), h.state().tabs()[1].0);
     h.get_by_label("Port").focus();
     h.run_steps(1);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
@@ -763,7 +762,7 @@ fn two_connections_at_once_each_with_its_own_tree() {
         app.connection().is_connected()
     });
     assert!(
-        h.state().tabs()[0].1.is_connected(),
+        h.state().tabs()[0].2.is_connected(),
         "the first stays connected"
     );
 
@@ -781,7 +780,7 @@ fn two_connections_at_once_each_with_its_own_tree() {
     // background), and a broker that goes away does not stop the other.
     h.get_by_label(&format!("127.0.0.1:{}", a.port)).click();
     h.run_steps(2);
-    assert_eq!(h.state().active_tab(), 0);
+    assert_eq!(h.state().active_tab(), h.state().tabs()[0].0);
     wait(&mut h, "the first broker's message", &|app| {
         app.store().tree().find("only/a").is_some()
     });
@@ -795,7 +794,7 @@ fn two_connections_at_once_each_with_its_own_tree() {
     wait(
         &mut h,
         "the other tab noticing its broker is gone",
-        &|app| !app.tabs()[1].1.is_connected(),
+        &|app| !app.tabs()[1].2.is_connected(),
     );
     // Closing a tab stops its connection; the last one cannot be closed.
     h.get_by_label(&format!("Close 127.0.0.1:{b_port}")).click();

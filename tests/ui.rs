@@ -6,7 +6,6 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use mqscope::app::{App, StartOptions};
 use mqscope::model::{Incoming, Message, Payload, QoS};
-use mqscope::mqtt::WorkerEvent;
 
 fn msg(topic: &str, payload: &[u8], retain: bool) -> Incoming {
     Incoming {
@@ -25,12 +24,12 @@ fn harness() -> Harness<'static, App> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_eframe(|cc| App::new(cc, StartOptions::default()));
-    h.state_mut().feed(WorkerEvent::Messages(vec![
+    h.state_mut().feed(vec![
         msg("greenhouse/temperature", b"21.5", false),
         msg("greenhouse/state", br#"{"fan":true,"rpm":1200}"#, true),
         msg("office/lamp", b"ON", false),
         msg("office/raw", &[0xff, 0x00, 0x10], false),
-    ]));
+    ]);
     h.run_steps(3);
     h
 }
@@ -135,11 +134,8 @@ fn arrow_keys_move_expand_and_collapse() {
 fn history_entries_can_be_picked() {
     let mut h = harness();
     for v in ["22.0", "22.5"] {
-        h.state_mut().feed(WorkerEvent::Messages(vec![msg(
-            "greenhouse/temperature",
-            v.as_bytes(),
-            false,
-        )]));
+        h.state_mut()
+            .feed(vec![msg("greenhouse/temperature", v.as_bytes(), false)]);
     }
     expand(&mut h, "greenhouse");
     h.run_steps(3);
@@ -324,11 +320,11 @@ fn a_json_field_is_plotted_from_the_json_view_and_removed() {
         "status bar"
     );
     // New messages feed it.
-    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
+    h.state_mut().feed(vec![msg(
         "greenhouse/state",
         br#"{"fan":false,"rpm":900}"#,
         false,
-    )]));
+    )]);
     h.run_steps(2);
     assert_eq!(h.state().store().plots().series()[0].last(), Some(900.0));
     h.get_by_label("Remove").click();
@@ -356,11 +352,8 @@ fn a_numeric_topic_is_plotted_and_the_chart_pauses_and_follows_again() {
     assert!(!h.state().chart().live);
     assert!(h.query_by_label("paused").is_some());
     // Paused: new values are still recorded.
-    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
-        "greenhouse/temperature",
-        b"23 \xc2\xb0C",
-        false,
-    )]));
+    h.state_mut()
+        .feed(vec![msg("greenhouse/temperature", b"23 \xc2\xb0C", false)]);
     h.run_steps(2);
     assert_eq!(h.state().store().plots().series()[0].last(), Some(23.0));
     h.get_by_label("Follow live").click();
@@ -387,7 +380,7 @@ fn the_visible_points_export_to_csv() {
     let now_ms = mqscope::model::message::now_ms();
     let mut fresh = msg("greenhouse/temperature", b"24.5", false);
     fresh.message.received_at_us = now_ms * 1000;
-    h.state_mut().feed(WorkerEvent::Messages(vec![fresh]));
+    h.state_mut().feed(vec![fresh]);
     expand(&mut h, "greenhouse");
     h.get_by_label("temperature").click();
     h.run_steps(2);
@@ -499,7 +492,8 @@ fn a_connection_profile_is_saved_and_loaded_back() {
         "listed"
     );
     assert!(
-        h.query_by_label_contains("cannot remember the password").is_none(),
+        h.query_by_label_contains("cannot remember the password")
+            .is_none(),
         "a profile without 'remember' does not touch the keychain"
     );
     type_into(&mut h, "Host", "elsewhere");
@@ -558,11 +552,11 @@ fn an_mqtt_filter_in_the_filter_box_matches_by_levels() {
 #[test]
 fn the_diff_view_compares_with_the_previous_message() {
     let mut h = harness();
-    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
+    h.state_mut().feed(vec![msg(
         "greenhouse/state",
         br#"{"rpm":1300,"fan":true}"#,
         false,
-    )]));
+    )]);
     expand(&mut h, "greenhouse");
     h.get_by_label("state").click();
     h.run_steps(2);
@@ -581,10 +575,10 @@ fn pausing_the_view_holds_messages_and_resume_applies_them() {
     let mut h = harness();
     h.get_by_label("Pause view").click();
     h.run_steps(2);
-    h.state_mut().feed(WorkerEvent::Messages(vec![
+    h.state_mut().feed(vec![
         msg("paused/one", b"1", false),
         msg("paused/two", b"2", false),
-    ]));
+    ]);
     h.run_steps(2);
     assert!(
         h.query_by_label("paused").is_none(),
@@ -624,11 +618,11 @@ fn recording_writes_what_arrives_and_says_how_much() {
     h.get_by_label("Start recording").click();
     h.run_steps(2);
     assert!(h.state().recorder().is_some_and(|r| r.is_recording()));
-    h.state_mut().feed(WorkerEvent::Messages(vec![
+    h.state_mut().feed(vec![
         msg("office/lamp", b"OFF", false),
         msg("greenhouse/temperature", b"22", false),
         msg("office/raw", &[0xfe, 0xff], false),
-    ]));
+    ]);
     // The writer thread counts what it wrote.
     for _ in 0..100 {
         h.run_steps(1);
@@ -729,14 +723,13 @@ fn top_talkers_rank_the_busiest_topics_and_reveal_them() {
         .map(|i| now(msg("office/lamp", format!("{i}").as_bytes(), false)))
         .chain((0..5).map(|_| now(msg("greenhouse/temperature", b"21", false))))
         .collect();
-    h.state_mut().feed(WorkerEvent::Messages(burst));
+    h.state_mut().feed(burst);
     // Rates count whole seconds: let this one end, then one more message rolls it over.
     let second = h.state().store().now() as u64;
     while h.state().store().now() as u64 == second {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    h.state_mut()
-        .feed(WorkerEvent::Messages(vec![msg("office/raw", b"x", false)]));
+    h.state_mut().feed(vec![msg("office/raw", b"x", false)]);
     h.run_steps(3);
     assert!(
         h.query_by_label("10 msg/s").is_some(),
@@ -771,11 +764,11 @@ fn sparkplug(value: f32) -> Vec<u8> {
 #[test]
 fn sparkplug_topics_open_decoded_and_their_metrics_plot() {
     let mut h = harness();
-    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
+    h.state_mut().feed(vec![msg(
         "spBv1.0/plant/NDATA/edge1",
         &sparkplug(21.5),
         false,
-    )]));
+    )]);
     h.run_steps(2);
     for level in ["spBv1.0", "plant", "NDATA"] {
         expand(&mut h, level);
@@ -792,7 +785,7 @@ fn sparkplug_topics_open_decoded_and_their_metrics_plot() {
     h.run_steps(3);
     let mut next = msg("spBv1.0/plant/NDATA/edge1", &sparkplug(22.25), false);
     next.message.received_at_us = mqscope::model::message::now_us();
-    h.state_mut().feed(WorkerEvent::Messages(vec![next]));
+    h.state_mut().feed(vec![next]);
     h.run_steps(2);
     let plots = h.state().store().plots();
     assert_eq!(plots.len(), 1);
@@ -813,11 +806,8 @@ fn messagepack_is_decoded_when_picked() {
     bytes.push(0xcb);
     bytes.extend_from_slice(&21.5f64.to_be_bytes());
     bytes.extend_from_slice(&[0xa2, b'o', b'k', 0xc3]);
-    h.state_mut().feed(WorkerEvent::Messages(vec![msg(
-        "office/packed",
-        &bytes,
-        false,
-    )]));
+    h.state_mut()
+        .feed(vec![msg("office/packed", &bytes, false)]);
     h.run_steps(2);
     expand(&mut h, "office");
     h.get_by_label("packed").click();

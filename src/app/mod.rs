@@ -1,21 +1,26 @@
 //! The app: where the model, the MQTT worker and the UI meet (eframe `App`).
 
-mod command;
-mod conn;
+mod demo;
+mod dispatch;
+mod jobs;
 mod logic;
+mod profile_cmds;
 mod recorder;
 mod state;
+mod tab;
 mod ui;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-pub use command::AppCommand;
-pub use conn::Conn;
+pub use demo::PLOTTED as DEMO_PLOTTED;
+pub use jobs::{JobDone, KeychainDone};
 pub use recorder::Recorder;
 pub use state::{SavedState, check_settings_file};
+pub use tab::{ClearRun, PAUSE_CAPACITY, Pause, ReplayRun, Tab};
 
 use crate::broker::{BrokerController, BrokerOptions};
+use crate::command::{AppCommand, Commands, TabCommand, TabId};
 use crate::model::Store;
 use crate::mqtt::{ConnectionForm, ConnectionState};
 use crate::ui::TreeView;
@@ -51,6 +56,9 @@ pub struct StartOptions {
     pub problems: Vec<String>,
     /// Series to plot from the start (`--plot`), besides the saved ones.
     pub plots: Vec<crate::model::SeriesSpec>,
+    /// The program run as `PROGRAM broker …` for the local broker; `None`: this one
+    /// (tests name the mqscope binary, since they run inside a test executable).
+    pub broker_program: Option<PathBuf>,
 }
 
 impl Default for StartOptions {
@@ -70,6 +78,7 @@ impl Default for StartOptions {
             config_dir: None,
             problems: Vec::new(),
             plots: Vec::new(),
+            broker_program: None,
         }
     }
 }
@@ -82,127 +91,71 @@ struct ScreenshotPlan {
     requested: bool,
 }
 
-/// The whole application state.
+/// Which windows and panels are open (view state only).
+#[derive(Debug, Default)]
+struct Windows {
+    broker: bool,
+    publish: bool,
+    settings: bool,
+    /// The transport options window (TLS files, WebSocket path).
+    transport: bool,
+    connections: bool,
+    sys: bool,
+    talkers: bool,
+    record: bool,
+}
+
+/// The connections window's fields and what its last actions did.
+#[derive(Debug, Default)]
+struct ProfileUi {
+    /// The profile name being edited.
+    name: String,
+    /// File for profile import/export, as typed, and what the last one did.
+    file: String,
+    file_result: Option<Result<String, String>>,
+    /// What the last keychain call did.
+    keychain_note: Option<Result<String, String>>,
+    /// The profile last loaded into the form (the one "Rename" renames).
+    loaded: Option<String>,
+}
+
+/// The whole application state: the tabs, and beside them, once each, what is app-wide.
 pub struct App {
     saved: SavedState,
-    commands: Vec<AppCommand>,
+    /// Commands pushed while drawing, applied after the frame.
+    commands: Commands,
     screenshot: Option<ScreenshotPlan>,
-    /// A topic to reveal and select once it exists (from `--select`).
+    /// A topic to reveal and select in the first tab once it exists (from `--select`).
     pending_select: Option<String>,
-    /// The local broker child process.
+    /// The local broker child process, and the demo devices that publish to it.
     broker: BrokerController,
     broker_form: BrokerForm,
-    /// Whether the broker panel is open.
-    show_broker: bool,
-    /// Whether demo devices should publish to the local broker.
+    demo: demo::Demo,
+    /// Whether demo devices should publish to the local broker while it runs.
     demo_on: bool,
-    /// Connect (and start the demo) as soon as the local broker runs.
-    connect_when_broker_runs: bool,
-    /// Whether the publish panel is open.
-    show_publish: bool,
-    /// Whether the limits window is open.
-    show_settings: bool,
-    /// Whether the transport options window (TLS files, WebSocket path) is open.
-    show_transport: bool,
-    /// Saved connection profiles.
+    /// The tab to connect to the local broker as soon as it runs.
+    connect_when_broker_runs: Option<TabId>,
+    windows: Windows,
+    /// Saved connection profiles, and the connections window's state.
     profiles: crate::profiles::connections::ProfileStore,
-    /// The connections window: open, and the profile name being edited.
-    show_connections: bool,
-    profile_name: String,
-    /// File for profile import/export, as typed, and what the last one did.
-    profile_file: String,
-    profile_file_result: Option<Result<String, String>>,
+    profile_ui: ProfileUi,
     /// Publish history and templates (on disk when a data folder is given).
     library: crate::profiles::publish::PublishLibrary,
     /// Problems to show in the banner until dismissed (start-up checks, failed commands).
     problems: Vec<String>,
-    /// A CSV export being written on its own thread: its result arrives here.
-    export: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
-    /// Whether the broker statistics window is open.
-    show_sys: bool,
-    /// Whether the top talkers window is open.
-    show_talkers: bool,
-    /// The record and replay window: open, and its fields.
-    show_record: bool,
-    /// The connection shown (its tab is selected).
-    conn: Conn,
-    /// The other open connections, in tab order with `conn` taken out at `active`.
-    others: Vec<Conn>,
-    /// Position of `conn` among the tabs.
-    active: usize,
+    /// The open connections, in tab order; never empty.
+    tabs: Vec<Tab>,
+    /// The tab shown.
+    active: TabId,
+    /// The id the next tab gets.
+    next_tab: u64,
     /// Where new connections keep their recordings.
     recordings: PathBuf,
     /// The OS keychain for remembered passwords; `None` when this run keeps nothing
     /// (tests, screenshots).
     keychain: Option<crate::profiles::secrets::Keychain>,
-    /// Keychain calls run on threads of their own; their outcomes arrive here.
-    keychain_done: (
-        std::sync::mpsc::SyncSender<KeychainDone>,
-        std::sync::mpsc::Receiver<KeychainDone>,
-    ),
-    /// What the last keychain call did, for the connections window.
-    keychain_note: Option<Result<String, String>>,
-    /// The profile last loaded into the form (the one "Rename" renames).
-    profile_loaded: Option<String>,
-}
-
-/// The outcome of a keychain call made off the UI thread.
-#[derive(Debug)]
-pub enum KeychainDone {
-    /// A note for the user (remembered, forgotten, moved), or why it failed.
-    Note(Result<String, String>),
-    /// The password remembered for a profile (`None`: none is).
-    Recalled(String, Result<Option<String>, String>),
-}
-
-/// A replay as the user sees it.
-#[derive(Debug)]
-pub struct ReplayRun {
-    pub path: PathBuf,
-    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    pub progress: crate::mqtt::replay::ReplayProgress,
-}
-
-/// Messages received while the view is paused, bounded; what did not fit is counted.
-#[derive(Debug, Default)]
-pub struct Pause {
-    pub on: bool,
-    held: std::collections::VecDeque<Vec<crate::model::Incoming>>,
-    /// Messages in `held`.
-    pub held_messages: usize,
-    /// Messages that arrived while the buffer was full (lost to the view; shown).
-    pub overflowed: u64,
-}
-
-/// Messages a pause holds at most before it counts the rest as lost.
-pub const PAUSE_CAPACITY: usize = 500_000;
-
-impl Pause {
-    fn hold(&mut self, batch: Vec<crate::model::Incoming>) {
-        if self.held_messages + batch.len() > PAUSE_CAPACITY {
-            self.overflowed += batch.len() as u64;
-            return;
-        }
-        self.held_messages += batch.len();
-        self.held.push_back(batch);
-    }
-
-    /// How full the buffer is, 0 to 1.
-    pub fn fill(&self) -> f32 {
-        self.held_messages as f32 / PAUSE_CAPACITY as f32
-    }
-}
-
-/// A retained clean-up as the user sees it.
-#[derive(Debug)]
-pub struct ClearRun {
-    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    pub done: usize,
-    pub total: usize,
-    pub finished: bool,
-    pub started: Instant,
-    /// Seconds it took, once finished.
-    pub seconds: Option<f64>,
+    /// Background jobs: export, keychain, file writes.
+    jobs: jobs::Jobs,
 }
 
 impl App {
@@ -223,71 +176,75 @@ impl App {
             .as_ref()
             .map(|d| d.join("recordings"))
             .unwrap_or_default();
-        let conn = Conn::new(ctx, saved.limits, options.form, recordings.clone());
+        let first = TabId(0);
+        let tab = Tab::new(first, ctx, saved.limits(), options.form, recordings.clone());
+        let windows = Windows {
+            broker: options.local_broker.is_some(),
+            publish: options.publish_panel,
+            connections: options.show.iter().any(|w| w == "connections"),
+            sys: options.show.iter().any(|w| w == "stats"),
+            talkers: options.show.iter().any(|w| w == "talkers"),
+            record: options.show.iter().any(|w| w == "record"),
+            ..Windows::default()
+        };
         let mut app = Self {
             saved,
-            commands: Vec::new(),
+            commands: Commands::new(first),
             screenshot: options.screenshot.map(|path| ScreenshotPlan {
                 path,
                 at: Instant::now() + options.screenshot_after,
                 requested: false,
             }),
             pending_select: options.select,
-            broker: BrokerController::default(),
+            broker: options
+                .broker_program
+                .map(BrokerController::with_program)
+                .unwrap_or_default(),
             broker_form: BrokerForm::from_options(
                 options
                     .local_broker
                     .as_ref()
                     .unwrap_or(&BrokerOptions::default()),
             ),
-            show_broker: options.local_broker.is_some(),
+            demo: demo::Demo::default(),
             demo_on: options.demo,
-            connect_when_broker_runs: false,
-            show_publish: options.publish_panel,
-            show_settings: false,
-            show_transport: false,
+            connect_when_broker_runs: None,
+            windows,
             profiles: crate::profiles::connections::ProfileStore::open(options.config_dir),
-            show_connections: options.show.iter().any(|w| w == "connections"),
-            profile_name: String::new(),
-            profile_file: String::new(),
-            profile_file_result: None,
+            profile_ui: ProfileUi::default(),
             library: crate::profiles::publish::PublishLibrary::open(options.data_dir.clone()),
             problems: options.problems,
-            export: None,
-            show_sys: options.show.iter().any(|w| w == "stats"),
-            show_talkers: options.show.iter().any(|w| w == "talkers"),
-            show_record: options.show.iter().any(|w| w == "record"),
+            tabs: vec![tab],
+            active: first,
+            next_tab: 1,
             recordings,
             keychain: options
                 .keychain_service
                 .as_deref()
                 .map(crate::profiles::secrets::Keychain::new),
-            // A few calls at a time at most: one per click in the connections window.
-            keychain_done: std::sync::mpsc::sync_channel(16),
-            keychain_note: None,
-            profile_loaded: None,
-            conn,
-            others: Vec::new(),
-            active: 0,
+            jobs: jobs::Jobs::default(),
         };
         app.restore_plots(options.demo, options.plots);
         if let Some(broker) = options.local_broker {
             app.commands.push(AppCommand::StartBroker(Box::new(broker)));
         }
         if options.connect {
-            match app.conn.form.to_settings(app.saved.payload_cap) {
-                Ok(settings) => app.commands.push(AppCommand::Connect(Box::new(settings))),
-                Err(e) => app.conn.form_error = Some(e),
+            match app.tabs[0].form.to_settings(app.saved.payload_cap) {
+                Ok(settings) => app.commands.push(AppCommand::Tab(
+                    first,
+                    TabCommand::Connect(Box::new(settings)),
+                )),
+                Err(e) => app.tabs[0].form_error = Some(e),
             }
         }
         app
     }
 
-    /// Re-creates the saved series; on a first run with demo devices, plots two of them.
-    /// Adds `asked` (from the command line) too, and opens the chart for them.
+    /// Re-creates the saved series in the first tab; on a first run with demo devices,
+    /// plots two of them. Adds `asked` (from the command line) too, and opens the chart.
     fn restore_plots(&mut self, demo: bool, asked: Vec<crate::model::SeriesSpec>) {
-        self.conn.chart.window = self.saved.plot_window;
-        self.conn.store.set_point_cap(self.saved.point_cap);
+        let tab = &mut self.tabs[0];
+        tab.chart.window = self.saved.plot_window;
         let mut specs = std::mem::take(&mut self.saved.plots);
         if !asked.is_empty() {
             self.saved.show_chart = true;
@@ -300,7 +257,7 @@ impl App {
         if demo && !self.saved.demo_plots_offered {
             self.saved.demo_plots_offered = true;
             self.saved.show_chart = true;
-            for topic in crate::mqtt::demo::PLOTTED {
+            for topic in demo::PLOTTED {
                 let spec = crate::model::SeriesSpec::new(*topic, &Default::default());
                 if !specs.contains(&spec) {
                     specs.push(spec);
@@ -308,84 +265,113 @@ impl App {
             }
         }
         for spec in specs {
-            if let Err(e) = self.conn.store.add_series(spec.clone()) {
+            if let Err(e) = tab.store.add_series(spec.clone()) {
                 self.problems
                     .push(format!("A saved plot of {} was dropped: {e}", spec.label()));
             }
         }
-        self.saved.plots = self.conn.store.plots().specs();
+        self.saved.plots = tab.store.plots().specs();
     }
 
-    /// The chart panel's state, for tests.
-    pub fn chart(&self) -> &crate::ui::chart::ChartView {
-        &self.conn.chart
-    }
-
-    /// The store, for tests and benches.
-    pub fn store(&self) -> &Store {
-        &self.conn.store
-    }
-
-    pub fn store_mut(&mut self) -> &mut Store {
-        &mut self.conn.store
-    }
-
-    /// The topic tree's view state (selection, expansion, filter).
-    pub fn tree_view(&mut self) -> &mut TreeView {
-        &mut self.conn.tree
-    }
-
-    pub fn connection(&self) -> &ConnectionState {
-        &self.conn.connection
-    }
-
-    /// The pause state (for tests).
-    pub fn pause(&self) -> &Pause {
-        &self.conn.pause
-    }
-
-    /// The running or last retained clean-up.
-    pub fn clear_run(&self) -> Option<&ClearRun> {
-        self.conn.clear.as_ref()
-    }
-
-    /// The running recording, for tests.
-    pub fn recorder(&self) -> Option<&Recorder> {
-        self.conn.recorder.as_ref()
-    }
-
-    /// How the last recording ended.
-    pub fn record_result(&self) -> Option<&Result<String, String>> {
-        self.conn.record_result.as_ref()
-    }
-
-    /// The running or last replay.
-    pub fn replay(&self) -> Option<&ReplayRun> {
-        self.conn.replay.as_ref()
-    }
-
-    /// Each open connection's name and state, in tab order.
-    pub fn tabs(&self) -> Vec<(String, ConnectionState)> {
-        let mut tabs: Vec<(String, ConnectionState)> = self
-            .others
-            .iter()
-            .map(|c| (c.label(), c.connection.clone()))
-            .collect();
-        tabs.insert(
-            self.active.min(tabs.len()),
-            (self.conn.label(), self.conn.connection.clone()),
-        );
-        tabs
+    /// Position of tab `id` among the tabs.
+    fn index_of(&self, id: TabId) -> Option<usize> {
+        self.tabs.iter().position(|t| t.id == id)
     }
 
     /// The tab shown.
-    pub fn active_tab(&self) -> usize {
+    pub fn shown(&self) -> &Tab {
+        let i = self.index_of(self.active).unwrap_or(0);
+        &self.tabs[i]
+    }
+
+    fn shown_mut(&mut self) -> &mut Tab {
+        let i = self.index_of(self.active).unwrap_or(0);
+        &mut self.tabs[i]
+    }
+
+    /// Tab `id`, while it is open.
+    pub fn tab(&self, id: TabId) -> Option<&Tab> {
+        self.tabs.iter().find(|t| t.id == id)
+    }
+
+    fn tab_mut(&mut self, id: TabId) -> Option<&mut Tab> {
+        self.tabs.iter_mut().find(|t| t.id == id)
+    }
+
+    /// The chart panel's state of the tab shown, for tests.
+    pub fn chart(&self) -> &crate::ui::chart::ChartView {
+        &self.shown().chart
+    }
+
+    /// The store of the tab shown, for tests and benches.
+    pub fn store(&self) -> &Store {
+        &self.shown().store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.shown_mut().store
+    }
+
+    /// The topic tree's view state (selection, expansion, filter) of the tab shown.
+    pub fn tree_view(&mut self) -> &mut TreeView {
+        &mut self.shown_mut().tree
+    }
+
+    pub fn connection(&self) -> &ConnectionState {
+        &self.shown().connection
+    }
+
+    /// The pause state of the tab shown (for tests).
+    pub fn pause(&self) -> &Pause {
+        &self.shown().pause
+    }
+
+    /// The running or last retained clean-up of the tab shown.
+    pub fn clear_run(&self) -> Option<crate::status::ClearStatus> {
+        self.shown().clear.as_ref().map(ClearRun::status)
+    }
+
+    /// The running recording of the tab shown, for tests.
+    pub fn recorder(&self) -> Option<&Recorder> {
+        self.shown().recorder.as_ref()
+    }
+
+    /// How the last recording of the tab shown ended.
+    pub fn record_result(&self) -> Option<&Result<String, String>> {
+        self.shown().record_result.as_ref()
+    }
+
+    /// The running or last replay of the tab shown.
+    pub fn replay(&self) -> Option<crate::status::ReplayStatus> {
+        self.shown().replay.as_ref().map(ReplayRun::status)
+    }
+
+    /// Each open connection's id, name and state, in tab order.
+    pub fn tabs(&self) -> Vec<(TabId, String, ConnectionState)> {
+        self.tabs
+            .iter()
+            .map(|t| (t.id, t.label(), t.connection.clone()))
+            .collect()
+    }
+
+    /// The tab shown.
+    pub fn active_tab(&self) -> TabId {
         self.active
     }
 
     /// The local broker controller, for tests.
     pub fn broker(&self) -> &BrokerController {
         &self.broker
+    }
+
+    /// Where the demo devices publish, while they run.
+    pub fn demo_target(&self) -> Option<&str> {
+        self.demo.target().filter(|_| self.demo.is_running())
+    }
+
+    /// Queues a command as if the UI had pushed it (tests and start-up).
+    pub fn push(&mut self, command: AppCommand) {
+        self.commands.push(command);
     }
 }
 
@@ -395,16 +381,15 @@ impl eframe::App for App {
         self.broker_step(ctx);
         self.apply_commands(ctx);
         // Per-topic counting only for the tab whose top talkers are shown.
-        self.conn.store.track_topic_rates(self.show_talkers);
-        for c in &mut self.others {
-            c.store.track_topic_rates(false);
+        let (active, talkers) = (self.active, self.windows.talkers);
+        for t in &mut self.tabs {
+            t.store.track_topic_rates(talkers && t.id == active);
         }
         self.drain_events(ctx);
         self.resume_step(ctx);
-        self.export_step();
         self.record_step(ctx);
-        self.keychain_step(ctx);
-        if self.export.is_some() {
+        self.jobs_step(ctx);
+        if self.jobs.running() > 0 {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
         self.screenshot_step(ctx);
@@ -412,6 +397,11 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.draw_ui(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // The last publish-history and template changes, written before the window goes.
+        self.library.write_now();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -116,6 +116,18 @@ impl Recorder {
         self.sender.is_some()
     }
 
+    /// What the UI shows of it.
+    pub fn status(&self) -> crate::status::RecordStatus {
+        crate::status::RecordStatus {
+            path: self.path.clone(),
+            recording: self.is_recording(),
+            messages: self.messages(),
+            bytes: self.bytes(),
+            seconds: self.started.elapsed().as_secs_f64(),
+            dropped: self.dropped,
+        }
+    }
+
     /// No more messages; the writer finishes what it has.
     pub fn stop(&mut self) {
         self.sender = None;

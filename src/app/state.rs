@@ -38,6 +38,23 @@ impl Default for SavedState {
     }
 }
 
+impl SavedState {
+    /// The limits as the tabs apply them.
+    pub fn limits(&self) -> crate::status::Limits {
+        crate::status::Limits {
+            history: self.limits,
+            payload_cap: self.payload_cap,
+            point_cap: self.point_cap,
+        }
+    }
+
+    pub fn set_limits(&mut self, limits: crate::status::Limits) {
+        self.limits = limits.history;
+        self.payload_cap = limits.payload_cap;
+        self.point_cap = limits.point_cap;
+    }
+}
+
 /// The storage key.
 pub const KEY: &str = "mqscope";
 

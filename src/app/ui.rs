@@ -1,6 +1,6 @@
 //! Panel layout only: connection bar, status bar, tree on the left, inspector in the middle.
 
-use super::App;
+use super::{App, AppCommand, ClearRun, Recorder, ReplayRun};
 use crate::mqtt::MqttVersion;
 use crate::ui::theme;
 use crate::ui::{
@@ -11,85 +11,114 @@ use crate::ui::{
 impl App {
     pub(super) fn draw_ui(&mut self, ui: &mut egui::Ui) {
         let dark = ui.visuals().dark_mode;
+        let i = self.index_of(self.active).unwrap_or(0);
+        self.commands.tab = self.tabs[i].id;
+        let tab_list = self.tabs();
+        let dropped = self.tabs[i].dropped();
+        let v5 = self.tabs[i].version() == MqttVersion::V5;
+        let key = self.tabs[i].key();
+        let record_status = self.tabs[i].recorder.as_ref().map(Recorder::status);
+        let replay_status = self.tabs[i].replay.as_ref().map(ReplayRun::status);
+        let clear_status = self.tabs[i].clear.as_ref().map(ClearRun::status);
+        let limits = self.saved.limits();
+        let granted = self.tabs[i]
+            .worker
+            .as_ref()
+            .map(crate::mqtt::WorkerHandle::subscriptions)
+            .unwrap_or_default();
+        let active = self.active;
+        let Self {
+            tabs,
+            commands,
+            windows,
+            saved,
+            profiles,
+            profile_ui,
+            library,
+            problems,
+            broker,
+            broker_form,
+            demo_on,
+            ..
+        } = self;
+        let demo_on = *demo_on;
+        let tab = &mut tabs[i];
         egui::Panel::top("connection").show(ui, |ui| {
             ui.add_space(4.0);
-            let tabs = self.tabs();
-            connection::connection_tabs_ui(ui, &tabs, self.active, &mut self.commands);
+            connection::connection_tabs_ui(ui, &tab_list, active, commands);
             connection::connection_bar_ui(
                 ui,
-                &mut self.conn.form,
-                &mut self.conn.form_error,
-                &self.conn.connection,
-                self.saved.payload_cap,
-                &mut self.show_transport,
-                &mut self.commands,
+                &mut tab.form,
+                &mut tab.form_error,
+                &tab.connection,
+                &mut windows.transport,
+                commands,
             );
             ui.horizontal(|ui| {
-                ui.toggle_value(&mut self.show_connections, "Connections…")
+                ui.toggle_value(&mut windows.connections, "Connections…")
                     .on_hover_text("Saved brokers, client id, credentials, subscriptions");
-                ui.toggle_value(&mut self.show_publish, "Publish")
+                ui.toggle_value(&mut windows.publish, "Publish")
                     .on_hover_text("Send a message to the broker");
-                ui.toggle_value(&mut self.saved.show_chart, "Plots")
+                ui.toggle_value(&mut saved.show_chart, "Plots")
                     .on_hover_text("Numbers and JSON fields over time");
-                let pause_label = if self.conn.pause.on {
+                let pause_label = if tab.pause.on {
                     "Resume view"
                 } else {
                     "Pause view"
                 };
                 if ui
-                    .selectable_label(self.conn.pause.on, pause_label)
+                    .selectable_label(tab.pause.on, pause_label)
                     .on_hover_text(
                         "Freeze the tree and inspector; messages are kept and applied on Resume",
                     )
                     .clicked()
                 {
-                    self.conn.pause.on = !self.conn.pause.on;
-                    if self.conn.pause.on {
-                        self.conn.pause.overflowed = 0;
+                    tab.pause.on = !tab.pause.on;
+                    if tab.pause.on {
+                        tab.pause.overflowed = 0;
                     }
                 }
-                if self.conn.pause.on {
+                if tab.pause.on {
                     ui.colored_label(
                         theme::warn(dark),
                         format!(
                             "paused: {} messages waiting ({:.0}% of the buffer){}",
-                            self.conn.pause.held_messages,
-                            self.conn.pause.fill() * 100.0,
-                            if self.conn.pause.overflowed > 0 {
-                                format!(", {} not kept", self.conn.pause.overflowed)
+                            tab.pause.held_messages,
+                            tab.pause.fill() * 100.0,
+                            if tab.pause.overflowed > 0 {
+                                format!(", {} not kept", tab.pause.overflowed)
                             } else {
                                 String::new()
                             }
                         ),
                     );
                 }
-                ui.toggle_value(&mut self.show_sys, "Broker stats")
+                ui.toggle_value(&mut windows.sys, "Broker stats")
                     .on_hover_text("The broker's $SYS figures in plain words");
-                ui.toggle_value(&mut self.show_talkers, "Top talkers")
+                ui.toggle_value(&mut windows.talkers, "Top talkers")
                     .on_hover_text("The topics sending the most messages per second");
-                ui.toggle_value(&mut self.show_record, "Record / replay")
+                ui.toggle_value(&mut windows.record, "Record / replay")
                     .on_hover_text("Record messages to a file; publish a recording again");
                 record::record_indicator_ui(
                     ui,
-                    self.conn.recorder.as_ref(),
-                    self.conn.replay.as_ref(),
-                    &mut self.commands,
+                    record_status.as_ref(),
+                    replay_status.as_ref(),
+                    commands,
                 );
-                ui.toggle_value(&mut self.show_settings, "Limits")
+                ui.toggle_value(&mut windows.settings, "Limits")
                     .on_hover_text("History budget and payload size limits");
-                ui.toggle_value(&mut self.show_broker, "Local broker")
+                ui.toggle_value(&mut windows.broker, "Local broker")
                     .on_hover_text("Start a broker on this machine, with optional demo devices");
                 ui.colored_label(
                     theme::muted(dark),
-                    format!("broker {}", self.broker.status().describe()),
+                    format!("broker {}", broker.status().describe()),
                 );
             });
             let mut dismissed = false;
-            for problem in self
-                .problems
+            for problem in problems
                 .iter()
-                .chain(&self.library.problems)
-                .chain(&self.profiles.problems)
+                .chain(&library.problems)
+                .chain(&profiles.problems)
             {
                 ui.horizontal(|ui| {
                     ui.colored_label(theme::warn(dark), problem);
@@ -97,85 +126,72 @@ impl App {
                 });
             }
             if dismissed {
-                self.library.problems.clear();
-                self.profiles.problems.clear();
-                self.problems.clear();
+                library.problems.clear();
+                profiles.problems.clear();
+                problems.clear();
             }
-            if let Some(e) = &self.conn.worker_error {
+            if let Some(e) = &tab.worker_error {
                 ui.colored_label(theme::error(dark), e);
             }
             ui.add_space(2.0);
         });
         connection::connections_window_ui(
             ui.ctx(),
-            &mut self.show_connections,
+            &mut windows.connections,
             (
-                &self.profiles,
-                self.profile_loaded.as_deref(),
-                self.keychain_note.as_ref(),
+                &profiles,
+                profile_ui.loaded.as_deref(),
+                profile_ui.keychain_note.as_ref(),
             ),
-            &mut self.profile_name,
-            (&mut self.profile_file, self.profile_file_result.as_ref()),
-            &mut self.conn.form,
-            &mut self.conn.form_error,
-            &self.conn.connection,
-            self.saved.payload_cap,
-            &mut self.commands,
+            &mut profile_ui.name,
+            (&mut profile_ui.file, profile_ui.file_result.as_ref()),
+            &mut tab.form,
+            &mut tab.form_error,
+            (&tab.connection, &granted),
+            commands,
         );
-        sys_view::sys_window_ui(ui.ctx(), &mut self.show_sys, self.conn.store.sys_stats());
-        talkers::top_talkers_window_ui(
-            ui.ctx(),
-            &mut self.show_talkers,
-            &self.conn.store,
-            &mut self.conn.tree,
-        );
+        sys_view::sys_window_ui(ui.ctx(), &mut windows.sys, tab.store.sys_stats());
+        talkers::top_talkers_window_ui(ui.ctx(), &mut windows.talkers, &tab.store, &mut tab.tree);
         record::record_window_ui(
             ui.ctx(),
-            &mut self.show_record,
-            &mut self.conn.record_form,
-            self.conn.recorder.as_ref(),
-            self.conn.record_result.as_ref(),
-            self.conn.replay.as_ref(),
-            self.conn.connection.is_connected(),
-            &mut self.commands,
+            &mut windows.record,
+            &mut tab.record_form,
+            record_status.as_ref(),
+            tab.record_result.as_ref(),
+            replay_status.as_ref(),
+            tab.connection.is_connected(),
+            commands,
         );
         egui::Panel::bottom("status").show(ui, |ui| {
-            status_bar::status_bar_ui(ui, &self.conn.store, self.dropped(), self.saved.payload_cap);
+            status_bar::status_bar_ui(ui, &tab.store, dropped, saved.payload_cap);
         });
-        if self
-            .conn
+        if tab
             .tree
             .selected
-            .is_some_and(|id| self.conn.store.tree().is_removed(id))
+            .is_some_and(|id| tab.store.tree().is_removed(id))
         {
-            self.conn.tree.selected = None;
+            tab.tree.selected = None;
         }
-        topic_tree::clear_dialogs_ui(
-            ui.ctx(),
-            &mut self.conn.tree,
-            self.conn.clear.as_ref(),
-            &mut self.commands,
-        );
-        let mut open = self.show_settings;
+        topic_tree::clear_dialogs_ui(ui.ctx(), &mut tab.tree, clear_status.as_ref(), commands);
+        let mut open = windows.settings;
         egui::Window::new("Limits")
             .open(&mut open)
             .resizable(false)
             .show(ui.ctx(), |ui| {
-                if settings::settings_ui(ui, &mut self.saved) {
-                    self.conn.store.set_limits(self.saved.limits);
-                    self.conn.store.set_point_cap(self.saved.point_cap);
+                if let Some(changed) = settings::settings_ui(ui, &limits) {
+                    commands.push(AppCommand::SetLimits(changed));
                 }
             });
-        self.show_settings = open;
+        windows.settings = open;
         // Selecting a topic fills the publish topic (once per selection).
-        if self.conn.tree.selected != self.conn.publish_topic_from
-            && let Some(id) = self.conn.tree.selected
-            && let Some(topic) = self.conn.store.tree().path(id)
+        if tab.tree.selected != tab.publish_topic_from
+            && let Some(id) = tab.tree.selected
+            && let Some(path) = tab.store.tree().path(id)
         {
-            self.conn.publish.msg.topic = topic;
-            self.conn.publish_topic_from = Some(id);
+            tab.publish.msg.topic = path;
+            tab.publish_topic_from = Some(id);
         }
-        if self.show_publish {
+        if windows.publish {
             egui::Panel::bottom("publish")
                 .resizable(true)
                 .default_size(theme::PUBLISH_PANEL_HEIGHT)
@@ -185,25 +201,19 @@ impl App {
                         .resizable(true)
                         .default_size(theme::LIBRARY_WIDTH)
                         .show(ui, |ui| {
-                            publish::library_ui(
-                                ui,
-                                &mut self.conn.publish,
-                                &self.library,
-                                &self.conn.connection_key,
-                                &mut self.commands,
-                            );
+                            publish::library_ui(ui, &mut tab.publish, &library, &key, commands);
                         });
                     publish::publish_ui(
                         ui,
-                        &mut self.conn.publish,
-                        self.conn.store.tree(),
-                        self.conn.connection.is_connected(),
-                        self.conn.version == MqttVersion::V5,
-                        &mut self.commands,
+                        &mut tab.publish,
+                        tab.store.tree(),
+                        tab.connection.is_connected(),
+                        v5,
+                        commands,
                     );
                 });
         }
-        if self.saved.show_chart {
+        if saved.show_chart {
             egui::Panel::bottom("chart")
                 .resizable(true)
                 .default_size(theme::CHART_PANEL_HEIGHT)
@@ -212,33 +222,27 @@ impl App {
                     ui.add_space(4.0);
                     chart::chart_ui(
                         ui,
-                        self.conn.store.plots(),
-                        &mut self.conn.chart,
+                        tab.store.plots(),
+                        &mut tab.chart,
                         crate::model::message::now_ms() as f64 / 1000.0,
-                        &mut self.commands,
+                        commands,
                     );
                 });
-            self.saved.plot_window = self.conn.chart.window;
-            if self.conn.chart.live && !self.conn.store.plots().is_empty() {
+            saved.plot_window = tab.chart.window;
+            if tab.chart.live && !tab.store.plots().is_empty() {
                 // Follow live: the time axis moves even when no message arrives.
                 ui.ctx()
                     .request_repaint_after(std::time::Duration::from_millis(100));
             }
         }
-        if self.show_broker {
+        if windows.broker {
             egui::Panel::right("broker")
                 .resizable(true)
                 .default_size(theme::BROKER_PANEL_WIDTH)
                 .min_size(220.0)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
-                    broker_panel::broker_panel_ui(
-                        ui,
-                        &self.broker,
-                        &mut self.broker_form,
-                        self.demo_on,
-                        &mut self.commands,
-                    );
+                    broker_panel::broker_panel_ui(ui, &broker, broker_form, demo_on, commands);
                 });
         }
         egui::Panel::left("tree")
@@ -247,18 +251,18 @@ impl App {
             .min_size(240.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                topic_tree::tree_ui(ui, &self.conn.store, &mut self.conn.tree);
+                topic_tree::tree_ui(ui, &tab.store, &mut tab.tree);
             });
         egui::CentralPanel::default_margins().show(ui, |ui| {
             inspector::inspector_ui(
                 ui,
-                &self.conn.store,
-                self.conn.tree.selected,
-                &mut self.conn.inspector,
-                &mut self.commands,
+                &tab.store,
+                tab.tree.selected,
+                &mut tab.inspector,
+                commands,
             );
         });
-        if !self.commands.is_empty() {
+        if !commands.is_empty() {
             ui.ctx().request_repaint();
         }
     }

@@ -38,6 +38,22 @@ impl Default for BrokerOptions {
 impl BrokerOptions {
     /// Checks the security rule: a non-loopback address needs credentials or an explicit
     /// `allow_anonymous`. Returns warnings to log when the options are accepted.
+    /// Whether the port (and WebSocket port) can be bound; a taken one comes back as an
+    /// error suggesting a free one.
+    pub fn check_ports(&self) -> Result<(), String> {
+        for (what, p) in [("port", Some(self.port)), ("WebSocket port", self.ws_port)] {
+            if let Some(p) = p
+                && std::net::TcpListener::bind((self.bind.as_str(), p)).is_err()
+            {
+                let hint = free_port(&self.bind, 0)
+                    .map(|f| format!("; try {f}"))
+                    .unwrap_or_default();
+                return Err(format!("{what} {p} is in use by another program{hint}"));
+            }
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<Vec<String>, String> {
         let ip: IpAddr = self.bind.parse().map_err(|_| {
             format!(

@@ -13,16 +13,15 @@ pub enum WorkerCommand {
     Disconnect,
     /// Publish one message on the current connection.
     Publish(Box<PublishRequest>),
-    /// Start demo devices publishing to the broker in these settings (`Some`), or stop them.
-    Demo(Option<Box<ConnectionSettings>>),
     /// Clear the retained message of each topic (empty retained publishes at QoS 1,
-    /// pipelined), reporting [`super::WorkerEvent::ClearProgress`]; `cancel` stops it.
+    /// pipelined), reporting to `progress`; `cancel` stops it.
     ClearRetained {
         topics: Vec<String>,
         cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        progress: tokio::sync::watch::Sender<super::event::ClearProgress>,
     },
-    /// Publish a recording on the current connection, reporting
-    /// [`super::WorkerEvent::Replay`] progress until it ends or is cancelled.
+    /// Publish a recording on the current connection, reporting to its progress watch
+    /// until it ends or is cancelled.
     Replay(Box<super::replay::ReplayRequest>),
     /// Stop everything; the worker thread ends.
     Shutdown,

@@ -1,44 +1,70 @@
-//! Events from the worker to the app: message batches, publish results, connection state.
+//! What the worker tells the app besides messages: publish outcomes, job progress,
+//! subscription results and the connection state.
 
 use std::time::{Duration, Instant};
 
-use crate::model::Incoming;
+use crate::model::QoS;
 
-/// What the worker reports over the bounded channel.
-#[derive(Debug)]
-pub enum WorkerEvent {
-    /// Messages received, in order.
-    Messages(Vec<Incoming>),
-    /// What became of a publish request.
-    Published(PublishOutcome),
-    /// Progress of a retained clean-up: acknowledged clears of `total`; `finished` once
-    /// it ended (all done, cancelled, or the connection failed).
-    ClearProgress {
-        done: usize,
-        total: usize,
-        finished: bool,
-    },
-    /// Progress of a replay; the last one has `finished` set.
-    Replay(super::replay::ReplayProgress),
+/// How a publish request reached the broker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivered {
+    /// QoS 0: written to the connection (no acknowledgement exists).
+    Written,
+    /// QoS 1 / 2: PUBACK or PUBCOMP seen, with a success code.
+    Acknowledged,
 }
 
-impl WorkerEvent {
-    /// Messages this event carries (for drop counting).
-    pub fn message_count(&self) -> u64 {
-        match self {
-            Self::Messages(batch) => batch.len() as u64,
-            Self::Published(_) | Self::ClearProgress { .. } | Self::Replay(_) => 0,
-        }
+impl std::fmt::Display for Delivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Written => "sent",
+            Self::Acknowledged => "acknowledged",
+        })
     }
 }
 
-/// The result of one [`super::PublishRequest`].
+/// Why a publish request did not reach the broker.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    #[error("not connected")]
+    NotConnected,
+    /// The broker answered PUBACK, PUBREC or PUBCOMP with a failure code (MQTT 5).
+    #[error("refused by the broker: {0}")]
+    Refused(super::convert::Reason),
+    #[error("connection lost before the broker acknowledged it")]
+    Lost,
+    /// Too many publishes are waiting for their outcome.
+    #[error("the worker is busy; try again")]
+    Busy,
+    /// The client library did not take the request.
+    #[error("{0}")]
+    Client(String),
+}
+
+/// The result of one [`super::PublishRequest`]. Sent on the outcome channel, which is
+/// never shed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublishOutcome {
     pub id: u64,
-    /// `Ok("sent")` for QoS 0 once written, `Ok("acknowledged")` once PUBACK/PUBCOMP is
-    /// seen, or the error in words.
-    pub result: Result<&'static str, String>,
+    pub result: Result<Delivered, PublishError>,
+}
+
+/// Progress of a retained clean-up (a watch per run: the latest is never lost).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClearProgress {
+    /// Clears the broker acknowledged.
+    pub done: usize,
+    pub total: usize,
+    /// Set once it ended: all done, cancelled, or the connection failed.
+    pub finished: bool,
+}
+
+/// The broker's answer to one subscription of the connection (its SUBACK entry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscriptionResult {
+    pub filter: String,
+    /// The QoS granted, or why the broker refused the filter.
+    pub granted: Result<QoS, super::convert::Reason>,
 }
 
 /// The connection as the user should see it. Published through a watch channel so the

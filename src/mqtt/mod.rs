@@ -4,18 +4,23 @@
 
 pub mod channel;
 pub mod command;
-pub mod demo;
+pub mod convert;
 pub mod event;
 pub mod flood;
+mod publisher;
 pub mod replay;
+mod session;
 pub mod settings;
 pub mod tls;
 pub mod tls_extra;
 pub mod worker;
 
-pub use channel::{EventReceiver, EventSender, Waker};
+pub use channel::{Batch, EventReceiver, EventSender, OutcomeReceiver, Waker};
 pub use command::{PublishRequest, WorkerCommand};
-pub use event::{ConnectionState, PublishOutcome, WorkerEvent};
+pub use convert::Reason;
+pub use event::{
+    ClearProgress, ConnectionState, Delivered, PublishError, PublishOutcome, SubscriptionResult,
+};
 pub use settings::{
     ConnectionForm, ConnectionSettings, MqttVersion, SettingsError, Subscription, TlsOptions,
     Transport,

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::channel::EventSender;
+use tokio::sync::watch;
+
+use super::channel::Waker;
 use super::command::PublishRequest;
-use super::event::WorkerEvent;
-use super::worker::{Acked, Client, Queued, REPLAY_ID, send_publish};
+use super::publisher::{Client, Job, REPLAY_ID, Tracker};
 use crate::model::QoS;
 use crate::model::recording::RecordLine;
 
@@ -49,22 +50,57 @@ pub struct ReplayRequest {
     /// Times the recorded pace (1.0 is as recorded); `None` for as fast as possible.
     pub speed: Option<f64>,
     pub cancel: Arc<AtomicBool>,
+    /// Where the replay is; the last value has `finished` set (never lost: a watch).
+    pub progress: watch::Sender<ReplayProgress>,
+}
+
+impl ReplayRequest {
+    /// A request and the receiver of its progress.
+    pub fn new(
+        path: PathBuf,
+        speed: Option<f64>,
+        cancel: Arc<AtomicBool>,
+    ) -> (Self, watch::Receiver<ReplayProgress>) {
+        let (progress, rx) = watch::channel(ReplayProgress::default());
+        (
+            Self {
+                path,
+                speed,
+                cancel,
+                progress,
+            },
+            rx,
+        )
+    }
+}
+
+/// Ends a replay that cannot start, saying why.
+pub(super) fn refuse(request: &ReplayRequest, why: &str, waker: &Waker) {
+    request.progress.send_replace(ReplayProgress {
+        finished: true,
+        error: Some(why.into()),
+        ..Default::default()
+    });
+    waker();
 }
 
 pub(super) async fn replay(
     client: Client,
-    queued: Queued,
-    acked: Acked,
+    tracker: Arc<Tracker>,
     request: ReplayRequest,
-    events: EventSender,
+    waker: Waker,
 ) {
     let started = Instant::now();
     let mut progress = ReplayProgress::default();
+    let report = |progress: &ReplayProgress| {
+        request.progress.send_replace(progress.clone());
+        waker();
+    };
     let finish = |mut progress: ReplayProgress, error: Option<String>| {
         progress.finished = true;
         progress.error = error;
         progress.seconds = started.elapsed().as_secs_f64();
-        events.send(WorkerEvent::Replay(progress));
+        report(&progress);
     };
     let file = match std::fs::File::open(&request.path) {
         Ok(f) => f,
@@ -72,8 +108,8 @@ pub(super) async fn replay(
     };
     let total = file.metadata().map_or(0, |m| m.len()).max(1);
     let mut reader = std::io::BufReader::new(file);
-    let base = acked[1].load(Ordering::Relaxed);
-    let done = || acked[1].load(Ordering::Relaxed).saturating_sub(base);
+    let base = tracker.answered_count(Job::Replay);
+    let done = || tracker.answered_count(Job::Replay).saturating_sub(base);
     // Payload bytes of each publish in order, to count the bytes the broker took.
     let mut pending_bytes = std::collections::VecDeque::new();
     let mut confirmed = 0;
@@ -138,15 +174,26 @@ pub(super) async fn replay(
                 settle(&mut progress, &mut pending_bytes);
                 if reported.elapsed() >= PROGRESS_EVERY {
                     progress.seconds = started.elapsed().as_secs_f64();
-                    events.send(WorkerEvent::Replay(progress.clone()));
+                    report(&progress);
                     reported = Instant::now();
                 }
             }
         }
-        while issued.saturating_sub(done()) >= MAX_OUTSTANDING
-            && !request.cancel.load(Ordering::Relaxed)
-        {
-            tokio::time::sleep(Duration::from_millis(2)).await;
+        if issued.saturating_sub(done()) >= MAX_OUTSTANDING {
+            // Woken by the next answer (or given up on after ACK_WAIT).
+            let target = base + issued + 1 - MAX_OUTSTANDING;
+            let until = Instant::now() + ACK_WAIT;
+            if !tracker
+                .wait_answered(Job::Replay, target, until, &request.cancel)
+                .await
+                && !request.cancel.load(Ordering::Relaxed)
+            {
+                error = Some(format!(
+                    "the broker took {} of {issued} messages, then stopped answering",
+                    done()
+                ));
+                break;
+            }
         }
         let request_out = PublishRequest {
             id: REPLAY_ID,
@@ -157,7 +204,7 @@ pub(super) async fn replay(
             payload,
         };
         let size = request_out.payload.len() as u64;
-        if let Err(e) = send_publish(&client, &queued, &request_out).await {
+        if let Err(e) = tracker.send(&client, &request_out).await {
             error = Some(format!("publishing stopped: {e}"));
             break;
         }
@@ -167,17 +214,19 @@ pub(super) async fn replay(
         settle(&mut progress, &mut pending_bytes);
         if reported.elapsed() >= PROGRESS_EVERY {
             progress.seconds = started.elapsed().as_secs_f64();
-            events.send(WorkerEvent::Replay(progress.clone()));
+            report(&progress);
             reported = Instant::now();
         }
     }
-    // Wait for the broker to take what is still in flight.
-    let mut last = (done(), Instant::now());
-    while done() < issued && !request.cancel.load(Ordering::Relaxed) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        if done() != last.0 {
-            last = (done(), Instant::now());
-        } else if last.1.elapsed() > ACK_WAIT {
+    // Wait for the broker to take what is still in flight: woken by each answer, given
+    // up on when none came for ACK_WAIT.
+    let mut seen = done();
+    while seen < issued && !request.cancel.load(Ordering::Relaxed) {
+        let until = Instant::now() + ACK_WAIT;
+        let all = tracker
+            .wait_answered(Job::Replay, base + seen + 1, until, &request.cancel)
+            .await;
+        if !all && !request.cancel.load(Ordering::Relaxed) {
             error.get_or_insert_with(|| {
                 format!(
                     "the broker took {} of {issued} messages, then stopped answering",
@@ -186,6 +235,7 @@ pub(super) async fn replay(
             });
             break;
         }
+        seen = done();
     }
     settle(&mut progress, &mut pending_bytes);
     if error.is_none() && !request.cancel.load(Ordering::Relaxed) {

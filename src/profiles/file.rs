@@ -71,18 +71,23 @@ pub fn keep_aside(path: &Path) -> std::io::Result<PathBuf> {
 }
 
 pub fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), String> {
+    let json = serde_json::to_vec_pretty(value).map_err(|e| e.to_string())?;
+    write_atomic(path, &json)
+}
+
+/// Writes `json` to `path` through a temporary file, synced, then renamed over it.
+pub fn write_atomic(path: &Path, json: &[u8]) -> Result<(), String> {
     use std::io::Write;
     let dir = path
         .parent()
         .ok_or_else(|| format!("{} has no folder", path.display()))?;
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let json = serde_json::to_vec_pretty(value).map_err(|e| e.to_string())?;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&json)?;
+        f.write_all(json)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     };

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 
-use super::file::{LoadReport, load, save};
+use super::file::{LoadReport, load};
 use crate::model::QoS;
 use crate::model::payload_format::PayloadFormat;
 
@@ -45,6 +45,25 @@ pub struct PublishLibrary {
     pub problems: Vec<String>,
     /// Files that could not be read are never written over.
     read_only: [bool; 2],
+    /// Changed since the last write was handed out, per file.
+    dirty: [bool; 2],
+    /// A write of the file is under way (handed out, not yet reported back).
+    writing: [bool; 2],
+}
+
+/// A file write handed to a background job: which file, where, and the bytes.
+#[derive(Debug)]
+pub struct PendingWrite {
+    pub which: usize,
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+impl PendingWrite {
+    /// Writes the file atomically (on the job's thread, never the UI's).
+    pub fn write(&self) -> Result<(), String> {
+        super::file::write_atomic(&self.path, &self.bytes)
+    }
 }
 
 const HISTORY_FILE: &str = "publish-history.json";
@@ -124,17 +143,57 @@ impl PublishLibrary {
     }
 
     fn save(&mut self, which: usize) {
-        let Some(dir) = &self.dir else { return };
-        if self.read_only[which] {
-            return;
+        if self.dir.is_some() && !self.read_only[which] {
+            self.dirty[which] = true;
         }
-        let result = if which == 0 {
-            save(&dir.join(HISTORY_FILE), &self.history)
+    }
+
+    /// The next file to write, if one changed and is not being written already; the
+    /// caller writes it off the UI thread and reports back with [`Self::written`]. Changes
+    /// made meanwhile are written after, so writes never overtake each other.
+    pub fn pending_write(&mut self) -> Option<PendingWrite> {
+        let dir = self.dir.as_ref()?;
+        let which = (0..2).find(|&w| self.dirty[w] && !self.writing[w])?;
+        let (path, bytes) = if which == 0 {
+            (
+                dir.join(HISTORY_FILE),
+                serde_json::to_vec_pretty(&self.history),
+            )
         } else {
-            save(&dir.join(TEMPLATES_FILE), &self.templates)
+            (
+                dir.join(TEMPLATES_FILE),
+                serde_json::to_vec_pretty(&self.templates),
+            )
         };
+        self.dirty[which] = false;
+        match bytes {
+            Ok(bytes) => {
+                self.writing[which] = true;
+                Some(PendingWrite { which, path, bytes })
+            }
+            Err(e) => {
+                self.problems
+                    .push(format!("saving {}: {e}", path.display()));
+                None
+            }
+        }
+    }
+
+    /// A write handed out by [`Self::pending_write`] ended.
+    pub fn written(&mut self, which: usize, result: Result<(), String>) {
+        if let Some(w) = self.writing.get_mut(which) {
+            *w = false;
+        }
         if let Err(e) = result {
             self.problems.push(e);
+        }
+    }
+
+    /// Writes every changed file now, on this thread (tests, and the last save on exit).
+    pub fn write_now(&mut self) {
+        while let Some(w) = self.pending_write() {
+            let result = w.write();
+            self.written(w.which, result);
         }
     }
 }
@@ -166,6 +225,17 @@ mod tests {
         }
         lib.record("b:1883", msg("other"));
         lib.record("a:1883", msg("t/5"));
+        assert!(
+            lib.pending_write().is_some(),
+            "written off the caller's thread"
+        );
+        assert!(
+            lib.pending_write().is_none(),
+            "one write of a file at a time"
+        );
+        lib.written(0, Ok(()));
+        lib.record("a:1883", msg("t/5"));
+        lib.write_now();
         let again = PublishLibrary::open(Some(d));
         let a: Vec<_> = again.history("a:1883").map(|m| m.topic.clone()).collect();
         assert_eq!(a.len(), HISTORY_PER_CONNECTION);
@@ -184,6 +254,7 @@ mod tests {
         assert!(lib.rename_template("Alarm", "Light on").is_err());
         lib.rename_template("Alarm", "Siren").unwrap();
         lib.delete_template("Light on");
+        lib.write_now();
         let again = PublishLibrary::open(Some(d));
         let names: Vec<_> = again.templates().iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["Siren"]);

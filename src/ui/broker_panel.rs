@@ -4,9 +4,8 @@
 use egui::Ui;
 
 use super::theme;
-use crate::app::AppCommand;
-use crate::broker::options::free_port;
 use crate::broker::{BrokerController, BrokerOptions, BrokerStatus};
+use crate::command::{AppCommand, Commands, TabCommand};
 
 /// The panel's form, as typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +35,7 @@ impl BrokerForm {
         }
     }
 
-    /// Validated options; a port that is taken comes back as an error suggesting a free one.
+    /// Validated options (whether the ports are free is checked by the app on start).
     pub fn to_options(&self) -> Result<BrokerOptions, String> {
         let port: u16 = match self.port.trim().parse() {
             Ok(p) if p > 0 => p,
@@ -60,16 +59,6 @@ impl BrokerForm {
             allow_anonymous: self.allow_anonymous,
         };
         options.validate()?;
-        for (what, p) in [("port", Some(port)), ("WebSocket port", ws_port)] {
-            if let Some(p) = p
-                && std::net::TcpListener::bind((options.bind.as_str(), p)).is_err()
-            {
-                let hint = free_port(&options.bind, 0)
-                    .map(|f| format!("; try {f}"))
-                    .unwrap_or_default();
-                return Err(format!("{what} {p} is in use by another program{hint}"));
-            }
-        }
         Ok(options)
     }
 }
@@ -80,7 +69,7 @@ pub fn broker_panel_ui(
     controller: &BrokerController,
     form: &mut BrokerForm,
     demo_on: bool,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     ui.heading("Local broker");
@@ -99,7 +88,7 @@ pub fn broker_panel_ui(
                 commands.push(AppCommand::StopBroker);
             }
             if ui.button("Connect to it").clicked() {
-                commands.push(AppCommand::ConnectLocal);
+                commands.tab(TabCommand::ConnectLocal);
             }
         } else if ui.button("Start").clicked() {
             match form.to_options() {

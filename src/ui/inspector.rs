@@ -2,7 +2,7 @@
 
 use egui::Ui;
 
-use crate::app::AppCommand;
+use crate::command::{Commands, TabCommand};
 
 use super::payload_view::{PayloadCache, PayloadView, payload_ui};
 use super::theme;
@@ -59,7 +59,7 @@ pub fn inspector_ui(
     store: &Store,
     selected: Option<NodeId>,
     state: &mut Inspector,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     let Some(id) = selected else {
@@ -115,7 +115,7 @@ pub fn inspector_ui(
             .on_hover_text("Copy this message into the publish panel")
             .clicked()
         {
-            commands.push(AppCommand::EditAsNew(id, seq));
+            commands.tab(TabCommand::EditAsNew(id, seq));
         }
         plot_button_ui(ui, store, &path, message, commands);
         if state.picked.is_some() && ui.button("Back to the latest message").clicked() {
@@ -225,7 +225,7 @@ fn plot_button_ui(
     store: &Store,
     topic: &str,
     message: &Message,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     // A number, even with a unit, is short: no need to look at a large payload every frame.
     let numeric = message.payload.kind() != crate::model::PayloadKind::Json
@@ -243,7 +243,7 @@ fn plot_button_ui(
         .on_hover_text("Chart this topic's value over time")
         .clicked()
     {
-        commands.push(AppCommand::AddSeries(spec));
+        commands.tab(TabCommand::AddSeries(spec));
     }
 }
 

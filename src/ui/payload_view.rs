@@ -4,7 +4,7 @@
 use egui::Ui;
 
 use super::theme;
-use crate::app::AppCommand;
+use crate::command::{Commands, TabCommand};
 use crate::model::decode::{Decoder, default_decoder};
 use crate::model::payload::{hex_dump, visible_text};
 use crate::model::views::{DiffTag, JsonLine, diff_lines, json_lines};
@@ -209,7 +209,7 @@ pub fn payload_ui(
     (message, previous): (&Message, Option<&Message>),
     topic: &str,
     plots: &Plots,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     cache.render((node, seq, view), message, previous);
@@ -308,7 +308,7 @@ fn json_view_ui(
     topic: &str,
     decoder: Option<Decoder>,
     plots: &Plots,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     let font = theme::mono();
@@ -351,7 +351,7 @@ fn json_view_ui(
                                     egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
                                 });
                                 if response.clicked() && !plotted {
-                                    commands.push(AppCommand::AddSeries(spec));
+                                    commands.tab(TabCommand::AddSeries(spec));
                                 }
                             }
                             None => {

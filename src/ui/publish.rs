@@ -4,10 +4,11 @@
 use egui::Ui;
 
 use super::theme;
-use crate::app::AppCommand;
+use crate::command::{AppCommand, Commands, TabCommand};
 use crate::model::payload_format::{PayloadFormat, validate_topic};
 use crate::model::{Message, NodeId, Properties, QoS, TopicTree};
 use crate::mqtt::PublishRequest;
+use crate::mqtt::{Delivered, PublishError};
 use crate::profiles::publish::{PublishLibrary, SavedMessage};
 
 /// The editor's contents, as typed.
@@ -16,7 +17,7 @@ pub struct PublishForm {
     /// The message being edited, as saved in history and templates.
     pub msg: SavedMessage,
     /// Request id of the last publish and its outcome (`None` while waiting).
-    pub last: Option<(u64, Option<Result<&'static str, String>>)>,
+    pub last: Option<(u64, Option<Result<Delivered, PublishError>>)>,
     next_id: u64,
     /// Name typed for "Save as template".
     pub template_name: String,
@@ -137,7 +138,7 @@ impl PublishForm {
     }
 
     /// Records the outcome of publish request `id`.
-    pub fn outcome(&mut self, id: u64, result: Result<&'static str, String>) {
+    pub fn outcome(&mut self, id: u64, result: Result<Delivered, PublishError>) {
         if matches!(self.last, Some((last, _)) if last == id) {
             self.last = Some((id, Some(result)));
         }
@@ -150,7 +151,7 @@ pub fn library_ui(
     form: &mut PublishForm,
     library: &PublishLibrary,
     connection: &str,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     ui.horizontal(|ui| {
@@ -255,14 +256,14 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-/// Draws the panel; Publish (or Ctrl+Enter) emits [`AppCommand::Publish`].
+/// Draws the panel; Publish (or Ctrl+Enter) emits [`TabCommand::Publish`].
 pub fn publish_ui(
     ui: &mut Ui,
     form: &mut PublishForm,
     tree: &TopicTree,
     connected: bool,
     v5: bool,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     topic_rows_ui(ui, form, tree);
@@ -284,7 +285,7 @@ pub fn publish_ui(
             Ok(req) if button.clicked() || shortcut => {
                 form.last = Some((req.id, None));
                 form.next_id += 1;
-                commands.push(AppCommand::Publish(Box::new(req.clone()), form.to_saved()));
+                commands.tab(TabCommand::Publish(Box::new(req.clone()), form.to_saved()));
             }
             Ok(_) => {}
         }
@@ -293,7 +294,7 @@ pub fn publish_ui(
                 ui.colored_label(theme::warn(dark), "publishing…");
             }
             Some((_, Some(Ok(what)))) => {
-                ui.colored_label(theme::good(dark), *what);
+                ui.colored_label(theme::good(dark), what.to_string());
             }
             Some((_, Some(Err(e)))) => {
                 ui.colored_label(theme::error(dark), format!("failed: {e}"));

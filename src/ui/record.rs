@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use egui::Ui;
 
 use super::theme;
-use crate::app::{AppCommand, Recorder, ReplayRun};
+use crate::command::{Commands, TabCommand};
 use crate::model::recording::summary;
 use crate::model::topic_path::validate_filter;
 use crate::model::units::{format_bytes, thousands};
+use crate::status::{RecordStatus, ReplayStatus};
 
 /// Replay paces offered.
 const SPEEDS: [(Option<f64>, &str); 5] = [
@@ -68,24 +69,24 @@ fn fresh_path(dir: &std::path::Path) -> String {
 /// replaying.
 pub fn record_indicator_ui(
     ui: &mut Ui,
-    recorder: Option<&Recorder>,
-    replay: Option<&ReplayRun>,
-    commands: &mut Vec<AppCommand>,
+    recorder: Option<&RecordStatus>,
+    replay: Option<&ReplayStatus>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
-    if let Some(r) = recorder.filter(|r| r.is_recording()) {
+    if let Some(r) = recorder.filter(|r| r.recording) {
         recording_dot_ui(ui);
         ui.colored_label(
             theme::error(dark),
             format!(
                 "REC {} · {}",
-                thousands(r.messages()),
-                format_bytes(usize::try_from(r.bytes()).unwrap_or(usize::MAX))
+                thousands(r.messages),
+                format_bytes(usize::try_from(r.bytes).unwrap_or(usize::MAX))
             ),
         )
         .on_hover_text(format!("Recording to {}", r.path.display()));
         if ui.small_button("Stop recording").clicked() {
-            commands.push(AppCommand::StopRecording);
+            commands.tab(TabCommand::StopRecording);
         }
     }
     if let Some(run) = replay.filter(|r| !r.progress.finished) {
@@ -95,7 +96,7 @@ pub fn record_indicator_ui(
         )
         .on_hover_text(format!("Replaying {}", run.path.display()));
         if ui.small_button("Stop replay").clicked() {
-            commands.push(AppCommand::StopReplay);
+            commands.tab(TabCommand::StopReplay);
         }
     }
 }
@@ -115,11 +116,11 @@ pub fn record_window_ui(
     ctx: &egui::Context,
     open: &mut bool,
     form: &mut RecordForm,
-    recorder: Option<&Recorder>,
+    recorder: Option<&RecordStatus>,
     last_recording: Option<&Result<String, String>>,
-    replay: Option<&ReplayRun>,
+    replay: Option<&ReplayStatus>,
     connected: bool,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     egui::Window::new("Record and replay")
         .open(open)
@@ -139,14 +140,14 @@ pub fn record_window_ui(
 fn record_section_ui(
     ui: &mut Ui,
     form: &mut RecordForm,
-    recorder: Option<&Recorder>,
+    recorder: Option<&RecordStatus>,
     last_recording: Option<&Result<String, String>>,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     ui.heading("Record");
     ui.label("Every message received (or those matching a filter), one JSON line each");
-    let recording = recorder.is_some_and(Recorder::is_recording);
+    let recording = recorder.is_some_and(|r| r.recording);
     let filter_problem = {
         let f = form.filter.trim();
         (!f.is_empty()).then(|| validate_filter(f).err()).flatten()
@@ -178,7 +179,7 @@ fn record_section_ui(
     ui.horizontal(|ui| {
         if recording {
             if ui.button("Stop recording").clicked() {
-                commands.push(AppCommand::StopRecording);
+                commands.tab(TabCommand::StopRecording);
             }
         } else {
             let can = filter_problem.is_none() && !form.path.trim().is_empty();
@@ -186,7 +187,7 @@ fn record_section_ui(
                 .add_enabled(can, egui::Button::new("Start recording"))
                 .clicked()
             {
-                commands.push(AppCommand::StartRecording {
+                commands.tab(TabCommand::StartRecording {
                     path: PathBuf::from(form.path.trim()),
                     filter: form.filter.trim().to_string(),
                 });
@@ -198,12 +199,12 @@ fn record_section_ui(
             theme::error(dark),
             format!(
                 "{} {}{}",
-                if r.is_recording() {
+                if r.recording {
                     "Recording:"
                 } else {
                     "Finishing:"
                 },
-                summary(r.messages(), r.bytes(), r.started.elapsed().as_secs_f64()),
+                summary(r.messages, r.bytes, r.seconds),
                 if r.dropped > 0 {
                     format!(", {} not recorded (disk too slow)", thousands(r.dropped))
                 } else {
@@ -232,9 +233,9 @@ fn record_section_ui(
 fn replay_section_ui(
     ui: &mut Ui,
     form: &mut RecordForm,
-    replay: Option<&ReplayRun>,
+    replay: Option<&ReplayStatus>,
     connected: bool,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     ui.heading("Replay");
@@ -269,7 +270,7 @@ fn replay_section_ui(
     ui.horizontal(|ui| {
         if running {
             if ui.button("Stop replay").clicked() {
-                commands.push(AppCommand::StopReplay);
+                commands.tab(TabCommand::StopReplay);
             }
         } else {
             let can = connected && !form.replay_path.trim().is_empty();
@@ -281,7 +282,7 @@ fn replay_section_ui(
                     "Connect to a broker first"
                 });
             if button.clicked() {
-                commands.push(AppCommand::StartReplay {
+                commands.tab(TabCommand::StartReplay {
                     path: PathBuf::from(form.replay_path.trim()),
                     speed: SPEEDS.get(form.speed).and_then(|s| s.0),
                 });

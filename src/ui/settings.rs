@@ -3,18 +3,21 @@
 use egui::Ui;
 
 use super::theme;
-use crate::app::SavedState;
+use crate::status::Limits;
 
-/// Draws the limits; returns true when something changed.
-pub fn settings_ui(ui: &mut Ui, saved: &mut SavedState) -> bool {
+/// Draws the limits; returns the new ones when something changed (the app applies them
+/// to every tab).
+pub fn settings_ui(ui: &mut Ui, limits: &Limits) -> Option<Limits> {
     let dark = ui.visuals().dark_mode;
     let mut changed = false;
+    let mut edited = *limits;
+    let saved = &mut edited;
     let mib = |bytes: usize| (bytes >> 20) as u64;
     egui::Grid::new("limits")
         .num_columns(2)
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
-            let mut budget = mib(saved.limits.budget_bytes);
+            let mut budget = mib(saved.history.budget_bytes);
             ui.label("History budget (all topics)");
             if ui
                 .add(
@@ -24,16 +27,16 @@ pub fn settings_ui(ui: &mut Ui, saved: &mut SavedState) -> bool {
                 )
                 .changed()
             {
-                saved.limits.budget_bytes = (budget as usize) << 20;
+                saved.history.budget_bytes = (budget as usize) << 20;
                 changed = true;
             }
             ui.end_row();
             ui.label("Messages kept per topic");
             changed |= ui
-                .add(egui::DragValue::new(&mut saved.limits.max_per_topic).range(1..=1_000_000))
+                .add(egui::DragValue::new(&mut saved.history.max_per_topic).range(1..=1_000_000))
                 .changed();
             ui.end_row();
-            let mut per_topic = mib(saved.limits.max_topic_bytes);
+            let mut per_topic = mib(saved.history.max_topic_bytes);
             ui.label("History per topic");
             if ui
                 .add(
@@ -43,7 +46,7 @@ pub fn settings_ui(ui: &mut Ui, saved: &mut SavedState) -> bool {
                 )
                 .changed()
             {
-                saved.limits.max_topic_bytes = (per_topic as usize) << 20;
+                saved.history.max_topic_bytes = (per_topic as usize) << 20;
                 changed = true;
             }
             ui.end_row();
@@ -71,5 +74,5 @@ pub fn settings_ui(ui: &mut Ui, saved: &mut SavedState) -> bool {
         theme::muted(dark),
         "History limits apply at once; the payload limit from the next connection on",
     );
-    changed
+    changed.then_some(edited)
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mqscope::model::{QoS, Store};
-use mqscope::mqtt::{ConnectionSettings, MqttVersion, Subscription, WorkerEvent, WorkerHandle};
+use mqscope::mqtt::{ConnectionSettings, MqttVersion, Subscription, WorkerHandle};
 
 /// A Mosquitto broker started for one test; killed on drop.
 pub struct Mosquitto {
@@ -63,10 +63,16 @@ impl Mosquitto {
         std::fs::create_dir_all(&dir).expect("temp dir");
         set_mode(&dir, 0o755);
         let conf = dir.join("mosquitto.conf");
+        // Anonymous clients are let in unless `extra` says otherwise.
+        let anonymous = if extra.contains("allow_anonymous") {
+            ""
+        } else {
+            "allow_anonymous true\n"
+        };
         std::fs::write(
             &conf,
             format!(
-                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+                "listener {port} 127.0.0.1\n{anonymous}persistence false\n\
                  max_queued_messages 1000000\nmax_inflight_messages 0\n{extra}\n"
             ),
         )
@@ -123,6 +129,14 @@ impl Mosquitto {
     }
 }
 
+/// Makes folders and files readable by the `mosquitto` user (a broker started as root drops
+/// to it).
+pub fn make_readable(paths: &[&std::path::Path]) {
+    for p in paths {
+        set_mode(p, if p.is_dir() { 0o755 } else { 0o644 });
+    }
+}
+
 fn set_mode(path: &std::path::Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
@@ -176,7 +190,7 @@ pub fn ingest_until(
         if left.is_zero() {
             return false;
         }
-        if let Some(WorkerEvent::Messages(batch)) = worker
+        if let Some(batch) = worker
             .events
             .recv_timeout(left.min(Duration::from_millis(50)))
         {

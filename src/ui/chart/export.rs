@@ -3,7 +3,7 @@
 
 use super::ChartView;
 use super::time_axis::local_time;
-use crate::app::AppCommand;
+use crate::command::{Commands, TabCommand};
 use crate::ui::theme;
 
 /// The CSV export dialog.
@@ -35,11 +35,7 @@ impl ExportDialog {
 }
 
 /// The dialog, while it is open.
-pub(super) fn export_dialog_ui(
-    ctx: &egui::Context,
-    view: &mut ChartView,
-    commands: &mut Vec<AppCommand>,
-) {
+pub(super) fn export_dialog_ui(ctx: &egui::Context, view: &mut ChartView, commands: &mut Commands) {
     let Some(dialog) = &mut view.export else {
         return;
     };
@@ -69,7 +65,7 @@ pub(super) fn export_dialog_ui(
                 if ui.add_enabled(can, egui::Button::new("Save")).clicked() {
                     dialog.running = true;
                     dialog.status = None;
-                    commands.push(AppCommand::ExportCsv {
+                    commands.tab(TabCommand::ExportCsv {
                         path: dialog.path.trim().into(),
                         from: x0,
                         to: x1,

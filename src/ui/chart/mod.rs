@@ -11,7 +11,7 @@ mod view;
 use egui::Ui;
 
 use super::theme;
-use crate::app::AppCommand;
+use crate::command::Commands;
 use crate::model::Plots;
 pub use export::ExportDialog;
 use plot::plot_ui;
@@ -27,7 +27,7 @@ pub fn chart_ui(
     plots: &Plots,
     view: &mut ChartView,
     now: f64,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     toolbar_ui(ui, plots, view, now, commands);

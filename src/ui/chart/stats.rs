@@ -4,7 +4,7 @@
 use egui::Ui;
 
 use super::ChartView;
-use crate::app::AppCommand;
+use crate::command::{Commands, TabCommand};
 use crate::model::payload::visible_text;
 use crate::model::series::WindowStats;
 use crate::model::{Plots, Series};
@@ -22,12 +22,7 @@ pub fn format_value(v: f64) -> String {
 }
 
 /// The table, scrolling, and a note on what its figures mean.
-pub(super) fn stats_ui(
-    ui: &mut Ui,
-    plots: &Plots,
-    view: &ChartView,
-    commands: &mut Vec<AppCommand>,
-) {
+pub(super) fn stats_ui(ui: &mut Ui, plots: &Plots, view: &ChartView, commands: &mut Commands) {
     let dark = ui.visuals().dark_mode;
     egui::ScrollArea::both()
         .id_salt("chart_stats")
@@ -94,7 +89,7 @@ fn series_row_ui(
     i: usize,
     series: &Series,
     stats: Option<WindowStats>,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     let label = visible_text(series.spec.label().as_bytes()).into_owned();
@@ -126,7 +121,7 @@ fn series_row_ui(
 }
 
 /// The remove button, the colour swatch and the name (cut; hover shows it all).
-fn series_name_ui(ui: &mut Ui, i: usize, label: &str, commands: &mut Vec<AppCommand>) {
+fn series_name_ui(ui: &mut Ui, i: usize, label: &str, commands: &mut Commands) {
     let dark = ui.visuals().dark_mode;
     ui.allocate_ui_with_layout(
         egui::vec2(theme::SERIES_NAME_WIDTH, theme::ROW_HEIGHT),
@@ -138,7 +133,7 @@ fn series_name_ui(ui: &mut Ui, i: usize, label: &str, commands: &mut Vec<AppComm
                 .on_hover_text(format!("Stop plotting {label}"));
             remove.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Remove"));
             if remove.clicked() {
-                commands.push(AppCommand::RemoveSeries(i));
+                commands.tab(TabCommand::RemoveSeries(i));
             }
             let (rect, _) = ui.allocate_exact_size(
                 egui::vec2(theme::SWATCH_SIZE, theme::SWATCH_SIZE),

@@ -5,7 +5,7 @@ use egui::Ui;
 use super::export::{ExportDialog, export_dialog_ui};
 use super::view::earliest;
 use super::{ChartView, TimeWindow};
-use crate::app::AppCommand;
+use crate::command::{Commands, TabCommand};
 use crate::model::Plots;
 use crate::ui::theme;
 
@@ -15,7 +15,7 @@ pub(super) fn toolbar_ui(
     plots: &Plots,
     view: &mut ChartView,
     now: f64,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     ui.horizontal(|ui| {
@@ -54,7 +54,7 @@ pub(super) fn toolbar_ui(
             .on_hover_text("Remove every point; the series stay and go on")
             .clicked()
         {
-            commands.push(AppCommand::ClearPlots);
+            commands.tab(TabCommand::ClearPlots);
         }
         if ui
             .add_enabled(!plots.is_empty(), egui::Button::new("Export CSV…"))

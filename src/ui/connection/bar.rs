@@ -6,22 +6,21 @@ use std::time::Instant;
 use egui::Ui;
 
 use super::transport::transport_window_ui;
-use super::{field_problem, state_dot_ui, validate};
-use crate::app::AppCommand;
+use super::{field_problem, state_dot_ui};
+use crate::command::{Commands, TabCommand};
 use crate::mqtt::settings::Field;
 use crate::mqtt::{ConnectionForm, ConnectionState, MqttVersion, SettingsError, Transport};
 use crate::ui::theme;
 
-/// Draws the bar; a click on Connect validates the form and emits a command, or leaves the
-/// problem in `error` to be shown next to its field.
+/// Draws the bar; a click on Connect asks the app to check the form and connect (a
+/// problem comes back in `error`, shown next to its field).
 pub fn connection_bar_ui(
     ui: &mut Ui,
     form: &mut ConnectionForm,
     error: &mut Option<SettingsError>,
     state: &ConnectionState,
-    payload_cap: usize,
     show_transport: &mut bool,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     let host_error = field_problem(error.as_ref(), Field::Host);
@@ -54,7 +53,7 @@ pub fn connection_bar_ui(
         transport_pick_ui(ui, form, show_transport);
         version_pick_ui(ui, form);
         if host.changed() || port.changed() {
-            *error = validate(form, payload_cap);
+            commands.tab(TabCommand::CheckForm);
         }
         if let Some(e) = other_error {
             ui.colored_label(theme::error(dark), e);
@@ -64,16 +63,10 @@ pub fn connection_bar_ui(
             && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if state.is_active() {
             if ui.button("Disconnect").clicked() {
-                commands.push(AppCommand::Disconnect);
+                commands.tab(TabCommand::Disconnect);
             }
         } else if ui.button("Connect").clicked() || enter {
-            match form.to_settings(payload_cap) {
-                Ok(settings) => {
-                    *error = None;
-                    commands.push(AppCommand::Connect(Box::new(settings)));
-                }
-                Err(e) => *error = Some(e),
-            }
+            commands.tab(TabCommand::ConnectForm);
         }
         state_inline_ui(ui, form, state);
     });
@@ -81,7 +74,7 @@ pub fn connection_bar_ui(
     if described.chars().count() > theme::STATE_INLINE_CHARS {
         ui.add(egui::Label::new(egui::RichText::new(described).color(theme::error(dark))).wrap());
     }
-    transport_window_ui(ui.ctx(), form, error, show_transport, payload_cap);
+    transport_window_ui(ui.ctx(), form, error, show_transport, commands);
     if matches!(
         state,
         ConnectionState::Disconnected {

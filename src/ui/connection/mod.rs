@@ -14,7 +14,7 @@ use egui::Ui;
 
 use super::theme;
 use crate::mqtt::settings::Field;
-use crate::mqtt::{ConnectionForm, ConnectionState, SettingsError};
+use crate::mqtt::{ConnectionState, SettingsError};
 
 pub use bar::connection_bar_ui;
 pub use profiles::connections_window_ui;
@@ -39,11 +39,6 @@ fn state_dot_ui(ui: &mut Ui, state: &ConnectionState) {
     let (dot, _) = ui.allocate_exact_size(size, egui::Sense::hover());
     ui.painter()
         .circle_filled(dot.center(), theme::STATE_DOT_RADIUS, color);
-}
-
-/// The form's first problem as the user types (only on a change: it looks at files).
-fn validate(form: &ConnectionForm, payload_cap: usize) -> Option<SettingsError> {
-    form.to_settings(payload_cap).err()
 }
 
 /// The message of `error` if it is about `field`.

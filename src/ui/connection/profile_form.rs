@@ -5,10 +5,9 @@
 use egui::Ui;
 
 use super::subscriptions::subscriptions_ui;
-use super::validate;
-use crate::app::AppCommand;
+use crate::command::{AppCommand, Commands, TabCommand};
 use crate::model::QoS;
-use crate::mqtt::{ConnectionForm, MqttVersion, SettingsError};
+use crate::mqtt::{ConnectionForm, MqttVersion, SubscriptionResult};
 use crate::profiles::connections::ProfileStore;
 use crate::ui::theme;
 
@@ -17,10 +16,9 @@ pub(super) fn profile_form_ui(
     ui: &mut Ui,
     name: &mut String,
     form: &mut ConnectionForm,
-    error: &mut Option<SettingsError>,
     (profiles, loaded): (&ProfileStore, Option<&str>),
-    payload_cap: usize,
-    commands: &mut Vec<AppCommand>,
+    granted: &[SubscriptionResult],
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     egui::Grid::new("profile_form")
@@ -28,10 +26,11 @@ pub(super) fn profile_form_ui(
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
             profile_name_row_ui(ui, name, (profiles, loaded), commands);
-            let mut changed = client_rows_ui(ui, form);
+            let mut changed = client_rows_ui(ui, form, granted);
             changed |= session_rows_ui(ui, form);
             if changed {
-                *error = validate(form, payload_cap);
+                // The app checks the form (a TLS file may have to be read).
+                commands.tab(TabCommand::CheckForm);
             }
         });
     ui.colored_label(
@@ -45,7 +44,7 @@ fn profile_name_row_ui(
     ui: &mut Ui,
     name: &mut String,
     (profiles, loaded): (&ProfileStore, Option<&str>),
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let label = ui.label("Profile name");
     ui.horizontal(|ui| {
@@ -57,7 +56,7 @@ fn profile_name_row_ui(
             .on_hover_text("Save host, port, transport and the fields below (never the password)")
             .clicked()
         {
-            commands.push(AppCommand::SaveProfile(name.trim().to_string()));
+            commands.tab(TabCommand::SaveProfile(name.trim().to_string()));
         }
         let exists = profiles.find(name.trim()).is_some();
         if ui
@@ -109,7 +108,7 @@ fn text_row_ui(ui: &mut Ui, label: &str, value: &mut String, hint: &str, passwor
 }
 
 /// Client id, credentials, keep-alive and subscriptions; whether any changed.
-fn client_rows_ui(ui: &mut Ui, form: &mut ConnectionForm) -> bool {
+fn client_rows_ui(ui: &mut Ui, form: &mut ConnectionForm, granted: &[SubscriptionResult]) -> bool {
     let mut changed = false;
     changed |= text_row_ui(
         ui,
@@ -144,7 +143,7 @@ fn client_rows_ui(ui: &mut Ui, form: &mut ConnectionForm) -> bool {
         false,
     );
     ui.label("Subscriptions");
-    changed |= subscriptions_ui(ui, &mut form.subscriptions);
+    changed |= subscriptions_ui(ui, &mut form.subscriptions, granted);
     ui.end_row();
     changed
 }

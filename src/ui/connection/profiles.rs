@@ -5,8 +5,8 @@
 use egui::Ui;
 
 use super::profile_form::profile_form_ui;
-use crate::app::AppCommand;
-use crate::mqtt::{ConnectionForm, ConnectionState, SettingsError};
+use crate::command::{AppCommand, Commands, TabCommand};
+use crate::mqtt::{ConnectionForm, ConnectionState, SettingsError, SubscriptionResult};
 use crate::profiles::connections::ProfileStore;
 use crate::ui::theme;
 
@@ -25,9 +25,8 @@ pub fn connections_window_ui(
     (file, file_result): (&mut String, Option<&Result<String, String>>),
     form: &mut ConnectionForm,
     error: &mut Option<SettingsError>,
-    state: &ConnectionState,
-    payload_cap: usize,
-    commands: &mut Vec<AppCommand>,
+    (state, granted): (&ConnectionState, &[SubscriptionResult]),
+    commands: &mut Commands,
 ) {
     egui::Window::new("Connections")
         .open(open)
@@ -41,15 +40,7 @@ pub fn connections_window_ui(
                 ui.add_space(theme::GROUP_GAP);
                 ui.vertical(|ui| {
                     let loaded = loaded.filter(|l| profiles.find(l).is_some());
-                    profile_form_ui(
-                        ui,
-                        name,
-                        form,
-                        error,
-                        (profiles, loaded),
-                        payload_cap,
-                        commands,
-                    );
+                    profile_form_ui(ui, name, form, (profiles, loaded), granted, commands);
                     if let Some(note) = keychain_note {
                         match note {
                             Ok(n) => ui.colored_label(theme::good(dark), n),
@@ -64,16 +55,10 @@ pub fn connections_window_ui(
             ui.horizontal(|ui| {
                 if state.is_active() {
                     if ui.button("Disconnect").clicked() {
-                        commands.push(AppCommand::Disconnect);
+                        commands.tab(TabCommand::Disconnect);
                     }
                 } else if ui.button("Connect").clicked() {
-                    match form.to_settings(payload_cap) {
-                        Ok(settings) => {
-                            *error = None;
-                            commands.push(AppCommand::Connect(Box::new(settings)));
-                        }
-                        Err(e) => *error = Some(e),
-                    }
+                    commands.tab(TabCommand::ConnectForm);
                 }
                 if let Some(e) = error.as_ref() {
                     ui.colored_label(theme::error(dark), &e.message);
@@ -83,7 +68,7 @@ pub fn connections_window_ui(
 }
 
 /// The saved profiles; a click loads one.
-fn saved_list_ui(ui: &mut Ui, profiles: &ProfileStore, name: &str, commands: &mut Vec<AppCommand>) {
+fn saved_list_ui(ui: &mut Ui, profiles: &ProfileStore, name: &str, commands: &mut Commands) {
     let dark = ui.visuals().dark_mode;
     ui.vertical(|ui| {
         ui.set_width(theme::PROFILE_LIST_WIDTH);
@@ -98,7 +83,7 @@ fn saved_list_ui(ui: &mut Ui, profiles: &ProfileStore, name: &str, commands: &mu
                 .on_hover_text(format!("{}:{}", p.form.host, p.form.port))
                 .clicked()
             {
-                commands.push(AppCommand::LoadProfile(p.name.clone()));
+                commands.tab(TabCommand::LoadProfile(p.name.clone()));
             }
         }
     });
@@ -109,7 +94,7 @@ fn profiles_file_ui(
     ui: &mut Ui,
     file: &mut String,
     file_result: Option<&Result<String, String>>,
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
     ui.horizontal(|ui| {

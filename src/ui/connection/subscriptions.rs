@@ -4,11 +4,16 @@
 use egui::Ui;
 
 use crate::model::QoS;
-use crate::mqtt::Subscription;
+use crate::mqtt::{Subscription, SubscriptionResult};
 use crate::ui::theme;
 
-/// The subscription list: a filter and a QoS per row, rows removed and added.
-pub(super) fn subscriptions_ui(ui: &mut Ui, subs: &mut Vec<Subscription>) -> bool {
+/// The subscription list: a filter and a QoS per row, rows removed and added; a filter the
+/// broker refused (in `granted`, its SUBACK) says why.
+pub(super) fn subscriptions_ui(
+    ui: &mut Ui,
+    subs: &mut Vec<Subscription>,
+    granted: &[SubscriptionResult],
+) -> bool {
     let dark = ui.visuals().dark_mode;
     let mut changed = false;
     ui.vertical(|ui| {
@@ -42,6 +47,10 @@ pub(super) fn subscriptions_ui(ui: &mut Ui, subs: &mut Vec<Subscription>) -> boo
                     remove = Some(i);
                 }
             });
+            let answer = granted.iter().find(|g| g.filter == s.filter.trim());
+            if let Some(Err(why)) = answer.map(|g| g.granted) {
+                ui.colored_label(theme::error(dark), format!("refused by the broker: {why}"));
+            }
         }
         if let Some(i) = remove {
             subs.remove(i);

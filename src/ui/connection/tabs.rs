@@ -6,7 +6,7 @@ use std::time::Instant;
 use egui::Ui;
 
 use super::state_dot_ui;
-use crate::app::AppCommand;
+use crate::command::{AppCommand, Commands, TabId};
 use crate::mqtt::ConnectionState;
 use crate::ui::theme;
 
@@ -14,21 +14,22 @@ use crate::ui::theme;
 /// one, "New connection" opens another.
 pub fn connection_tabs_ui(
     ui: &mut Ui,
-    tabs: &[(String, ConnectionState)],
-    active: usize,
-    commands: &mut Vec<AppCommand>,
+    tabs: &[(TabId, String, ConnectionState)],
+    active: TabId,
+    commands: &mut Commands,
 ) {
     ui.horizontal(|ui| {
-        for (i, (label, state)) in tabs.iter().enumerate() {
+        for (id, label, state) in tabs {
+            let id = *id;
             ui.scope(|ui| {
                 ui.spacing_mut().item_spacing.x = theme::TAB_INNER_GAP;
                 state_dot_ui(ui, state);
                 if ui
-                    .selectable_label(i == active, label)
+                    .selectable_label(id == active, label)
                     .on_hover_text(state.describe(Instant::now()))
                     .clicked()
                 {
-                    commands.push(AppCommand::ShowConnection(i));
+                    commands.push(AppCommand::ShowConnection(id));
                 }
                 if tabs.len() > 1 {
                     let close = ui.small_button("×").on_hover_text("Close this connection");
@@ -36,7 +37,7 @@ pub fn connection_tabs_ui(
                     close
                         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
                     if close.clicked() {
-                        commands.push(AppCommand::CloseConnection(i));
+                        commands.push(AppCommand::CloseConnection(id));
                     }
                 }
             });

@@ -3,7 +3,8 @@
 
 use egui::Ui;
 
-use super::{field_problem, problem_row_ui, validate};
+use super::{field_problem, problem_row_ui};
+use crate::command::{Commands, TabCommand};
 use crate::mqtt::settings::Field;
 use crate::mqtt::{ConnectionForm, SettingsError, Transport};
 use crate::ui::theme;
@@ -15,7 +16,7 @@ pub(super) fn transport_window_ui(
     form: &mut ConnectionForm,
     error: &mut Option<SettingsError>,
     open: &mut bool,
-    payload_cap: usize,
+    commands: &mut Commands,
 ) {
     if form.transport == Transport::Tcp {
         *open = false;
@@ -58,7 +59,7 @@ pub(super) fn transport_window_ui(
                  mqtts://user@host:8883, wss://host/mqtt",
             );
             if changed {
-                *error = validate(form, payload_cap);
+                commands.tab(TabCommand::CheckForm);
             }
         });
 }

@@ -48,10 +48,10 @@ pub(super) fn clear_menu_ui(ui: &mut Ui, retained: bool, has_children: bool) -> 
 pub fn clear_dialogs_ui(
     ctx: &egui::Context,
     view: &mut TreeView,
-    run: Option<&crate::app::ClearRun>,
-    commands: &mut Vec<crate::app::AppCommand>,
+    run: Option<&crate::status::ClearStatus>,
+    commands: &mut crate::command::Commands,
 ) {
-    use crate::app::AppCommand;
+    use crate::command::TabCommand;
     if let Some((what, topics)) = &view.confirm_clear {
         let mut decided = None;
         egui::Modal::new(egui::Id::unique("confirm_clear")).show(ctx, |ui| {
@@ -75,7 +75,7 @@ pub fn clear_dialogs_ui(
         match decided {
             Some(true) => {
                 if let Some((_, topics)) = view.confirm_clear.take() {
-                    commands.push(AppCommand::ClearRetained(topics));
+                    commands.tab(TabCommand::ClearRetained(topics));
                 }
             }
             Some(false) => view.confirm_clear = None,
@@ -101,7 +101,7 @@ pub fn clear_dialogs_ui(
                 }
                 _ => {
                     if ui.button("Cancel").clicked() {
-                        commands.push(AppCommand::CancelClear);
+                        commands.tab(TabCommand::CancelClear);
                     }
                     ctx.request_repaint_after(std::time::Duration::from_millis(100));
                 }

@@ -1,12 +1,14 @@
 //! Demo devices: simulated sensors that publish numbers, JSON, a retained config, a binary
 //! payload and a `/`-prefixed topic a few times a second, so a new user sees a live tree.
+//! An app feature: one set for the whole app, owned beside the local broker it feeds, on a
+//! "demo" thread of its own, stopped when the broker stops.
 
 use std::time::Duration;
 
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 
-use super::settings::ConnectionSettings;
+use crate::mqtt::ConnectionSettings;
 
 /// Every topic the demo publishes starts with this (or `/demo` for the slash example).
 pub const PREFIX: &str = "demo/";
@@ -92,8 +94,50 @@ pub fn retained_config() -> Vec<(String, Vec<u8>, bool)> {
         .collect()
 }
 
+/// The running demo devices, if any. Dropping it stops them.
+#[derive(Default)]
+pub struct Demo {
+    /// Dropped to stop the devices: their thread ends when this closes.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Where they publish ("host:port").
+    target: Option<String>,
+}
+
+impl Demo {
+    /// Starts the devices publishing to the broker in `settings` (stopping any running).
+    pub fn start(&mut self, settings: ConnectionSettings) -> std::io::Result<()> {
+        self.stop();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let target = settings.address();
+        crate::runtime::spawn_runtime_thread("demo", async move {
+            tokio::select! {
+                () = run(settings) => {}
+                _ = stopped => {}
+            }
+        })?;
+        self.stop = Some(stop);
+        self.target = Some(target);
+        Ok(())
+    }
+
+    /// Stops the devices, if they run.
+    pub fn stop(&mut self) {
+        self.stop = None;
+        self.target = None;
+    }
+
+    /// The broker the devices publish to, while they run.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| !s.is_closed())
+    }
+}
+
 /// Publishes demo readings to the broker in `settings` until the task is dropped.
-pub async fn run(settings: ConnectionSettings) {
+async fn run(settings: ConnectionSettings) {
     let mut options = MqttOptions::new(
         format!("mqscope-demo-{}", fastrand::u32(..)),
         settings.host.clone(),

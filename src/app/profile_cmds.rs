@@ -1,0 +1,165 @@
+//! Connection-profile commands: save a tab's form as a profile, load one into a tab, rename,
+//! duplicate, delete, export and import; the password goes to and comes from the keychain
+//! through background jobs.
+
+use super::jobs::{JobDone, KeychainDone};
+use super::{App, TabId};
+
+impl App {
+    pub(super) fn save_profile(&mut self, ctx: &egui::Context, id: TabId, name: &str) {
+        let Some(form) = self.tab(id).map(|t| t.form.clone()) else {
+            return;
+        };
+        let was_remembered = self
+            .profiles
+            .find(name.trim())
+            .is_some_and(|p| p.form.remember_password);
+        if let Err(e) = self.profiles.save_profile(name, &form) {
+            self.problems.push(e);
+            return;
+        }
+        let name = name.trim().to_string();
+        self.profile_ui.loaded = Some(name.clone());
+        let password = form.password.clone();
+        if form.remember_password {
+            self.keychain_call(ctx, move |k| {
+                KeychainDone::Note(
+                    k.remember(&name, &password)
+                        .map(|()| format!("The password of {name} is in the keychain")),
+                )
+            });
+        } else if was_remembered {
+            // Unticked: the keychain entry goes too.
+            self.keychain_call(ctx, move |k| {
+                KeychainDone::Note(k.forget(&name).map(|()| String::new()))
+            });
+        }
+    }
+
+    pub(super) fn load_profile(&mut self, ctx: &egui::Context, id: TabId, name: &str) {
+        let Some(p) = self.profiles.find(name) else {
+            return;
+        };
+        let form = p.form.clone();
+        let remembered = form.remember_password;
+        let Some(tab) = self.tab_mut(id) else { return };
+        tab.form = form;
+        tab.form_error = None;
+        self.profile_ui.keychain_note = None;
+        if remembered {
+            let asked = name.to_string();
+            self.keychain_call(ctx, move |k| {
+                KeychainDone::Recalled(id, asked.clone(), k.recall(&asked))
+            });
+        }
+        self.profile_ui.loaded = Some(name.to_string());
+        self.profile_ui.name = name.to_string();
+    }
+
+    pub(super) fn rename_profile(&mut self, ctx: &egui::Context, from: &str, to: &str) {
+        if let Err(e) = self.profiles.rename(from, to) {
+            self.profile_ui.keychain_note = Some(Err(e));
+            return;
+        }
+        let to = to.trim().to_string();
+        if self
+            .profiles
+            .find(&to)
+            .is_some_and(|p| p.form.remember_password)
+        {
+            let (a, b) = (from.to_string(), to.clone());
+            self.keychain_call(ctx, move |k| {
+                KeychainDone::Note(k.rename(&a, &b).map(|()| String::new()))
+            });
+        }
+        self.profile_ui.loaded = Some(to.clone());
+        self.profile_ui.name = to;
+    }
+
+    pub(super) fn duplicate_profile(&mut self, name: &str) {
+        if let Some(copy) = self.profiles.duplicate(name) {
+            self.profile_ui.name = copy;
+        }
+    }
+
+    pub(super) fn delete_profile(&mut self, ctx: &egui::Context, name: String) {
+        let remembered = self
+            .profiles
+            .find(&name)
+            .is_some_and(|p| p.form.remember_password);
+        self.profiles.delete(&name);
+        if self.profile_ui.loaded.as_deref() == Some(name.as_str()) {
+            self.profile_ui.loaded = None;
+        }
+        if remembered {
+            self.keychain_call(ctx, move |k| {
+                KeychainDone::Note(k.forget(&name).map(|()| String::new()))
+            });
+        }
+    }
+
+    pub(super) fn export_profiles(&mut self, path: &std::path::Path) {
+        self.profile_ui.file_result = Some(
+            self.profiles
+                .export(path)
+                .map(|n| format!("Exported {n} profiles to {}", path.display())),
+        );
+    }
+
+    pub(super) fn import_profiles(&mut self, path: &std::path::Path) {
+        self.profile_ui.file_result = Some(
+            self.profiles
+                .import(path)
+                .map(|n| format!("Imported {n} profiles from {}", path.display())),
+        );
+    }
+
+    /// Runs `call` on the keychain as a background job (it may wait for D-Bus or an
+    /// unlock prompt); its outcome arrives in [`Self::keychain_done`]. Without a keychain
+    /// in this run, says so at once.
+    fn keychain_call(
+        &mut self,
+        ctx: &egui::Context,
+        call: impl FnOnce(&crate::profiles::secrets::Keychain) -> KeychainDone + Send + 'static,
+    ) {
+        let Some(keychain) = self.keychain.clone() else {
+            self.profile_ui.keychain_note = Some(Err(format!(
+                "{}: this run keeps no passwords",
+                crate::profiles::secrets::UNAVAILABLE
+            )));
+            return;
+        };
+        let job = move || JobDone::Keychain(call(&keychain));
+        if let Err(e) = self.jobs.spawn("keychain", ctx, job) {
+            self.profile_ui.keychain_note = Some(Err(format!("cannot reach the keychain: {e}")));
+        }
+    }
+
+    /// A keychain call ended: a note for the connections window, or a recalled password
+    /// into the form of the tab the profile was loaded into.
+    pub(super) fn keychain_done(&mut self, done: KeychainDone) {
+        match done {
+            KeychainDone::Note(Ok(note)) if note.is_empty() => {}
+            KeychainDone::Note(note) => self.profile_ui.keychain_note = Some(note),
+            KeychainDone::Recalled(id, name, result) => {
+                if self.profile_ui.loaded.as_deref() != Some(name.as_str()) {
+                    return; // another profile was loaded meanwhile
+                }
+                match result {
+                    Ok(Some(password)) => {
+                        if let Some(tab) = self.tab_mut(id) {
+                            tab.form.password = password;
+                        }
+                        self.profile_ui.keychain_note =
+                            Some(Ok(format!("Password of {name} from the keychain")));
+                    }
+                    Ok(None) => {
+                        self.profile_ui.keychain_note =
+                            Some(Err(format!("No password of {name} in the keychain")));
+                    }
+                    Err(e) => self.profile_ui.keychain_note = Some(Err(e)),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! One broker connection of the app (a tab): its worker and connection state, its form,
+//! and everything shown for it: the store behind the tree, the tree and inspector views,
+//! the publish form, pause, retained clean-up, recording and replay. Each has its own
+//! worker thread, so a slow or failing broker never stalls another.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::Recorder;
+use crate::command::TabId;
+use crate::model::{Incoming, Store};
+use crate::mqtt::replay::ReplayProgress;
+use crate::mqtt::{
+    ClearProgress, ConnectionForm, ConnectionSettings, ConnectionState, MqttVersion, SettingsError,
+    WorkerHandle,
+};
+use crate::status::{ClearStatus, Limits, ReplayStatus};
+use crate::ui::publish::PublishForm;
+use crate::ui::{Inspector, TreeView};
+
+/// A retained clean-up of this tab.
+#[derive(Debug)]
+pub struct ClearRun {
+    pub cancel: Arc<AtomicBool>,
+    pub progress: watch::Receiver<ClearProgress>,
+    pub started: Instant,
+    /// Seconds it took, once finished.
+    pub seconds: Option<f64>,
+}
+
+impl ClearRun {
+    pub fn status(&self) -> ClearStatus {
+        let p = *self.progress.borrow();
+        ClearStatus {
+            done: p.done,
+            total: p.total,
+            finished: p.finished,
+            started: self.started,
+            seconds: self.seconds,
+        }
+    }
+}
+
+/// A replay of this tab.
+#[derive(Debug)]
+pub struct ReplayRun {
+    pub path: PathBuf,
+    pub cancel: Arc<AtomicBool>,
+    pub progress: watch::Receiver<ReplayProgress>,
+}
+
+impl ReplayRun {
+    pub fn status(&self) -> ReplayStatus {
+        ReplayStatus {
+            path: self.path.clone(),
+            progress: self.progress.borrow().clone(),
+        }
+    }
+}
+
+/// Messages received while the view is paused, bounded; what did not fit is counted.
+#[derive(Debug, Default)]
+pub struct Pause {
+    pub on: bool,
+    pub(super) held: std::collections::VecDeque<Vec<Incoming>>,
+    /// Messages in `held`.
+    pub held_messages: usize,
+    /// Messages that arrived while the buffer was full (lost to the view; shown).
+    pub overflowed: u64,
+}
+
+/// Messages a pause holds at most before it counts the rest as lost.
+pub const PAUSE_CAPACITY: usize = 500_000;
+
+impl Pause {
+    fn hold(&mut self, batch: Vec<Incoming>) {
+        if self.held_messages + batch.len() > PAUSE_CAPACITY {
+            self.overflowed += batch.len() as u64;
+            return;
+        }
+        self.held_messages += batch.len();
+        self.held.push_back(batch);
+    }
+
+    /// How full the buffer is, 0 to 1.
+    pub fn fill(&self) -> f32 {
+        self.held_messages as f32 / PAUSE_CAPACITY as f32
+    }
+}
+
+/// One connection and what is shown for it.
+pub struct Tab {
+    pub id: TabId,
+    pub(super) store: Store,
+    /// `None` when the worker thread could not start (`worker_error` says why).
+    pub(super) worker: Option<WorkerHandle>,
+    pub(super) worker_error: Option<String>,
+    /// Latest connection state, read from the worker each frame.
+    pub(super) connection: ConnectionState,
+    pub(super) form: ConnectionForm,
+    pub(super) form_error: Option<SettingsError>,
+    /// The settings of the connection last asked for: title, key and version come from it.
+    pub(super) settings: Option<ConnectionSettings>,
+    pub(super) tree: TreeView,
+    pub(super) inspector: Inspector,
+    pub(super) publish: PublishForm,
+    /// The tree selection the publish topic was last filled from.
+    pub(super) publish_topic_from: Option<crate::model::NodeId>,
+    /// The running (or last) retained clean-up.
+    pub(super) clear: Option<ClearRun>,
+    /// The chart panel's view (window, live/paused, export dialog).
+    pub(super) chart: crate::ui::chart::ChartView,
+    /// "Pause": what the tree and inspector show stays still; messages wait here.
+    pub(super) pause: Pause,
+    /// The record and replay window's fields.
+    pub(super) record_form: crate::ui::record::RecordForm,
+    /// The running recording, if any.
+    pub(super) recorder: Option<Recorder>,
+    /// How the last recording ended (summary or error).
+    pub(super) record_result: Option<Result<String, String>>,
+    /// The running (or last) replay.
+    pub(super) replay: Option<ReplayRun>,
+}
+
+impl Tab {
+    /// A connection not yet asked to connect, with its own worker thread (woken through
+    /// `ctx`), filled in from `form`, with `limits`.
+    pub fn new(
+        id: TabId,
+        ctx: &egui::Context,
+        limits: Limits,
+        form: ConnectionForm,
+        recordings: PathBuf,
+    ) -> Self {
+        let repaint = ctx.clone();
+        let waker: crate::mqtt::Waker =
+            Arc::new(move || repaint.request_repaint_after(Duration::from_millis(16)));
+        let name = format!("mqtt-{}", id.0);
+        let (worker, worker_error) = match WorkerHandle::spawn_named(&name, waker) {
+            Ok(w) => (Some(w), None),
+            Err(e) => (None, Some(format!("the MQTT worker could not start: {e}"))),
+        };
+        let mut store = Store::new(limits.history);
+        store.set_point_cap(limits.point_cap);
+        Self {
+            id,
+            store,
+            worker,
+            worker_error,
+            connection: ConnectionState::Idle,
+            form,
+            form_error: None,
+            settings: None,
+            tree: TreeView::default(),
+            inspector: Inspector::default(),
+            publish: PublishForm::default(),
+            publish_topic_from: None,
+            clear: None,
+            chart: crate::ui::chart::ChartView::default(),
+            pause: Pause::default(),
+            record_form: crate::ui::record::RecordForm::new(recordings),
+            recorder: None,
+            record_result: None,
+            replay: None,
+        }
+    }
+
+    /// The messages, tree and plots of this connection.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Broker address of the connection last asked for ("host:port"), for the history;
+    /// empty before the first.
+    pub fn key(&self) -> String {
+        self.settings
+            .as_ref()
+            .map(ConnectionSettings::address)
+            .unwrap_or_default()
+    }
+
+    /// The window title while this tab is shown.
+    pub fn title(&self) -> String {
+        match &self.settings {
+            Some(s) => format!("mqscope — {}", s.address()),
+            None => "mqscope".into(),
+        }
+    }
+
+    /// MQTT version of the connection last asked for (MQTT 5 properties need 5).
+    pub fn version(&self) -> MqttVersion {
+        self.settings
+            .as_ref()
+            .map(|s| s.version)
+            .unwrap_or_default()
+    }
+
+    /// The tab's name: the broker connected to (or asked for), else the form's.
+    pub fn label(&self) -> String {
+        match &self.settings {
+            Some(s) => s.address(),
+            None => format!("{}:{}", self.form.host.trim(), self.form.port.trim()),
+        }
+    }
+
+    /// Applies new limits (the payload cap applies from the next connection on).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.store.set_limits(limits.history);
+        self.store.set_point_cap(limits.point_cap);
+    }
+
+    /// Files one batch of received messages (held instead while paused).
+    pub fn feed(&mut self, batch: Vec<Incoming>) {
+        if let Some(r) = &mut self.recorder {
+            r.take(&batch);
+        }
+        if self.pause.on {
+            self.pause.hold(batch);
+        } else {
+            self.store.apply_batch(batch);
+        }
+    }
+
+    /// Reads the connection state, takes every outcome, and files batches until `budget`
+    /// is spent; true when batches were left for the next frame.
+    pub fn drain(&mut self, budget: Duration) -> bool {
+        let Some(worker) = &self.worker else {
+            return false;
+        };
+        self.connection = worker.state();
+        while let Some(outcome) = worker.outcomes.try_recv() {
+            self.publish.outcome(outcome.id, outcome.result);
+        }
+        if let Some(run) = &mut self.clear
+            && run.seconds.is_none()
+            && run.progress.borrow().finished
+        {
+            run.seconds = Some(run.started.elapsed().as_secs_f64());
+        }
+        let start = Instant::now();
+        while let Some(batch) = self.worker.as_ref().and_then(|w| w.events.try_recv()) {
+            self.feed(batch);
+            if start.elapsed() > budget {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Messages the worker had to drop because the UI fell behind.
+    pub fn dropped(&self) -> u64 {
+        self.worker.as_ref().map_or(0, |w| w.events.dropped())
+    }
+}

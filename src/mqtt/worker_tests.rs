@@ -1,0 +1,274 @@
+//! The poll loop driven by a scripted fake [`Session`] under tokio's paused clock:
+//! reconnect with backoff, re-subscribe on every CONNACK, refusals, lost publishes, and the
+//! keep-alive watchdog. No network: what a real broker does is tested in tests/.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::*;
+use crate::model::QoS;
+use crate::mqtt::channel::{EventReceiver, OutcomeReceiver};
+use crate::mqtt::convert::Reason;
+use crate::mqtt::event::Delivered;
+use crate::mqtt::settings::Subscription;
+
+/// One scripted poll: wait this long, then yield this (or never yield).
+enum Step {
+    After(Duration, Result<Polled, String>),
+    Hang,
+}
+
+struct Fake {
+    script: VecDeque<Step>,
+    subscribes: Arc<AtomicUsize>,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Session for Fake {
+    async fn poll(&mut self, _payload_cap: usize) -> Result<Polled, String> {
+        match self.script.pop_front() {
+            Some(Step::After(wait, result)) => {
+                tokio::time::sleep(wait).await;
+                result
+            }
+            Some(Step::Hang) | None => std::future::pending().await,
+        }
+    }
+
+    fn buffered(&self) -> bool {
+        false
+    }
+
+    fn subscribe(&self, _subscriptions: &[Subscription]) -> Result<(), String> {
+        self.subscribes.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn drop_connection(&mut self) {
+        self.drops.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct Rig {
+    events: EventReceiver,
+    outcomes: OutcomeReceiver,
+    state: watch::Receiver<ConnectionState>,
+    subscriptions: watch::Receiver<Vec<SubscriptionResult>>,
+    tracker: Arc<Tracker>,
+    subscribes: Arc<AtomicUsize>,
+    drops: Arc<AtomicUsize>,
+}
+
+/// Starts the poll loop on `script` with two subscriptions and a 10 s keep-alive.
+fn start_loop(script: Vec<Step>) -> Rig {
+    let waker: Waker = Arc::new(|| {});
+    let (events_tx, events) = channel(16, waker.clone());
+    let (outcomes_tx, outcomes) = outcome_channel(waker);
+    let (state_tx, state) = watch::channel(ConnectionState::Idle);
+    let (subs_tx, subscriptions) = watch::channel(Vec::new());
+    let outbox = Outbox {
+        events: events_tx,
+        outcomes: outcomes_tx.clone(),
+        state: state_tx,
+        subscriptions: subs_tx,
+    };
+    let tracker = Tracker::new(outcomes_tx);
+    let subscribes = Arc::new(AtomicUsize::new(0));
+    let drops = Arc::new(AtomicUsize::new(0));
+    let fake = Fake {
+        script: script.into(),
+        subscribes: subscribes.clone(),
+        drops: drops.clone(),
+    };
+    let mut settings = ConnectionSettings::new("127.0.0.1", 1883);
+    settings.keep_alive = Duration::from_secs(10);
+    settings.subscriptions = vec![
+        Subscription {
+            filter: "#".into(),
+            qos: QoS::AtMostOnce,
+        },
+        Subscription {
+            filter: "secret/#".into(),
+            qos: QoS::AtLeastOnce,
+        },
+    ];
+    tokio::spawn(run(fake, settings, outbox, tracker.clone()));
+    Rig {
+        events,
+        outcomes,
+        state,
+        subscriptions,
+        tracker,
+        subscribes,
+        drops,
+    }
+}
+
+fn ok(p: Polled) -> Step {
+    Step::After(Duration::from_millis(1), Ok(p))
+}
+
+fn fail(why: &str) -> Step {
+    Step::After(Duration::from_millis(1), Err(why.into()))
+}
+
+fn granted() -> Polled {
+    Polled::SubAck(vec![Ok(QoS::AtMostOnce), Ok(QoS::AtLeastOnce)])
+}
+
+/// Records each state change with the (paused) time it was seen, until `last` matches.
+async fn states_until(
+    state: &mut watch::Receiver<ConnectionState>,
+    mut last: impl FnMut(&ConnectionState) -> bool,
+) -> Vec<(Duration, ConnectionState)> {
+    let start = Instant::now();
+    let mut seen = vec![(Duration::ZERO, state.borrow_and_update().clone())];
+    while !last(&seen[seen.len() - 1].1) {
+        if state.changed().await.is_err() {
+            break;
+        }
+        seen.push((start.elapsed(), state.borrow_and_update().clone()));
+    }
+    seen
+}
+
+#[tokio::test(start_paused = true)]
+async fn reconnects_with_backoff_and_resubscribes_on_every_connack() {
+    let mut rig = start_loop(vec![
+        ok(Polled::ConnAck),
+        ok(granted()),
+        fail("connection closed by the broker"),
+        fail("connection refused"),
+        ok(Polled::ConnAck),
+        ok(granted()),
+        Step::Hang,
+    ]);
+    let mut connected = 0;
+    let seen = states_until(&mut rig.state, |s| {
+        connected += usize::from(s.is_connected());
+        connected == 2
+    })
+    .await;
+    let at = |pred: &dyn Fn(&ConnectionState) -> bool, nth: usize| {
+        seen.iter()
+            .filter(|(_, s)| pred(s))
+            .nth(nth)
+            .map(|(t, _)| *t)
+    };
+    let lost = |s: &ConnectionState| matches!(s, ConnectionState::Disconnected { .. });
+    let attempt = |n| move |s: &ConnectionState| *s == ConnectionState::Connecting { attempt: n };
+    let (l1, a2) = (at(&lost, 0).unwrap(), at(&attempt(2), 0).unwrap());
+    let (l2, a3) = (at(&lost, 1).unwrap(), at(&attempt(3), 0).unwrap());
+    assert!(a2 - l1 >= Duration::from_millis(500), "{seen:?}");
+    assert!(
+        a3 - l2 >= Duration::from_millis(1000),
+        "backoff doubles: {seen:?}"
+    );
+    assert_eq!(rig.subscribes.load(Ordering::Relaxed), 2, "re-subscribed");
+    assert!(matches!(
+        &seen[seen.len() - 1].1,
+        ConnectionState::Connected
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn refusals_are_outcomes_in_words_and_suback_failures_show_per_filter() {
+    let not_authorized = Reason {
+        code: 0x87,
+        words: "not authorized",
+    };
+    let rig = start_loop(vec![
+        ok(Polled::ConnAck),
+        ok(Polled::SubAck(vec![
+            Ok(QoS::AtMostOnce),
+            Err(not_authorized),
+        ])),
+        ok(Polled::PublishSent(7)),
+        ok(Polled::PublishAcked(
+            7,
+            Err(PublishError::Refused(not_authorized)),
+        )),
+        ok(Polled::PublishSent(8)),
+        ok(Polled::PublishAcked(8, Ok(()))),
+        Step::Hang,
+    ]);
+    rig.tracker.expect(1, QoS::ExactlyOnce);
+    rig.tracker.expect(2, QoS::AtLeastOnce);
+    for _ in 0..2 {
+        assert!(rig.outcomes.admit());
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let refused = rig.outcomes.try_recv().expect("an outcome for the refusal");
+    assert_eq!(refused.id, 1);
+    let e = refused.result.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "refused by the broker: not authorized (0x87)"
+    );
+    let fine = rig.outcomes.try_recv().expect("an outcome for the success");
+    assert_eq!((fine.id, fine.result), (2, Ok(Delivered::Acknowledged)));
+    let subs = rig.subscriptions.borrow().clone();
+    assert_eq!(subs.len(), 2);
+    assert_eq!(subs[0].granted, Ok(QoS::AtMostOnce));
+    assert_eq!(subs[1].filter, "secret/#");
+    assert_eq!(subs[1].granted, Err(not_authorized));
+    assert!(rig.state.borrow().is_connected());
+    assert_eq!(rig.events.dropped(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn publishes_in_flight_when_the_connection_drops_are_answered_as_lost() {
+    let rig = start_loop(vec![
+        ok(Polled::ConnAck),
+        ok(granted()),
+        ok(Polled::PublishSent(3)),
+        fail("connection closed by the broker"),
+        Step::Hang,
+    ]);
+    rig.tracker.expect(10, QoS::AtLeastOnce);
+    rig.tracker.expect(11, QoS::AtMostOnce);
+    for _ in 0..2 {
+        assert!(rig.outcomes.admit());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut answered: Vec<(u64, Result<Delivered, PublishError>)> =
+        std::iter::from_fn(|| rig.outcomes.try_recv())
+            .map(|o| (o.id, o.result))
+            .collect();
+    answered.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        answered,
+        [(10, Err(PublishError::Lost)), (11, Err(PublishError::Lost))]
+    );
+    assert_eq!(rig.outcomes.outstanding(), 0, "each answered exactly once");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_broker_that_stops_answering_pings_is_dropped_after_half_a_keep_alive() {
+    let mut rig = start_loop(vec![
+        ok(Polled::ConnAck),
+        ok(granted()),
+        ok(Polled::PingSent),
+        Step::Hang,
+    ]);
+    let seen = states_until(&mut rig.state, |s| {
+        matches!(s, ConnectionState::Disconnected { .. })
+    })
+    .await;
+    let (when, last) = &seen[seen.len() - 1];
+    let ConnectionState::Disconnected { reason, retry_at } = last else {
+        unreachable!()
+    };
+    assert_eq!(
+        reason,
+        "the broker stopped answering (no reply 5.0 s after a keep-alive ping)"
+    );
+    assert!(retry_at.is_some(), "it retries");
+    assert!(*when >= Duration::from_secs(5) && *when < Duration::from_secs(6));
+    assert_eq!(rig.drops.load(Ordering::Relaxed), 1);
+}

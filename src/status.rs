@@ -1,0 +1,49 @@
+//! Small read-only views the app hands the UI: limits, and where a recording, a replay or a
+//! retained clean-up is. The UI draws from these and never sees the jobs themselves.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::model::HistoryLimits;
+use crate::mqtt::replay::ReplayProgress;
+
+/// Every limit the user can set, applied to all tabs at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub history: HistoryLimits,
+    /// Payload bytes kept per message (from the next connection on).
+    pub payload_cap: usize,
+    /// Points each plotted series keeps.
+    pub point_cap: usize,
+}
+
+/// A recording, running or finishing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordStatus {
+    pub path: PathBuf,
+    /// False once stopped while the writer finishes.
+    pub recording: bool,
+    pub messages: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    /// Messages lost to the recording because the disk was too slow.
+    pub dropped: u64,
+}
+
+/// A replay, running or ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplayStatus {
+    pub path: PathBuf,
+    pub progress: ReplayProgress,
+}
+
+/// A retained clean-up, running or ended.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClearStatus {
+    pub done: usize,
+    pub total: usize,
+    pub finished: bool,
+    pub started: Instant,
+    /// Seconds it took, once finished.
+    pub seconds: Option<f64>,
+}

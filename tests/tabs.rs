@@ -1,0 +1,154 @@
+//! Tabs are first-class: limits reach every tab (new ones too), commands go to the tab they
+//! were made for whichever is shown, and the demo devices belong to the app beside the
+//! local broker (switched off from any tab, stopped with the broker). egui_kittest runs the
+//! real App; the local broker is the real `mqscope broker` child process.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use mqscope::app::{App, SavedState, StartOptions};
+use mqscope::broker::BrokerOptions;
+use mqscope::command::{AppCommand, TabCommand};
+use mqscope::model::HistoryLimits;
+use mqscope::status::Limits;
+
+fn harness(saved: SavedState, options: StartOptions) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::with_context(&cc.egui_ctx, saved, options))
+}
+
+/// Runs frames (with real time passing) until `done` or `timeout`.
+fn run_until(
+    h: &mut Harness<'static, App>,
+    timeout: Duration,
+    done: impl Fn(&App) -> bool,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    while !done(h.state()) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+#[test]
+fn limits_reach_every_tab_and_new_tabs_start_with_them() {
+    let saved = SavedState {
+        point_cap: 5_000,
+        ..SavedState::default()
+    };
+    let mut h = harness(saved, StartOptions::default());
+    h.state_mut().push(AppCommand::NewConnection);
+    h.run_steps(2);
+    let tabs = h.state().tabs();
+    assert_eq!(tabs.len(), 2);
+    for (id, ..) in &tabs {
+        let store = h.state().tab(*id).unwrap().store();
+        assert_eq!(store.plots().cap, 5_000, "tab {id:?} got the point cap");
+    }
+    // Changed while the second tab is shown: the first tab gets them too.
+    let limits = Limits {
+        history: HistoryLimits {
+            max_per_topic: 7,
+            ..HistoryLimits::default()
+        },
+        payload_cap: 1 << 20,
+        point_cap: 12_000,
+    };
+    h.state_mut().push(AppCommand::SetLimits(limits));
+    h.run_steps(2);
+    for (id, ..) in &tabs {
+        let store = h.state().tab(*id).unwrap().store();
+        assert_eq!(store.limits().max_per_topic, 7, "tab {id:?}");
+        assert_eq!(store.plots().cap, 12_000, "tab {id:?}");
+    }
+    h.state_mut().push(AppCommand::NewConnection);
+    h.run_steps(2);
+    let third = h.state().active_tab();
+    let store = h.state().tab(third).unwrap().store();
+    assert_eq!(store.limits().max_per_topic, 7);
+    assert_eq!(store.plots().cap, 12_000);
+}
+
+#[test]
+fn a_command_goes_to_its_tab_even_when_another_is_shown_by_then() {
+    let mut h = harness(SavedState::default(), StartOptions::default());
+    let first = h.state().active_tab();
+    // The plot is asked for while the first tab is drawn; a new tab is shown first.
+    h.state_mut().push(AppCommand::NewConnection);
+    h.state_mut().push(AppCommand::Tab(
+        first,
+        TabCommand::AddSeries(mqscope::model::SeriesSpec::new("a/b", &Default::default())),
+    ));
+    h.run_steps(2);
+    assert_ne!(h.state().active_tab(), first);
+    assert_eq!(h.state().tab(first).unwrap().store().plots().len(), 1);
+    assert!(h.state().store().plots().is_empty(), "not the tab shown");
+}
+
+fn demo_count(app: &App, tab: mqscope::command::TabId) -> u64 {
+    let store = app.tab(tab).unwrap().store();
+    store
+        .tree()
+        .find("demo/greenhouse/1/temperature")
+        .map_or(0, |id| store.tree().node(id).messages())
+}
+
+#[test]
+fn demo_devices_belong_to_the_app_and_stop_with_the_broker() {
+    let port = common::free_port();
+    let options = StartOptions {
+        local_broker: Some(BrokerOptions {
+            port,
+            ..BrokerOptions::default()
+        }),
+        broker_program: Some(env!("CARGO_BIN_EXE_mqscope").into()),
+        demo: true,
+        ..StartOptions::default()
+    };
+    let mut h = harness(SavedState::default(), options);
+    let first = h.state().active_tab();
+    let t = Duration::from_secs(20);
+    assert!(
+        run_until(&mut h, t, |a| demo_count(a, first) > 2),
+        "demo readings reach the first tab"
+    );
+    assert!(h.state().demo_target().is_some());
+
+    // Switched off while another tab is shown: the devices stop all the same.
+    h.state_mut().push(AppCommand::NewConnection);
+    h.run_steps(2);
+    h.state_mut().push(AppCommand::Demo(false));
+    h.run_steps(2);
+    assert_eq!(h.state().demo_target(), None);
+    std::thread::sleep(Duration::from_millis(600)); // what was in flight lands
+    h.run_steps(2);
+    let before = demo_count(h.state(), first);
+    let quiet_until = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < quiet_until {
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        demo_count(h.state(), first),
+        before,
+        "no readings after Demo off"
+    );
+
+    // On again, then the broker stops: the devices stop with it instead of retrying.
+    h.state_mut().push(AppCommand::Demo(true));
+    h.run_steps(2);
+    assert!(h.state().demo_target().is_some());
+    h.state_mut().push(AppCommand::StopBroker);
+    assert!(
+        run_until(&mut h, t, |a| a.demo_target().is_none()),
+        "the demo stopped with the broker"
+    );
+}
