@@ -1,6 +1,7 @@
 //! Transports against a real Mosquitto: TLS with a CA made in the test (rcgen), without it,
-//! with a client certificate (mutual TLS), a name mismatch, "skip verification", WebSocket
-//! and WebSocket over TLS, and the `sub` companion with `--url` and `--cafile`.
+//! with a client certificate (mutual TLS; also an X.509 version 1 one made by openssl), a
+//! name mismatch, "skip verification", WebSocket and WebSocket over TLS, and the `sub`
+//! companion with `--url` and `--cafile`.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod common;
@@ -416,4 +417,96 @@ fn the_certificate_can_be_checked_against_another_name() {
     .err()
     .unwrap();
     assert!(said.contains("not valid for this host name"), "{said}");
+}
+
+/// Runs `openssl` with `args` in `dir` and returns what it printed; `None` (after a SKIPPED
+/// line) when openssl is not installed, a failure under CI.
+fn openssl(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = match std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("openssl is needed (apt-get install openssl), and CI=true")
+        }
+        Err(_) => {
+            eprintln!("SKIPPED version 1 client certificate: openssl is not installed");
+            return None;
+        }
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "openssl {args:?}: {stderr}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A CA and a client certificate it signed, made by the openssl command line the way
+/// `openssl x509 -req` does without an extension file: X.509 version 1. Mosquitto's own
+/// clients send such a certificate; webpki cannot read it, so rustls' own pairing check
+/// ("UnsupportedCertVersion") refused it before connecting.
+#[test]
+fn a_version_1_client_certificate_is_sent_as_it_is() {
+    if !mosquitto_available("version_1_client_certificate") {
+        return;
+    }
+    let pki = Pki::new("v1", &["localhost"]);
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+    for step in [
+        format!("req -x509 {ec} -days 2 -subj /CN=v1-CA -keyout client-ca.key -out client-ca.pem"),
+        format!("req -new {ec} -subj /CN=v1-client -keyout v1.key -out v1.csr"),
+        // No -extfile: a version 1 certificate.
+        "x509 -req -in v1.csr -CA client-ca.pem -CAkey client-ca.key -CAcreateserial -days 2 \
+         -out v1.pem"
+            .into(),
+    ] {
+        let args: Vec<&str> = step.split_whitespace().collect();
+        if openssl(&pki.dir, &args).is_none() {
+            return;
+        }
+    }
+    let text = openssl(&pki.dir, &["x509", "-in", "v1.pem", "-noout", "-text"]).unwrap();
+    assert!(
+        text.contains("Version: 1 (0x0)"),
+        "not a v1 certificate:\n{text}"
+    );
+    // The broker trusts both CAs: the client's (openssl) and its own (rcgen).
+    let mut both = std::fs::read_to_string(pki.path("client-ca.pem")).unwrap();
+    both.push_str(&std::fs::read_to_string(pki.path("ca.pem")).unwrap());
+    std::fs::write(pki.path("both-ca.pem"), both).unwrap();
+    set_modes(&pki.dir);
+    let broker = Mosquitto::start_on(
+        free_port(),
+        &format!(
+            "cafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true\n",
+            pki.path("both-ca.pem").display(),
+            pki.path("server.pem").display(),
+            pki.path("server.key").display()
+        ),
+    );
+    let (ca, cert, key) = (pki.path("ca.pem"), pki.path("v1.pem"), pki.path("v1.key"));
+    let tls = TlsOptions {
+        ca_file: Some(ca.clone()),
+        cert_file: Some(cert.clone()),
+        key_file: Some(key.clone()),
+        ..TlsOptions::default()
+    };
+    let w = connect(settings("localhost", broker.port, Transport::Tls, tls)).unwrap();
+    // Mosquitto's own client publishes with the same certificate.
+    let path = |p: &PathBuf| p.to_str().unwrap().to_string();
+    let (ca, cert, key) = (path(&ca), path(&cert), path(&key));
+    round_trip(
+        &broker,
+        &w,
+        &[
+            "-h",
+            "localhost",
+            "--cafile",
+            &ca,
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+        ],
+    );
 }

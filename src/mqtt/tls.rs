@@ -134,9 +134,8 @@ pub fn client_config(options: &TlsOptions) -> Result<rustls::ClientConfig, Strin
         (Some(cert), Some(key)) => {
             let chain = read_certs(cert, "client certificate")?;
             let key = super::tls_extra::read_private_key(key, &options.key_passphrase)?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| format!("the client certificate and key do not fit: {e}"))?
+            // Sent as it is (any X.509 version): see `tls_extra::client_cert`.
+            builder.with_client_cert_resolver(super::tls_extra::client_cert(chain, &key)?)
         }
         (Some(_), None) => return Err("a client certificate needs its key file".into()),
         (None, Some(_)) => return Err("a client key needs its certificate file".into()),

@@ -1,16 +1,20 @@
 //! TLS helpers for the client configuration: passphrase-protected (encrypted PKCS#8) client
-//! keys, and checking the broker's certificate against another name than the host dialled.
+//! keys, client certificates of any X.509 version, and checking the broker's certificate
+//! against another name than the host dialled.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef, pkcs5};
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
+use rustls::{
+    CertificateError, DigitallySignedStruct, InconsistentKeys, RootCertStore, SignatureScheme,
+};
 
 const ENCRYPTED_BEGIN: &[u8] = b"-----BEGIN ENCRYPTED PRIVATE KEY-----";
 const ENCRYPTED_END: &[u8] = b"-----END ENCRYPTED PRIVATE KEY-----";
@@ -69,6 +73,90 @@ fn decrypt(block: &[u8], passphrase: &str) -> Result<PrivateKeyDer<'static>, Str
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The client certificate for mutual TLS: `chain` sent to the broker as it is, the handshake
+/// signed with `key` (ring: RSA, ECDSA or Ed25519).
+///
+/// rustls' `with_client_auth_cert` first pairs the two through webpki, which reads X.509
+/// version 3 only, so it refused version 1 certificates ("UnsupportedCertVersion") that
+/// `openssl x509 -req` makes without an extension file and OpenSSL-based clients send. Here
+/// the pair is checked by comparing the certificate's public key with the key's, which works
+/// for every version; errors keep the words rustls' check gave.
+pub fn client_cert(
+    chain: Vec<CertificateDer<'static>>,
+    key: &PrivateKeyDer<'_>,
+) -> Result<Arc<dyn ResolvesClientCert>, String> {
+    let misfit = |e: rustls::Error| format!("the client certificate and key do not fit: {e}");
+    let key = rustls::crypto::ring::sign::any_supported_type(key).map_err(misfit)?;
+    let end_entity = chain
+        .first()
+        .ok_or_else(|| misfit(rustls::Error::NoCertificatesPresented))?;
+    let cert_spki =
+        spki_of(end_entity).ok_or_else(|| misfit(CertificateError::BadEncoding.into()))?;
+    // ring's keys always know their public key; a key that did not could not be checked.
+    if key
+        .public_key()
+        .is_some_and(|spki| spki.as_ref() != cert_spki)
+    {
+        return Err(misfit(InconsistentKeys::KeyMismatch.into()));
+    }
+    Ok(Arc::new(SingleCertAndKey::from(CertifiedKey::new(
+        chain, key,
+    ))))
+}
+
+/// The SubjectPublicKeyInfo of an X.509 certificate of any version (the whole DER element,
+/// as `SigningKey::public_key` gives it); `None` when `cert` is no certificate.
+///
+/// Certificate ::= SEQUENCE { tbsCertificate, … }; tbsCertificate ::= SEQUENCE { version
+/// [0] (absent in version 1), serialNumber, signature, issuer, validity, subject,
+/// subjectPublicKeyInfo, … }.
+fn spki_of(cert: &[u8]) -> Option<&[u8]> {
+    const SEQUENCE: u8 = 0x30;
+    const VERSION: u8 = 0xa0;
+    let (SEQUENCE, certificate, _) = der_element(cert)? else {
+        return None;
+    };
+    let (SEQUENCE, mut tbs, _) = der_element(certificate)? else {
+        return None;
+    };
+    if tbs.first() == Some(&VERSION) {
+        tbs = der_element(tbs)?.2;
+    }
+    for _serial_signature_issuer_validity_subject in 0..5 {
+        tbs = der_element(tbs)?.2;
+    }
+    let (SEQUENCE, _, after) = der_element(tbs)? else {
+        return None;
+    };
+    tbs.get(..tbs.len() - after.len())
+}
+
+/// The DER element at the start of `der`: its tag, its contents and what follows it; `None`
+/// when `der` does not start with a whole element of a low tag number.
+fn der_element(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    if tag & 0x1f == 0x1f {
+        return None;
+    }
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 || rest.len() < count {
+            return None;
+        }
+        let (bytes, rest) = rest.split_at(count);
+        let len = bytes.iter().fold(0, |len, &b| (len << 8) | usize::from(b));
+        (len, rest)
+    };
+    if rest.len() < len {
+        return None;
+    }
+    let (contents, rest) = rest.split_at(len);
+    Some((tag, contents, rest))
 }
 
 /// A verifier that checks the certificate chain exactly as rustls' WebPKI verifier does with
@@ -154,6 +242,7 @@ impl ServerCertVerifier for Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mqtt::tls::{TlsOptions, client_config};
     use std::path::PathBuf;
     use std::process::Command;
 
@@ -200,8 +289,8 @@ mod tests {
     fn openssl(dir: &Path, commands: &[&str]) -> bool {
         if Command::new("openssl").arg("version").output().is_err() {
             // Straight to stderr: the test harness would swallow eprintln! in a passing test.
-            let said = "SKIPPED keys_made_by_openssl: openssl is not installed (Debian package \
-                        `openssl`)\n";
+            let said = "SKIPPED a test of keys or certificates made by openssl: openssl is not \
+                        installed (Debian package `openssl`)\n";
             std::io::Write::write_all(&mut std::io::stderr(), said.as_bytes()).unwrap();
             assert_ne!(
                 std::env::var("CI").as_deref(),
@@ -309,5 +398,91 @@ mod tests {
             .signature_verification_algorithms
             .supported_schemes();
         assert_eq!(verifier.supported_verify_schemes(), schemes);
+    }
+
+    /// What rustls' own pairing check says of `chain` and `key`, with our prefix.
+    fn rustls_says(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> String {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(RootCertStore::empty());
+        let e = builder.with_client_auth_cert(chain, key).unwrap_err();
+        format!("the client certificate and key do not fit: {e}")
+    }
+
+    fn key_der(key: &rcgen::KeyPair) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::try_from(key.serialize_der()).unwrap()
+    }
+
+    #[test]
+    fn client_cert_pairs_are_checked_in_the_words_rustls_used() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["client".to_owned()]).unwrap();
+        let cert = params.self_signed(&key).unwrap().der().clone();
+        let spki = rcgen::PublicKeyData::subject_public_key_info(&key);
+        assert_eq!(spki_of(&cert), Some(spki.as_slice()));
+        let resolver = client_cert(vec![cert.clone()], &key_der(&key)).unwrap();
+        assert!(resolver.has_certs());
+        let other = key_der(&rcgen::KeyPair::generate().unwrap());
+        let said = client_cert(vec![cert.clone()], &other).err().unwrap();
+        assert_eq!(said, rustls_says(vec![cert.clone()], other.clone_key()));
+        for broken in [&cert[..cert.len() / 2], &[0x30, 0x03, 1, 2, 3], b"not DER"] {
+            let broken = CertificateDer::from(broken.to_vec());
+            let said = client_cert(vec![broken.clone()], &key_der(&key))
+                .err()
+                .unwrap();
+            assert_eq!(said, rustls_says(vec![broken], key_der(&key)));
+        }
+        let said = client_cert(Vec::new(), &key_der(&key)).err().unwrap();
+        assert_eq!(said, rustls_says(Vec::new(), key_der(&key)));
+    }
+
+    /// `openssl x509 -req` without an extension file makes version 1 certificates, which
+    /// rustls' `with_client_auth_cert` refused ("UnsupportedCertVersion").
+    #[test]
+    fn version_1_certificates_made_by_openssl() {
+        let dir = scratch("openssl-v1");
+        let sign = "x509 -req -CA ca.pem -CAkey ca.key -CAcreateserial -days 2";
+        let made = openssl(
+            &dir,
+            &[
+                "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+                 -subj /CN=v1-CA -keyout ca.key -out ca.pem",
+                "req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=ec \
+                 -keyout ec.key -out ec.csr",
+                "req -new -newkey rsa:2048 -nodes -subj /CN=rsa -keyout rsa.key -out rsa.csr",
+                &format!("{sign} -in ec.csr -out ec.pem"),
+                &format!("{sign} -in rsa.csr -out rsa.pem"),
+            ],
+        );
+        if !made {
+            return;
+        }
+        let tls = |cert: &str, key: &str| TlsOptions {
+            cert_file: Some(dir.join(cert)),
+            key_file: Some(dir.join(key)),
+            ..TlsOptions::default()
+        };
+        for kind in ["ec", "rsa"] {
+            let der = std::fs::read(dir.join(format!("{kind}.pem"))).unwrap();
+            let cert = CertificateDer::from_pem_slice(&der).unwrap();
+            let (_, certificate, _) = der_element(&cert).unwrap();
+            let (_, tbs, _) = der_element(certificate).unwrap();
+            assert_ne!(
+                tbs.first(),
+                Some(&0xa0),
+                "{kind}: no version field, so version 1"
+            );
+            assert!(spki_of(&cert).is_some(), "{kind}");
+            let pair = tls(&format!("{kind}.pem"), &format!("{kind}.key"));
+            client_config(&pair).unwrap();
+        }
+        let said = client_config(&tls("ec.pem", "rsa.key")).unwrap_err();
+        assert!(
+            said.starts_with("the client certificate and key do not fit: "),
+            "{said}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

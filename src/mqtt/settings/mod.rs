@@ -1,0 +1,158 @@
+//! Connection settings, raw → validated → options, one job per file: the connection form
+//! as typed and saved in profiles (`form`), broker URLs typed into it (`broker_url`), the
+//! form checked field by field into [`ConnectionSettings`] (`validate`), and those turned
+//! into rumqttc options (`options`). This file holds the validated settings themselves.
+
+mod broker_url;
+mod form;
+mod options;
+mod validate;
+
+use std::time::Duration;
+
+use crate::model::QoS;
+
+pub use super::tls::{TlsOptions, Transport};
+pub use form::ConnectionForm;
+pub use options::MAX_PACKET_SIZE;
+pub use validate::{Field, SettingsError};
+
+/// MQTT protocol version.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MqttVersion {
+    #[serde(rename = "3.1.1")]
+    V311,
+    #[default]
+    #[serde(rename = "5")]
+    V5,
+}
+
+impl MqttVersion {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::V311 => "3.1.1",
+            Self::V5 => "5",
+        }
+    }
+}
+
+/// One subscription the worker makes after every CONNACK.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Subscription {
+    pub filter: String,
+    pub qos: QoS,
+}
+
+/// The message the broker publishes for us when our connection ends without a DISCONNECT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Will {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub qos: QoS,
+    pub retain: bool,
+    /// MQTT 5: seconds the broker waits before publishing it (a quick reconnect cancels it).
+    pub delay_s: Option<u32>,
+}
+
+/// Validated settings, ready for the worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    pub host: String,
+    pub port: u16,
+    pub version: MqttVersion,
+    pub client_id: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub keep_alive: Duration,
+    /// MQTT 3.1.1 clean session / MQTT 5 clean start.
+    pub clean_session: bool,
+    /// MQTT 5: how long the broker keeps the session after a disconnect (0: not at all).
+    pub session_expiry_s: u32,
+    pub will: Option<Will>,
+    pub subscriptions: Vec<Subscription>,
+    /// Payload bytes kept per message; the rest is cut and flagged.
+    pub payload_cap: usize,
+    pub transport: Transport,
+    /// Path of the WebSocket endpoint (`/mqtt` on most brokers).
+    pub ws_path: String,
+    /// Used with the TLS transports.
+    pub tls: TlsOptions,
+}
+
+/// Default payload cap: 16 MiB.
+pub const DEFAULT_PAYLOAD_CAP: usize = 16 << 20;
+
+/// `mqscope-` and eight random letters and digits.
+pub fn random_client_id() -> String {
+    let suffix: String = (0..8).map(|_| fastrand::alphanumeric()).collect();
+    format!("mqscope-{suffix}")
+}
+
+/// The default subscriptions: everything, and the broker's `$SYS` topics (which `#` does
+/// not match), both at QoS 0.
+pub fn default_subscriptions() -> Vec<Subscription> {
+    ["#", "$SYS/#"]
+        .into_iter()
+        .map(|f| Subscription {
+            filter: f.into(),
+            qos: QoS::AtMostOnce,
+        })
+        .collect()
+}
+
+impl ConnectionSettings {
+    /// Settings for `host:port` with every default.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Self {
+            host: host.into(),
+            port,
+            version: MqttVersion::default(),
+            client_id: random_client_id(),
+            username: None,
+            password: None,
+            keep_alive: Duration::from_secs(30),
+            clean_session: true,
+            session_expiry_s: 0,
+            will: None,
+            subscriptions: default_subscriptions(),
+            payload_cap: DEFAULT_PAYLOAD_CAP,
+            transport: Transport::Tcp,
+            ws_path: "/mqtt".into(),
+            tls: TlsOptions::default(),
+        }
+    }
+
+    /// The broker as a URL: `mqtts://host:8883`, `ws://host:9001/mqtt`, …
+    pub fn url(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let path = if self.transport.is_websocket() {
+            self.ws_path.as_str()
+        } else {
+            ""
+        };
+        format!("{}://{host}:{}{path}", self.transport.scheme(), self.port)
+    }
+
+    /// `host:port` for titles and messages.
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_ids_differ() {
+        assert_ne!(random_client_id(), random_client_id());
+    }
+}
