@@ -23,8 +23,6 @@ use super::session::{Polled, Session, V5Session, V311Session, poll_watched};
 use super::settings::{ConnectionSettings, MqttVersion};
 use crate::model::Incoming;
 
-// Kept for the settings module until its options move beside the conversions.
-pub(super) use super::convert::{v5_qos, v311_qos};
 
 /// Most messages in one batch sent to the UI.
 const MAX_BATCH: usize = 1024;

@@ -58,7 +58,7 @@ impl ConnectionSettings {
             o.set_last_will(rumqttc::LastWill::new(
                 &w.topic,
                 w.payload.clone(),
-                crate::mqtt::worker::v311_qos(w.qos),
+                crate::mqtt::convert::v311_qos(w.qos),
                 w.retain,
             ));
         }
@@ -95,7 +95,7 @@ impl ConnectionSettings {
             o.set_last_will(rumqttc::v5::mqttbytes::v5::LastWill::new(
                 &w.topic,
                 w.payload.clone(),
-                crate::mqtt::worker::v5_qos(w.qos),
+                crate::mqtt::convert::v5_qos(w.qos),
                 w.retain,
                 properties,
             ));
