@@ -1,7 +1,9 @@
-//! MQTT 5 refusals from a real Mosquitto with a password file and an ACL: a denied publish
-//! at QoS 1 and 2 is said in words (never "acknowledged", never waiting forever), a denied
-//! subscription is shown on that filter, and allowed topics still pass — in the worker, in
-//! `mqscope pub` / `mqscope sub`, and in the app's connections window.
+//! MQTT 5 refusals from real brokers: a publish that Mosquitto's ACL denies at QoS 1 and 2
+//! is said in words (never "acknowledged", never waiting forever) while allowed topics
+//! still pass; a subscription the broker refuses in its SUBACK is shown on that filter —
+//! in the worker, in `mqscope pub` / `mqscope sub`, and in the app's connections window.
+//! (Mosquitto's ACL file never refuses a SUBSCRIBE; the local broker refuses the filter
+//! `$share/g`, a shared subscription without a topic, with 0x8F.)
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod common;
@@ -9,7 +11,9 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Mosquitto, free_port, mosquitto_available, settings, wait_connected, worker};
+use common::{
+    LocalBroker, Mosquitto, free_port, mosquitto_available, settings, wait_connected, worker,
+};
 use mqscope::model::QoS;
 use mqscope::mqtt::{
     Delivered, MqttVersion, PublishError, PublishRequest, Subscription, WorkerCommand,
@@ -17,6 +21,8 @@ use mqscope::mqtt::{
 
 const T: Duration = Duration::from_secs(10);
 const REFUSED: &str = "refused by the broker: not authorized (0x87)";
+/// A filter the local broker refuses.
+const BAD_SHARE: &str = "$share/g";
 
 /// Mosquitto where alice may read and write `allowed/#`, only read `secret/#`, and
 /// nothing else; anonymous clients are refused.
@@ -65,25 +71,44 @@ fn alice(port: u16, filters: &[&str]) -> mqscope::mqtt::ConnectionSettings {
 }
 
 #[test]
-fn denied_publishes_and_subscriptions_are_refusals_in_words() {
-    let Some(broker) = acl_broker("denied_publishes_and_subscriptions_are_refusals_in_words")
-    else {
+fn a_refused_subscription_is_said_on_its_filter() {
+    if !mosquitto_available("a_refused_subscription_is_said_on_its_filter") {
+        return;
+    }
+    let b = LocalBroker::start(&[]);
+    // MQTT 5: over 3.1.1 this broker closes the connection instead of answering.
+    let mut w = worker();
+    let mut s = settings(b.port, MqttVersion::V5, &[]);
+    s.subscriptions = ["fine/#", BAD_SHARE]
+        .iter()
+        .map(|f| Subscription {
+            filter: (*f).into(),
+            qos: QoS::AtLeastOnce,
+        })
+        .collect();
+    w.send(WorkerCommand::Connect(Box::new(s)));
+    wait_connected(&mut w, T);
+    let subs = w.subscriptions();
+    assert_eq!(subs.len(), 2, "{subs:?}");
+    assert_eq!(subs[0].granted, Ok(QoS::AtLeastOnce));
+    assert_eq!(subs[1].filter, BAD_SHARE);
+    let why = subs[1].granted.unwrap_err();
+    assert!(why.is_failure(), "{why}");
+    assert_eq!(why.to_string(), "topic filter invalid (0x8F)");
+}
+
+#[test]
+fn denied_publishes_are_refusals_in_words() {
+    let Some(broker) = acl_broker("denied_publishes_are_refusals_in_words") else {
         return;
     };
     let mut w = worker();
     w.send(WorkerCommand::Connect(Box::new(alice(
         broker.port,
-        &["allowed/#", "forbidden/#"],
+        &["allowed/#"],
     ))));
     wait_connected(&mut w, T);
-    let subs = w.subscriptions();
-    assert_eq!(subs.len(), 2, "{subs:?}");
-    assert_eq!(subs[0].granted, Ok(QoS::AtLeastOnce));
-    let refused = subs[1].granted.unwrap_err();
-    assert_eq!(
-        (subs[1].filter.as_str(), refused.code),
-        ("forbidden/#", 0x87)
-    );
+    assert_eq!(w.subscriptions()[0].granted, Ok(QoS::AtLeastOnce));
 
     let cases = [
         ("secret/one", QoS::AtLeastOnce, Err(REFUSED.to_string())),
@@ -142,31 +167,27 @@ fn pub_and_sub_exit_non_zero_on_refusals() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let out = mqscope(
-        broker.port,
-        &["sub", "-t", "forbidden/#", "--timeout-ms", "500"],
-    );
+    let local = LocalBroker::start(&[]);
+    let sub = |filters: &[&str]| {
+        let mut args = vec!["sub", "--timeout-ms", "500", "--mqtt-version", "5"];
+        for f in filters {
+            args.extend(["-t", f]);
+        }
+        Command::new(env!("CARGO_BIN_EXE_mqscope"))
+            .args(&args)
+            .args(["--host", "127.0.0.1", "--port", &local.port.to_string()])
+            .output()
+            .unwrap()
+    };
+    let out = sub(&[BAD_SHARE]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
-    assert!(
-        err.contains("subscription to forbidden/# refused by the broker: not authorized (0x87)"),
-        "{err}"
-    );
-    let out = mqscope(
-        broker.port,
-        &[
-            "sub",
-            "-t",
-            "allowed/#",
-            "-t",
-            "forbidden/#",
-            "--timeout-ms",
-            "500",
-        ],
-    );
+    let said = "subscription to $share/g refused by the broker: topic filter invalid (0x8F)";
+    assert!(err.contains(said), "{err}");
+    let out = sub(&["fine/#", BAD_SHARE]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "one filter allowed: {err}");
-    assert!(err.contains("forbidden/# refused"), "{err}");
+    assert!(out.status.success(), "one filter granted: {err}");
+    assert!(err.contains(said), "{err}");
 }
 
 #[test]
@@ -174,16 +195,15 @@ fn the_connections_window_shows_a_refused_subscription() {
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable as _;
     use mqscope::app::{App, StartOptions};
-    let Some(broker) = acl_broker("the_connections_window_shows_a_refused_subscription") else {
+    if !mosquitto_available("the_connections_window_shows_a_refused_subscription") {
         return;
-    };
+    }
+    let broker = LocalBroker::start(&[]);
     let mut form = mqscope::mqtt::ConnectionForm::default();
     form.port = broker.port.to_string();
     form.host = "127.0.0.1".into();
     form.version = MqttVersion::V5;
-    form.username = "alice".into();
-    form.password = "s3cret".into();
-    form.subscriptions = alice(broker.port, &["allowed/#", "forbidden/#"]).subscriptions;
+    form.subscriptions = alice(broker.port, &["fine/#", BAD_SHARE]).subscriptions;
     let options = StartOptions {
         form,
         connect: true,
@@ -200,7 +220,9 @@ fn the_connections_window_shows_a_refused_subscription() {
     }
     h.run_steps(3);
     assert!(h.state().connection().is_connected());
-    let shown = h.query_by_label_contains("not authorized (0x87)").is_some();
+    let shown = h
+        .query_by_label_contains("refused by the broker: topic filter invalid (0x8F)")
+        .is_some();
     assert!(
         shown,
         "the refused filter says why in the connections window"

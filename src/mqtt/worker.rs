@@ -23,7 +23,6 @@ use super::session::{Polled, Session, V5Session, V311Session, poll_watched};
 use super::settings::{ConnectionSettings, MqttVersion};
 use crate::model::Incoming;
 
-
 /// Most messages in one batch sent to the UI.
 const MAX_BATCH: usize = 1024;
 /// Batches the data channel holds (messages are bounded separately, by count).

@@ -145,11 +145,12 @@ fn form_fields_ui(ui: &mut Ui, form: &mut BrokerForm) {
             ui.add(egui::TextEdit::singleline(&mut form.bind).desired_width(120.0))
                 .labelled_by(l.id);
             ui.end_row();
-            ui.checkbox(&mut form.websocket, "WebSocket");
+            let l = ui.checkbox(&mut form.websocket, "WebSocket");
             ui.add_enabled(
                 form.websocket,
                 egui::TextEdit::singleline(&mut form.ws_port).desired_width(70.0),
-            );
+            )
+            .labelled_by(l.id);
             ui.end_row();
             let l = ui.label("User name");
             ui.add(egui::TextEdit::singleline(&mut form.username).desired_width(120.0))
