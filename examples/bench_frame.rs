@@ -18,7 +18,7 @@ use eframe::App as _;
 use mqscope::app::{App, SavedState, StartOptions};
 use mqscope::model::{Incoming, Message, Payload, QoS};
 use mqscope::mqtt::WorkerEvent;
-use mqscope::mqtt::flood::flood_topic;
+use mqscope::testkit::flood_topic;
 
 fn message(topic: String, i: usize) -> Incoming {
     let payload = if i.is_multiple_of(3) {

@@ -10,6 +10,8 @@
 //! - [`cli`]: the `sub` and `pub` command-line companions; depend on `mqtt` and `model`.
 //! - [`app`]: the only place `model`, `mqtt` and `ui` meet (eframe App, commands).
 //! - [`ui`]: panels and widgets; read the model, push commands; no network, no locks.
+//! - `testkit` (feature `testkit`): flooder, hostile corpus, sample series for tests and
+//!   benchmarks; depends on nothing here.
 
 pub mod app;
 pub mod broker;
@@ -18,6 +20,8 @@ pub mod model;
 pub mod mqtt;
 pub mod profiles;
 pub mod runtime;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod ui;
 
 /// Installs rustls' ring crypto provider once per process (before any TLS connection).

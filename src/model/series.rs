@@ -674,23 +674,6 @@ fn reduce_min_max(
     acc.finish(points[hi - 1][1], hi - lo)
 }
 
-/// A deterministic sensor-like series of `n` points (10 per second, a slow wave, noise and
-/// rare spikes), for benchmarks and tests of the reduction.
-pub fn sample_series(n: usize) -> VecDeque<[f64; 2]> {
-    let mut rng = fastrand::Rng::with_seed(7);
-    let start = 1_700_000_000.0;
-    (0..n)
-        .map(|i| {
-            let t = i as f64 * 0.1;
-            let mut v = 20.0 + 3.0 * (t / 600.0).sin() + 0.3 * (rng.f64() - 0.5);
-            if rng.u32(..1000) == 0 {
-                v += 40.0 * (rng.f64() - 0.5);
-            }
-            [start + t + rng.f64() * 0.05, v]
-        })
-        .collect()
-}
-
 /// The points of each series between `x0` and `x1`, with its label: what a CSV export
 /// writes (copied, so the file can be written while the series go on).
 pub fn visible_points<'a>(
@@ -732,6 +715,7 @@ mod tests {
     use super::*;
     use crate::model::message::QoS;
     use crate::model::payload::Payload;
+    use crate::testkit::sample_series;
 
     #[test]
     fn numbers_in_every_accepted_form() {

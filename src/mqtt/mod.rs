@@ -6,7 +6,6 @@ pub mod channel;
 pub mod command;
 pub mod demo;
 pub mod event;
-pub mod flood;
 pub mod replay;
 pub mod settings;
 pub mod tls;
