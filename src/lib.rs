@@ -7,7 +7,8 @@
 //! - [`runtime`]: the named thread owning the tokio runtime.
 //! - [`broker`]: the local broker (child-process control, `mqscope broker`); no egui.
 //! - [`profiles`]: files on disk (publish history, templates); depends on `model`.
-//! - [`cli`]: the `sub` and `pub` command-line companions; depend on `mqtt` and `model`.
+//! - [`cli`]: the command line (clap types, one file per subcommand: the window, `broker`,
+//!   `sub`, `pub`, `record`, `replay`); depends on `app`, `broker`, `mqtt`, `profiles`, `model`.
 //! - [`app`]: the only place `model`, `mqtt` and `ui` meet (eframe App, commands).
 //! - [`ui`]: panels and widgets; read the model, push commands; no network, no locks.
 //! - `testkit` (feature `testkit`): flooder, hostile corpus, sample series for tests and
