@@ -5,7 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group};
-use mqscope::model::series::{reduce, sample_series};
+use mqscope::model::series::reduce;
+use mqscope::testkit::sample_series;
 
 fn draw_data(c: &mut Criterion) {
     let points = sample_series(1_000_000);

@@ -17,7 +17,7 @@ use std::time::Instant;
 use eframe::App as _;
 use mqscope::app::{App, SavedState, StartOptions};
 use mqscope::model::{Incoming, Message, Payload, QoS};
-use mqscope::mqtt::flood::flood_topic;
+use mqscope::testkit::flood_topic;
 
 fn message(topic: String, i: usize) -> Incoming {
     let payload = if i.is_multiple_of(3) {

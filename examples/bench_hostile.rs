@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use mqscope::app::{App, StartOptions};
 use mqscope::model::{Incoming, Message, Payload, QoS};
-use mqscope::mqtt::flood::hostile_corpus;
+use mqscope::testkit::hostile_corpus;
 
 fn main() {
     let corpus = hostile_corpus(1000);

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)] // a benchmark that cannot run should stop loudly
 
 use mqscope::model::{Incoming, Message, Payload, QoS, Store};
-use mqscope::mqtt::flood::flood_topic;
+use mqscope::testkit::flood_topic;
 
 /// Resident memory of this process in bytes (Linux `/proc/self/statm`).
 fn rss_bytes() -> usize {

@@ -3,7 +3,8 @@
 
 use std::time::Instant;
 
-use mqscope::model::series::{reduce, sample_series};
+use mqscope::model::series::reduce;
+use mqscope::testkit::sample_series;
 
 fn main() {
     let points = sample_series(1_000_000);

@@ -1,11 +1,11 @@
-//! A fast MQTT 3.1.1 publisher for the end-to-end benchmarks (see `mqscope::mqtt::flood`).
+//! A fast MQTT 3.1.1 publisher for the end-to-end benchmarks (see `mqscope::testkit::flood`).
 //! Prints one summary line to stderr.
 //!
 //! Usage: flood PORT MESSAGES [TOPICS] [PAYLOAD_BYTES] [RATE_PER_S]
 //! (defaults: 100000 topics, 100 B, unlimited rate). Loopback only.
 #![allow(clippy::unwrap_used)] // a benchmark that cannot run should stop loudly
 
-use mqscope::mqtt::flood::{Flood, flood};
+use mqscope::testkit::{Flood, flood};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

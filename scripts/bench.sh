@@ -14,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=""; frames=600
 if [ "${1:-}" = "--quick" ]; then quick="--quick"; frames=300; fi
-cargo build --release --locked --quiet --examples --bins
+# The examples need the testkit feature (flooder, hostile corpus, sample series).
+cargo build --release --locked --quiet --features testkit --examples --bins
 ex=target/release/examples
 figures=$(mktemp)
 trap 'rm -f "$figures"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; [ -n "${dir:-}" ] && rm -rf "$dir"' EXIT

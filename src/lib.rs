@@ -17,13 +17,16 @@
 //!   keychain); depends on `model` and `mqtt`'s settings.
 //! - [`command`]: what the UI asks for: `AppCommand`, with `Tab(TabId, TabCommand)` for one
 //!   connection. [`status`]: the read-only views the UI draws from.
-//! - [`cli`]: the command-line companions; depend on `mqtt` and `model`.
+//! - [`cli`]: the command line (clap types, one file per subcommand: the window, `broker`,
+//!   `sub`, `pub`, `record`, `replay`); depends on `app`, `broker`, `mqtt`, `profiles`.
 //! - [`app`]: the only place `model`, `mqtt`, `broker` and `ui` meet: `App` owns the tabs
 //!   (each a worker, a store and its views), the local broker and demo, limits, profiles and
 //!   the publish library; drains each tab under a time budget; dispatches commands with one
 //!   exhaustive match; runs background jobs.
 //! - [`ui`]: panels and widgets; read views, push commands; never imports `app`, binds no
 //!   socket, reads no file.
+//! - `testkit` (feature `testkit`): flooder, hostile corpus, sample series for tests and
+//!   benchmarks; depends on nothing here.
 
 pub mod app;
 pub mod broker;
@@ -34,6 +37,8 @@ pub mod mqtt;
 pub mod profiles;
 pub mod runtime;
 pub mod status;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod ui;
 
 /// Installs rustls' ring crypto provider once per process (before any TLS connection).

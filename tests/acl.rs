@@ -199,11 +199,13 @@ fn the_connections_window_shows_a_refused_subscription() {
         return;
     }
     let broker = LocalBroker::start(&[]);
-    let mut form = mqscope::mqtt::ConnectionForm::default();
-    form.port = broker.port.to_string();
-    form.host = "127.0.0.1".into();
-    form.version = MqttVersion::V5;
-    form.subscriptions = alice(broker.port, &["fine/#", BAD_SHARE]).subscriptions;
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        host: "127.0.0.1".into(),
+        version: MqttVersion::V5,
+        subscriptions: alice(broker.port, &["fine/#", BAD_SHARE]).subscriptions,
+        ..Default::default()
+    };
     let options = StartOptions {
         form,
         connect: true,

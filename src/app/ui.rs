@@ -139,7 +139,7 @@ impl App {
             ui.ctx(),
             &mut windows.connections,
             (
-                &profiles,
+                profiles,
                 profile_ui.loaded.as_deref(),
                 profile_ui.keychain_note.as_ref(),
             ),
@@ -201,7 +201,7 @@ impl App {
                         .resizable(true)
                         .default_size(theme::LIBRARY_WIDTH)
                         .show(ui, |ui| {
-                            publish::library_ui(ui, &mut tab.publish, &library, &key, commands);
+                            publish::library_ui(ui, &mut tab.publish, library, &key, commands);
                         });
                     publish::publish_ui(
                         ui,
@@ -242,7 +242,7 @@ impl App {
                 .min_size(220.0)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
-                    broker_panel::broker_panel_ui(ui, &broker, broker_form, demo_on, commands);
+                    broker_panel::broker_panel_ui(ui, broker, broker_form, demo_on, commands);
                 });
         }
         egui::Panel::left("tree")

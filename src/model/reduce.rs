@@ -145,23 +145,6 @@ fn reduce_min_max(
     acc.finish(points[hi - 1][1], hi - lo)
 }
 
-/// A deterministic sensor-like series of `n` points (10 per second, a slow wave, noise and
-/// rare spikes), for benchmarks and tests of the reduction.
-pub fn sample_series(n: usize) -> VecDeque<[f64; 2]> {
-    let mut rng = fastrand::Rng::with_seed(7);
-    let start = 1_700_000_000.0;
-    (0..n)
-        .map(|i| {
-            let t = i as f64 * 0.1;
-            let mut v = 20.0 + 3.0 * (t / 600.0).sin() + 0.3 * (rng.f64() - 0.5);
-            if rng.u32(..1000) == 0 {
-                v += 40.0 * (rng.f64() - 0.5);
-            }
-            [start + t + rng.f64() * 0.05, v]
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,7 +154,7 @@ mod tests {
     fn reduction_keeps_every_extreme_of_every_column() {
         // A ring that has wrapped, so the points sit in two slices.
         let mut points = VecDeque::with_capacity(200_000);
-        points.extend(sample_series(200_000));
+        points.extend(crate::testkit::sample_series(200_000));
         while points.as_slices().1.len() < 1000 {
             let p = points.pop_front().unwrap();
             let t = points.back().unwrap()[0] + 0.1;

@@ -15,7 +15,7 @@ use super::reduce::window;
 // Moved to their own files; kept at their old paths here for callers.
 pub use super::csv_export::write_csv;
 pub use super::number::parse_number;
-pub use super::reduce::{WindowStats, reduce, sample_series};
+pub use super::reduce::{WindowStats, reduce};
 
 /// Points kept per series unless the user says otherwise (oldest go first).
 pub const DEFAULT_POINT_CAP: usize = 1_000_000;

@@ -6,7 +6,6 @@ pub mod channel;
 pub mod command;
 pub mod convert;
 pub mod event;
-pub mod flood;
 mod publisher;
 pub mod replay;
 mod session;

@@ -1,0 +1,212 @@
+//! The command line as clap types: the window's options, the subcommands, and the
+//! connection options that every subcommand shares. Parsing only; what each subcommand
+//! does is in its own file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::mqtt::MqttVersion;
+
+#[derive(Parser, Debug)]
+#[command(name = "mqscope", version, about = "A fast desktop MQTT explorer")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The broker to explore, as a URL (same as --url): `mqscope mqtts://user@host:8883`.
+    #[arg(value_name = "URL")]
+    pub broker: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Save the window to this PNG file after --screenshot-after-ms, then exit.
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<PathBuf>,
+    /// Milliseconds to run before taking the screenshot.
+    #[arg(long, value_name = "N", default_value_t = 1500)]
+    pub screenshot_after_ms: u64,
+    /// Reveal and select this topic in the tree as soon as it arrives.
+    #[arg(long, value_name = "TOPIC")]
+    pub select: Option<String>,
+    /// With no broker named: start the local broker without demo devices.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Open the publish panel at start.
+    #[arg(long)]
+    pub publish_panel: bool,
+    /// Open windows at start: stats (broker statistics), talkers (top talkers), record
+    /// (record and replay), connections. Repeatable.
+    #[arg(long, value_name = "WINDOW", value_parser = ["stats", "talkers", "record", "connections"])]
+    pub show: Vec<String>,
+    /// Plot a topic's value, or a field of its JSON after a `#` (a topic name has no `#`):
+    /// `--plot sensors/temp`, `--plot 'sensors/state#sensors[2].temp'`. Repeatable.
+    #[arg(long, value_name = "TOPIC[#FIELD]")]
+    pub plot: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the local test broker in the foreground (MQTT 3.1.1 and 5 on one port).
+    Broker(BrokerArgs),
+    /// Subscribe and print one JSON object per message.
+    Sub(SubArgs),
+    /// Record messages to a JSON Lines file (one message a line; see README), then print a
+    /// one-line summary.
+    Record(RecordArgs),
+    /// Publish a recording to the broker, at the recorded pace unless told otherwise, then
+    /// print a one-line summary.
+    Replay(ReplayArgs),
+    /// Publish one message and exit; non-zero with the reason if it fails.
+    Pub(PubArgs),
+}
+
+// The argument structs below carry no doc comments of their own: clap would take one as
+// the subcommand's about text. The variants above say what each subcommand does.
+
+#[derive(Args, Debug)]
+pub struct BrokerArgs {
+    #[arg(long, default_value_t = 1883)]
+    pub port: u16,
+    /// Address to listen on; anything but loopback needs credentials or --allow-anonymous.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Also serve MQTT over WebSocket on this port (path /mqtt).
+    #[arg(long, value_name = "N")]
+    pub ws_port: Option<u16>,
+    #[arg(long, requires = "password_env")]
+    pub username: Option<String>,
+    /// Name of an environment variable holding the password.
+    #[arg(long, value_name = "VAR", requires = "username")]
+    pub password_env: Option<String>,
+    /// Accept clients without credentials on a non-loopback address.
+    #[arg(long)]
+    pub allow_anonymous: bool,
+    /// Run as the app's child: JSON events on stdout, exit when stdin closes.
+    #[arg(long, hide = true)]
+    pub events: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SubArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Topic filter to subscribe to (repeatable); default `#`.
+    #[arg(short = 't', long = "topic", value_name = "FILTER")]
+    pub topics: Vec<String>,
+    /// Exit after this many messages.
+    #[arg(short = 'C', long)]
+    pub count: Option<u64>,
+    /// Exit after this many milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 3_600_000)]
+    pub timeout_ms: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Topic filter to record (repeatable); default `#`.
+    #[arg(short = 't', long = "topic", value_name = "FILTER")]
+    pub topics: Vec<String>,
+    /// The file to write (replaced if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Stop after this many messages.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after this many seconds (default: run until stopped).
+    #[arg(long, value_name = "N")]
+    pub duration_s: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// A file written by `record` (or the app's Record).
+    pub file: PathBuf,
+    /// Times the recorded pace: 2 is twice as fast.
+    #[arg(long, default_value_t = 1.0, conflicts_with = "max_rate")]
+    pub speed: f64,
+    /// As fast as the broker takes them.
+    #[arg(long)]
+    pub max_rate: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PubArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[arg(short = 't', long = "topic")]
+    pub topic: String,
+    /// The payload as text.
+    #[arg(
+        short = 'm',
+        long,
+        conflicts_with = "file",
+        required_unless_present = "file"
+    )]
+    pub message: Option<String>,
+    /// Read the payload from this file.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    #[arg(short = 'q', long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub qos: u8,
+    /// Ask the broker to retain the message.
+    #[arg(short = 'r', long)]
+    pub retain: bool,
+}
+
+/// Where the broker is and how to reach it: global, so they may come before or after the
+/// subcommand. Turned into a connection form by [`ConnectionArgs::form`].
+#[derive(Args, Debug, Clone)]
+pub struct ConnectionArgs {
+    /// Broker host name or address (default 127.0.0.1).
+    #[arg(long, global = true)]
+    pub host: Option<String>,
+    /// Broker port (default 1883).
+    #[arg(long, global = true)]
+    pub port: Option<u16>,
+    /// MQTT protocol version: 3 (3.1.1) or 5.
+    #[arg(long, default_value = "5", value_parser = parse_version, global = true)]
+    pub mqtt_version: MqttVersion,
+    #[arg(long, global = true)]
+    pub username: Option<String>,
+    /// Name of an environment variable holding the password (never the password itself).
+    #[arg(long, value_name = "VAR", global = true)]
+    pub password_env: Option<String>,
+    /// The broker as a URL: mqtt://host:1883, mqtts://user@host:8883, ws://host:9001/mqtt,
+    /// wss://host/mqtt (instead of --host and --port).
+    #[arg(long, value_name = "URL", global = true, conflicts_with_all = ["host", "port"])]
+    pub url: Option<String>,
+    /// PEM file of CA certificates to trust besides the system's (TLS).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub cafile: Option<String>,
+    /// PEM client certificate for brokers that ask for one (TLS).
+    #[arg(long, value_name = "PATH", global = true, requires = "key")]
+    pub cert: Option<String>,
+    /// PEM key of --cert (PKCS#8, PKCS#1 or SEC1; encrypted PKCS#8 with --key-passphrase-env).
+    #[arg(long, value_name = "PATH", global = true, requires = "cert")]
+    pub key: Option<String>,
+    /// Name of an environment variable holding the passphrase of an encrypted --key.
+    #[arg(long, value_name = "VAR", global = true, requires = "key")]
+    pub key_passphrase_env: Option<String>,
+    /// Check the server certificate against this name instead of the host (TLS), e.g. when
+    /// dialling an IP address.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub tls_server_name: Option<String>,
+    /// Accept any server certificate (for test brokers only; the app warns while on).
+    #[arg(long, global = true)]
+    pub insecure: bool,
+    /// A saved connection profile (see Connections… in the app); its password comes from
+    /// --password-env.
+    #[arg(long, value_name = "NAME", global = true, conflicts_with_all = ["url", "host", "port"])]
+    pub profile: Option<String>,
+}
+
+fn parse_version(s: &str) -> Result<MqttVersion, String> {
+    match s {
+        "3" | "3.1.1" | "4" => Ok(MqttVersion::V311),
+        "5" => Ok(MqttVersion::V5),
+        _ => Err("use 3 (for 3.1.1) or 5".into()),
+    }
+}

@@ -1,0 +1,106 @@
+//! Why a command did not run: one variant per failure, worded as the user reads it. The
+//! binary prints the error with its causes (`mqscope: creating out.jsonl: Permission
+//! denied`) and exits with code 1.
+
+use std::path::PathBuf;
+
+use crate::mqtt::SettingsError;
+
+use super::connection::{ConnectionError, EnvVarError};
+use super::publish::PubError;
+use super::replay::ReplayError;
+use super::sub::ReceiveError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A URL given as the argument besides `--url`, `--host` or `--port`.
+    #[error("name the broker once: a URL, or --url, or --host/--port")]
+    BrokerNamedTwice,
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    #[error(transparent)]
+    Env(#[from] EnvVarError),
+    /// The connection form does not validate (a message per field).
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// A `-t` filter that is not a valid MQTT filter.
+    #[error("-t {filter}: {message}")]
+    Filter { filter: String, message: String },
+    /// `pub -t` names no single topic.
+    #[error("-t {0:?}: a topic to publish to is not empty and has no + or #")]
+    PublishTopic(String),
+    #[error("--speed {0}: give a number above 0 (or --max-rate)")]
+    Speed(f64),
+    #[error("creating {}", .path.display())]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("reading {}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Receive(#[from] ReceiveError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    #[error(transparent)]
+    Publish(#[from] PubError),
+    /// `broker --events`: the thread that ends the broker with the app cannot start.
+    #[error(transparent)]
+    ParentWatch(std::io::Error),
+    /// `broker`: its tokio runtime cannot start.
+    #[error(transparent)]
+    Runtime(std::io::Error),
+    /// eframe's reason, as text (its error is not `Send`).
+    #[error("the window could not start: {0}")]
+    Window(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The message with its causes, as the binary prints it (anyhow's `{:#}`).
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            text += &format!(": {c}");
+            cause = c.source();
+        }
+        text
+    }
+
+    #[test]
+    fn messages_keep_their_wording() {
+        let missing = || std::io::Error::from(std::io::ErrorKind::NotFound);
+        let create = CliError::Create {
+            path: "/no/such/dir/f".into(),
+            source: missing(),
+        };
+        assert_eq!(create.to_string(), "creating /no/such/dir/f");
+        assert_eq!(
+            chain(&create),
+            format!("creating /no/such/dir/f: {}", missing())
+        );
+        assert_eq!(
+            CliError::PublishTopic("a/+".into()).to_string(),
+            "-t \"a/+\": a topic to publish to is not empty and has no + or #"
+        );
+        assert_eq!(
+            CliError::Speed(0.0).to_string(),
+            "--speed 0: give a number above 0 (or --max-rate)"
+        );
+        let refused = ReceiveError::Session(crate::cli::SessionError::Connect(
+            "disconnected: connection refused".into(),
+        ));
+        assert_eq!(
+            chain(&CliError::from(refused)),
+            "could not connect: disconnected: connection refused"
+        );
+    }
+}

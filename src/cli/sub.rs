@@ -1,0 +1,225 @@
+//! `mqscope sub`: subscribe and print one JSON object per message, until a count or a
+//! timeout. Also the receive loop that `record` shares, and the `-t` filters of both.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+
+use crate::model::topic_path::validate_filter;
+use crate::model::{Incoming, PayloadKind, QoS};
+use crate::mqtt::{ConnectionSettings, Subscription, WorkerHandle};
+
+use super::CliError;
+use super::args::SubArgs;
+use super::session::{self, SessionError};
+
+/// How a `sub` or `record` run ended.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SubSummary {
+    pub messages: u64,
+    /// Bytes written, line breaks included.
+    pub bytes: u64,
+    /// Messages the worker dropped because this reader fell behind (normally 0).
+    pub dropped: u64,
+}
+
+/// Why a `sub` or `record` run stopped before its count or timeout.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The output (stdout, the recording) cannot be written.
+    #[error("writing: {0}")]
+    Write(std::io::Error),
+    /// The broker refused every subscription (each with its reason).
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Runs `mqscope sub`: the JSON lines go to stdout, a drop count (if any) to stderr.
+pub fn run(args: SubArgs) -> Result<ExitCode, CliError> {
+    let mut settings = args.connection.form()?.to_settings(usize::MAX)?;
+    settings.subscriptions = subscriptions(args.topics, QoS::AtMostOnce)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let summary = run_sub(settings, args.count, timeout, &mut out)?;
+    if summary.dropped > 0 {
+        eprintln!(
+            "mqscope: {} messages dropped (output too slow)",
+            summary.dropped
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `-t` filters (default `#`) as subscriptions at `qos`, each checked.
+pub(super) fn subscriptions(topics: Vec<String>, qos: QoS) -> Result<Vec<Subscription>, CliError> {
+    let topics = if topics.is_empty() {
+        vec!["#".to_string()]
+    } else {
+        topics
+    };
+    topics
+        .into_iter()
+        .map(|filter| match validate_filter(&filter) {
+            Ok(()) => Ok(Subscription { filter, qos }),
+            Err(message) => Err(CliError::Filter { filter, message }),
+        })
+        .collect()
+}
+
+/// One message as a JSON object: topic, qos, retain, received_at (ms), the payload as UTF-8
+/// text (`payload`) or base64 (`payload_base64`), and MQTT 5 properties when present.
+pub fn message_json(m: &Incoming) -> serde_json::Value {
+    let msg = &m.message;
+    let mut o = serde_json::Map::new();
+    o.insert("topic".into(), m.topic.clone().into());
+    o.insert("qos".into(), msg.qos.as_u8().into());
+    o.insert("retain".into(), msg.retain.into());
+    o.insert("received_at".into(), (msg.received_at_us / 1000).into());
+    match (msg.payload.kind(), std::str::from_utf8(msg.payload.bytes())) {
+        (PayloadKind::Binary, _) | (_, Err(_)) => {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(msg.payload.bytes());
+            o.insert("payload_base64".into(), b64.into());
+        }
+        (_, Ok(text)) => {
+            o.insert("payload".into(), text.into());
+        }
+    }
+    if msg.payload.is_truncated() {
+        o.insert("truncated".into(), true.into());
+        o.insert("size".into(), msg.payload.original_len().into());
+    }
+    if let Some(props) = &msg.properties {
+        o.insert(
+            "properties".into(),
+            serde_json::to_value(props).unwrap_or_default(),
+        );
+    }
+    serde_json::Value::Object(o)
+}
+
+/// Connects, subscribes and writes one JSON line per message to `out` until `count`
+/// messages or `timeout` (whichever first). Fails if no connection is made in time.
+pub fn run_sub(
+    settings: ConnectionSettings,
+    count: Option<u64>,
+    timeout: Duration,
+    out: &mut impl Write,
+) -> Result<SubSummary, ReceiveError> {
+    receive(settings, count, timeout, out, |m| {
+        message_json(m).to_string()
+    })
+}
+
+/// Says on stderr which subscriptions the broker refused (from its SUBACK); fails when it
+/// refused every one, since nothing can arrive then.
+fn check_subscriptions(worker: &WorkerHandle) -> Result<(), ReceiveError> {
+    let results = worker.subscriptions();
+    let refused: Vec<String> = results
+        .iter()
+        .filter_map(|r| {
+            r.granted
+                .err()
+                .map(|why| format!("subscription to {} refused by the broker: {why}", r.filter))
+        })
+        .collect();
+    if !refused.is_empty() && refused.len() == results.len() {
+        return Err(ReceiveError::Refused(refused.join("; ")));
+    }
+    for line in refused {
+        eprintln!("mqscope: {line}");
+    }
+    Ok(())
+}
+
+/// Connects, subscribes and writes `line` of each message to `out` (flushed after every
+/// batch) until `count` messages or `timeout`, whichever first.
+pub(super) fn receive(
+    settings: ConnectionSettings,
+    count: Option<u64>,
+    timeout: Duration,
+    out: &mut impl Write,
+    line: impl Fn(&Incoming) -> String,
+) -> Result<SubSummary, ReceiveError> {
+    let deadline = Instant::now() + timeout;
+    let worker = session::connect(settings, timeout)?;
+    check_subscriptions(&worker)?;
+    let mut messages = 0;
+    let mut bytes = 0;
+    while count.is_none_or(|c| messages < c) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let Some(batch) = worker.events.recv_timeout(left) else {
+            continue;
+        };
+        for m in batch {
+            if count.is_some_and(|c| messages >= c) {
+                break;
+            }
+            let text = line(&m);
+            writeln!(out, "{text}").map_err(ReceiveError::Write)?;
+            bytes += text.len() as u64 + 1;
+            messages += 1;
+        }
+        out.flush().map_err(ReceiveError::Write)?;
+    }
+    out.flush().map_err(ReceiveError::Write)?;
+    let dropped = worker.events.dropped();
+    session::disconnect(worker);
+    Ok(SubSummary {
+        messages,
+        bytes,
+        dropped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Message, Payload};
+
+    #[test]
+    fn no_filter_means_everything_and_a_bad_one_is_named() {
+        let all = subscriptions(Vec::new(), QoS::ExactlyOnce).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            (all[0].filter.as_str(), all[0].qos),
+            ("#", QoS::ExactlyOnce)
+        );
+        let e = subscriptions(vec!["a/#".into(), "a/#/b".into()], QoS::AtMostOnce).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "-t a/#/b: '#' must be a whole level and the last one"
+        );
+    }
+
+    #[test]
+    fn binary_payloads_print_as_base64_and_text_as_text() {
+        let message = |payload: &[u8]| Incoming {
+            topic: "t".into(),
+            message: Message {
+                received_at_us: 1_700_000_000_123_456,
+                qos: QoS::AtLeastOnce,
+                retain: true,
+                payload: Payload::decode(payload, 1 << 20),
+                properties: None,
+            },
+        };
+        let text = message_json(&message("héllo".as_bytes()));
+        assert_eq!(text["payload"], "héllo");
+        assert_eq!(
+            (text["qos"].as_u64(), text["retain"].as_bool()),
+            (Some(1), Some(true))
+        );
+        assert_eq!(text["received_at"], 1_700_000_000_123i64);
+        let bin = message_json(&message(&[0xff, 0x00, 0xfe]));
+        assert_eq!(bin["payload_base64"], "/wD+");
+        assert!(bin.get("payload").is_none());
+    }
+}

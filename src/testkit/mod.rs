@@ -1,0 +1,17 @@
+//! Load and sample data for tests, benchmarks and examples, kept out of the library's
+//! public API: compiled only with the `testkit` feature (and for the library's own unit
+//! tests).
+//!
+//! - [`flood`]: a raw MQTT 3.1.1 publisher, as fast as a socket takes it, and its topics.
+//! - [`hostile`]: messages a broker may carry that a naive explorer chokes on.
+//! - [`series`]: a long, sensor-like series for the chart's reduction.
+//!
+//! Depends on nothing else in this crate, so it can never pull test code into the app.
+
+pub mod flood;
+pub mod hostile;
+pub mod series;
+
+pub use flood::{Flood, flood, flood_topic};
+pub use hostile::hostile_corpus;
+pub use series::sample_series;
