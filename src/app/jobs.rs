@@ -1,5 +1,5 @@
 //! The app's one background-job mechanism: work that may wait on a disk or D-Bus (CSV
-//! export, keychain calls, publish-history writes) runs on a named thread of its own and
+//! export, keychain calls, publish-history and profile writes, profile files read) runs on a named thread of its own and
 //! reports back through one bounded channel. A finished job waits for room rather than
 //! being dropped, and wakes the window.
 
@@ -19,6 +19,15 @@ pub enum JobDone {
     Export(TabId, Result<String, String>),
     /// A publish-history or templates file write (which file, and how it went).
     LibraryWritten(usize, Result<(), String>),
+    /// The profiles file was written.
+    ProfilesWritten(Result<(), String>),
+    /// Profiles exported to a file (how many, where), or why not.
+    ProfilesExported(Result<String, String>),
+    /// A profiles file read for import: its profiles, or why not.
+    ProfilesRead(
+        std::path::PathBuf,
+        Result<Vec<crate::profiles::connections::Profile>, String>,
+    ),
 }
 
 /// The outcome of a keychain call.

@@ -169,7 +169,8 @@ impl App {
         }
     }
 
-    /// Takes finished jobs, and hands changed publish-history files to a writer job.
+    /// Takes finished jobs, and hands changed profile and publish-history files to writer
+    /// jobs.
     pub(super) fn jobs_step(&mut self, ctx: &egui::Context) {
         for done in self.jobs.finished() {
             match done {
@@ -181,6 +182,15 @@ impl App {
                     }
                 }
                 JobDone::LibraryWritten(which, result) => self.library.written(which, result),
+                JobDone::ProfilesWritten(result) => self.profiles.written(result),
+                JobDone::ProfilesExported(result) => self.profile_ui.file_result = Some(result),
+                JobDone::ProfilesRead(path, read) => self.profiles_read(&path, read),
+            }
+        }
+        if let Some(write) = self.profiles.pending_write() {
+            let job = move || JobDone::ProfilesWritten(write.write());
+            if let Err(e) = self.jobs.spawn("profiles-write", ctx, job) {
+                self.profiles.written(Err(e));
             }
         }
         while let Some(write) = self.library.pending_write() {

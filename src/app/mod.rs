@@ -400,8 +400,10 @@ impl eframe::App for App {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        // The last publish-history and template changes, written before the window goes.
+        // The last profile, publish-history and template changes, written before the
+        // window goes.
         self.library.write_now();
+        self.profiles.write_now();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -98,20 +98,52 @@ impl App {
         }
     }
 
-    pub(super) fn export_profiles(&mut self, path: &std::path::Path) {
-        self.profile_ui.file_result = Some(
-            self.profiles
-                .export(path)
-                .map(|n| format!("Exported {n} profiles to {}", path.display())),
-        );
+    /// Writes every profile to `path`, as a job.
+    pub(super) fn export_profiles(&mut self, ctx: &egui::Context, path: &std::path::Path) {
+        let write = match self.profiles.export(path) {
+            Ok(w) => w,
+            Err(e) => {
+                self.profile_ui.file_result = Some(Err(e));
+                return;
+            }
+        };
+        let job = move || {
+            let result = write.write().map(|()| {
+                format!(
+                    "Exported {} profiles to {}",
+                    write.which,
+                    write.path.display()
+                )
+            });
+            JobDone::ProfilesExported(result)
+        };
+        if let Err(e) = self.jobs.spawn("profiles-export", ctx, job) {
+            self.profile_ui.file_result = Some(Err(e));
+        }
     }
 
-    pub(super) fn import_profiles(&mut self, path: &std::path::Path) {
-        self.profile_ui.file_result = Some(
-            self.profiles
-                .import(path)
-                .map(|n| format!("Imported {n} profiles from {}", path.display())),
-        );
+    /// Reads the profiles file at `path` as a job; they are added when it is read.
+    pub(super) fn import_profiles(&mut self, ctx: &egui::Context, path: &std::path::Path) {
+        let path = path.to_path_buf();
+        let job = move || {
+            let read = crate::profiles::connections::ProfileStore::read_file(&path);
+            JobDone::ProfilesRead(path, read)
+        };
+        if let Err(e) = self.jobs.spawn("profiles-import", ctx, job) {
+            self.profile_ui.file_result = Some(Err(e));
+        }
+    }
+
+    /// A profiles file was read: its profiles join (and replace same-named) ones.
+    pub(super) fn profiles_read(
+        &mut self,
+        path: &std::path::Path,
+        read: Result<Vec<crate::profiles::connections::Profile>, String>,
+    ) {
+        self.profile_ui.file_result = Some(read.map(|profiles| {
+            let n = self.profiles.merge(profiles);
+            format!("Imported {n} profiles from {}", path.display())
+        }));
     }
 
     /// Runs `call` on the keychain as a background job (it may wait for D-Bus or an

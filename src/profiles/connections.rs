@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::file::{LoadReport, load, save};
+use super::file::{LoadReport, PendingWrite, load};
 use crate::mqtt::ConnectionForm;
 
 const PROFILES_FILE: &str = "profiles.json";
@@ -29,6 +29,10 @@ pub struct ProfileStore {
     pub problems: Vec<String>,
     /// The file could not be read: it is never written over.
     read_only: bool,
+    /// Changed since the last write was handed out.
+    dirty: bool,
+    /// A write is under way (handed out, not yet reported back).
+    writing: bool,
 }
 
 impl ProfileStore {
@@ -116,19 +120,21 @@ impl ProfileStore {
         Ok(())
     }
 
-    /// Writes every profile to `path` (passwords are never in them); how many.
-    pub fn export(&self, path: &std::path::Path) -> Result<usize, String> {
-        save(path, &self.profiles)?;
-        Ok(self.profiles.len())
+    /// Every profile (passwords are never in them) as a write of `path`, for a job.
+    pub fn export(&self, path: &std::path::Path) -> Result<PendingWrite, String> {
+        PendingWrite::json(self.profiles.len(), path.to_path_buf(), &self.profiles)
     }
 
-    /// Adds the profiles of the file at `path`; one with a name already here replaces it.
-    /// How many were read.
-    pub fn import(&mut self, path: &std::path::Path) -> Result<usize, String> {
+    /// Reads a profiles file (on a job's thread): its profiles, or why not.
+    pub fn read_file(path: &std::path::Path) -> Result<Vec<Profile>, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{} could not be read: {e}", path.display()))?;
-        let imported: Vec<Profile> = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a profiles file: {e}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a profiles file: {e}", path.display()))
+    }
+
+    /// Adds `imported`; one with a name already here replaces it. How many.
+    pub fn merge(&mut self, imported: Vec<Profile>) -> usize {
         let n = imported.len();
         for p in imported {
             self.profiles.retain(|q| q.name != p.name);
@@ -136,7 +142,43 @@ impl ProfileStore {
         }
         self.profiles.sort_by(|a, b| a.name.cmp(&b.name));
         self.write();
-        Ok(n)
+        n
+    }
+
+    /// The profiles file to write, if it changed and no write is under way; the caller
+    /// writes it off the UI thread and reports back with [`Self::written`].
+    pub fn pending_write(&mut self) -> Option<PendingWrite> {
+        let dir = self.dir.as_ref()?;
+        if !self.dirty || self.writing {
+            return None;
+        }
+        self.dirty = false;
+        match PendingWrite::json(0, dir.join(PROFILES_FILE), &self.profiles) {
+            Ok(w) => {
+                self.writing = true;
+                Some(w)
+            }
+            Err(e) => {
+                self.problems.push(e);
+                None
+            }
+        }
+    }
+
+    /// A write handed out by [`Self::pending_write`] ended.
+    pub fn written(&mut self, result: Result<(), String>) {
+        self.writing = false;
+        if let Err(e) = result {
+            self.problems.push(e);
+        }
+    }
+
+    /// Writes the file now if it changed, on this thread (tests, and the last save on exit).
+    pub fn write_now(&mut self) {
+        if let Some(w) = self.pending_write() {
+            let result = w.write();
+            self.written(result);
+        }
     }
 
     pub fn delete(&mut self, name: &str) {
@@ -144,13 +186,10 @@ impl ProfileStore {
         self.write();
     }
 
+    /// Marks the file for writing (by a background job; see [`Self::pending_write`]).
     fn write(&mut self) {
-        let Some(dir) = &self.dir else { return };
-        if self.read_only {
-            return;
-        }
-        if let Err(e) = save(&dir.join(PROFILES_FILE), &self.profiles) {
-            self.problems.push(e);
+        if self.dir.is_some() && !self.read_only {
+            self.dirty = true;
         }
     }
 }
@@ -186,6 +225,11 @@ mod tests {
         store.rename("Plant copy 2", "Lab").unwrap();
         assert!(store.rename("Lab", "Plant").is_err(), "names stay unique");
         store.delete("Plant copy");
+        assert!(store.pending_write().is_some(), "written by a job");
+        assert!(store.pending_write().is_none(), "one write at a time");
+        store.written(Ok(()));
+        store.delete("nothing");
+        store.write_now();
         let text = std::fs::read_to_string(d.join(PROFILES_FILE)).unwrap();
         assert!(!text.contains("s3cret"), "no password on disk: {text}");
         let again = ProfileStore::open(Some(d.clone()));
@@ -213,12 +257,14 @@ mod tests {
         store.save_profile("A", &form).unwrap();
         store.save_profile("B", &ConnectionForm::default()).unwrap();
         let file = d.join("export.json");
-        assert_eq!(store.export(&file), Ok(2));
+        let export = store.export(&file).unwrap();
+        assert_eq!(export.which, 2, "the count rides along");
+        export.write().unwrap();
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(!text.contains("never-exported"));
         let mut other = ProfileStore::open(None);
         other.save_profile("A", &ConnectionForm::default()).unwrap();
-        assert_eq!(other.import(&file), Ok(2));
+        assert_eq!(other.merge(ProfileStore::read_file(&file).unwrap()), 2);
         assert_eq!(
             other.profiles().len(),
             2,
@@ -227,8 +273,7 @@ mod tests {
         assert_eq!(other.find("A").unwrap().form.host, "a.example");
         std::fs::write(&file, "nope").unwrap();
         assert!(
-            other
-                .import(&file)
+            ProfileStore::read_file(&file)
                 .unwrap_err()
                 .contains("is not a profiles file")
         );

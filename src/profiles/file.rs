@@ -70,6 +70,29 @@ pub fn keep_aside(path: &Path) -> std::io::Result<PathBuf> {
     Ok(kept_as)
 }
 
+/// A file write handed to a background job: which file (its owner's number), where, and
+/// the bytes.
+#[derive(Debug)]
+pub struct PendingWrite {
+    pub which: usize,
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+impl PendingWrite {
+    /// `value` as pretty JSON, to be written to `path`.
+    pub fn json<T: Serialize>(which: usize, path: PathBuf, value: &T) -> Result<Self, String> {
+        let bytes = serde_json::to_vec_pretty(value)
+            .map_err(|e| format!("saving {}: {e}", path.display()))?;
+        Ok(Self { which, path, bytes })
+    }
+
+    /// Writes the file atomically (on the job's thread, never the UI's).
+    pub fn write(&self) -> Result<(), String> {
+        write_atomic(&self.path, &self.bytes)
+    }
+}
+
 pub fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), String> {
     let json = serde_json::to_vec_pretty(value).map_err(|e| e.to_string())?;
     write_atomic(path, &json)

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 
+pub use super::file::PendingWrite;
 use super::file::{LoadReport, load};
 use crate::model::QoS;
 use crate::model::payload_format::PayloadFormat;
@@ -49,21 +50,6 @@ pub struct PublishLibrary {
     dirty: [bool; 2],
     /// A write of the file is under way (handed out, not yet reported back).
     writing: [bool; 2],
-}
-
-/// A file write handed to a background job: which file, where, and the bytes.
-#[derive(Debug)]
-pub struct PendingWrite {
-    pub which: usize,
-    pub path: PathBuf,
-    pub bytes: Vec<u8>,
-}
-
-impl PendingWrite {
-    /// Writes the file atomically (on the job's thread, never the UI's).
-    pub fn write(&self) -> Result<(), String> {
-        super::file::write_atomic(&self.path, &self.bytes)
-    }
 }
 
 const HISTORY_FILE: &str = "publish-history.json";
