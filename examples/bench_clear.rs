@@ -67,7 +67,7 @@ fn main() {
         progress,
     });
     let done = loop {
-        let p: mqscope::mqtt::ClearProgress = *watch.borrow_and_update();
+        let p: mqscope::mqtt::ClearProgress = watch.borrow_and_update().clone();
         if p.finished {
             break p.done;
         }

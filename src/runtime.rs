@@ -1,4 +1,5 @@
-//! The named "mqtt" thread that owns the tokio runtime the client worker runs on.
+//! Named threads that own a tokio runtime each: a connection's worker ("mqtt-N") and the
+//! demo devices ("demo").
 
 use std::future::Future;
 use std::thread::JoinHandle;

@@ -38,10 +38,14 @@ pub struct ReplayStatus {
 }
 
 /// A retained clean-up, running or ended.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClearStatus {
     pub done: usize,
+    /// Clears the broker refused (an ACL) or the connection lost.
+    pub refused: usize,
     pub total: usize,
+    /// Why it ended early ("not connected", the broker stopped answering), if it did.
+    pub error: Option<String>,
     pub finished: bool,
     pub started: Instant,
     /// Seconds it took, once finished.

@@ -25,8 +25,12 @@ const REFUSED: &str = "refused by the broker: not authorized (0x87)";
 const BAD_SHARE: &str = "$share/g";
 
 /// Mosquitto where alice may read and write `allowed/#`, only read `secret/#`, and
-/// nothing else; anonymous clients are refused.
+/// nothing else; admin may do anything; anonymous clients are refused.
 fn acl_broker(test: &str) -> Option<Mosquitto> {
+    acl_broker_with(test, "")
+}
+
+fn acl_broker_with(test: &str, extra: &str) -> Option<Mosquitto> {
     if !mosquitto_available(test) {
         return None;
     }
@@ -42,14 +46,21 @@ fn acl_broker(test: &str) -> Option<Mosquitto> {
         .status()
         .unwrap();
     assert!(made.success(), "mosquitto_passwd");
+    let made = Command::new("mosquitto_passwd")
+        .arg("-b")
+        .arg(&passwd)
+        .args(["admin", "r00t"])
+        .status()
+        .unwrap();
+    assert!(made.success(), "mosquitto_passwd");
     std::fs::write(
         &acl,
-        "user alice\ntopic readwrite allowed/#\ntopic read secret/#\n",
+        "user alice\ntopic readwrite allowed/#\ntopic read secret/#\n\nuser admin\ntopic readwrite #\n",
     )
     .unwrap();
     common::make_readable(&[&dir, &passwd, &acl]);
     let extra = format!(
-        "allow_anonymous false\npassword_file {}\nacl_file {}",
+        "allow_anonymous false\npassword_file {}\nacl_file {}\n{extra}",
         passwd.display(),
         acl.display()
     );
@@ -229,4 +240,91 @@ fn the_connections_window_shows_a_refused_subscription() {
         shown,
         "the refused filter says why in the connections window"
     );
+}
+
+#[test]
+fn a_clean_up_the_acl_refuses_says_so_instead_of_cleared() {
+    use mqscope::mqtt::ClearProgress;
+    let Some(broker) = acl_broker("a_clean_up_the_acl_refuses_says_so_instead_of_cleared") else {
+        return;
+    };
+    for i in 0..3 {
+        broker.publish(&[
+            "-u",
+            "admin",
+            "-P",
+            "r00t",
+            "-t",
+            &format!("secret/{i}"),
+            "-m",
+            "x",
+            "-r",
+        ]);
+    }
+    let mut w = worker();
+    w.send(WorkerCommand::Connect(Box::new(alice(
+        broker.port,
+        &["secret/#"],
+    ))));
+    wait_connected(&mut w, T);
+    let (progress, watch) = tokio::sync::watch::channel(ClearProgress::default());
+    w.send(WorkerCommand::ClearRetained {
+        topics: (0..3).map(|i| format!("secret/{i}")).collect(),
+        cancel: std::sync::Arc::default(),
+        progress,
+    });
+    let deadline = std::time::Instant::now() + T;
+    while !watch.borrow().finished && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let p = watch.borrow().clone();
+    assert!(p.finished, "{p:?}");
+    assert_eq!(
+        (p.done, p.refused, p.total),
+        (0, 3, 3),
+        "refused, not cleared"
+    );
+}
+
+#[test]
+fn refused_qos2_publishes_do_not_use_up_the_client() {
+    // A small receive maximum: rumqttc keeps the slot of each refused QoS 2 publish.
+    let Some(broker) = acl_broker_with(
+        "refused_qos2_publishes_do_not_use_up_the_client",
+        "max_inflight_messages 10",
+    ) else {
+        return;
+    };
+    let mut w = worker();
+    w.send(WorkerCommand::Connect(Box::new(alice(broker.port, &[]))));
+    wait_connected(&mut w, T);
+    for id in 0..25u64 {
+        let request = PublishRequest {
+            id,
+            topic: "secret/denied".into(),
+            payload: b"1".to_vec(),
+            qos: QoS::ExactlyOnce,
+            retain: false,
+            properties: None,
+        };
+        w.publish(request).unwrap();
+        let o = w.outcomes.recv_timeout(T).expect("an outcome for each");
+        assert_eq!(o.id, id);
+        assert!(o.result.is_err(), "{o:?}");
+    }
+    wait_connected(&mut w, T);
+    w.publish(PublishRequest {
+        id: 100,
+        topic: "allowed/after".into(),
+        payload: b"1".to_vec(),
+        qos: QoS::AtLeastOnce,
+        retain: false,
+        properties: None,
+    })
+    .unwrap();
+    let o = w
+        .outcomes
+        .recv_timeout(T)
+        .expect("the allowed publish answered");
+    assert_eq!((o.id, o.result), (100, Ok(Delivered::Acknowledged)));
 }

@@ -387,7 +387,7 @@ fn clearing_ten_thousand_retained_topics() {
         if let Some(batch) = w.events.recv_timeout(Duration::from_millis(100)) {
             store.apply_batch(batch);
         }
-        let p: mqscope::mqtt::ClearProgress = *watch.borrow();
+        let p: mqscope::mqtt::ClearProgress = watch.borrow().clone();
         if p.finished {
             finished = Some((p.done, p.total));
         }

@@ -1,6 +1,7 @@
 //! Applying commands: one exhaustive match (no wildcard arm, so the compiler checks that
 //! every command is handled), each arm a small method. A tab command goes to its own tab,
-//! whichever is shown; one for a tab that was closed, or whose worker is gone, is answered.
+//! whichever is shown; one whose worker is gone is answered ("not connected", or a problem
+//! in the banner); one for a tab closed meanwhile is dropped (nothing is left to answer).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -57,7 +58,9 @@ impl App {
         }
         match command {
             TabCommand::Connect(settings) => self.connect(ctx, id, settings),
-            TabCommand::Disconnect => self.to_worker(id, WorkerCommand::Disconnect),
+            TabCommand::Disconnect => {
+                self.send_to_worker(id, WorkerCommand::Disconnect);
+            }
             TabCommand::ConnectForm => {
                 let cap = self.saved.payload_cap;
                 let checked = self.tab(id).map(|t| t.form.to_settings(cap));
@@ -122,11 +125,20 @@ impl App {
         }
     }
 
-    /// Sends `command` to tab `id`'s worker (if it has one).
-    fn to_worker(&self, id: TabId, command: WorkerCommand) {
-        if let Some(worker) = self.tab(id).and_then(|t| t.worker.as_ref()) {
-            worker.send(command);
+    /// Sends `command` to tab `id`'s worker; says so in the banner when it cannot.
+    fn send_to_worker(&mut self, id: TabId, command: WorkerCommand) -> bool {
+        let sent = self
+            .tab(id)
+            .and_then(|t| t.worker.as_ref())
+            .is_some_and(|w| w.send(command));
+        if !sent {
+            let label = self.tab(id).map(Tab::label).unwrap_or_default();
+            self.problems.push(format!(
+                "{label}: not connected — the connection's worker has stopped (close the tab \
+                 and open a new connection)"
+            ));
         }
+        sent
     }
 
     fn connect(
@@ -135,14 +147,15 @@ impl App {
         id: TabId,
         settings: Box<crate::mqtt::ConnectionSettings>,
     ) {
+        if !self.send_to_worker(id, WorkerCommand::Connect(settings.clone())) {
+            return;
+        }
         let shown = self.active == id;
         let Some(tab) = self.tab_mut(id) else { return };
         if tab.key() != settings.address() {
             tab.store.clear_sys_stats();
         }
         tab.form_error = None;
-        let Some(worker) = &tab.worker else { return };
-        worker.send(WorkerCommand::Connect(settings.clone()));
         tab.settings = Some(*settings);
         if shown {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(tab.title()));

@@ -1,7 +1,7 @@
 //! The app's one background-job mechanism: work that may wait on a disk or D-Bus (CSV
-//! export, keychain calls, publish-history and profile writes, profile files read) runs on a named thread of its own and
-//! reports back through one bounded channel. A finished job waits for room rather than
-//! being dropped, and wakes the window.
+//! export, keychain calls, publish-history and profile writes, profile files read) runs
+//! on a named thread of its own and reports back through one bounded channel. A finished
+//! job waits for room rather than being dropped, and wakes the window.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -81,6 +81,24 @@ impl Jobs {
     pub fn finished(&mut self) -> Vec<JobDone> {
         let done: Vec<JobDone> = self.rx.try_iter().collect();
         self.running = self.running.saturating_sub(done.len());
+        done
+    }
+
+    /// Waits up to `timeout` for the running jobs (on exit, so the last file writes land);
+    /// their results.
+    pub fn wait(&mut self, timeout: std::time::Duration) -> Vec<JobDone> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut done = Vec::new();
+        while self.running > 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(d) => {
+                    self.running -= 1;
+                    done.push(d);
+                }
+                Err(_) => break,
+            }
+        }
         done
     }
 

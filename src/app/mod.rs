@@ -115,8 +115,6 @@ struct ProfileUi {
     file_result: Option<Result<String, String>>,
     /// What the last keychain call did.
     keychain_note: Option<Result<String, String>>,
-    /// The profile last loaded into the form (the one "Rename" renames).
-    loaded: Option<String>,
 }
 
 /// The whole application state: the tabs, and beside them, once each, what is app-wide.
@@ -401,7 +399,14 @@ impl eframe::App for App {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         // The last profile, publish-history and template changes, written before the
-        // window goes.
+        // window goes: the writes under way first (a keychain call may be cut short).
+        for done in self.jobs.wait(Duration::from_secs(3)) {
+            match done {
+                JobDone::LibraryWritten(which, result) => self.library.written(which, result),
+                JobDone::ProfilesWritten(result) => self.profiles.written(result),
+                _ => {}
+            }
+        }
         self.library.write_now();
         self.profiles.write_now();
     }

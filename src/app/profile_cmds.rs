@@ -19,7 +19,9 @@ impl App {
             return;
         }
         let name = name.trim().to_string();
-        self.profile_ui.loaded = Some(name.clone());
+        if let Some(tab) = self.tab_mut(id) {
+            tab.profile_loaded = Some(name.clone());
+        }
         let password = form.password.clone();
         if form.remember_password {
             self.keychain_call(ctx, move |k| {
@@ -45,6 +47,7 @@ impl App {
         let Some(tab) = self.tab_mut(id) else { return };
         tab.form = form;
         tab.form_error = None;
+        tab.profile_loaded = Some(name.to_string());
         self.profile_ui.keychain_note = None;
         if remembered {
             let asked = name.to_string();
@@ -52,7 +55,6 @@ impl App {
                 KeychainDone::Recalled(id, asked.clone(), k.recall(&asked))
             });
         }
-        self.profile_ui.loaded = Some(name.to_string());
         self.profile_ui.name = name.to_string();
     }
 
@@ -72,7 +74,11 @@ impl App {
                 KeychainDone::Note(k.rename(&a, &b).map(|()| String::new()))
             });
         }
-        self.profile_ui.loaded = Some(to.clone());
+        for tab in &mut self.tabs {
+            if tab.profile_loaded.as_deref() == Some(from) {
+                tab.profile_loaded = Some(to.clone());
+            }
+        }
         self.profile_ui.name = to;
     }
 
@@ -88,8 +94,10 @@ impl App {
             .find(&name)
             .is_some_and(|p| p.form.remember_password);
         self.profiles.delete(&name);
-        if self.profile_ui.loaded.as_deref() == Some(name.as_str()) {
-            self.profile_ui.loaded = None;
+        for tab in &mut self.tabs {
+            if tab.profile_loaded.as_deref() == Some(name.as_str()) {
+                tab.profile_loaded = None;
+            }
         }
         if remembered {
             self.keychain_call(ctx, move |k| {
@@ -107,14 +115,11 @@ impl App {
                 return;
             }
         };
+        let n = self.profiles.profiles().len();
         let job = move || {
-            let result = write.write().map(|()| {
-                format!(
-                    "Exported {} profiles to {}",
-                    write.which,
-                    write.path.display()
-                )
-            });
+            let result = write
+                .write()
+                .map(|()| format!("Exported {n} profiles to {}", write.path.display()));
             JobDone::ProfilesExported(result)
         };
         if let Err(e) = self.jobs.spawn("profiles-export", ctx, job) {
@@ -174,14 +179,13 @@ impl App {
             KeychainDone::Note(Ok(note)) if note.is_empty() => {}
             KeychainDone::Note(note) => self.profile_ui.keychain_note = Some(note),
             KeychainDone::Recalled(id, name, result) => {
-                if self.profile_ui.loaded.as_deref() != Some(name.as_str()) {
-                    return; // another profile was loaded meanwhile
+                let Some(tab) = self.tab_mut(id) else { return };
+                if tab.profile_loaded.as_deref() != Some(name.as_str()) {
+                    return; // another profile was loaded into that tab meanwhile
                 }
                 match result {
                     Ok(Some(password)) => {
-                        if let Some(tab) = self.tab_mut(id) {
-                            tab.form.password = password;
-                        }
+                        tab.form.password = password;
                         self.profile_ui.keychain_note =
                             Some(Ok(format!("Password of {name} from the keychain")));
                     }

@@ -34,10 +34,12 @@ pub struct ClearRun {
 
 impl ClearRun {
     pub fn status(&self) -> ClearStatus {
-        let p = *self.progress.borrow();
+        let p = self.progress.borrow().clone();
         ClearStatus {
             done: p.done,
+            refused: p.refused,
             total: p.total,
+            error: p.error,
             finished: p.finished,
             started: self.started,
             seconds: self.seconds,
@@ -103,6 +105,9 @@ pub struct Tab {
     pub(super) connection: ConnectionState,
     pub(super) form: ConnectionForm,
     pub(super) form_error: Option<SettingsError>,
+    /// The profile last loaded into (or saved from) this tab's form: the one "Rename"
+    /// renames, and the one a password from the keychain is for.
+    pub(super) profile_loaded: Option<String>,
     /// The settings of the connection last asked for: title, key and version come from it.
     pub(super) settings: Option<ConnectionSettings>,
     pub(super) tree: TreeView,
@@ -154,6 +159,7 @@ impl Tab {
             connection: ConnectionState::Idle,
             form,
             form_error: None,
+            profile_loaded: None,
             settings: None,
             tree: TreeView::default(),
             inspector: Inspector::default(),
@@ -228,18 +234,18 @@ impl Tab {
     /// Reads the connection state, takes every outcome, and files batches until `budget`
     /// is spent; true when batches were left for the next frame.
     pub fn drain(&mut self, budget: Duration) -> bool {
+        if let Some(run) = &mut self.clear
+            && run.seconds.is_none()
+            && run.progress.borrow().finished
+        {
+            run.seconds = Some(run.started.elapsed().as_secs_f64());
+        }
         let Some(worker) = &self.worker else {
             return false;
         };
         self.connection = worker.state();
         while let Some(outcome) = worker.outcomes.try_recv() {
             self.publish.outcome(outcome.id, outcome.result);
-        }
-        if let Some(run) = &mut self.clear
-            && run.seconds.is_none()
-            && run.progress.borrow().finished
-        {
-            run.seconds = Some(run.started.elapsed().as_secs_f64());
         }
         let start = Instant::now();
         while let Some(batch) = self.worker.as_ref().and_then(|w| w.events.try_recv()) {

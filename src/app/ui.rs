@@ -8,44 +8,68 @@ use crate::ui::{
     talkers, topic_tree,
 };
 
+/// What the panels show of the tab and the app, read before drawing.
+struct Views {
+    tab_list: Vec<(crate::command::TabId, String, crate::mqtt::ConnectionState)>,
+    active: crate::command::TabId,
+    dropped: u64,
+    v5: bool,
+    key: String,
+    record_status: Option<crate::status::RecordStatus>,
+    replay_status: Option<crate::status::ReplayStatus>,
+    clear_status: Option<crate::status::ClearStatus>,
+    limits: crate::status::Limits,
+    granted: Vec<crate::mqtt::SubscriptionResult>,
+}
+
 impl App {
     pub(super) fn draw_ui(&mut self, ui: &mut egui::Ui) {
-        let dark = ui.visuals().dark_mode;
         let i = self.index_of(self.active).unwrap_or(0);
         self.commands.tab = self.tabs[i].id;
-        let tab_list = self.tabs();
-        let dropped = self.tabs[i].dropped();
-        let v5 = self.tabs[i].version() == MqttVersion::V5;
-        let key = self.tabs[i].key();
-        let record_status = self.tabs[i].recorder.as_ref().map(Recorder::status);
-        let replay_status = self.tabs[i].replay.as_ref().map(ReplayRun::status);
-        let clear_status = self.tabs[i].clear.as_ref().map(ClearRun::status);
-        let limits = self.saved.limits();
-        let granted = self.tabs[i]
-            .worker
-            .as_ref()
-            .map(crate::mqtt::WorkerHandle::subscriptions)
-            .unwrap_or_default();
-        let active = self.active;
+        let tab = &self.tabs[i];
+        let v = Views {
+            tab_list: self.tabs(),
+            active: self.active,
+            dropped: tab.dropped(),
+            v5: tab.version() == MqttVersion::V5,
+            key: tab.key(),
+            record_status: tab.recorder.as_ref().map(Recorder::status),
+            replay_status: tab.replay.as_ref().map(ReplayRun::status),
+            clear_status: tab.clear.as_ref().map(ClearRun::status),
+            limits: self.saved.limits(),
+            granted: tab
+                .worker
+                .as_ref()
+                .map(crate::mqtt::WorkerHandle::subscriptions)
+                .unwrap_or_default(),
+        };
+        self.top_bar_ui(ui, i, &v);
+        self.windows_ui(ui, i, &v);
+        self.bottom_panels_ui(ui, i, &v);
+        self.side_panels_ui(ui, i);
+        if !self.commands.is_empty() {
+            ui.ctx().request_repaint();
+        }
+    }
+
+    /// The connection tabs and bar, the window toggles, problems.
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui, i: usize, v: &Views) {
+        let dark = ui.visuals().dark_mode;
         let Self {
             tabs,
             commands,
             windows,
             saved,
             profiles,
-            profile_ui,
             library,
             problems,
             broker,
-            broker_form,
-            demo_on,
             ..
         } = self;
-        let demo_on = *demo_on;
         let tab = &mut tabs[i];
         egui::Panel::top("connection").show(ui, |ui| {
             ui.add_space(4.0);
-            connection::connection_tabs_ui(ui, &tab_list, active, commands);
+            connection::connection_tabs_ui(ui, &v.tab_list, v.active, commands);
             connection::connection_bar_ui(
                 ui,
                 &mut tab.form,
@@ -101,12 +125,12 @@ impl App {
                     .on_hover_text("Record messages to a file; publish a recording again");
                 record::record_indicator_ui(
                     ui,
-                    record_status.as_ref(),
-                    replay_status.as_ref(),
+                    v.record_status.as_ref(),
+                    v.replay_status.as_ref(),
                     commands,
                 );
                 ui.toggle_value(&mut windows.settings, "Limits")
-                    .on_hover_text("History budget and payload size limits");
+                    .on_hover_text("History budget and payload size v.limits");
                 ui.toggle_value(&mut windows.broker, "Local broker")
                     .on_hover_text("Start a broker on this machine, with optional demo devices");
                 ui.colored_label(
@@ -135,19 +159,34 @@ impl App {
             }
             ui.add_space(2.0);
         });
+    }
+
+    /// The windows (connections, broker stats, top talkers, record/replay, clean-up,
+    /// limits) and the status bar.
+    fn windows_ui(&mut self, ui: &mut egui::Ui, i: usize, v: &Views) {
+        let Self {
+            tabs,
+            commands,
+            windows,
+            saved,
+            profiles,
+            profile_ui,
+            ..
+        } = self;
+        let tab = &mut tabs[i];
         connection::connections_window_ui(
             ui.ctx(),
             &mut windows.connections,
             (
                 profiles,
-                profile_ui.loaded.as_deref(),
+                tab.profile_loaded.as_deref(),
                 profile_ui.keychain_note.as_ref(),
             ),
             &mut profile_ui.name,
             (&mut profile_ui.file, profile_ui.file_result.as_ref()),
             &mut tab.form,
             &mut tab.form_error,
-            (&tab.connection, &granted),
+            (&tab.connection, &v.granted),
             commands,
         );
         sys_view::sys_window_ui(ui.ctx(), &mut windows.sys, tab.store.sys_stats());
@@ -156,14 +195,14 @@ impl App {
             ui.ctx(),
             &mut windows.record,
             &mut tab.record_form,
-            record_status.as_ref(),
+            v.record_status.as_ref(),
             tab.record_result.as_ref(),
-            replay_status.as_ref(),
+            v.replay_status.as_ref(),
             tab.connection.is_connected(),
             commands,
         );
         egui::Panel::bottom("status").show(ui, |ui| {
-            status_bar::status_bar_ui(ui, &tab.store, dropped, saved.payload_cap);
+            status_bar::status_bar_ui(ui, &tab.store, v.dropped, saved.payload_cap);
         });
         if tab
             .tree
@@ -172,17 +211,30 @@ impl App {
         {
             tab.tree.selected = None;
         }
-        topic_tree::clear_dialogs_ui(ui.ctx(), &mut tab.tree, clear_status.as_ref(), commands);
+        topic_tree::clear_dialogs_ui(ui.ctx(), &mut tab.tree, v.clear_status.as_ref(), commands);
         let mut open = windows.settings;
         egui::Window::new("Limits")
             .open(&mut open)
             .resizable(false)
             .show(ui.ctx(), |ui| {
-                if let Some(changed) = settings::settings_ui(ui, &limits) {
+                if let Some(changed) = settings::settings_ui(ui, &v.limits) {
                     commands.push(AppCommand::SetLimits(changed));
                 }
             });
         windows.settings = open;
+    }
+
+    /// The publish panel (with its library) and the chart panel, along the bottom.
+    fn bottom_panels_ui(&mut self, ui: &mut egui::Ui, i: usize, v: &Views) {
+        let Self {
+            tabs,
+            commands,
+            windows,
+            saved,
+            library,
+            ..
+        } = self;
+        let tab = &mut tabs[i];
         // Selecting a topic fills the publish topic (once per selection).
         if tab.tree.selected != tab.publish_topic_from
             && let Some(id) = tab.tree.selected
@@ -201,14 +253,14 @@ impl App {
                         .resizable(true)
                         .default_size(theme::LIBRARY_WIDTH)
                         .show(ui, |ui| {
-                            publish::library_ui(ui, &mut tab.publish, library, &key, commands);
+                            publish::library_ui(ui, &mut tab.publish, library, &v.key, commands);
                         });
                     publish::publish_ui(
                         ui,
                         &mut tab.publish,
                         tab.store.tree(),
                         tab.connection.is_connected(),
-                        v5,
+                        v.v5,
                         commands,
                     );
                 });
@@ -217,7 +269,7 @@ impl App {
             egui::Panel::bottom("chart")
                 .resizable(true)
                 .default_size(theme::CHART_PANEL_HEIGHT)
-                .min_size(140.0)
+                .min_size(theme::CHART_PANEL_MIN_HEIGHT)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
                     chart::chart_ui(
@@ -235,11 +287,26 @@ impl App {
                     .request_repaint_after(std::time::Duration::from_millis(100));
             }
         }
+    }
+
+    /// The local broker panel, the tree, and the inspector in the middle.
+    fn side_panels_ui(&mut self, ui: &mut egui::Ui, i: usize) {
+        let Self {
+            tabs,
+            commands,
+            windows,
+            broker,
+            broker_form,
+            demo_on,
+            ..
+        } = self;
+        let demo_on = *demo_on;
+        let tab = &mut tabs[i];
         if windows.broker {
             egui::Panel::right("broker")
                 .resizable(true)
                 .default_size(theme::BROKER_PANEL_WIDTH)
-                .min_size(220.0)
+                .min_size(theme::BROKER_PANEL_MIN_WIDTH)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
                     broker_panel::broker_panel_ui(ui, broker, broker_form, demo_on, commands);
@@ -248,7 +315,7 @@ impl App {
         egui::Panel::left("tree")
             .resizable(true)
             .default_size(theme::TREE_PANEL_WIDTH)
-            .min_size(240.0)
+            .min_size(theme::TREE_PANEL_MIN_WIDTH)
             .show(ui, |ui| {
                 ui.add_space(4.0);
                 topic_tree::tree_ui(ui, &tab.store, &mut tab.tree);
@@ -262,8 +329,5 @@ impl App {
                 commands,
             );
         });
-        if !commands.is_empty() {
-            ui.ctx().request_repaint();
-        }
     }
 }

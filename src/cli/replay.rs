@@ -52,6 +52,13 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, CliError> {
             _ => String::new(),
         }
     );
+    if done.refused > 0 {
+        eprintln!(
+            "mqscope: {} messages refused by the broker or lost",
+            done.refused
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

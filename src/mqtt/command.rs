@@ -22,12 +22,13 @@ pub enum WorkerCommand {
     },
     /// Publish a recording on the current connection, reporting to its progress watch
     /// until it ends or is cancelled.
-    Replay(Box<super::replay::ReplayRequest>),
+    Replay(Box<ReplayRequest>),
     /// Stop everything; the worker thread ends.
     Shutdown,
 }
 
-/// One message to publish; `id` comes back in [`super::PublishOutcome`].
+/// One message to publish; `id` comes back in [`super::PublishOutcome`]. Ids from
+/// 0xFFFF_FFFF_0000_0000 up are the worker's own (its clean-up and replay runs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublishRequest {
     pub id: u64,
@@ -37,4 +38,38 @@ pub struct PublishRequest {
     pub retain: bool,
     /// MQTT 5 only; ignored on a 3.1.1 connection.
     pub properties: Option<Properties>,
+}
+
+/// What a replay is asked to do.
+#[derive(Clone, Debug)]
+pub struct ReplayRequest {
+    pub path: std::path::PathBuf,
+    /// Times the recorded pace (1.0 is as recorded); `None` for as fast as possible.
+    pub speed: Option<f64>,
+    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Where the replay is; the last value has `finished` set (never lost: a watch).
+    pub progress: tokio::sync::watch::Sender<super::event::ReplayProgress>,
+}
+
+impl ReplayRequest {
+    /// A request and the receiver of its progress.
+    pub fn new(
+        path: std::path::PathBuf,
+        speed: Option<f64>,
+        cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> (
+        Self,
+        tokio::sync::watch::Receiver<super::event::ReplayProgress>,
+    ) {
+        let (progress, rx) = tokio::sync::watch::channel(Default::default());
+        (
+            Self {
+                path,
+                speed,
+                cancel,
+                progress,
+            },
+            rx,
+        )
+    }
 }

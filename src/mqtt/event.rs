@@ -50,13 +50,39 @@ pub struct PublishOutcome {
 }
 
 /// Progress of a retained clean-up (a watch per run: the latest is never lost).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClearProgress {
     /// Clears the broker acknowledged.
     pub done: usize,
+    /// Clears the broker refused (an ACL) or that the connection lost.
+    pub refused: usize,
     pub total: usize,
     /// Set once it ended: all done, cancelled, or the connection failed.
     pub finished: bool,
+    /// Why it ended early ("not connected", the broker stopped answering), if it did.
+    pub error: Option<String>,
+}
+
+/// Where a replay is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplayProgress {
+    /// Messages the broker took (written for QoS 0, acknowledged for QoS 1 and 2).
+    pub sent: u64,
+    /// Messages the broker refused (MQTT 5 reason codes) or the connection lost.
+    pub refused: u64,
+    /// Payload bytes of those messages.
+    pub bytes: u64,
+    /// How far through the file, 0 to 1.
+    pub fraction: f32,
+    /// Messages of `$` topics (`$SYS/…`): the broker's own, which clients may not publish.
+    pub system_skipped: u64,
+    /// Lines that could not be read, and the first one's problem ("line 7: …").
+    pub skipped: u64,
+    pub first_problem: Option<String>,
+    pub seconds: f64,
+    pub finished: bool,
+    /// Why the replay stopped early (cannot open the file, connection lost), if it did.
+    pub error: Option<String>,
 }
 
 /// The broker's answer to one subscription of the connection (its SUBACK entry).
@@ -145,6 +171,13 @@ impl Backoff {
     pub fn reset(&mut self) {
         self.next = Self::FIRST;
     }
+
+    /// `delay` plus up to a quarter more, at random, so clients a broker dropped at once do
+    /// not all come back in the same instant.
+    pub fn jittered(delay: Duration) -> Duration {
+        let quarter = u64::try_from(delay.as_millis() / 4).unwrap_or(u64::MAX);
+        delay + Duration::from_millis(fastrand::u64(0..=quarter))
+    }
 }
 
 impl Default for Backoff {
@@ -164,6 +197,10 @@ mod tests {
         assert_eq!(delays, [500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
         b.reset();
         assert_eq!(b.next_delay(), Backoff::FIRST);
+        for _ in 0..100 {
+            let d = Backoff::jittered(Duration::from_millis(800));
+            assert!((800..=1000).contains(&d.as_millis()), "{d:?}");
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The MQTT client worker: settings → options, the event loop, commands in, events out.
 //!
-//! Runs on the named "mqtt" thread (see [`crate::runtime`]); knows nothing of egui.
+//! Each connection's worker runs on a named "mqtt-N" thread (see [`crate::runtime`]);
+//! knows nothing of egui.
 
 pub mod channel;
+mod clear;
 pub mod command;
 pub mod convert;
 pub mod event;

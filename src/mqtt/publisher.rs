@@ -1,40 +1,50 @@
 //! Publishing and acknowledgement tracking: which request a packet id belongs to, the
-//! outcome of each user publish (exactly one, never shed), the counts of the worker's own
-//! publishes (retained clean-up, replay) with a `Notify` for whoever waits on them, and the
-//! retained clean-up job.
+//! outcome of each user publish (exactly one, never shed), and the counts of the worker's
+//! own publishing jobs (retained clean-up, replay), per run, with a `Notify` for whoever
+//! waits on them.
+//!
+//! Requests are handed to rumqttc one at a time (an async lock), noted in the same order,
+//! so the n-th PUBLISH rumqttc writes is the n-th request noted. A request whose hand-over
+//! is cancelled is taken out again; one that connection loss answered while it was being
+//! handed over is remembered, so its late write does not take another request's place.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
-use super::channel::{OutcomeSender, Waker};
+use super::channel::OutcomeSender;
 use super::command::PublishRequest;
 use super::convert::{v5_props, v5_qos, v311_qos};
-use super::event::{ClearProgress, Delivered, PublishError, PublishOutcome};
+use super::event::{Delivered, PublishError, PublishOutcome};
 use crate::model::QoS;
 
-/// Request ids of the worker's own publishes: no outcome each; their acknowledgements are
-/// counted per job instead ([`Job`]), so a clean-up and a replay running at once do not
-/// count each other's.
-pub(super) const CLEAR_ID: u64 = u64::MAX;
-pub(super) const REPLAY_ID: u64 = u64::MAX - 1;
+/// Ids of the worker's own publishes: run `n` of a job uses `INTERNAL | n << 1 | job`.
+/// User requests count up from 0 and never reach it.
+const INTERNAL: u64 = 0xFFFF_FFFF_0000_0000;
 
 /// The worker's own publishing jobs.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Job {
     Clear = 0,
     Replay = 1,
 }
 
-fn job_of(id: u64) -> Option<Job> {
-    match id {
-        CLEAR_ID => Some(Job::Clear),
-        REPLAY_ID => Some(Job::Replay),
-        _ => None,
+/// One run of a job: the request id its publishes carry.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct JobRun {
+    pub job: Job,
+    pub id: u64,
+}
+
+fn job_of(id: u64) -> Option<(Job, u64)> {
+    if id & INTERNAL != INTERNAL {
+        return None;
     }
+    let job = if id & 1 == 0 { Job::Clear } else { Job::Replay };
+    Some((job, (id & !INTERNAL) >> 1))
 }
 
 /// The client side of a live connection.
@@ -44,21 +54,43 @@ pub(super) enum Client {
     V5(rumqttc::v5::AsyncClient),
 }
 
+/// A request handed (or being handed) to rumqttc.
+#[derive(Clone, Copy, Debug)]
+struct Noted {
+    seq: u64,
+    id: u64,
+    qos: QoS,
+}
+
 #[derive(Default)]
 struct Waiting {
     /// Requests handed to rumqttc whose packet id is not known yet, in order.
-    queued: VecDeque<(u64, QoS)>,
+    queued: VecDeque<Noted>,
     /// Packet id → request id, waiting for PUBACK / PUBCOMP.
     awaiting: HashMap<u16, u64>,
+    /// Requests answered as lost while being handed over: their PUBLISH, if rumqttc still
+    /// writes it, belongs to no one waiting.
+    orphans: u32,
 }
 
-/// What one connection has in flight, shared by the poll loop and the jobs.
+/// The answers of the current run of one job.
+#[derive(Default)]
+struct JobCounts {
+    run: AtomicU64,
+    ok: AtomicU64,
+    refused: AtomicU64,
+    /// Woken on each answer.
+    notify: Notify,
+}
+
+/// What one connection has in flight, shared by the poll loop, the publish tasks and the
+/// jobs.
 pub(super) struct Tracker {
     waiting: Mutex<Waiting>,
-    /// Answered publishes of each [`Job`].
-    answered: [AtomicU64; 2],
-    /// Woken on each answer of the job.
-    notify: [Notify; 2],
+    jobs: [JobCounts; 2],
+    /// One hand-over to rumqttc at a time, in order.
+    turn: tokio::sync::Mutex<()>,
+    next_seq: AtomicU64,
     outcomes: OutcomeSender,
 }
 
@@ -66,8 +98,9 @@ impl Tracker {
     pub(super) fn new(outcomes: OutcomeSender) -> Arc<Self> {
         Arc::new(Self {
             waiting: Mutex::default(),
-            answered: [AtomicU64::new(0), AtomicU64::new(0)],
-            notify: [Notify::new(), Notify::new()],
+            jobs: Default::default(),
+            turn: tokio::sync::Mutex::new(()),
+            next_seq: AtomicU64::new(0),
             outcomes,
         })
     }
@@ -76,21 +109,61 @@ impl Tracker {
         self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn note(&self, id: u64, qos: QoS) -> u64 {
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        self.lock().queued.push_back(Noted { seq, id, qos });
+        seq
+    }
+
+    /// Takes request `seq` out of the queue; false when it was answered already.
+    fn unnote(&self, seq: u64) -> bool {
+        let mut w = self.lock();
+        match w.queued.iter().position(|n| n.seq == seq) {
+            Some(i) => {
+                w.queued.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Notes a request as handed to the client (tests drive the loop without one).
     #[cfg(test)]
     pub(super) fn expect(&self, id: u64, qos: QoS) {
-        self.lock().queued.push_back((id, qos));
+        self.note(id, qos);
+    }
+
+    /// Starts a new run of `job`: its counts start at 0, and answers to earlier runs are
+    /// not counted any more.
+    pub(super) fn begin(&self, job: Job) -> JobRun {
+        let c = &self.jobs[job as usize];
+        let run = (c.run.fetch_add(1, Ordering::AcqRel) + 1) & 0x7FFF_FFFF;
+        c.ok.store(0, Ordering::Relaxed);
+        c.refused.store(0, Ordering::Relaxed);
+        JobRun {
+            job,
+            id: INTERNAL | run << 1 | job as u64,
+        }
     }
 
     /// A PUBLISH was written with `pkid` (0 for QoS 0): a QoS 0 request is done.
     pub(super) fn written(&self, pkid: u16) {
-        let next = self.lock().queued.pop_front();
-        match next {
-            Some((id, QoS::AtMostOnce)) => self.settle(id, Ok(Delivered::Written)),
-            Some((id, _)) => {
-                self.lock().awaiting.insert(pkid, id);
+        let next = {
+            let mut w = self.lock();
+            if w.orphans > 0 {
+                w.orphans -= 1;
+                return;
             }
-            None => {}
+            let next = w.queued.pop_front();
+            if let Some(n) = next
+                && n.qos != QoS::AtMostOnce
+            {
+                w.awaiting.insert(pkid, n.id);
+            }
+            next
+        };
+        if let Some(n) = next.filter(|n| n.qos == QoS::AtMostOnce) {
+            self.settle(n.id, Ok(Delivered::Written));
         }
     }
 
@@ -106,7 +179,7 @@ impl Tracker {
     pub(super) fn lost(&self) {
         let ids: Vec<u64> = {
             let mut w = self.lock();
-            let queued: Vec<u64> = w.queued.drain(..).map(|(id, _)| id).collect();
+            let queued: Vec<u64> = w.queued.drain(..).map(|n| n.id).collect();
             queued
                 .into_iter()
                 .chain(w.awaiting.drain().map(|(_, id)| id))
@@ -117,20 +190,35 @@ impl Tracker {
         }
     }
 
-    /// Answers request `id`: an outcome for the user's, a count for a job's.
-    pub(super) fn settle(&self, id: u64, result: Result<Delivered, PublishError>) {
+    /// Answers request `id`: an outcome for the user's, a count for a job's current run.
+    fn settle(&self, id: u64, result: Result<Delivered, PublishError>) {
         match job_of(id) {
-            Some(job) => {
-                self.answered[job as usize].fetch_add(1, Ordering::Relaxed);
-                self.notify[job as usize].notify_one();
+            Some((job, run)) => {
+                let c = &self.jobs[job as usize];
+                if c.run.load(Ordering::Acquire) != run {
+                    return; // an earlier run's late answer
+                }
+                let count = if result.is_ok() { &c.ok } else { &c.refused };
+                count.fetch_add(1, Ordering::Relaxed);
+                c.notify.notify_one();
             }
             None => self.outcomes.send(PublishOutcome { id, result }),
         }
     }
 
-    /// Publishes of `job` answered so far.
+    /// Publishes of `job`'s current run answered so far: `(taken, refused or lost)`.
+    pub(super) fn answers(&self, job: Job) -> (u64, u64) {
+        let c = &self.jobs[job as usize];
+        (
+            c.ok.load(Ordering::Relaxed),
+            c.refused.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Publishes of `job`'s current run answered so far, either way.
     pub(super) fn answered_count(&self, job: Job) -> u64 {
-        self.answered[job as usize].load(Ordering::Relaxed)
+        let (ok, refused) = self.answers(job);
+        ok + refused
     }
 
     /// Waits until `job` has `target` answers, `cancel` is set, or `until` passes (woken
@@ -150,7 +238,7 @@ impl Tracker {
             if cancel.load(Ordering::Relaxed) {
                 return false;
             }
-            let notified = self.notify[job as usize].notified();
+            let notified = self.jobs[job as usize].notify.notified();
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return self.answered_count(job) >= target;
             }
@@ -158,106 +246,143 @@ impl Tracker {
     }
 
     /// Hands one publish to rumqttc, noting it so its packet id and answer can be matched.
+    /// A failure is answered here (once) and returned.
     pub(super) async fn send(
         &self,
         client: &Client,
         request: &PublishRequest,
     ) -> Result<(), PublishError> {
-        self.lock().queued.push_back((request.id, request.qos));
-        let result = match client {
-            Client::V311(c) => c
-                .publish(
-                    &request.topic,
-                    v311_qos(request.qos),
-                    request.retain,
-                    request.payload.clone(),
-                )
-                .await
-                .map_err(|e| e.to_string()),
-            Client::V5(c) => {
-                let qos = v5_qos(request.qos);
-                let topic = request.topic.clone();
-                let payload = request.payload.clone();
-                match &request.properties {
-                    Some(p) => {
-                        c.publish_with_properties(topic, qos, request.retain, payload, v5_props(p))
-                            .await
-                    }
-                    None => c.publish(topic, qos, request.retain, payload).await,
+        let _turn = self.turn.lock().await;
+        let seq = self.note(request.id, request.qos);
+        let mut handing = Handing {
+            tracker: self,
+            seq,
+            id: request.id,
+            done: false,
+        };
+        let result = hand_over(client, request).await;
+        handing.done = true;
+        match result {
+            Ok(()) => {
+                let answered = !self.lock().queued.iter().any(|n| n.seq == seq);
+                if answered {
+                    // Lost while it was handed over; rumqttc may still write it.
+                    self.lock().orphans += 1;
                 }
-                .map_err(|e| e.to_string())
+                Ok(())
             }
-        };
-        if result.is_err() {
-            self.lock().queued.pop_back();
+            Err(e) => {
+                let e = PublishError::Client(e);
+                if self.unnote(seq) {
+                    self.settle(request.id, Err(e.clone()));
+                }
+                Err(e)
+            }
         }
-        result.map_err(PublishError::Client)
     }
 }
 
-/// A retained clean-up as the worker runs it.
-pub(super) struct ClearJob {
-    pub topics: Vec<String>,
-    pub cancel: Arc<AtomicBool>,
-    pub progress: watch::Sender<ClearProgress>,
-    pub waker: Waker,
+/// A hand-over under way: if it is cancelled, the request leaves the queue and is answered
+/// as lost.
+struct Handing<'a> {
+    tracker: &'a Tracker,
+    seq: u64,
+    id: u64,
+    done: bool,
 }
 
-/// Clears the retained message of each topic: empty retained publishes at QoS 1, as many in
-/// flight as the client allows, progress reported every 100 ms, until all are answered,
-/// `cancel` is set, or answers stop coming for 10 s.
-pub(super) async fn clear_retained(client: Client, tracker: Arc<Tracker>, job: ClearJob) {
-    let total = job.topics.len();
-    let base = tracker.answered_count(Job::Clear);
-    let report = |finished| {
-        let done = (tracker.answered_count(Job::Clear) - base) as usize;
-        job.progress.send_replace(ClearProgress {
-            done: done.min(total),
-            total,
-            finished,
-        });
-        (job.waker)();
-    };
-    let mut reported = Instant::now();
-    let mut sent = 0u64;
-    for topic in &job.topics {
-        if job.cancel.load(Ordering::Relaxed) {
-            break;
-        }
-        let request = PublishRequest {
-            id: CLEAR_ID,
-            topic: topic.clone(),
-            payload: Vec::new(),
-            qos: QoS::AtLeastOnce,
-            retain: true,
-            properties: None,
-        };
-        if tracker.send(&client, &request).await.is_err() {
-            break;
-        }
-        sent += 1;
-        if reported.elapsed() > Duration::from_millis(100) {
-            report(false);
-            reported = Instant::now();
+impl Drop for Handing<'_> {
+    fn drop(&mut self) {
+        if !self.done && self.tracker.unnote(self.seq) {
+            self.tracker.settle(self.id, Err(PublishError::Lost));
         }
     }
-    let target = base + sent;
-    let mut last = (tracker.answered_count(Job::Clear), Instant::now());
-    while !job.cancel.load(Ordering::Relaxed) {
-        let until = Instant::now() + Duration::from_millis(100);
-        if tracker
-            .wait_answered(Job::Clear, target, until, &job.cancel)
+}
+
+async fn hand_over(client: &Client, request: &PublishRequest) -> Result<(), String> {
+    match client {
+        Client::V311(c) => c
+            .publish(
+                &request.topic,
+                v311_qos(request.qos),
+                request.retain,
+                request.payload.clone(),
+            )
             .await
-        {
-            break;
+            .map_err(|e| e.to_string()),
+        Client::V5(c) => {
+            let qos = v5_qos(request.qos);
+            let topic = request.topic.clone();
+            let payload = request.payload.clone();
+            match &request.properties {
+                Some(p) => {
+                    c.publish_with_properties(topic, qos, request.retain, payload, v5_props(p))
+                        .await
+                }
+                None => c.publish(topic, qos, request.retain, payload).await,
+            }
+            .map_err(|e| e.to_string())
         }
-        let now = tracker.answered_count(Job::Clear);
-        if now != last.0 {
-            last = (now, Instant::now());
-        } else if last.1.elapsed() > Duration::from_secs(10) {
-            break;
-        }
-        report(false);
     }
-    report(true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn tracker() -> (Arc<Tracker>, crate::mqtt::channel::OutcomeReceiver) {
+        let (tx, rx) = crate::mqtt::channel::outcome_channel(Arc::new(|| {}));
+        (Tracker::new(tx), rx)
+    }
+
+    #[test]
+    fn job_ids_never_meet_user_ids_and_carry_their_run() {
+        let (t, _rx) = tracker();
+        let a = t.begin(Job::Clear);
+        let b = t.begin(Job::Replay);
+        assert_eq!(job_of(a.id).map(|(j, _)| j), Some(Job::Clear));
+        assert_eq!(job_of(b.id).map(|(j, _)| j), Some(Job::Replay));
+        assert_eq!(job_of(12_345), None);
+        assert_eq!(job_of(u64::from(u32::MAX)), None, "user ids up to 2^32");
+        assert_ne!(a.id, t.begin(Job::Clear).id, "each run its own id");
+    }
+
+    #[test]
+    fn refusals_and_late_answers_of_an_earlier_run_are_counted_apart() {
+        let (t, rx) = tracker();
+        let first = t.begin(Job::Clear);
+        t.expect(first.id, QoS::AtLeastOnce);
+        t.written(1);
+        let second = t.begin(Job::Clear);
+        t.answered(1, Ok(())); // the first run's answer arrives late
+        assert_eq!(t.answers(Job::Clear), (0, 0), "not the second run's");
+        for pkid in [2, 3] {
+            t.expect(second.id, QoS::AtLeastOnce);
+            t.written(pkid);
+        }
+        let refusal = PublishError::Refused(crate::mqtt::Reason {
+            code: 0x87,
+            words: "not authorized",
+        });
+        t.answered(2, Err(refusal));
+        t.answered(3, Ok(()));
+        assert_eq!(t.answers(Job::Clear), (1, 1));
+        assert!(rx.try_recv().is_none(), "jobs get counts, not outcomes");
+    }
+
+    #[test]
+    fn a_write_of_a_request_lost_while_handed_over_takes_no_one_elses_place() {
+        let (t, rx) = tracker();
+        t.expect(1, QoS::AtMostOnce);
+        t.lost();
+        t.lock().orphans += 1; // what send() does when its hand-over ends after lost()
+        t.expect(2, QoS::AtMostOnce);
+        t.written(0); // the orphan's late write
+        assert_eq!(rx.try_recv().map(|o| o.id), Some(1), "answered as lost");
+        assert!(rx.try_recv().is_none(), "request 2 is not written yet");
+        t.written(0);
+        let o = rx.try_recv().expect("request 2 written");
+        assert_eq!((o.id, o.result), (2, Ok(Delivered::Written)));
+    }
 }

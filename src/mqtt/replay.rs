@@ -1,17 +1,17 @@
 //! Replaying a recording: its messages published again on the live connection at the
-//! recorded pace, N times faster, or as fast as the connection takes them.
+//! recorded pace, N times faster, or as fast as the connection takes them, with progress
+//! on the request's watch (taken, refused, skipped, and why it ended early).
 
-use std::io::BufRead as _;
-use std::path::PathBuf;
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-
-use tokio::sync::watch;
 
 use super::channel::Waker;
 use super::command::PublishRequest;
-use super::publisher::{Client, Job, REPLAY_ID, Tracker};
+pub use super::command::ReplayRequest;
+pub use super::event::ReplayProgress;
+use super::publisher::{Client, Job, JobRun, Tracker};
 use crate::model::QoS;
 use crate::model::recording::RecordLine;
 
@@ -20,59 +20,8 @@ use crate::model::recording::RecordLine;
 const MAX_OUTSTANDING: u64 = 1_000;
 /// How often progress is reported.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-/// How long the end of a replay waits for the last acknowledgements.
+/// How long a replay waits for the next acknowledgement before it gives up.
 const ACK_WAIT: Duration = Duration::from_secs(10);
-
-/// Where a replay is.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReplayProgress {
-    /// Messages the broker took (written for QoS 0, acknowledged for QoS 1 and 2).
-    pub sent: u64,
-    /// Payload bytes of those messages.
-    pub bytes: u64,
-    /// How far through the file, 0 to 1.
-    pub fraction: f32,
-    /// Messages of `$` topics (`$SYS/…`): the broker's own, which clients may not publish.
-    pub system_skipped: u64,
-    /// Lines that could not be read, and the first one's problem ("line 7: …").
-    pub skipped: u64,
-    pub first_problem: Option<String>,
-    pub seconds: f64,
-    pub finished: bool,
-    /// Why the replay stopped early (cannot open the file, connection lost), if it did.
-    pub error: Option<String>,
-}
-
-/// What a replay is asked to do.
-#[derive(Clone, Debug)]
-pub struct ReplayRequest {
-    pub path: PathBuf,
-    /// Times the recorded pace (1.0 is as recorded); `None` for as fast as possible.
-    pub speed: Option<f64>,
-    pub cancel: Arc<AtomicBool>,
-    /// Where the replay is; the last value has `finished` set (never lost: a watch).
-    pub progress: watch::Sender<ReplayProgress>,
-}
-
-impl ReplayRequest {
-    /// A request and the receiver of its progress.
-    pub fn new(
-        path: PathBuf,
-        speed: Option<f64>,
-        cancel: Arc<AtomicBool>,
-    ) -> (Self, watch::Receiver<ReplayProgress>) {
-        let (progress, rx) = watch::channel(ReplayProgress::default());
-        (
-            Self {
-                path,
-                speed,
-                cancel,
-                progress,
-            },
-            rx,
-        )
-    }
-}
 
 /// Ends a replay that cannot start, saying why.
 pub(super) fn refuse(request: &ReplayRequest, why: &str, waker: &Waker) {
@@ -84,162 +33,238 @@ pub(super) fn refuse(request: &ReplayRequest, why: &str, waker: &Waker) {
     waker();
 }
 
-pub(super) async fn replay(
+/// A replay under way.
+struct Run {
     client: Client,
     tracker: Arc<Tracker>,
     request: ReplayRequest,
     waker: Waker,
-) {
-    let started = Instant::now();
-    let mut progress = ReplayProgress::default();
-    let report = |progress: &ReplayProgress| {
-        request.progress.send_replace(progress.clone());
-        waker();
-    };
-    let finish = |mut progress: ReplayProgress, error: Option<String>| {
-        progress.finished = true;
-        progress.error = error;
-        progress.seconds = started.elapsed().as_secs_f64();
-        report(&progress);
-    };
-    let file = match std::fs::File::open(&request.path) {
-        Ok(f) => f,
-        Err(e) => return finish(progress, Some(format!("{}: {e}", request.path.display()))),
-    };
-    let total = file.metadata().map_or(0, |m| m.len()).max(1);
-    let mut reader = std::io::BufReader::new(file);
-    let base = tracker.answered_count(Job::Replay);
-    let done = || tracker.answered_count(Job::Replay).saturating_sub(base);
-    // Payload bytes of each publish in order, to count the bytes the broker took.
-    let mut pending_bytes = std::collections::VecDeque::new();
-    let mut confirmed = 0;
-    let mut settle = |progress: &mut ReplayProgress,
-                      pending: &mut std::collections::VecDeque<u64>| {
-        let now_done = done();
-        while confirmed < now_done {
-            progress.bytes += pending.pop_front().unwrap_or(0);
-            confirmed += 1;
+    job: JobRun,
+    started: Instant,
+    progress: ReplayProgress,
+    reported: Instant,
+    /// Publishes handed to the client.
+    issued: u64,
+    /// Payload bytes of each publish not yet answered, in order.
+    pending_bytes: VecDeque<u64>,
+    /// Answers already added to `progress`.
+    counted: u64,
+    /// Timestamp of the first message (the pace is measured from it).
+    first_ts: Option<i64>,
+}
+
+impl Run {
+    fn cancelled(&self) -> bool {
+        self.request.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Folds the answers that came in into the progress.
+    fn settle(&mut self) {
+        let (ok, refused) = self.tracker.answers(self.job.job);
+        while self.counted < ok + refused {
+            self.progress.bytes += self.pending_bytes.pop_front().unwrap_or(0);
+            self.counted += 1;
         }
-        progress.sent = now_done;
-    };
-    let mut first_ts: Option<i64> = None;
-    let mut read = 0u64;
-    let mut line_no = 0u64;
-    let mut line = Vec::new();
-    let mut reported = Instant::now();
-    let mut issued = 0u64;
-    let mut error = None;
-    loop {
-        if request.cancel.load(Ordering::Relaxed) {
-            break;
+        self.progress.sent = ok;
+        self.progress.refused = refused;
+    }
+
+    fn report(&mut self, force: bool) {
+        if force || self.reported.elapsed() >= PROGRESS_EVERY {
+            self.settle();
+            self.progress.seconds = self.started.elapsed().as_secs_f64();
+            self.request.progress.send_replace(self.progress.clone());
+            (self.waker)();
+            self.reported = Instant::now();
         }
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(n) => read += n as u64,
-            Err(e) => {
-                error = Some(format!("reading {}: {e}", request.path.display()));
-                break;
-            }
-        }
-        line_no += 1;
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let parsed =
-            RecordLine::parse(text).and_then(|r| r.payload_bytes().map(|payload| (r, payload)));
-        let (record, payload) = match parsed {
-            Ok((r, _)) if r.topic.starts_with('$') => {
-                progress.system_skipped += 1;
-                continue;
-            }
-            Ok(p) => p,
-            Err(e) => {
-                progress.skipped += 1;
-                progress
-                    .first_problem
-                    .get_or_insert_with(|| format!("line {line_no}: {e}"));
-                continue;
-            }
+    }
+
+    fn stalled(&self) -> String {
+        format!(
+            "the broker took {} of {} messages, then stopped answering",
+            self.tracker.answered_count(self.job.job),
+            self.issued
+        )
+    }
+
+    /// Waits until the message recorded at `ts_us` is due at the replay's pace.
+    async fn pace(&mut self, ts_us: i64) {
+        let Some(speed) = self.request.speed else {
+            return;
         };
-        if let Some(speed) = request.speed {
-            let first = *first_ts.get_or_insert(record.ts_us);
-            let offset_s = (record.ts_us - first).max(0) as f64 / 1e6 / speed.max(1e-3);
-            let due = started + Duration::from_secs_f64(offset_s.min(1e7));
-            while Instant::now() < due && !request.cancel.load(Ordering::Relaxed) {
-                let left = due.saturating_duration_since(Instant::now());
-                tokio::time::sleep(left.min(PROGRESS_EVERY)).await;
-                settle(&mut progress, &mut pending_bytes);
-                if reported.elapsed() >= PROGRESS_EVERY {
-                    progress.seconds = started.elapsed().as_secs_f64();
-                    report(&progress);
-                    reported = Instant::now();
-                }
-            }
+        let first = *self.first_ts.get_or_insert(ts_us);
+        let offset_s = (ts_us - first).max(0) as f64 / 1e6 / speed.max(1e-3);
+        let due = self.started + Duration::from_secs_f64(offset_s.min(1e7));
+        while Instant::now() < due && !self.cancelled() {
+            let left = due.saturating_duration_since(Instant::now());
+            tokio::time::sleep(left.min(PROGRESS_EVERY)).await;
+            self.report(false);
         }
-        if issued.saturating_sub(done()) >= MAX_OUTSTANDING {
-            // Woken by the next answer (or given up on after ACK_WAIT).
-            let target = base + issued + 1 - MAX_OUTSTANDING;
-            let until = Instant::now() + ACK_WAIT;
-            if !tracker
-                .wait_answered(Job::Replay, target, until, &request.cancel)
-                .await
-                && !request.cancel.load(Ordering::Relaxed)
-            {
-                error = Some(format!(
-                    "the broker took {} of {issued} messages, then stopped answering",
-                    done()
-                ));
-                break;
-            }
+    }
+
+    /// Waits while [`MAX_OUTSTANDING`] publishes wait for the broker; `Err` when it
+    /// stopped answering.
+    async fn throttle(&mut self) -> Result<(), String> {
+        if self
+            .issued
+            .saturating_sub(self.tracker.answered_count(self.job.job))
+            < MAX_OUTSTANDING
+        {
+            return Ok(());
         }
-        let request_out = PublishRequest {
-            id: REPLAY_ID,
+        let target = self.issued + 1 - MAX_OUTSTANDING;
+        let until = Instant::now() + ACK_WAIT;
+        let cancel = self.request.cancel.clone();
+        let answered = self
+            .tracker
+            .wait_answered(self.job.job, target, until, &cancel)
+            .await;
+        if answered || self.cancelled() {
+            Ok(())
+        } else {
+            Err(self.stalled())
+        }
+    }
+
+    /// Publishes one recorded message.
+    async fn publish(&mut self, record: RecordLine, payload: Vec<u8>) -> Result<(), String> {
+        let request = PublishRequest {
+            id: self.job.id,
             qos: QoS::from_u8(record.qos).unwrap_or_default(),
             retain: record.retain,
             properties: record.publish_properties(),
             topic: record.topic,
             payload,
         };
-        let size = request_out.payload.len() as u64;
-        if let Err(e) = tracker.send(&client, &request_out).await {
-            error = Some(format!("publishing stopped: {e}"));
+        let size = request.payload.len() as u64;
+        self.tracker
+            .send(&self.client, &request)
+            .await
+            .map_err(|e| format!("publishing stopped: {e}"))?;
+        self.pending_bytes.push_back(size);
+        self.issued += 1;
+        Ok(())
+    }
+
+    /// Waits for the broker to take what is still in flight: woken by each answer, given
+    /// up on when none came for [`ACK_WAIT`].
+    async fn drain(&mut self) -> Result<(), String> {
+        let cancel = self.request.cancel.clone();
+        let mut seen = self.tracker.answered_count(self.job.job);
+        while seen < self.issued && !self.cancelled() {
+            let until = Instant::now() + ACK_WAIT;
+            let next = self
+                .tracker
+                .wait_answered(self.job.job, seen + 1, until, &cancel)
+                .await;
+            if !next && !self.cancelled() {
+                return Err(self.stalled());
+            }
+            seen = self.tracker.answered_count(self.job.job);
+        }
+        Ok(())
+    }
+}
+
+/// The next message of the recording: `Ok(None)` at its end; lines that cannot be read
+/// and `$` topics are counted in `progress` and passed over.
+fn next_record(
+    reader: &mut impl std::io::BufRead,
+    line_no: &mut u64,
+    read: &mut u64,
+    progress: &mut ReplayProgress,
+) -> std::io::Result<Option<(RecordLine, Vec<u8>)>> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        *read += n as u64;
+        *line_no += 1;
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        match RecordLine::parse(text).and_then(|r| r.payload_bytes().map(|p| (r, p))) {
+            Ok((r, _)) if r.topic.starts_with('$') => progress.system_skipped += 1,
+            Ok(found) => return Ok(Some(found)),
+            Err(e) => {
+                progress.skipped += 1;
+                progress
+                    .first_problem
+                    .get_or_insert_with(|| format!("line {line_no}: {e}"));
+            }
+        }
+    }
+}
+
+pub(super) async fn replay(
+    client: Client,
+    tracker: Arc<Tracker>,
+    request: ReplayRequest,
+    waker: Waker,
+) {
+    let file = match std::fs::File::open(&request.path) {
+        Ok(f) => f,
+        Err(e) => {
+            let why = format!("{}: {e}", request.path.display());
+            return refuse(&request, &why, &waker);
+        }
+    };
+    let total = file.metadata().map_or(0, |m| m.len()).max(1);
+    let mut reader = std::io::BufReader::new(file);
+    let job = tracker.begin(Job::Replay);
+    let mut run = Run {
+        client,
+        tracker,
+        request,
+        waker,
+        job,
+        started: Instant::now(),
+        progress: ReplayProgress::default(),
+        reported: Instant::now(),
+        issued: 0,
+        pending_bytes: VecDeque::new(),
+        counted: 0,
+        first_ts: None,
+    };
+    let (mut line_no, mut read) = (0, 0);
+    let mut error = None;
+    while !run.cancelled() {
+        let record = next_record(&mut reader, &mut line_no, &mut read, &mut run.progress);
+        let (record, payload) = match record {
+            Ok(Some(found)) => found,
+            Ok(None) => break,
+            Err(e) => {
+                error = Some(format!("reading {}: {e}", run.request.path.display()));
+                break;
+            }
+        };
+        run.pace(record.ts_us).await;
+        if let Err(e) = run.throttle().await {
+            error = Some(e);
             break;
         }
-        pending_bytes.push_back(size);
-        issued += 1;
-        progress.fraction = (read as f64 / total as f64) as f32;
-        settle(&mut progress, &mut pending_bytes);
-        if reported.elapsed() >= PROGRESS_EVERY {
-            progress.seconds = started.elapsed().as_secs_f64();
-            report(&progress);
-            reported = Instant::now();
-        }
-    }
-    // Wait for the broker to take what is still in flight: woken by each answer, given
-    // up on when none came for ACK_WAIT.
-    let mut seen = done();
-    while seen < issued && !request.cancel.load(Ordering::Relaxed) {
-        let until = Instant::now() + ACK_WAIT;
-        let all = tracker
-            .wait_answered(Job::Replay, base + seen + 1, until, &request.cancel)
-            .await;
-        if !all && !request.cancel.load(Ordering::Relaxed) {
-            error.get_or_insert_with(|| {
-                format!(
-                    "the broker took {} of {issued} messages, then stopped answering",
-                    done()
-                )
-            });
+        if run.cancelled() {
             break;
         }
-        seen = done();
+        if let Err(e) = run.publish(record, payload).await {
+            error = Some(e);
+            break;
+        }
+        run.progress.fraction = (read as f64 / total as f64) as f32;
+        run.report(false);
     }
-    settle(&mut progress, &mut pending_bytes);
-    if error.is_none() && !request.cancel.load(Ordering::Relaxed) {
-        progress.fraction = 1.0;
+    if let Err(e) = run.drain().await {
+        error.get_or_insert(e);
     }
-    finish(progress, error);
+    if error.is_none() && !run.cancelled() {
+        run.progress.fraction = 1.0;
+    }
+    run.progress.finished = true;
+    run.progress.error = error;
+    run.report(true);
 }

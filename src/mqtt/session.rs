@@ -40,6 +40,8 @@ pub(super) trait Session: Send + 'static {
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String>;
     /// Drops the network connection at once (the next poll reconnects).
     fn drop_connection(&mut self);
+    /// Forgets the requests rumqttc keeps to send again after a reconnect.
+    fn forget_pending(&mut self);
 }
 
 /// Polls `session`; when a keep-alive ping has gone unanswered for half a keep-alive,
@@ -167,6 +169,10 @@ impl Session for V311Session {
         self.eventloop.clean();
     }
 
+    fn forget_pending(&mut self) {
+        self.eventloop.pending.clear();
+    }
+
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
         let filters = subscriptions
             .iter()
@@ -180,13 +186,28 @@ impl Session for V311Session {
 pub(super) struct V5Session {
     pub client: rumqttc::v5::AsyncClient,
     pub eventloop: rumqttc::v5::EventLoop,
+    /// QoS 2 publishes refused at PUBREC or PUBCOMP: rumqttc 0.25 keeps their in-flight
+    /// slots until the connection is cleaned, so after [`LEAKED_SLOTS`] it is renewed.
+    pub leaked: u16,
 }
+
+/// Refused QoS 2 publishes after which the connection is renewed, well before rumqttc
+/// runs out of in-flight slots (Mosquitto grants 20 by default) and every publish stalls.
+const LEAKED_SLOTS: u16 = 10;
 
 impl Session for V5Session {
     async fn poll(&mut self, payload_cap: usize) -> Result<Polled, String> {
         use rumqttc::Outgoing;
         use rumqttc::v5::mqttbytes::v5::Packet;
         use rumqttc::v5::{ConnectionError as CE, Event};
+        if self.leaked >= LEAKED_SLOTS {
+            self.leaked = 0;
+            self.eventloop.clean();
+            return Err(format!(
+                "renewing the connection after {LEAKED_SLOTS} refused QoS 2 publishes \
+                 (the client keeps their in-flight slots)"
+            ));
+        }
         match self.eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => Ok(Polled::ConnAck),
             Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -208,15 +229,17 @@ impl Session for V5Session {
             )),
             // A refused PUBREC ends the QoS 2 exchange: no PUBREL, no PUBCOMP will follow.
             Ok(Event::Incoming(Packet::PubRec(r))) if convert::pubrec(&r.reason).is_failure() => {
+                self.leaked += 1;
                 Ok(Polled::PublishAcked(
                     r.pkid,
                     answer(convert::pubrec(&r.reason)),
                 ))
             }
-            Ok(Event::Incoming(Packet::PubComp(a))) => Ok(Polled::PublishAcked(
-                a.pkid,
-                answer(convert::pubcomp(&a.reason)),
-            )),
+            Ok(Event::Incoming(Packet::PubComp(a))) => {
+                let result = answer(convert::pubcomp(&a.reason));
+                self.leaked += u16::from(result.is_err());
+                Ok(Polled::PublishAcked(a.pkid, result))
+            }
             Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Ok(Polled::PublishSent(pkid)),
             Ok(Event::Outgoing(Outgoing::Disconnect)) => Ok(Polled::Disconnected),
             Ok(Event::Outgoing(Outgoing::PingReq)) => Ok(Polled::PingSent),
@@ -252,6 +275,10 @@ impl Session for V5Session {
 
     fn drop_connection(&mut self) {
         self.eventloop.clean();
+    }
+
+    fn forget_pending(&mut self) {
+        self.eventloop.pending.clear();
     }
 
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {

@@ -16,9 +16,10 @@ use tokio::task::JoinHandle;
 use super::channel::{
     EventReceiver, EventSender, OutcomeReceiver, OutcomeSender, Waker, channel, outcome_channel,
 };
+use super::clear::{ClearJob, clear_retained};
 use super::command::{PublishRequest, WorkerCommand};
-use super::event::{Backoff, ClearProgress, ConnectionState, PublishError, SubscriptionResult};
-use super::publisher::{ClearJob, Client, Tracker, clear_retained};
+use super::event::{Backoff, ConnectionState, PublishError, SubscriptionResult};
+use super::publisher::{Client, Tracker};
 use super::session::{Polled, Session, V5Session, V311Session, poll_watched};
 use super::settings::{ConnectionSettings, MqttVersion};
 use crate::model::Incoming;
@@ -206,11 +207,15 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
                     retry_at: None,
                 });
             }
+            // Handed over by a task of its own, so a full request queue never holds up the
+            // next command (publishes keep their order: the hand-over takes turns).
             WorkerCommand::Publish(request) => match connected {
                 Some(l) => {
-                    if let Err(e) = l.tracker.send(&l.client, &request).await {
-                        l.tracker.settle(request.id, Err(e));
-                    }
+                    let (tracker, client) = (l.tracker.clone(), l.client.clone());
+                    tokio::spawn(async move {
+                        // A failure is answered inside `send`.
+                        let _ = tracker.send(&client, &request).await;
+                    });
                 }
                 None => outbox.outcomes.send(super::PublishOutcome {
                     id: request.id,
@@ -223,6 +228,8 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
                 progress,
             } => {
                 if let Some(old) = clearing.take() {
+                    // Its publishes still in hand-over leave the queue; its late answers
+                    // go to no run.
                     old.abort();
                 }
                 let job = ClearJob {
@@ -271,13 +278,7 @@ fn start_clear(connected: Option<&Live>, job: ClearJob) -> Option<JoinHandle<()>
             job,
         ))),
         None => {
-            let total = job.topics.len();
-            job.progress.send_replace(ClearProgress {
-                done: 0,
-                total,
-                finished: true,
-            });
-            (job.waker)();
+            job.refuse("not connected");
             None
         }
     }
@@ -304,6 +305,7 @@ fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
             let session = V5Session {
                 client: client.clone(),
                 eventloop,
+                leaked: 0,
             };
             let task = tokio::spawn(run(session, settings, outbox, tracker.clone()));
             (Client::V5(client), task)
@@ -415,9 +417,12 @@ pub(super) async fn run<S: Session>(
             Ok(Polled::Other | Polled::PingSent | Polled::Heard) => {}
             Err(reason) => {
                 flush(&outbox.events, &mut batch);
+                // What was in flight is answered as lost, so rumqttc must not resend it
+                // after the reconnect (its writes would be taken for newer requests).
+                session.forget_pending();
                 tracker.lost();
                 subscribed = false;
-                let delay = backoff.next_delay();
+                let delay = Backoff::jittered(backoff.next_delay());
                 tracing::info!("{}: {reason}; retrying in {delay:?}", settings.address());
                 retry_after(&outbox, reason, delay, &mut attempt).await;
             }

@@ -52,6 +52,8 @@ impl Session for Fake {
     fn drop_connection(&mut self) {
         self.drops.fetch_add(1, Ordering::Relaxed);
     }
+
+    fn forget_pending(&mut self) {}
 }
 
 struct Rig {

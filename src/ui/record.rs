@@ -311,6 +311,15 @@ fn replay_section_ui(
             format!("{} unreadable lines skipped; first: {problem}", p.skipped),
         );
     }
+    if p.refused > 0 {
+        ui.colored_label(
+            theme::warn(dark),
+            format!(
+                "{} messages refused by the broker or lost",
+                thousands(p.refused)
+            ),
+        );
+    }
     match (&p.error, p.finished) {
         (Some(e), _) => {
             ui.colored_label(theme::error(dark), format!("Replay stopped: {e}"));

@@ -19,8 +19,12 @@ pub const FLASH_SECONDS: f64 = 1.0;
 pub const FLASH_BELOW: f64 = 0.35;
 /// Tree panel width when nothing is saved.
 pub const TREE_PANEL_WIDTH: f32 = 560.0;
+/// Narrowest the tree panel may be dragged.
+pub const TREE_PANEL_MIN_WIDTH: f32 = 240.0;
 /// Broker panel width when nothing is saved.
 pub const BROKER_PANEL_WIDTH: f32 = 300.0;
+/// Narrowest the local broker panel may be dragged.
+pub const BROKER_PANEL_MIN_WIDTH: f32 = 220.0;
 /// Publish panel height when nothing is saved.
 pub const PUBLISH_PANEL_HEIGHT: f32 = 230.0;
 /// Width of the templates/history column of the publish panel.
@@ -36,6 +40,8 @@ pub const HISTORY_HEIGHT: f32 = 150.0;
 
 /// Chart panel height when nothing is saved.
 pub const CHART_PANEL_HEIGHT: f32 = 240.0;
+/// Lowest the chart panel may be dragged.
+pub const CHART_PANEL_MIN_HEIGHT: f32 = 140.0;
 /// Width of the per-series statistics beside the chart.
 pub const CHART_STATS_WIDTH: f32 = 570.0;
 /// Longest a series name gets in the statistics table before it is cut (hover shows it).

@@ -91,10 +91,20 @@ pub fn clear_dialogs_ui(
         .collapsible(false)
         .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -40.0])
         .show(ctx, |ui| {
+            let dark = ui.visuals().dark_mode;
             ui.add(
                 egui::ProgressBar::new(run.done as f32 / run.total.max(1) as f32)
                     .text(format!("{} of {} cleared", run.done, run.total)),
             );
+            if run.refused > 0 {
+                ui.colored_label(
+                    crate::ui::theme::warn(dark),
+                    format!("{} refused by the broker or lost", run.refused),
+                );
+            }
+            if let Some(e) = &run.error {
+                ui.colored_label(crate::ui::theme::error(dark), e);
+            }
             match (run.finished, run.seconds) {
                 (true, Some(s)) => {
                     ui.label(format!("Done in {s:.1} s"));
