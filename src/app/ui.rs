@@ -138,22 +138,10 @@ impl App {
                     format!("broker {}", broker.status().describe()),
                 );
             });
-            let mut dismissed = false;
-            for problem in problems
-                .iter()
-                .chain(&library.problems)
-                .chain(&profiles.problems)
-            {
-                ui.horizontal(|ui| {
-                    ui.colored_label(theme::warn(dark), problem);
-                    dismissed |= ui.small_button("Dismiss").clicked();
-                });
-            }
-            if dismissed {
-                library.problems.clear();
-                profiles.problems.clear();
-                problems.clear();
-            }
+            problems_ui(
+                ui,
+                [problems, &mut library.problems, &mut profiles.problems],
+            );
             if let Some(e) = &tab.worker_error {
                 ui.colored_label(theme::error(dark), e);
             }
@@ -329,5 +317,22 @@ impl App {
                 commands,
             );
         });
+    }
+}
+
+/// The problems banner: each problem with Dismiss (which clears them all).
+fn problems_ui(ui: &mut egui::Ui, lists: [&mut Vec<String>; 3]) {
+    let dark = ui.visuals().dark_mode;
+    let mut dismissed = false;
+    for problem in lists.iter().flat_map(|l| l.iter()) {
+        ui.horizontal(|ui| {
+            ui.colored_label(theme::warn(dark), problem);
+            dismissed |= ui.small_button("Dismiss").clicked();
+        });
+    }
+    if dismissed {
+        for list in lists {
+            list.clear();
+        }
     }
 }
