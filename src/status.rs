@@ -15,6 +15,8 @@ pub struct Limits {
     pub payload_cap: usize,
     /// Points each plotted series keeps.
     pub point_cap: usize,
+    /// Frames per second while only data changes (1 to 60).
+    pub data_fps: u32,
 }
 
 /// A recording, running or finishing.

@@ -43,6 +43,7 @@ impl App {
             AppCommand::CloseConnection(id) => self.close_tab(ctx, id),
             AppCommand::SetLimits(limits) => {
                 self.saved.set_limits(limits);
+                self.pace.set_fps(limits.data_fps);
                 for tab in &mut self.tabs {
                     tab.set_limits(limits);
                 }
@@ -260,7 +261,14 @@ impl App {
         let id = TabId(self.next_tab);
         self.next_tab += 1;
         let form = crate::mqtt::ConnectionForm::default();
-        let tab = Tab::new(id, ctx, self.saved.limits(), form, self.recordings.clone());
+        let waker = self.pace.waker(ctx);
+        let tab = Tab::new(
+            id,
+            waker,
+            self.saved.limits(),
+            form,
+            self.recordings.clone(),
+        );
         self.tabs.push(tab);
         self.show_tab(ctx, id);
         self.windows.connections = true;

@@ -93,7 +93,10 @@ impl App {
             self.update_demo();
         }
         if self.broker.status().is_up() {
-            ctx.request_repaint_after(Duration::from_millis(250));
+            // Its clients and log change live in the panel; otherwise only a crash would
+            // show (in the bar), so a look each second is enough.
+            let every = if self.windows.broker { 250 } else { 1000 };
+            ctx.request_repaint_after(Duration::from_millis(every));
         }
     }
 

@@ -4,6 +4,7 @@ mod demo;
 mod dispatch;
 mod jobs;
 mod logic;
+mod pace;
 mod profile_cmds;
 mod recorder;
 mod state;
@@ -52,6 +53,8 @@ pub struct StartOptions {
     pub data_dir: Option<PathBuf>,
     /// Folder for connection profiles; `None` keeps them in memory only.
     pub config_dir: Option<PathBuf>,
+    /// Run this long, then print the frames drawn to stderr and close (benchmarks).
+    pub exit_after: Option<Duration>,
     /// Problems found before the window opened (e.g. a settings file that did not parse).
     pub problems: Vec<String>,
     /// Series to plot from the start (`--plot`), besides the saved ones.
@@ -79,6 +82,7 @@ impl Default for StartOptions {
             problems: Vec::new(),
             plots: Vec::new(),
             broker_program: None,
+            exit_after: None,
         }
     }
 }
@@ -154,6 +158,10 @@ pub struct App {
     keychain: Option<crate::profiles::secrets::Keychain>,
     /// Background jobs: export, keychain, file writes.
     jobs: jobs::Jobs,
+    /// How often frames come while only data changes, and whether the window is seen.
+    pace: pace::FramePace,
+    /// Frames drawn and passes run since start, and when to report them and close.
+    frames: pace::FrameCount,
 }
 
 impl App {
@@ -175,7 +183,14 @@ impl App {
             .map(|d| d.join("recordings"))
             .unwrap_or_default();
         let first = TabId(0);
-        let tab = Tab::new(first, ctx, saved.limits(), options.form, recordings.clone());
+        let pace = pace::FramePace::new(saved.data_fps);
+        let tab = Tab::new(
+            first,
+            pace.waker(ctx),
+            saved.limits(),
+            options.form,
+            recordings.clone(),
+        );
         let windows = Windows {
             broker: options.local_broker.is_some(),
             publish: options.publish_panel,
@@ -221,6 +236,8 @@ impl App {
                 .as_deref()
                 .map(crate::profiles::secrets::Keychain::new),
             jobs: jobs::Jobs::default(),
+            pace,
+            frames: pace::FrameCount::new(options.exit_after),
         };
         app.restore_plots(options.demo, options.plots);
         if let Some(broker) = options.local_broker {
@@ -375,6 +392,8 @@ impl App {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.pace.observe(ctx);
+        self.frames.pass(ctx);
         self.apply_commands(ctx);
         self.broker_step(ctx);
         self.apply_commands(ctx);
@@ -394,6 +413,10 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if self.pace.hidden() {
+            return; // minimized or covered: the data was filed, nothing is drawn
+        }
+        self.frames.drawn();
         self.draw_ui(ui);
     }
 

@@ -22,6 +22,8 @@ pub struct SavedState {
     pub show_chart: bool,
     /// The demo series were offered once (a user who removed them keeps them removed).
     pub demo_plots_offered: bool,
+    /// Frames per second while only data changes.
+    pub data_fps: u32,
 }
 
 impl Default for SavedState {
@@ -34,6 +36,7 @@ impl Default for SavedState {
             plot_window: TimeWindow::default(),
             show_chart: false,
             demo_plots_offered: false,
+            data_fps: super::pace::DEFAULT_DATA_FPS,
         }
     }
 }
@@ -45,6 +48,7 @@ impl SavedState {
             history: self.limits,
             payload_cap: self.payload_cap,
             point_cap: self.point_cap,
+            data_fps: self.data_fps,
         }
     }
 
@@ -52,6 +56,7 @@ impl SavedState {
         self.limits = limits.history;
         self.payload_cap = limits.payload_cap;
         self.point_cap = limits.point_cap;
+        self.data_fps = limits.data_fps;
     }
 }
 

@@ -132,18 +132,15 @@ pub struct Tab {
 }
 
 impl Tab {
-    /// A connection not yet asked to connect, with its own worker thread (woken through
-    /// `ctx`), filled in from `form`, with `limits`.
+    /// A connection not yet asked to connect, with its own worker thread (which calls
+    /// `waker` when something arrives), filled in from `form`, with `limits`.
     pub fn new(
         id: TabId,
-        ctx: &egui::Context,
+        waker: crate::mqtt::Waker,
         limits: Limits,
         form: ConnectionForm,
         recordings: PathBuf,
     ) -> Self {
-        let repaint = ctx.clone();
-        let waker: crate::mqtt::Waker =
-            Arc::new(move || repaint.request_repaint_after(Duration::from_millis(16)));
         let name = format!("mqtt-{}", id.0);
         let (worker, worker_error) = match WorkerHandle::spawn_named(&name, waker) {
             Ok(w) => (Some(w), None),

@@ -220,6 +220,7 @@ impl App {
             windows,
             saved,
             library,
+            pace,
             ..
         } = self;
         let tab = &mut tabs[i];
@@ -270,9 +271,13 @@ impl App {
                 });
             saved.plot_window = tab.chart.window;
             if tab.chart.live && !tab.store.plots().is_empty() {
-                // Follow live: the time axis moves even when no message arrives.
-                ui.ctx()
-                    .request_repaint_after(std::time::Duration::from_millis(100));
+                // Follow live: the time axis moves even when no message arrives, by about
+                // a pixel per frame (a 10-minute window: one frame in 0.6 s), never faster
+                // than the data rate.
+                let per_pixel = tab.chart.window.seconds().unwrap_or(3600.0) / 1000.0;
+                let every = std::time::Duration::from_secs_f64(per_pixel.min(1.0))
+                    .max(pace.data_interval());
+                ui.ctx().request_repaint_after(every);
             }
         }
     }

@@ -24,6 +24,10 @@ pub struct Cli {
     /// Milliseconds to run before taking the screenshot.
     #[arg(long, value_name = "N", default_value_t = 1500)]
     pub screenshot_after_ms: u64,
+    /// Run this many seconds, then print how many frames were drawn and exit (for the
+    /// window benchmarks).
+    #[arg(long, value_name = "N")]
+    pub exit_after_s: Option<f64>,
     /// Reveal and select this topic in the tree as soon as it arrives.
     #[arg(long, value_name = "TOPIC")]
     pub select: Option<String>,

@@ -37,6 +37,10 @@ fn start_options(cli: Cli) -> Result<StartOptions, CliError> {
         connect: !local,
         screenshot: cli.screenshot,
         screenshot_after: Duration::from_millis(cli.screenshot_after_ms),
+        exit_after: cli
+            .exit_after_s
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(|s| Duration::from_secs_f64(s.min(1e6))),
         select: cli.select,
         publish_panel: cli.publish_panel,
         show: cli.show,

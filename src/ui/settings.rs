@@ -60,6 +60,15 @@ pub fn settings_ui(ui: &mut Ui, limits: &Limits) -> Option<Limits> {
                 changed = true;
             }
             ui.end_row();
+            ui.label("Frames per second while data arrives");
+            changed |= ui
+                .add(egui::DragValue::new(&mut saved.data_fps).range(1..=60))
+                .on_hover_text(
+                    "How often the window redraws when only data changes; clicks and typing \
+                     always redraw at once",
+                )
+                .changed();
+            ui.end_row();
             ui.label("Points kept per plotted series");
             changed |= ui
                 .add(

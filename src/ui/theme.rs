@@ -15,6 +15,8 @@ pub const ARROW_WIDTH: f32 = 14.0;
 pub const PREVIEW_CHARS: usize = 60;
 /// How long a row glows after an update, in seconds.
 pub const FLASH_SECONDS: f64 = 1.0;
+/// The glow fades in this many steps (a frame each), never at animation rate.
+pub const FLASH_STEPS: f64 = 2.0;
 /// Glow strength (0–1) of a collapsed branch whose update happened below it.
 pub const FLASH_BELOW: f64 = 0.35;
 /// Tree panel width when nothing is saved.

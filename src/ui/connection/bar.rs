@@ -83,7 +83,7 @@ pub fn connection_bar_ui(
         }
     ) {
         ui.ctx()
-            .request_repaint_after(std::time::Duration::from_millis(250));
+            .request_repaint_after(std::time::Duration::from_millis(500));
     }
 }
 

@@ -169,7 +169,7 @@ fn build_progress_ui(ui: &mut Ui, build: &Build, tree: &TopicTree) {
 fn rows_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
     let tree = store.tree();
     let now = store.now();
-    let mut flashing = false;
+    let mut next_glow = f64::INFINITY;
     let mut scroll_to = None;
     if std::mem::take(&mut view.scroll_to_selected) {
         scroll_to = view
@@ -193,7 +193,7 @@ fn rows_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
         let out = area.show_rows(ui, theme::ROW_HEIGHT, view.rows.len(), |ui, range| {
             for index in range {
                 let row = view.rows[index];
-                let action = row_ui(ui, tree, row, view, filtering, now, &mut flashing);
+                let action = row_ui(ui, tree, row, view, filtering, now, &mut next_glow);
                 match action {
                     RowAction::None => {}
                     RowAction::Select => view.selected = Some(row.id),
@@ -208,8 +208,9 @@ fn rows_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
         });
         view.scroll_offset = out.state.clamped_offset().y;
     });
-    if flashing {
-        ui.ctx()
-            .request_repaint_after(std::time::Duration::from_millis(33));
+    if next_glow.is_finite() {
+        // A frame when the glow steps down (or ends), not at animation rate.
+        let wait = std::time::Duration::from_secs_f64(next_glow.max(0.01));
+        ui.ctx().request_repaint_after(wait);
     }
 }

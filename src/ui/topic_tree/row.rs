@@ -55,7 +55,7 @@ fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Draws one row; `flashing` is set while an update glows on it.
+/// Draws one row; `next_glow` is lowered to the seconds until its glow changes next.
 pub(super) fn row_ui(
     ui: &mut Ui,
     tree: &TopicTree,
@@ -63,7 +63,7 @@ pub(super) fn row_ui(
     view: &TreeView,
     filtering: bool,
     now: f64,
-    flashing: &mut bool,
+    next_glow: &mut f64,
 ) -> RowAction {
     let dark = ui.visuals().dark_mode;
     let node = tree.node(row.id);
@@ -86,11 +86,11 @@ pub(super) fn row_ui(
     } else if response.hovered() {
         painter.rect_filled(rect, 2.0, visuals.widgets.hovered.weak_bg_fill);
     }
-    let strength = glow(node, expanded, now);
+    let (strength, changes_in) = glow(node, expanded, now);
     if strength > 0.0 {
         painter.rect_filled(rect, 2.0, theme::flash(dark, strength as f32));
-        *flashing = true;
     }
+    *next_glow = next_glow.min(changes_in);
 
     let indent = row.depth.min(theme::MAX_INDENT_LEVELS) as f32 * theme::INDENT;
     let x = rect.left() + 4.0 + indent;
@@ -118,18 +118,29 @@ pub(super) fn row_ui(
     click_action(&response, clear, arrow_rect, has_children && !filtering)
 }
 
-/// How strongly the row glows (up to 1; not at all at 0 or below). A topic's own update
-/// glows fully; a collapsed branch glows faintly for updates hidden below it; an open
-/// branch does not (its rows below show the change).
-fn glow(node: &Node, expanded: bool, now: f64) -> f64 {
-    let own_age = now - node.topic_updated_at();
-    let below_age = if expanded {
-        f64::INFINITY
+/// How strongly the row glows (up to 1; not at all at 0), and in how many seconds that
+/// changes (infinite when it does not glow). A topic's own update glows fully; a
+/// collapsed branch glows faintly for updates hidden below it; an open branch does not (its
+/// rows below show the change). The glow fades in [`theme::FLASH_STEPS`] steps, so it
+/// costs a frame per step, not an animation.
+fn glow(node: &Node, expanded: bool, now: f64) -> (f64, f64) {
+    let own = stepped(now - node.topic_updated_at());
+    let below = if expanded {
+        (0.0, f64::INFINITY)
     } else {
-        now - node.updated_at()
+        stepped(now - node.updated_at())
     };
-    (1.0 - own_age / theme::FLASH_SECONDS)
-        .max(theme::FLASH_BELOW * (1.0 - below_age / theme::FLASH_SECONDS))
+    (own.0.max(theme::FLASH_BELOW * below.0), own.1.min(below.1))
+}
+
+/// The glow of an update `age` seconds old, in steps, and the seconds until its next step.
+fn stepped(age: f64) -> (f64, f64) {
+    if !(0.0..theme::FLASH_SECONDS).contains(&age) {
+        return (0.0, f64::INFINITY);
+    }
+    let step = theme::FLASH_SECONDS / theme::FLASH_STEPS;
+    let done = (age / step).floor();
+    (1.0 - done / theme::FLASH_STEPS, (done + 1.0) * step - age)
 }
 
 /// What the row's response asks for: a clean-up picked in its context menu, a toggle (a
@@ -247,4 +258,25 @@ fn counts(node: &Node) -> String {
             "messages"
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_glow_steps_down_and_says_when_it_changes() {
+        let (full, next) = stepped(0.1);
+        assert_eq!(full, 1.0);
+        assert!((next - 0.4).abs() < 1e-9, "{next}");
+        let (half, next) = stepped(0.6);
+        assert_eq!(half, 0.5);
+        assert!((next - 0.4).abs() < 1e-9, "{next}");
+        assert_eq!(
+            stepped(1.0),
+            (0.0, f64::INFINITY),
+            "over: no frame asked for"
+        );
+        assert_eq!(stepped(-0.5).0, 0.0, "a clock step back does not glow");
+    }
 }

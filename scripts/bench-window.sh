@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The real window's cost: the release app under Xvfb, connected to a local Mosquitto that
+# an independent raw-socket publisher (examples/flood) feeds at a fixed rate. For each load
+# it prints CPU-seconds, CPU % of one core, peak RSS and frames drawn; with BASELINE=PATH
+# (another mqscope binary, e.g. an older build) the same for it, and the ratios.
+# Ends with `name value` lines: idle_cpu_pct, trickle_cpu_pct (1 msg/s), cpu_pct_10,
+# window_cpu_s_10k, window_rss_mb_10k, frames_per_msg_1 (and *_ratio ones with BASELINE).
+# Usage: scripts/bench-window.sh [--quick]     Needs: mosquitto xvfb (Debian packages)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=20; [ "${1:-}" = "--quick" ] && secs=8
+cargo build --release --locked --quiet --features testkit --examples --bins
+bin=target/release/mqscope
+flood=target/release/examples/flood
+read -r port mpid dir < <(scripts/mosquitto-free-port.sh)
+Xvfb :77 -screen 0 1280x800x24 >/dev/null 2>&1 &
+xpid=$!
+trap 'kill $xpid $mpid 2>/dev/null || true; rm -rf "$dir"' EXIT
+sleep 1
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# measure BIN RATE (msg/s, 0 = idle) -> "cpu_s cpu_pct rss_mb frames"
+measure() {
+  local bin=$1 rate=$2 log extra=()
+  log=$(mktemp)
+  # An older build without --exit-after-s is stopped by a signal instead (frames: 0).
+  if "$bin" --help 2>/dev/null | grep -q -- --exit-after-s; then
+    extra=(--exit-after-s $((secs + 4)))
+  fi
+  DISPLAY=:77 "$bin" --port "$port" --no-demo "${extra[@]}" 2>"$log" &
+  local app=$!
+  sleep 3 # connected and settled
+  local t0; t0=$(ticks "$app")
+  if [ "$rate" -gt 0 ]; then
+    "$flood" "$port" $((rate * secs)) $((rate >= 10000 ? 5000 : 5)) 100 "$rate" 2>/dev/null
+  else
+    sleep "$secs"
+  fi
+  local t1; t1=$(ticks "$app")
+  local rss; rss=$(awk '/VmHWM/ {print $2}' "/proc/$app/status")
+  [ ${#extra[@]} -eq 0 ] && kill "$app" 2>/dev/null
+  wait "$app" || true
+  local frames; frames=$(awk '/^frames_drawn/ {print $2}' "$log")
+  rm -f "$log"
+  awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$secs" -v rss="$rss" -v f="${frames:-0}" \
+    'BEGIN { printf "%.2f %.1f %.0f %d\n", d / hz, 100 * d / hz / s, rss / 1024, f }'
+}
+
+report() { # NAME BIN
+  local name=$1 bin=$2
+  for rate in 0 1 10 1000 10000; do
+    read -r cpu pct rss frames < <(measure "$bin" "$rate")
+    echo "$name rate=$rate cpu_s=$cpu cpu_pct=$pct rss_mb=$rss frames=$frames" >&2
+    echo "$name $rate $cpu $pct $rss $frames"
+  done
+}
+
+results=$(mktemp)
+report mqscope "$bin" >> "$results"
+if [ -n "${BASELINE:-}" ]; then report baseline "$BASELINE" >> "$results"; fi
+
+echo "== figures"
+awk -v secs="$secs" '
+  { cpu[$1, $2] = $3; pct[$1, $2] = $4; rss[$1, $2] = $5; fr[$1, $2] = $6; seen[$1] = 1 }
+  END {
+    printf "idle_cpu_pct %.1f\n", pct["mqscope", 0]
+    printf "trickle_cpu_pct %.1f\n", pct["mqscope", 1]
+    printf "cpu_pct_10 %.1f\n", pct["mqscope", 10]
+    printf "frames_per_msg_1 %.2f\n", fr["mqscope", 1] / secs
+    printf "window_cpu_s_10k %.2f\n", cpu["mqscope", 10000]
+    printf "window_rss_mb_10k %.0f\n", rss["mqscope", 10000]
+    if (seen["baseline"]) {
+      printf "baseline_trickle_cpu_pct %.1f\n", pct["baseline", 1]
+      printf "baseline_frames_per_msg_1 %.2f\n", fr["baseline", 1] / secs
+      printf "trickle_cpu_ratio %.3f\n", pct["mqscope", 1] / pct["baseline", 1]
+      printf "idle_cpu_ratio %.3f\n", pct["mqscope", 0] / (pct["baseline", 0] > 0 ? pct["baseline", 0] : 0.1)
+      printf "window_cpu_ratio_10k_vs_baseline %.3f\n", cpu["mqscope", 10000] / cpu["baseline", 10000]
+    }
+  }' "$results"
+rm -f "$results"

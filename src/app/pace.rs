@@ -1,0 +1,128 @@
+//! Frame pacing: frames follow visible change. While only data changes (counts, values,
+//! new rows), the workers' wakers ask for a frame at the data rate (12 a second by default,
+//! a setting), never at animation rate; interaction draws at once (egui's own input
+//! repaints); nothing is drawn while the window is minimized or hidden, though data keeps
+//! being filed at the data rate.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Frames per second while data arrives, unless the user sets another.
+pub const DEFAULT_DATA_FPS: u32 = 12;
+
+/// The pace shared by the app and every worker's waker.
+#[derive(Clone, Debug)]
+pub struct FramePace {
+    /// Milliseconds between frames while only data changes.
+    interval_ms: Arc<AtomicU64>,
+    /// The window is minimized or covered: frames file data, draw nothing.
+    hidden: Arc<AtomicBool>,
+}
+
+impl FramePace {
+    pub fn new(fps: u32) -> Self {
+        let pace = Self {
+            interval_ms: Arc::new(AtomicU64::new(0)),
+            hidden: Arc::default(),
+        };
+        pace.set_fps(fps);
+        pace
+    }
+
+    /// Frames per second while data arrives (1 to 60).
+    pub fn set_fps(&self, fps: u32) {
+        let fps = u64::from(fps.clamp(1, 60));
+        self.interval_ms.store(1000 / fps, Ordering::Relaxed);
+    }
+
+    /// Time between frames while only data changes.
+    pub fn data_interval(&self) -> Duration {
+        Duration::from_millis(self.interval_ms.load(Ordering::Relaxed))
+    }
+
+    /// A waker for a worker: asks `ctx` for a frame at the data rate.
+    pub fn waker(&self, ctx: &egui::Context) -> crate::mqtt::Waker {
+        let (ctx, pace) = (ctx.clone(), self.clone());
+        Arc::new(move || ctx.request_repaint_after(pace.data_interval()))
+    }
+
+    /// Notes whether the window can be seen (from the viewport's info, each frame).
+    pub fn observe(&self, ctx: &egui::Context) {
+        let hidden = ctx.input(|i| {
+            let v = i.viewport();
+            v.minimized == Some(true) || v.occluded == Some(true)
+        });
+        self.hidden.store(hidden, Ordering::Relaxed);
+    }
+
+    /// Whether nothing should be drawn.
+    pub fn hidden(&self) -> bool {
+        self.hidden.load(Ordering::Relaxed)
+    }
+}
+
+impl Default for FramePace {
+    fn default() -> Self {
+        Self::new(DEFAULT_DATA_FPS)
+    }
+}
+
+/// Frames drawn and passes run, reported on stderr and closing the window when asked to
+/// (`--exit-after-s`, for the window benchmarks).
+#[derive(Debug)]
+pub struct FrameCount {
+    started: std::time::Instant,
+    drawn: u64,
+    passes: u64,
+    exit_at: Option<std::time::Instant>,
+}
+
+impl FrameCount {
+    pub fn new(exit_after: Option<Duration>) -> Self {
+        let started = std::time::Instant::now();
+        Self {
+            started,
+            drawn: 0,
+            passes: 0,
+            exit_at: exit_after.map(|d| started + d),
+        }
+    }
+
+    pub fn drawn(&mut self) {
+        self.drawn += 1;
+    }
+
+    /// One pass of the app's logic; at the exit time, reports and closes.
+    pub fn pass(&mut self, ctx: &egui::Context) {
+        self.passes += 1;
+        let Some(at) = self.exit_at else { return };
+        let now = std::time::Instant::now();
+        if now < at {
+            ctx.request_repaint_after(at - now);
+            return;
+        }
+        self.exit_at = None;
+        let secs = self.started.elapsed().as_secs_f64();
+        eprintln!(
+            "frames_drawn {} passes {} seconds {secs:.1}",
+            self.drawn, self.passes
+        );
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_rate_is_a_setting_within_bounds() {
+        let pace = FramePace::default();
+        assert_eq!(pace.data_interval(), Duration::from_millis(83));
+        pace.set_fps(0);
+        assert_eq!(pace.data_interval(), Duration::from_secs(1));
+        pace.set_fps(1000);
+        assert_eq!(pace.data_interval(), Duration::from_millis(16));
+    }
+}
