@@ -73,36 +73,42 @@ impl Payload {
     }
 
     /// A one-line preview of at most `max_chars` characters: control, direction and
-    /// zero-width characters (see [`visible_text`]) shown as
-    /// `·`, binary payloads as hex.
+    /// zero-width characters (see [`visible_text`]) shown as `·`, binary payloads as hex.
+    /// Looks only at the bytes it shows (the kind was found once, on arrival), so a
+    /// 16 MiB payload costs what a short one does, every frame.
     pub fn preview(&self, max_chars: usize) -> String {
-        match self.text() {
-            Some(text) => {
-                let mut out: String = text
-                    .chars()
-                    .take(max_chars)
-                    .map(|c| {
-                        if c.is_control() || is_invisible(c) {
-                            '·'
-                        } else {
-                            c
-                        }
-                    })
-                    .collect();
-                if text.chars().nth(max_chars).is_some() || self.is_truncated() {
-                    out.push('…');
-                }
-                out
+        if self.kind == PayloadKind::Binary {
+            let n = (max_chars / 3).max(1);
+            let mut out = hex_bytes(&self.bytes[..self.bytes.len().min(n)]);
+            if self.bytes.len() > n || self.is_truncated() {
+                out.push('…');
             }
-            None => {
-                let n = (max_chars / 3).max(1);
-                let mut out = hex_bytes(&self.bytes[..self.bytes.len().min(n)]);
-                if self.bytes.len() > n || self.is_truncated() {
-                    out.push('…');
-                }
-                out
-            }
+            return out;
         }
+        // A character is at most 4 bytes: this much holds `max_chars` and one more.
+        let head = &self.bytes[..self.bytes.len().min(max_chars.saturating_add(1) * 4)];
+        let text = match std::str::from_utf8(head) {
+            Ok(t) => t,
+            // Cut inside a character (the payload is text, so only at the end).
+            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        let mut chars = text.chars();
+        let mut out: String = chars
+            .by_ref()
+            .take(max_chars)
+            .map(|c| {
+                if c.is_control() || is_invisible(c) {
+                    '·'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        // `head` holds at least `max_chars + 1` whole characters when it was cut short.
+        if chars.next().is_some() || self.is_truncated() {
+            out.push('…');
+        }
+        out
     }
 }
 
@@ -283,6 +289,22 @@ mod tests {
         let b = Payload::decode(&[0xde, 0xad, 0xbe, 0xef], 100);
         assert_eq!(b.preview(40), "de ad be ef");
         assert_eq!(Payload::decode(b"abcdef", 100).preview(3), "abc…");
+        assert_eq!(Payload::decode(b"abc", 100).preview(3), "abc");
+    }
+
+    #[test]
+    fn previews_read_only_the_head_of_a_large_payload() {
+        // Four-byte characters, so the head is cut inside one.
+        let big = "😀".repeat(4 << 20);
+        let p = Payload::decode(big.as_bytes(), usize::MAX);
+        assert_eq!(p.preview(5), "😀😀😀😀😀…");
+        let exact = Payload::decode("é😀é".as_bytes(), 100);
+        assert_eq!(exact.preview(3), "é😀é");
+        assert_eq!(exact.preview(2), "é😀…");
+        // A truncated payload cut inside a character is still text.
+        let cut = Payload::decode("ab😀".as_bytes(), 4);
+        assert!(cut.is_truncated());
+        assert_eq!(cut.preview(10), "ab…");
     }
 
     #[test]
