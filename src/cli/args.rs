@@ -61,6 +61,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Publish one message and exit; non-zero with the reason if it fails.
     Pub(PubArgs),
+    /// Load a broker from many connections: `pub` at a rate, `sub` counting and timing
+    /// what arrives, `conn` opening connections; non-zero when a connection fails.
+    Bench(BenchArgs),
 }
 
 // The argument structs below carry no doc comments of their own: clap would take one as
@@ -158,6 +161,46 @@ pub struct PubArgs {
     /// Ask the broker to retain the message.
     #[arg(short = 'r', long)]
     pub retain: bool,
+}
+
+/// What `mqscope bench` measures.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchMode {
+    /// Publish from each connection at --rate (payloads carry their send time).
+    Pub,
+    /// Subscribe on each connection; count what arrives and its latency.
+    Sub,
+    /// Open the connections and time them.
+    Conn,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[arg(value_enum)]
+    pub mode: BenchMode,
+    /// Connections to open, each with its own client.
+    #[arg(short = 'c', long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub connections: u32,
+    /// Messages per second from each connection (`pub`; 0: as fast as they go).
+    #[arg(long, default_value_t = 10.0)]
+    pub rate: f64,
+    /// Payload bytes (at least 16: the send time and the message number).
+    #[arg(long, default_value_t = 64)]
+    pub size: usize,
+    #[arg(short = 'q', long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub qos: u8,
+    /// Topic to publish to (`%i`: the connection's number, `%n`: the message's) or filter
+    /// to subscribe to; default bench/%i (`pub`), bench/# (`sub`).
+    #[arg(short = 't', long)]
+    pub topic: Option<String>,
+    /// How long to run, in seconds.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub duration_s: u64,
+    /// Print the figures as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where the broker is and how to reach it: global, so they may come before or after the

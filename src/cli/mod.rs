@@ -3,12 +3,14 @@
 //!
 //! - [`window`]: no subcommand, the window (local broker and demo when no broker is named).
 //! - [`broker`]: the local broker in the foreground.
+//! - [`bench`]: load from many connections, on the same client code.
 //! - [`sub`], [`record`], [`replay`], [`publish`] (`pub`): the app's worker, headless,
 //!   through [`session`]; [`connection`] turns the shared options into a connection form.
 //!
 //! Errors are typed ([`CliError`]) and keep the words the user reads.
 
 pub mod args;
+pub mod bench;
 pub mod broker;
 pub mod connection;
 mod error;
@@ -45,6 +47,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Record(args)) => record::run(args),
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Pub(args)) => publish::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
     }
 }
 

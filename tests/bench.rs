@@ -1,0 +1,104 @@
+//! `mqscope bench` against a real Mosquitto: what `pub` sent is what `sub` received on each
+//! of its connections, with a latency; `conn` that cannot connect says so and exits
+//! non-zero.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{Mosquitto, free_port};
+
+fn bench(port: u16, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mqscope"));
+    c.arg("bench")
+        .args(args)
+        .args(["--json", "--host", "127.0.0.1", "--port", &port.to_string()]);
+    c
+}
+
+fn report(out: &std::process::Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("{e}: {text} / {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn what_pub_sends_each_sub_connection_receives_with_a_latency() {
+    let Some(broker) = Mosquitto::start("what_pub_sends_each_sub_connection_receives") else {
+        return;
+    };
+    let sub = bench(broker.port, &["sub", "-c", "2", "--duration-s", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = bench(
+        broker.port,
+        &[
+            "pub",
+            "-c",
+            "2",
+            "--rate",
+            "50",
+            "--duration-s",
+            "1",
+            "-q",
+            "1",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = report(&out);
+    let sent = p["sent"].as_u64().unwrap();
+    assert!((90..=100).contains(&sent), "2 × 50 msg/s for 1 s: {p}");
+    assert_eq!(p["acknowledged"], sent, "{p}");
+    assert_eq!(p["refused"], 0);
+    assert_eq!(p["failed"], 0);
+
+    let out = sub.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = report(&out);
+    assert_eq!(
+        s["received"],
+        2 * sent,
+        "each subscriber got every message: {s}"
+    );
+    assert_eq!(s["dropped"], 0);
+    let p50 = s["latency_ms"]["p50"].as_f64().unwrap();
+    assert!(p50 > 0.0 && p50 < 1000.0, "{s}");
+}
+
+#[test]
+fn connections_that_fail_are_counted_and_the_exit_code_says_so() {
+    if !common::mosquitto_available("connections_that_fail_are_counted") {
+        return;
+    }
+    let closed = free_port();
+    let out = bench(closed, &["conn", "-c", "3", "--duration-s", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let r = report(&out);
+    assert_eq!(
+        (r["connections"].as_u64(), r["failed"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert!(
+        r["first_failure"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{r}"
+    );
+}
