@@ -2,7 +2,8 @@
 # The real window's cost: the release app under Xvfb, connected to a local Mosquitto that
 # an independent raw-socket publisher (examples/flood) feeds at a fixed rate. For each load
 # it prints CPU-seconds, CPU % of one core, peak RSS and frames drawn; with BASELINE=PATH
-# (another mqscope binary, e.g. an older build) the same for it, and the ratios.
+# (another mqscope binary, e.g. an older build) the same for it, and the ratios; with
+# MQTTUI=PATH (or PEER=1: built from ../shared/peers) mqttui in tmux on the same feed.
 # Ends with `name value` lines: idle_cpu_pct, trickle_cpu_pct (1 msg/s), cpu_pct_10,
 # window_cpu_s_10k, window_rss_mb_10k, frames_per_msg_1 (and *_ratio ones with BASELINE).
 # Usage: scripts/bench-window.sh [--quick]     Needs: mosquitto xvfb (Debian packages)
@@ -21,7 +22,7 @@ sleep 1
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
-# measure BIN RATE (msg/s, 0 = idle) -> "cpu_s cpu_pct rss_mb frames"
+# measure BIN RATE (msg/s, 0 = idle) -> "cpu_s cpu_pct rss_mb frames first_frame_ms"
 measure() {
   local bin=$1 rate=$2 log extra=()
   log=$(mktemp)
@@ -42,28 +43,59 @@ measure() {
   local rss; rss=$(awk '/VmHWM/ {print $2}' "/proc/$app/status")
   [ ${#extra[@]} -eq 0 ] && kill "$app" 2>/dev/null
   wait "$app" || true
-  local frames; frames=$(awk '/^frames_drawn/ {print $2}' "$log")
+  local frames first
+  frames=$(awk '/^frames_drawn/ {print $2}' "$log")
+  first=$(awk '/^frames_drawn/ {print $8}' "$log")
   rm -f "$log"
   awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$secs" -v rss="$rss" -v f="${frames:-0}" \
-    'BEGIN { printf "%.2f %.1f %.0f %d\n", d / hz, 100 * d / hz / s, rss / 1024, f }'
+    -v ff="${first:-0}" \
+    'BEGIN { printf "%.2f %.1f %.0f %d %d\n", d / hz, 100 * d / hz / s, rss / 1024, f, ff }'
+}
+
+# mqttui in a tmux terminal on the same feed -> "cpu_s cpu_pct rss_mb 0"
+measure_mqttui() {
+  local bin=$1 rate=$2 session="mqttui-bench-$$"
+  tmux new-session -d -s "$session" -x 200 -y 50 "$bin -b mqtt://127.0.0.1:$port '#'"
+  sleep 3
+  local app; app=$(tmux list-panes -t "$session" -F '#{pane_pid}')
+  local t0; t0=$(ticks "$app")
+  if [ "$rate" -gt 0 ]; then
+    "$flood" "$port" $((rate * secs)) $((rate >= 10000 ? 5000 : 5)) 100 "$rate" 2>/dev/null
+  else
+    sleep "$secs"
+  fi
+  local t1; t1=$(ticks "$app")
+  local rss; rss=$(awk '/VmHWM/ {print $2}' "/proc/$app/status")
+  tmux kill-session -t "$session" 2>/dev/null || true
+  awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$secs" -v rss="$rss" \
+    'BEGIN { printf "%.2f %.1f %.0f 0 0\n", d / hz, 100 * d / hz / s, rss / 1024 }'
 }
 
 report() { # NAME BIN
   local name=$1 bin=$2
   for rate in 0 1 10 1000 10000; do
-    read -r cpu pct rss frames < <(measure "$bin" "$rate")
+    read -r cpu pct rss frames first < <(measure "$bin" "$rate")
     echo "$name rate=$rate cpu_s=$cpu cpu_pct=$pct rss_mb=$rss frames=$frames" >&2
-    echo "$name $rate $cpu $pct $rss $frames"
+    echo "$name $rate $cpu $pct $rss $frames $first"
   done
 }
 
 results=$(mktemp)
 report mqscope "$bin" >> "$results"
 if [ -n "${BASELINE:-}" ]; then report baseline "$BASELINE" >> "$results"; fi
+if [ -z "${MQTTUI:-}" ] && [ -n "${PEER:-}" ]; then MQTTUI=$(../shared/peers/build-mqttui.sh); fi
+if [ -n "${MQTTUI:-}" ]; then
+  for rate in 1 10000; do
+    read -r cpu pct rss frames first < <(measure_mqttui "$MQTTUI" "$rate")
+    echo "mqttui rate=$rate cpu_s=$cpu cpu_pct=$pct rss_mb=$rss" >&2
+    echo "mqttui $rate $cpu $pct $rss 0 0" >> "$results"
+  done
+fi
 
 echo "== figures"
 awk -v secs="$secs" '
-  { cpu[$1, $2] = $3; pct[$1, $2] = $4; rss[$1, $2] = $5; fr[$1, $2] = $6; seen[$1] = 1 }
+  { cpu[$1, $2] = $3; pct[$1, $2] = $4; rss[$1, $2] = $5; fr[$1, $2] = $6; ff[$1, $2] = $7
+    seen[$1] = 1 }
   END {
     printf "idle_cpu_pct %.1f\n", pct["mqscope", 0]
     printf "trickle_cpu_pct %.1f\n", pct["mqscope", 1]
@@ -71,12 +103,19 @@ awk -v secs="$secs" '
     printf "frames_per_msg_1 %.2f\n", fr["mqscope", 1] / secs
     printf "window_cpu_s_10k %.2f\n", cpu["mqscope", 10000]
     printf "window_rss_mb_10k %.0f\n", rss["mqscope", 10000]
+    printf "first_frame_ms %d\n", ff["mqscope", 0]
     if (seen["baseline"]) {
       printf "baseline_trickle_cpu_pct %.1f\n", pct["baseline", 1]
       printf "baseline_frames_per_msg_1 %.2f\n", fr["baseline", 1] / secs
       printf "trickle_cpu_ratio %.3f\n", pct["mqscope", 1] / pct["baseline", 1]
       printf "idle_cpu_ratio %.3f\n", pct["mqscope", 0] / (pct["baseline", 0] > 0 ? pct["baseline", 0] : 0.1)
       printf "window_cpu_ratio_10k_vs_baseline %.3f\n", cpu["mqscope", 10000] / cpu["baseline", 10000]
+    }
+    if (seen["mqttui"]) {
+      printf "mqttui_cpu_s_10k %.2f\n", cpu["mqttui", 10000]
+      printf "mqttui_rss_mb_10k %.0f\n", rss["mqttui", 10000]
+      printf "window_cpu_ratio_10k %.3f\n", cpu["mqscope", 10000] / cpu["mqttui", 10000]
+      printf "window_rss_ratio_10k %.3f\n", rss["mqscope", 10000] / rss["mqttui", 10000]
     }
   }' "$results"
 rm -f "$results"

@@ -8,6 +8,7 @@
 #   broker_ratio_qos0 broker_ratio_qos1      scripts/bench-broker.sh (vs Mosquitto)
 #   clear_retained_10k_s                     examples/bench_clear
 #   plot_draw_1m_ms                          examples/bench_plot
+#   idle_cpu_pct trickle_cpu_pct …           scripts/bench-window.sh (the real window)
 # Usage: scripts/bench.sh [--quick]   (--quick: smaller floods, shorter runs; the figures
 # keep their names).  Needs: mosquitto mosquitto-clients bc python3
 set -euo pipefail
@@ -43,6 +44,8 @@ read -r port pid dir < <(scripts/mosquitto-free-port.sh)
 "$ex/bench_clear" "$port" 10000 | keep
 echo "== chart draw data" >&2
 "$ex/bench_plot" | keep
+echo "== the real window under Xvfb" >&2
+scripts/bench-window.sh $quick 2>&1 | keep
 
 echo "== figures"
 cat "$figures"

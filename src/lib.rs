@@ -41,6 +41,18 @@ pub mod status;
 pub mod testkit;
 pub mod ui;
 
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Notes when the process started (the binary calls it first thing).
+pub fn mark_start() {
+    STARTED.get_or_init(std::time::Instant::now);
+}
+
+/// Time since [`mark_start`] (or since the first call, when it was not called).
+pub fn since_start() -> std::time::Duration {
+    STARTED.get_or_init(std::time::Instant::now).elapsed()
+}
+
 /// Installs rustls' ring crypto provider once per process (before any TLS connection).
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -9,6 +9,7 @@ use clap::Parser as _;
 use mqscope::cli::Cli;
 
 fn main() -> ExitCode {
+    mqscope::mark_start();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         // Colour codes only on a terminal: the app shows the broker child's log as text.

@@ -126,8 +126,10 @@ impl App {
             first.tree.reveal(first.store.tree(), id);
             self.pending_select = None;
         }
-        if self.shown().connection.is_connected() {
-            // Keep the rate display current.
+        let shown = self.shown();
+        if shown.connection.is_connected() && shown.store.rate() > 0.0 {
+            // Keep the rate display current while it moves (it settles at 0 a few seconds
+            // after the last message; then no frame is needed for it).
             ctx.request_repaint_after(Duration::from_secs(1));
         }
     }

@@ -76,6 +76,8 @@ pub struct FrameCount {
     drawn: u64,
     passes: u64,
     exit_at: Option<std::time::Instant>,
+    /// Time from the process's start to its first frame.
+    first_frame: Option<Duration>,
 }
 
 impl FrameCount {
@@ -86,11 +88,13 @@ impl FrameCount {
             drawn: 0,
             passes: 0,
             exit_at: exit_after.map(|d| started + d),
+            first_frame: None,
         }
     }
 
     pub fn drawn(&mut self) {
         self.drawn += 1;
+        self.first_frame.get_or_insert_with(crate::since_start);
     }
 
     /// One pass of the app's logic; at the exit time, reports and closes.
@@ -104,8 +108,9 @@ impl FrameCount {
         }
         self.exit_at = None;
         let secs = self.started.elapsed().as_secs_f64();
+        let first = self.first_frame.unwrap_or_default().as_secs_f64() * 1000.0;
         eprintln!(
-            "frames_drawn {} passes {} seconds {secs:.1}",
+            "frames_drawn {} passes {} seconds {secs:.1} first_frame_ms {first:.0}",
             self.drawn, self.passes
         );
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);

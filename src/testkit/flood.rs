@@ -75,8 +75,10 @@ pub fn flood(f: &Flood) -> io::Result<f64> {
     let mut out = BufWriter::with_capacity(1 << 16, stream.try_clone()?);
     let mut packet = Vec::with_capacity(f.payload_bytes + 128);
     let start = Instant::now();
+    // Paced in steps of a hundredth of a second's messages (each message at low rates).
+    let step = (f.rate / 100).clamp(1, 100);
     for i in 0..f.messages {
-        if f.rate > 0 && i.is_multiple_of(100) {
+        if f.rate > 0 && i.is_multiple_of(step) {
             let due = start + Duration::from_secs_f64(i as f64 / f.rate as f64);
             if let Some(wait) = due.checked_duration_since(Instant::now()) {
                 out.flush()?;
