@@ -22,6 +22,19 @@ sleep 1
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
+# load PID RATE: the feed at RATE msg/s (0: none) for the run -> "cpu_ticks peak_rss_kb" of PID
+load() {
+  local app=$1 rate=$2 t0 t1
+  t0=$(ticks "$app")
+  if [ "$rate" -gt 0 ]; then
+    "$flood" "$port" $((rate * secs)) $((rate >= 10000 ? 5000 : 5)) 100 "$rate" 2>/dev/null
+  else
+    sleep "$secs"
+  fi
+  t1=$(ticks "$app")
+  echo "$((t1 - t0)) $(awk '/VmHWM/ {print $2}' "/proc/$app/status")"
+}
+
 # measure BIN RATE (msg/s, 0 = idle) -> "cpu_s cpu_pct rss_mb frames first_frame_ms"
 measure() {
   local bin=$1 rate=$2 log extra=()
@@ -33,21 +46,15 @@ measure() {
   DISPLAY=:77 "$bin" --port "$port" --no-demo "${extra[@]}" 2>"$log" &
   local app=$!
   sleep 3 # connected and settled
-  local t0; t0=$(ticks "$app")
-  if [ "$rate" -gt 0 ]; then
-    "$flood" "$port" $((rate * secs)) $((rate >= 10000 ? 5000 : 5)) 100 "$rate" 2>/dev/null
-  else
-    sleep "$secs"
-  fi
-  local t1; t1=$(ticks "$app")
-  local rss; rss=$(awk '/VmHWM/ {print $2}' "/proc/$app/status")
+  local spent rss
+  read -r spent rss < <(load "$app" "$rate")
   [ ${#extra[@]} -eq 0 ] && kill "$app" 2>/dev/null
   wait "$app" || true
   local frames first
   frames=$(awk '/^frames_drawn/ {print $2}' "$log")
   first=$(awk '/^frames_drawn/ {print $8}' "$log")
   rm -f "$log"
-  awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$secs" -v rss="$rss" -v f="${frames:-0}" \
+  awk -v d="$spent" -v hz="$hz" -v s="$secs" -v rss="$rss" -v f="${frames:-0}" \
     -v ff="${first:-0}" \
     'BEGIN { printf "%.2f %.1f %.0f %d %d\n", d / hz, 100 * d / hz / s, rss / 1024, f, ff }'
 }
@@ -58,16 +65,10 @@ measure_mqttui() {
   tmux new-session -d -s "$session" -x 200 -y 50 "$bin -b mqtt://127.0.0.1:$port '#'"
   sleep 3
   local app; app=$(tmux list-panes -t "$session" -F '#{pane_pid}')
-  local t0; t0=$(ticks "$app")
-  if [ "$rate" -gt 0 ]; then
-    "$flood" "$port" $((rate * secs)) $((rate >= 10000 ? 5000 : 5)) 100 "$rate" 2>/dev/null
-  else
-    sleep "$secs"
-  fi
-  local t1; t1=$(ticks "$app")
-  local rss; rss=$(awk '/VmHWM/ {print $2}' "/proc/$app/status")
+  local spent rss
+  read -r spent rss < <(load "$app" "$rate")
   tmux kill-session -t "$session" 2>/dev/null || true
-  awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$secs" -v rss="$rss" \
+  awk -v d="$spent" -v hz="$hz" -v s="$secs" -v rss="$rss" \
     'BEGIN { printf "%.2f %.1f %.0f 0 0\n", d / hz, 100 * d / hz / s, rss / 1024 }'
 }
 
