@@ -107,6 +107,8 @@ struct Windows {
     sys: bool,
     talkers: bool,
     record: bool,
+    /// The limits window's values while they are edited (applied when a drag ends).
+    limits_draft: Option<crate::status::Limits>,
 }
 
 /// The connections window's fields and what its last actions did.

@@ -205,11 +205,15 @@ impl App {
             .open(&mut open)
             .resizable(false)
             .show(ui.ctx(), |ui| {
-                if let Some(changed) = settings::settings_ui(ui, &v.limits) {
-                    commands.push(AppCommand::SetLimits(changed));
+                let draft = windows.limits_draft.get_or_insert(v.limits);
+                if settings::settings_ui(ui, draft) {
+                    commands.push(AppCommand::SetLimits(*draft));
                 }
             });
         windows.settings = open;
+        if !open {
+            windows.limits_draft = None; // the next opening starts from what applies
+        }
     }
 
     /// The publish panel (with its library) and the chart panel, along the bottom.

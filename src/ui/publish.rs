@@ -23,6 +23,17 @@ pub struct PublishForm {
     pub template_name: String,
     /// A template being renamed: its name and the new name typed so far.
     pub renaming: Option<(String, String)>,
+    /// The payload as bytes, for the format and text it was made from: encoded when they
+    /// change, not on every frame (a large JSON or base64 payload is not cheap).
+    encoded: Option<Encoded>,
+}
+
+/// The editor's payload, encoded.
+#[derive(Clone, Debug)]
+struct Encoded {
+    format: crate::model::payload_format::PayloadFormat,
+    text: String,
+    bytes: Result<Vec<u8>, String>,
 }
 
 impl PublishForm {
@@ -119,14 +130,45 @@ impl PublishForm {
         Ok((!props.is_empty()).then_some(props))
     }
 
-    /// The request to send, or the reason the Publish button is disabled.
-    pub fn request(&self, connected: bool, v5: bool) -> Result<PublishRequest, String> {
+    /// The payload's bytes in its format, or why it does not encode; encoded again only
+    /// when the text or the format changed.
+    pub fn payload_bytes(&mut self) -> &Result<Vec<u8>, String> {
+        let fresh = self
+            .encoded
+            .as_ref()
+            .is_some_and(|e| e.format == self.msg.format && e.text == self.msg.payload);
+        if !fresh {
+            self.encoded = None;
+        }
+        let msg = &self.msg;
+        &self
+            .encoded
+            .get_or_insert_with(|| Encoded {
+                format: msg.format,
+                text: msg.payload.clone(),
+                bytes: msg.format.encode(&msg.payload),
+            })
+            .bytes
+    }
+
+    /// Why the Publish button is disabled, if it is.
+    pub fn check(&mut self, connected: bool, v5: bool) -> Result<(), String> {
         validate_topic(&self.msg.topic)?;
-        let payload = self.msg.format.encode(&self.msg.payload)?;
-        let properties = if v5 { self.properties()? } else { None };
+        self.payload_bytes().as_ref().map_err(Clone::clone)?;
+        if v5 {
+            self.properties()?;
+        }
         if !connected {
             return Err("not connected".into());
         }
+        Ok(())
+    }
+
+    /// The request to send, or the reason the Publish button is disabled.
+    pub fn request(&mut self, connected: bool, v5: bool) -> Result<PublishRequest, String> {
+        self.check(connected, v5)?;
+        let payload = self.payload_bytes().clone()?;
+        let properties = if v5 { self.properties()? } else { None };
         Ok(PublishRequest {
             id: self.next_id,
             topic: self.msg.topic.clone(),
@@ -272,22 +314,25 @@ pub fn publish_ui(
     if v5 {
         properties_rows_ui(ui, form);
     }
-    let request = form.request(connected, v5);
+    let ready = form.check(connected, v5);
     ui.horizontal(|ui| {
         let button = ui
-            .add_enabled(request.is_ok(), egui::Button::new("Publish"))
+            .add_enabled(ready.is_ok(), egui::Button::new("Publish"))
             .on_hover_text("Ctrl+Enter");
         let shortcut = ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Enter));
-        match &request {
+        match &ready {
             Err(reason) => {
                 ui.colored_label(theme::muted(dark), format!("Publish is off: {reason}"));
             }
-            Ok(req) if button.clicked() || shortcut => {
-                form.last = Some((req.id, None));
-                form.next_id += 1;
-                commands.tab(TabCommand::Publish(Box::new(req.clone()), form.to_saved()));
+            // The request (and its payload's copy) is made only when it is sent.
+            Ok(()) if button.clicked() || shortcut => {
+                if let Ok(req) = form.request(connected, v5) {
+                    form.last = Some((req.id, None));
+                    form.next_id += 1;
+                    commands.tab(TabCommand::Publish(Box::new(req), form.to_saved()));
+                }
             }
-            Ok(_) => {}
+            Ok(()) => {}
         }
         match &form.last {
             Some((_, None)) => {
@@ -374,7 +419,7 @@ fn payload_field_ui(ui: &mut Ui, form: &mut PublishForm) {
             .desired_width(f32::INFINITY),
     )
     .labelled_by(payload_label.id);
-    match form.msg.format.encode(&form.msg.payload) {
+    match form.payload_bytes() {
         Ok(bytes) => {
             ui.colored_label(theme::muted(dark), format!("{} bytes", bytes.len()));
         }
@@ -418,6 +463,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_payload_is_encoded_again_only_when_it_changes() {
+        let mut form = PublishForm::default();
+        form.msg.format = PayloadFormat::Hex;
+        form.msg.payload = "de ad".into();
+        assert_eq!(form.payload_bytes(), &Ok(vec![0xde, 0xad]));
+        assert!(form.encoded.is_some());
+        form.msg.payload = "de ad be".into();
+        assert_eq!(
+            form.payload_bytes(),
+            &Ok(vec![0xde, 0xad, 0xbe]),
+            "text changed"
+        );
+        form.msg.format = PayloadFormat::Text;
+        assert_eq!(
+            form.payload_bytes(),
+            &Ok(b"de ad be".to_vec()),
+            "format changed"
+        );
+    }
+
+    #[test]
     fn completion_continues_the_typed_level() {
         let mut t = TopicTree::default();
         for topic in ["home/kitchen/light", "home/hall", "house/x", "office"] {
@@ -441,7 +507,7 @@ mod tests {
             user_properties: "k=v\n".into(),
             ..Default::default()
         };
-        let form = PublishForm {
+        let mut form = PublishForm {
             msg,
             ..Default::default()
         };
@@ -451,7 +517,7 @@ mod tests {
         assert_eq!(p.correlation_data.as_deref(), Some(&b"req-1"[..]));
         assert_eq!(p.payload_format_indicator, Some(1));
         assert_eq!(p.user_properties, [("k".to_string(), "v".to_string())]);
-        let bad = PublishForm {
+        let mut bad = PublishForm {
             msg: SavedMessage {
                 topic: "a".into(),
                 expiry_s: "soon".into(),
