@@ -79,8 +79,15 @@ pub struct Series {
     pub non_finite: u64,
     /// Oldest points removed to stay inside the cap.
     pub dropped: u64,
-    /// Bumped whenever the points change (for draw caches).
+    /// Changes whenever the points change, to a value no other series has (for draw caches).
     version: u64,
+}
+
+/// Versions are unique across all series, so a draw cache keyed by one can never mistake
+/// one series for another (after a removal shifts them).
+fn next_version() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Series {
@@ -94,7 +101,7 @@ impl Series {
             not_numeric: 0,
             non_finite: 0,
             dropped: 0,
-            version: 0,
+            version: next_version(),
         })
     }
 
@@ -140,7 +147,7 @@ impl Series {
         while self.retained.front().is_some_and(|p| p[0] < first) {
             self.retained.pop_front();
         }
-        self.version += 1;
+        self.version = next_version();
     }
 
     /// Removes every point (counters too).
@@ -150,7 +157,7 @@ impl Series {
         self.not_numeric = 0;
         self.non_finite = 0;
         self.dropped = 0;
-        self.version += 1;
+        self.version = next_version();
     }
 
     /// The number this series reads from `message`, given its JSON parsed once per message

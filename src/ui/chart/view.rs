@@ -56,6 +56,9 @@ pub struct ChartView {
     pub(super) buffers: Vec<Vec<[f64; 2]>>,
     /// Statistics of each series inside the visible range.
     pub(super) stats: Vec<Option<WindowStats>>,
+    /// What each series' buffer was reduced from: (series version, x range, columns). A
+    /// frame where none of these changed (a paused chart, a hover) reduces nothing.
+    pub(super) reduced: Vec<Option<(u64, f64, f64, usize)>>,
     /// Open while the user picks where to export.
     pub export: Option<ExportDialog>,
 }
@@ -70,6 +73,7 @@ impl Default for ChartView {
             columns: 1000,
             buffers: Vec::new(),
             stats: Vec::new(),
+            reduced: Vec::new(),
             export: None,
         }
     }
@@ -105,6 +109,7 @@ pub(super) fn prepare(plots: &Plots, view: &mut ChartView, now: f64) -> Option<(
     let n = plots.len();
     view.buffers.resize_with(n, Vec::new);
     view.stats.resize(n, None);
+    view.reduced.resize(n, None);
     let fixed = if view.live {
         // The latest `window` of time, but no wider than the data: a chart that has just
         // started fills up from the left instead of drawing a sliver at the right edge.
@@ -121,8 +126,65 @@ pub(super) fn prepare(plots: &Plots, view: &mut ChartView, now: f64) -> Option<(
     };
     let (x0, x1) = fixed.unwrap_or(view.visible);
     for (i, series) in plots.series().iter().enumerate() {
-        view.stats[i] = reduce(series.points(), x0, x1, view.columns, &mut view.buffers[i]);
+        let key = Some((series.version(), x0, x1, view.columns));
+        if view.reduced[i] != key {
+            view.stats[i] = reduce(series.points(), x0, x1, view.columns, &mut view.buffers[i]);
+            view.reduced[i] = key;
+        }
     }
     view.visible = (x0, x1);
     fixed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Message, Payload, QoS, SeriesSpec};
+
+    fn message(value: &str, at_s: f64) -> Message {
+        Message {
+            received_at_us: (at_s * 1e6) as i64,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            payload: Payload::decode(value.as_bytes(), 1 << 20),
+            properties: None,
+        }
+    }
+
+    #[test]
+    fn a_reduction_is_kept_until_its_series_or_range_changes_and_never_shared() {
+        let mut plots = Plots::default();
+        plots
+            .add(SeriesSpec::new("a", &Default::default()))
+            .unwrap();
+        plots
+            .add(SeriesSpec::new("b", &Default::default()))
+            .unwrap();
+        for t in 0..10 {
+            plots.observe("a", &message("1", 100.0 + f64::from(t)), None);
+            plots.observe("b", &message("2", 100.0 + f64::from(t)), None);
+        }
+        let mut view = ChartView {
+            live: false,
+            visible: (99.0, 111.0),
+            columns: 500,
+            ..ChartView::default()
+        };
+        prepare(&plots, &mut view, 200.0);
+        let key = view.reduced[1];
+        prepare(&plots, &mut view, 200.0);
+        assert_eq!(
+            view.reduced[1], key,
+            "nothing changed: nothing reduced again"
+        );
+        assert!(view.buffers[1].iter().all(|p| p[1] == 2.0));
+        // Removing the first moves "b" to index 0: it must not keep "a"'s draw data.
+        plots.remove(0);
+        prepare(&plots, &mut view, 200.0);
+        assert!(
+            view.buffers[0].iter().all(|p| p[1] == 2.0),
+            "{:?}",
+            view.buffers[0]
+        );
+    }
 }
