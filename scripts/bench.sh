@@ -9,6 +9,7 @@
 #   clear_retained_10k_s                     examples/bench_clear
 #   plot_draw_1m_ms                          examples/bench_plot
 #   idle_cpu_pct trickle_cpu_pct …           scripts/bench-window.sh (the real window)
+#   capacity_ratio_* cost_ratio_*            scripts/bench-capacity.sh (vs mosquitto_sub)
 # Usage: scripts/bench.sh [--quick]   (--quick: smaller floods, shorter runs; the figures
 # keep their names).  Needs: mosquitto mosquitto-clients bc python3
 set -euo pipefail
@@ -46,6 +47,8 @@ echo "== chart draw data" >&2
 "$ex/bench_plot" | keep
 echo "== the real window under Xvfb" >&2
 scripts/bench-window.sh $quick 2>&1 | keep
+echo "== subscriber capacity and cost" >&2
+scripts/bench-capacity.sh $quick 2>&1 | keep
 
 echo "== figures"
 cat "$figures"

@@ -195,9 +195,16 @@ pub struct BenchArgs {
     /// to subscribe to; default bench/%i (`pub`), bench/# (`sub`).
     #[arg(short = 't', long)]
     pub topic: Option<String>,
-    /// How long to run, in seconds.
+    /// How long to run, in seconds (at most, with --count).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub duration_s: u64,
+    /// Stop after this many messages: sent by each connection (`pub`), or received in
+    /// all (`sub`).
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Publish retained messages (`pub`).
+    #[arg(long)]
+    pub retain: bool,
     /// Print the figures as one JSON object.
     #[arg(long)]
     pub json: bool,

@@ -106,8 +106,18 @@ pub fn bench(args: &BenchArgs, settings: ConnectionSettings) -> BenchReport {
     let fleet = Fleet::connect(&settings, subscriptions, args.connections.max(1));
     let duration = Duration::from_secs(args.duration_s);
     let mut report = match args.mode {
-        BenchMode::Pub => fleet.publish(&topic, qos, args.rate, args.size, duration),
-        BenchMode::Sub => fleet.receive(duration),
+        BenchMode::Pub => {
+            let load = Load {
+                topic: &topic,
+                qos,
+                retain: args.retain,
+                rate: args.rate,
+                size: args.size,
+                count: args.count,
+            };
+            fleet.publish(&load, duration)
+        }
+        BenchMode::Sub => fleet.receive(duration, args.count),
         BenchMode::Conn => {
             std::thread::sleep(duration);
             BenchReport {
@@ -122,6 +132,18 @@ pub fn bench(args: &BenchArgs, settings: ConnectionSettings) -> BenchReport {
     report.connect_ms = Percentiles::of(fleet.connect_us.clone());
     fleet.disconnect();
     report
+}
+
+/// What each connection of a `pub` run publishes.
+struct Load<'a> {
+    topic: &'a str,
+    qos: QoS,
+    retain: bool,
+    /// Messages a second from each connection; 0: as fast as they go.
+    rate: f64,
+    size: usize,
+    /// Messages from each connection at most.
+    count: Option<u64>,
 }
 
 /// The connections of a run.
@@ -178,22 +200,24 @@ impl Fleet {
         }
     }
 
-    /// Publishes `rate` messages a second on each connection (0: as fast as they go).
-    fn publish(
-        &self,
-        topic: &str,
-        qos: QoS,
-        rate: f64,
-        size: usize,
-        for_: Duration,
-    ) -> BenchReport {
+    /// Publishes `load` on each connection for `for_` (or until each sent its count).
+    fn publish(&self, load: &Load<'_>, for_: Duration) -> BenchReport {
+        let Load {
+            topic,
+            qos,
+            retain,
+            rate,
+            size,
+            count,
+        } = *load;
+        let limit = count.unwrap_or(u64::MAX);
         let mut report = BenchReport {
             mode: "pub",
             ..BenchReport::default()
         };
         let started = Instant::now();
         let mut sent = vec![0u64; self.workers.len()];
-        while started.elapsed() < for_ {
+        while started.elapsed() < for_ && sent.iter().any(|&n| n < limit) {
             let elapsed = started.elapsed().as_secs_f64();
             let mut busy = false;
             for (i, w) in self.workers.iter().enumerate() {
@@ -204,6 +228,7 @@ impl Fleet {
                 } else {
                     1_000
                 };
+                let due = due.min(limit.saturating_sub(sent[i]));
                 for _ in 0..due {
                     let n = sent[i];
                     let request = PublishRequest {
@@ -213,7 +238,7 @@ impl Fleet {
                             .replace("%n", &n.to_string()),
                         payload: stamped(n, size),
                         qos,
-                        retain: false,
+                        retain,
                         properties: None,
                     };
                     if w.publish(request).is_err() {
@@ -242,15 +267,17 @@ impl Fleet {
         report
     }
 
-    /// Counts what arrives on every connection, and its latency.
-    fn receive(&self, for_: Duration) -> BenchReport {
+    /// Counts what arrives on every connection, and its latency, for `for_` or until
+    /// `count` arrived.
+    fn receive(&self, for_: Duration, count: Option<u64>) -> BenchReport {
         let mut report = BenchReport {
             mode: "sub",
             ..BenchReport::default()
         };
         let mut samples = Vec::new();
         let started = Instant::now();
-        while started.elapsed() < for_ {
+        let limit = count.unwrap_or(u64::MAX);
+        while started.elapsed() < for_ && report.received < limit {
             let mut idle = true;
             for w in &self.workers {
                 while let Some(batch) = w.events.try_recv() {
