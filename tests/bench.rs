@@ -102,3 +102,51 @@ fn connections_that_fail_are_counted_and_the_exit_code_says_so() {
         "{r}"
     );
 }
+
+#[test]
+fn pub_with_a_count_sends_that_many_retained_from_each_connection() {
+    let Some(broker) = Mosquitto::start("pub_with_a_count_sends_that_many_retained") else {
+        return;
+    };
+    let out = bench(
+        broker.port,
+        &[
+            "pub",
+            "-c",
+            "2",
+            "--rate",
+            "0",
+            "--count",
+            "25",
+            "--retain",
+            "-q",
+            "1",
+            "-t",
+            "cnt/%i/%n",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = report(&out);
+    assert_eq!(
+        (p["sent"].as_u64(), p["acknowledged"].as_u64()),
+        (Some(50), Some(50))
+    );
+    let kept = Command::new("mosquitto_sub")
+        .args(["-h", "127.0.0.1", "-p", &broker.port.to_string()])
+        .args(["-t", "cnt/#", "--retained-only", "-W", "3", "-F", "%t"])
+        .output()
+        .unwrap();
+    let topics = String::from_utf8_lossy(&kept.stdout);
+    assert_eq!(
+        topics.lines().count(),
+        50,
+        "each message kept as retained: {topics}"
+    );
+    assert!(topics.lines().any(|t| t == "cnt/1/24"), "{topics}");
+}
