@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The same load against Mosquitto and against `mqscope broker`, one after the other:
 # `mosquitto_pub -l` floods N messages of 100 B (QoS 0, then QoS 1) while one
-# `mosquitto_sub` counts them. Prints msgs/s for each and the ratios mqscope / Mosquitto.
+# `mosquitto_sub` counts them; then loads from many connections with `mqscope bench`, so the
+# clients are not the limit: fan-in (10 publishers, 1 subscriber), fan-out (1 publisher,
+# 10 subscribers) and 100 connections (50 publishers at 20 msg/s, 50 subscribers to all).
+# Prints msgs/s delivered for each and the ratios mqscope / Mosquitto.
 # Usage: scripts/bench-broker.sh [--quick]     Needs: mosquitto mosquitto-clients
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +12,7 @@ n0=200000; n1=50000
 if [ "${1:-}" = "--quick" ]; then n0=50000; n1=10000; fi
 cargo build --release --locked --quiet
 bin=target/release/mqscope
+load_s=5; [ "${1:-}" = "--quick" ] && load_s=3
 work=$(mktemp -d); chmod 755 "$work"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -33,6 +37,21 @@ run() {
   echo "$(wc -l < "$work/out") $(echo "$end - $start" | bc -l)"
 }
 
+field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"; }
+
+# many NAME PORT PUBS RATE SUBS -> messages delivered per second to all subscribers
+many() {
+  local port=$2 pubs=$3 r=$4 subs=$5 on=(--host 127.0.0.1 --port "$2" --json)
+  "$bin" bench sub "${on[@]}" -c "$subs" -t "load/#" --duration-s $((load_s + 4)) > "$work/sub.json" &
+  local sub=$!
+  sleep 2
+  "$bin" bench pub "${on[@]}" -c "$pubs" --rate "$r" -t 'load/%i' --duration-s "$load_s" > "$work/pub.json"
+  wait "$sub" || true
+  local got; got=$(field received < "$work/sub.json")
+  local took; took=$(field seconds < "$work/pub.json")
+  echo "$got / $took" | bc -l
+}
+
 declare -A rate
 for broker in mosquitto mqscope; do
   port=$(free_port)
@@ -51,7 +70,15 @@ for broker in mosquitto mqscope; do
     rate[$broker$qos]=$r
     printf '%-9s qos%s: %7d of %7d messages in %6.2f s = %9.0f msg/s\n' $broker $qos "$got" "$n" "$secs" "$r"
   done
+  for load in "fanin 10 0 1" "fanout 1 0 10" "many 50 20 50"; do
+    read -r name pubs r subs <<< "$load"
+    rate[$broker$name]=$(many $broker "$port" "$pubs" "$r" "$subs")
+    printf '%-9s %-7s %9.0f msg/s delivered\n' $broker $name "${rate[$broker$name]}"
+  done
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 done
 printf 'broker_ratio_qos0 %.2f\n' "$(echo "${rate[mqscope0]} / ${rate[mosquitto0]}" | bc -l)"
 printf 'broker_ratio_qos1 %.2f\n' "$(echo "${rate[mqscope1]} / ${rate[mosquitto1]}" | bc -l)"
+for name in fanin fanout many; do
+  printf 'broker_ratio_%s %.2f\n' $name "$(echo "${rate[mqscope$name]} / ${rate[mosquitto$name]}" | bc -l)"
+done
