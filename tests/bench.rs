@@ -17,6 +17,17 @@ fn bench(port: u16, args: &[&str]) -> Command {
     c
 }
 
+/// Runs `bench` to its end, which must succeed; its report.
+fn succeed(port: u16, args: &[&str]) -> serde_json::Value {
+    let out = bench(port, args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    report(&out)
+}
+
 fn report(out: &std::process::Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(text.trim())
@@ -34,7 +45,7 @@ fn what_pub_sends_each_sub_connection_receives_with_a_latency() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let out = bench(
+    let p = succeed(
         broker.port,
         &[
             "pub",
@@ -47,15 +58,7 @@ fn what_pub_sends_each_sub_connection_receives_with_a_latency() {
             "-q",
             "1",
         ],
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let p = report(&out);
     let sent = p["sent"].as_u64().unwrap();
     assert!((90..=100).contains(&sent), "2 × 50 msg/s for 1 s: {p}");
     assert_eq!(p["acknowledged"], sent, "{p}");
@@ -108,7 +111,7 @@ fn pub_with_a_count_sends_that_many_retained_from_each_connection() {
     let Some(broker) = Mosquitto::start("pub_with_a_count_sends_that_many_retained") else {
         return;
     };
-    let out = bench(
+    let p = succeed(
         broker.port,
         &[
             "pub",
@@ -124,15 +127,7 @@ fn pub_with_a_count_sends_that_many_retained_from_each_connection() {
             "-t",
             "cnt/%i/%n",
         ],
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let p = report(&out);
     assert_eq!(
         (p["sent"].as_u64(), p["acknowledged"].as_u64()),
         (Some(50), Some(50))
