@@ -44,37 +44,37 @@ const NO_SUBSCRIBERS: Reason = Reason::new(0x10, "no matching subscribers");
 const TOPIC_INVALID: Reason = Reason::new(0x90, "topic name invalid");
 const PAYLOAD_INVALID: Reason = Reason::new(0x99, "payload format invalid");
 
-/// The reason of a PUBACK (QoS 1).
-pub fn puback(reason: &PubAckReason) -> Reason {
-    use PubAckReason as R;
-    match reason {
-        R::Success => SUCCESS,
-        R::NoMatchingSubscribers => NO_SUBSCRIBERS,
-        R::UnspecifiedError => UNSPECIFIED,
-        R::ImplementationSpecificError => IMPLEMENTATION,
-        R::NotAuthorized => NOT_AUTHORIZED,
-        R::TopicNameInvalid => TOPIC_INVALID,
-        R::PacketIdentifierInUse => PKID_IN_USE,
-        R::QuotaExceeded => QUOTA,
-        R::PayloadFormatInvalid => PAYLOAD_INVALID,
-    }
+/// Maps a PUBACK-style reason enum (PUBACK and PUBREC share their codes) to its codes.
+macro_rules! publish_reasons {
+    ($(#[$doc:meta])* $name:ident, $enum:ident) => {
+        $(#[$doc])*
+        pub fn $name(reason: &$enum) -> Reason {
+            use $enum as R;
+            match reason {
+                R::Success => SUCCESS,
+                R::NoMatchingSubscribers => NO_SUBSCRIBERS,
+                R::UnspecifiedError => UNSPECIFIED,
+                R::ImplementationSpecificError => IMPLEMENTATION,
+                R::NotAuthorized => NOT_AUTHORIZED,
+                R::TopicNameInvalid => TOPIC_INVALID,
+                R::PacketIdentifierInUse => PKID_IN_USE,
+                R::QuotaExceeded => QUOTA,
+                R::PayloadFormatInvalid => PAYLOAD_INVALID,
+            }
+        }
+    };
 }
 
-/// The reason of a PUBREC (first answer to QoS 2; a failure ends the exchange).
-pub fn pubrec(reason: &PubRecReason) -> Reason {
-    use PubRecReason as R;
-    match reason {
-        R::Success => SUCCESS,
-        R::NoMatchingSubscribers => NO_SUBSCRIBERS,
-        R::UnspecifiedError => UNSPECIFIED,
-        R::ImplementationSpecificError => IMPLEMENTATION,
-        R::NotAuthorized => NOT_AUTHORIZED,
-        R::TopicNameInvalid => TOPIC_INVALID,
-        R::PacketIdentifierInUse => PKID_IN_USE,
-        R::QuotaExceeded => QUOTA,
-        R::PayloadFormatInvalid => PAYLOAD_INVALID,
-    }
-}
+publish_reasons!(
+    /// The reason of a PUBACK (QoS 1).
+    puback,
+    PubAckReason
+);
+publish_reasons!(
+    /// The reason of a PUBREC (first answer to QoS 2; a failure ends the exchange).
+    pubrec,
+    PubRecReason
+);
 
 /// The reason of a PUBCOMP (end of QoS 2).
 pub fn pubcomp(reason: &PubCompReason) -> Reason {

@@ -80,6 +80,24 @@ fn received(payload: &[u8], qos: QoS, retain: bool, cap: usize) -> Message {
     }
 }
 
+/// The [`Session`] methods that read only the event loop, the same for both protocol
+/// versions' (different) rumqttc types.
+macro_rules! eventloop_methods {
+    () => {
+        fn buffered(&self) -> bool {
+            !self.eventloop.state.events.is_empty()
+        }
+
+        fn drop_connection(&mut self) {
+            self.eventloop.clean();
+        }
+
+        fn forget_pending(&mut self) {
+            self.eventloop.pending.clear();
+        }
+    };
+}
+
 /// A success code is an answer; a failure code a refusal.
 fn answer(reason: convert::Reason) -> Result<(), PublishError> {
     if reason.is_failure() {
@@ -161,17 +179,7 @@ impl Session for V311Session {
         }
     }
 
-    fn buffered(&self) -> bool {
-        !self.eventloop.state.events.is_empty()
-    }
-
-    fn drop_connection(&mut self) {
-        self.eventloop.clean();
-    }
-
-    fn forget_pending(&mut self) {
-        self.eventloop.pending.clear();
-    }
+    eventloop_methods!();
 
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
         let filters = subscriptions
@@ -269,17 +277,7 @@ impl Session for V5Session {
         }
     }
 
-    fn buffered(&self) -> bool {
-        !self.eventloop.state.events.is_empty()
-    }
-
-    fn drop_connection(&mut self) {
-        self.eventloop.clean();
-    }
-
-    fn forget_pending(&mut self) {
-        self.eventloop.pending.clear();
-    }
+    eventloop_methods!();
 
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
         let filters = subscriptions
