@@ -414,6 +414,10 @@ impl eframe::App for App {
         self.screenshot_step(ctx);
     }
 
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        crate::ui::theme::background(visuals.dark_mode).to_normalized_gamma_f32()
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         if self.pace.hidden() {
             return; // minimized or covered: the data was filed, nothing is drawn

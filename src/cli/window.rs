@@ -93,6 +93,9 @@ fn open(options: StartOptions) -> Result<(), CliError> {
         persistence_path: options.screenshot.as_ref().map(|_| {
             std::env::temp_dir().join(format!("mqscope-screenshot-{}", std::process::id()))
         }),
+        // egui's dithering costs every pixel of every frame a noise sum; its flat panels
+        // and text gain nothing visible from it.
+        dithering: false,
         ..Default::default()
     };
     eframe::run_native(
