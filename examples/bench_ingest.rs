@@ -1,7 +1,7 @@
 //! mqscope's pipeline without a window, for scripts/bench.sh: the same worker (rumqttc on
-//! the "mqtt" thread, bounded channel) and store the app uses, subscribed to `#`. Prints
-//! "ready" once subscribed, files messages until it has `N` of them under `bench/` (or
-//! nothing came for `IDLE_MS`), then prints one line:
+//! the "mqtt" thread, bounded channel, the window's batch linger) and store the app uses,
+//! subscribed to `#`. Prints "ready" once subscribed, files messages until it has `N` of
+//! them under `bench/` (or nothing came for `IDLE_MS`), then prints one line:
 //! `received R dropped D topics T last_ns L cpu_s C peak_rss_mb M history_mb H`.
 //!
 //! Usage: bench_ingest PORT N [IDLE_MS] [BUDGET_MIB] [RUN_S]
@@ -59,10 +59,10 @@ fn main() {
         ..HistoryLimits::default()
     });
     let mut worker = WorkerHandle::spawn(Arc::new(|| {})).unwrap();
-    worker.send(WorkerCommand::Connect(Box::new(ConnectionSettings::new(
-        "127.0.0.1",
-        port,
-    ))));
+    // As the window connects: batches gathered while messages stream.
+    let mut settings = ConnectionSettings::new("127.0.0.1", port);
+    settings.batch_linger = mqscope::mqtt::WINDOW_BATCH_LINGER;
+    worker.send(WorkerCommand::Connect(Box::new(settings)));
     let state = worker.wait_state(Duration::from_secs(10), |s| s.is_connected());
     assert!(state.is_connected(), "not connected: {state:?}");
     // The subscription goes out right after CONNACK; give it a moment to be acknowledged.

@@ -5,7 +5,8 @@
 #     subscriber: `mosquitto_sub -C N`, `mqscope sub --count N` (JSON lines to /dev/null),
 #     and `mqscope bench sub --count N` (the client worker alone, counting);
 #   cost: CPU-seconds per million messages while a raw publisher feeds 20,000 msg/s for
-#     10 s, for the same three subscribers.
+#     10 s, for the same three subscribers and the headless pipeline (examples/bench_ingest:
+#     the window's worker and store, without drawing).
 # Ends with `name value` lines; ratios are mosquitto_sub / mqscope for capacity (higher:
 # mqscope faster) and mqscope / mosquitto_sub for cost (lower: mqscope cheaper).
 # Usage: scripts/bench-capacity.sh [--quick]   Needs: mosquitto mosquitto-clients
@@ -57,10 +58,11 @@ echo "== cost at 20,000 msg/s" >&2
 cost_mosq=$(cost mosquitto_sub mosquitto_sub -h 127.0.0.1 -p "$port" -t 'bench/#')
 cost_sub=$(cost "mqscope sub" "$bin" sub "${on[@]}" -t 'bench/#')
 cost_bench=$(cost "mqscope bench sub" "$bin" bench sub "${on[@]}" -t 'bench/#' --duration-s 300)
+cost_pipe=$(cost "headless pipeline" target/release/examples/bench_ingest "$port" 1000000000 0 256 300)
 
 echo "== figures"
 awk -v a="$cap_mosq" -v b="$cap_sub" -v c="$cap_bench" -v x="$cost_mosq" -v y="$cost_sub" \
-  -v z="$cost_bench" 'BEGIN {
+  -v z="$cost_bench" -v w="$cost_pipe" 'BEGIN {
     printf "capacity_s_mosquitto_sub %.3f\n", a
     printf "capacity_s_mqscope_sub %.3f\n", b
     printf "capacity_s_mqscope_worker %.3f\n", c
@@ -70,5 +72,7 @@ awk -v a="$cap_mosq" -v b="$cap_sub" -v c="$cap_bench" -v x="$cost_mosq" -v y="$
     printf "cost_per_m_mqscope_sub %.3f\n", y
     printf "cost_per_m_mqscope_worker %.3f\n", z
     printf "cost_ratio_sub %.3f\n", y / x
+    printf "cost_per_m_pipeline %.3f\n", w
     printf "cost_ratio_worker %.3f\n", z / x
+    printf "cost_ratio_pipeline %.3f\n", w / x
   }'

@@ -146,8 +146,10 @@ impl App {
         &mut self,
         ctx: &egui::Context,
         id: TabId,
-        settings: Box<crate::mqtt::ConnectionSettings>,
+        mut settings: Box<crate::mqtt::ConnectionSettings>,
     ) {
+        // The window shows data at its frame rate, so the worker may gather it in batches.
+        settings.batch_linger = crate::mqtt::WINDOW_BATCH_LINGER;
         if !self.send_to_worker(id, WorkerCommand::Connect(settings.clone())) {
             return;
         }

@@ -395,7 +395,15 @@ impl App {
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.pace.observe(ctx);
-        self.frames.pass(ctx);
+        let tabs = &self.tabs;
+        self.frames.pass(ctx, || {
+            tabs.iter().fold((0, 0), |(filed, dropped), t| {
+                (
+                    filed + t.store.stats().total_messages,
+                    dropped + t.dropped(),
+                )
+            })
+        });
         self.apply_commands(ctx);
         self.broker_step(ctx);
         self.apply_commands(ctx);
@@ -418,11 +426,12 @@ impl eframe::App for App {
         crate::ui::theme::background(visuals.dark_mode).to_normalized_gamma_f32()
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         if self.pace.hidden() {
             return; // minimized or covered: the data was filed, nothing is drawn
         }
         self.frames.drawn();
+        self.frames.took(frame.info().cpu_usage);
         self.draw_ui(ui);
     }
 

@@ -1,5 +1,5 @@
 //! Frame pacing: frames follow visible change. While only data changes (counts, values,
-//! new rows), the workers' wakers ask for a frame at the data rate (12 a second by default,
+//! new rows), the workers' wakers ask for a frame at the data rate (10 a second by default,
 //! a setting), never at animation rate; interaction draws at once (egui's own input
 //! repaints); nothing is drawn while the window is minimized or hidden, though data keeps
 //! being filed at the data rate.
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Frames per second while data arrives, unless the user sets another.
-pub const DEFAULT_DATA_FPS: u32 = 12;
+pub const DEFAULT_DATA_FPS: u32 = 10;
 
 /// The pace shared by the app and every worker's waker.
 #[derive(Clone, Debug)]
@@ -78,7 +78,14 @@ pub struct FrameCount {
     exit_at: Option<std::time::Instant>,
     /// Time from the process's start to its first frame.
     first_frame: Option<Duration>,
+    /// The longest frame so far, and how many took over 50 ms (eframe's measure: the
+    /// app's passes, tessellation and painting, not the wait for the buffer swap).
+    longest: Duration,
+    slow: u64,
 }
+
+/// A frame longer than this is a stutter a user notices.
+const SLOW_FRAME: Duration = Duration::from_millis(50);
 
 impl FrameCount {
     pub fn new(exit_after: Option<Duration>) -> Self {
@@ -89,7 +96,18 @@ impl FrameCount {
             passes: 0,
             exit_at: exit_after.map(|d| started + d),
             first_frame: None,
+            longest: Duration::ZERO,
+            slow: 0,
         }
+    }
+
+    /// How long the previous frame took (`eframe::Frame::info().cpu_usage`).
+    pub fn took(&mut self, seconds: Option<f32>) {
+        let Some(took) = seconds.and_then(|s| Duration::try_from_secs_f32(s).ok()) else {
+            return;
+        };
+        self.longest = self.longest.max(took);
+        self.slow += u64::from(took > SLOW_FRAME);
     }
 
     pub fn drawn(&mut self) {
@@ -97,8 +115,9 @@ impl FrameCount {
         self.first_frame.get_or_insert_with(crate::since_start);
     }
 
-    /// One pass of the app's logic; at the exit time, reports and closes.
-    pub fn pass(&mut self, ctx: &egui::Context) {
+    /// One pass of the app's logic; at the exit time, reports and closes. `messages`
+    /// gives the messages filed and dropped so far, over every tab.
+    pub fn pass(&mut self, ctx: &egui::Context, messages: impl FnOnce() -> (u64, u64)) {
         self.passes += 1;
         let Some(at) = self.exit_at else { return };
         let now = std::time::Instant::now();
@@ -109,9 +128,14 @@ impl FrameCount {
         self.exit_at = None;
         let secs = self.started.elapsed().as_secs_f64();
         let first = self.first_frame.unwrap_or_default().as_secs_f64() * 1000.0;
+        let (filed, dropped) = messages();
         eprintln!(
-            "frames_drawn {} passes {} seconds {secs:.1} first_frame_ms {first:.0}",
-            self.drawn, self.passes
+            "frames_drawn {} passes {} seconds {secs:.1} first_frame_ms {first:.0} \
+             messages {filed} dropped {dropped} longest_frame_ms {:.1} frames_over_50ms {}",
+            self.drawn,
+            self.passes,
+            self.longest.as_secs_f64() * 1000.0,
+            self.slow
         );
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
     }
@@ -124,7 +148,7 @@ mod tests {
     #[test]
     fn the_data_rate_is_a_setting_within_bounds() {
         let pace = FramePace::default();
-        assert_eq!(pace.data_interval(), Duration::from_millis(83));
+        assert_eq!(pace.data_interval(), Duration::from_millis(100));
         pace.set_fps(0);
         assert_eq!(pace.data_interval(), Duration::from_secs(1));
         pace.set_fps(1000);

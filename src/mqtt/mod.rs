@@ -24,6 +24,6 @@ pub use event::{
 };
 pub use settings::{
     ConnectionForm, ConnectionSettings, MqttVersion, SettingsError, Subscription, TlsOptions,
-    Transport,
+    Transport, WINDOW_BATCH_LINGER,
 };
 pub use worker::WorkerHandle;

@@ -354,6 +354,10 @@ pub(super) async fn run<S: Session>(
     let mut ping_at: Option<tokio::time::Instant> = None;
     // Whether "connected" was said for this connection (after SUBACK).
     let mut subscribed = false;
+    // When the last batch was handed on, for `batch_linger`.
+    let mut flushed_at: Option<tokio::time::Instant> = None;
+    // Events polled since rumqttc's buffer was last empty: one read from the socket.
+    let mut read = 0;
     outbox.set_state(ConnectionState::Connecting { attempt });
     loop {
         let polled = poll_watched(
@@ -427,11 +431,45 @@ pub(super) async fn run<S: Session>(
                 retry_after(&outbox, reason, delay, &mut attempt).await;
             }
         }
-        let ready = !batch.is_empty() && (batch.len() >= MAX_BATCH || !session.buffered());
+        read += 1;
+        let drained = !session.buffered();
+        let ready = !batch.is_empty() && (batch.len() >= MAX_BATCH || drained);
+        let acked = ready
+            && batch
+                .iter()
+                .any(|m| m.message.qos != crate::model::QoS::AtMostOnce);
         if ready && !flush(&outbox.events, &mut batch) {
             return; // nobody listens any more
         }
+        if drained {
+            // A read that took rumqttc's most packets leaves more waiting: no pause then.
+            let more = std::mem::take(&mut read) >= READ_PACKETS;
+            if ready && !more && !acked {
+                linger(settings.batch_linger, &mut flushed_at).await;
+            }
+        }
     }
+}
+
+/// Packets rumqttc reads from the socket in one go, at most (its `max_readb_count` less one).
+const READ_PACKETS: u32 = 9;
+
+/// After a batch was handed on less than `linger` after the one before, waits out the
+/// rest, so that what streams in meanwhile is read in one go (no wait after a quiet
+/// spell). Not called after a QoS 1 or 2 message, whose acknowledgement rumqttc writes
+/// on the next poll, nor while the socket holds more.
+async fn linger(linger: Duration, flushed_at: &mut Option<tokio::time::Instant>) {
+    if linger.is_zero() {
+        return;
+    }
+    let now = tokio::time::Instant::now();
+    if let Some(at) = *flushed_at {
+        let since = now.saturating_duration_since(at);
+        if since < linger {
+            tokio::time::sleep(linger - since).await;
+        }
+    }
+    *flushed_at = Some(tokio::time::Instant::now());
 }
 
 /// Each subscription with the broker's answer to it (SUBACK entries come in order).
@@ -466,7 +504,7 @@ fn flush(events: &EventSender, batch: &mut Vec<Incoming>) -> bool {
     if batch.is_empty() {
         return true;
     }
-    events.send(std::mem::replace(batch, Vec::with_capacity(MAX_BATCH)))
+    events.send(std::mem::take(batch))
 }
 
 #[cfg(test)]

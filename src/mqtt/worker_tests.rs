@@ -25,12 +25,16 @@ enum Step {
 
 struct Fake {
     script: VecDeque<Step>,
+    /// Events one socket read yields (0: one each), as rumqttc's buffer shows them.
+    read_size: usize,
+    polls: usize,
     subscribes: Arc<AtomicUsize>,
     drops: Arc<AtomicUsize>,
 }
 
 impl Session for Fake {
     async fn poll(&mut self, _payload_cap: usize) -> Result<Polled, String> {
+        self.polls += 1;
         match self.script.pop_front() {
             Some(Step::After(wait, result)) => {
                 tokio::time::sleep(wait).await;
@@ -41,7 +45,7 @@ impl Session for Fake {
     }
 
     fn buffered(&self) -> bool {
-        false
+        self.read_size > 0 && !self.polls.is_multiple_of(self.read_size)
     }
 
     fn subscribe(&self, _subscriptions: &[Subscription]) -> Result<(), String> {
@@ -68,6 +72,16 @@ struct Rig {
 
 /// Starts the poll loop on `script` with two subscriptions and a 10 s keep-alive.
 fn start_loop(script: Vec<Step>) -> Rig {
+    start_loop_with(script, Duration::ZERO)
+}
+
+/// The same, handing batches on at most every `linger` while messages stream.
+fn start_loop_with(script: Vec<Step>, linger: Duration) -> Rig {
+    start_loop_reads(script, linger, 0)
+}
+
+/// The same, with socket reads of `read_size` events.
+fn start_loop_reads(script: Vec<Step>, linger: Duration, read_size: usize) -> Rig {
     let waker: Waker = Arc::new(|| {});
     let (events_tx, events) = channel(16, waker.clone());
     let (outcomes_tx, outcomes) = outcome_channel(waker);
@@ -84,11 +98,14 @@ fn start_loop(script: Vec<Step>) -> Rig {
     let drops = Arc::new(AtomicUsize::new(0));
     let fake = Fake {
         script: script.into(),
+        read_size,
+        polls: 0,
         subscribes: subscribes.clone(),
         drops: drops.clone(),
     };
     let mut settings = ConnectionSettings::new("127.0.0.1", 1883);
     settings.keep_alive = Duration::from_secs(10);
+    settings.batch_linger = linger;
     settings.subscriptions = vec![
         Subscription {
             filter: "#".into(),
@@ -273,4 +290,121 @@ async fn a_broker_that_stops_answering_pings_is_dropped_after_half_a_keep_alive(
     assert!(retry_at.is_some(), "it retries");
     assert!(*when >= Duration::from_secs(5) && *when < Duration::from_secs(6));
     assert_eq!(rig.drops.load(Ordering::Relaxed), 1);
+}
+
+fn message(qos: QoS) -> Step {
+    ok(Polled::Message(crate::model::Incoming {
+        topic: "sensors/t".into(),
+        message: crate::model::Message {
+            received_at_us: 0,
+            qos,
+            retain: false,
+            payload: crate::model::payload::Payload::decode(b"21.5", 16),
+            properties: None,
+        },
+    }))
+}
+
+/// Each batch's (paused) arrival time and size, until `n` messages came.
+async fn batches_until(events: &EventReceiver, n: usize) -> Vec<(Duration, usize)> {
+    let start = Instant::now();
+    let (mut got, mut seen) = (0, Vec::new());
+    while got < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{got} of {n}: {seen:?}"
+        );
+        while let Some(b) = events.try_recv() {
+            got += b.len();
+            seen.push((start.elapsed(), b.len()));
+        }
+        tokio::time::sleep(Duration::from_micros(100)).await;
+    }
+    seen
+}
+
+/// Messages a millisecond apart after the connection is up, then silence.
+fn stream(qos: QoS, n: usize) -> Vec<Step> {
+    let mut script = vec![ok(Polled::ConnAck), ok(granted())];
+    script.extend((0..n).map(|_| message(qos)));
+    script.push(Step::Hang);
+    script
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_linger_spaces_batches_while_messages_stream() {
+    let rig = start_loop_with(stream(QoS::AtMostOnce, 20), Duration::from_millis(5));
+    let seen = batches_until(&rig.events, 20).await;
+    // The first is handed on at once; from the next on, at most one batch every 5 ms (the
+    // fake session yields a message per poll, so here they are spaced, not gathered).
+    assert!(seen[0].0 < Duration::from_millis(5), "{seen:?}");
+    for pair in seen[1..].windows(2) {
+        assert!(
+            pair[1].0 - pair[0].0 >= Duration::from_millis(5),
+            "{seen:?}"
+        );
+    }
+    // Without a linger the same stream is handed on a millisecond apart.
+    let rig = start_loop(stream(QoS::AtMostOnce, 20));
+    let unpaced = batches_until(&rig.events, 20).await;
+    assert!(
+        unpaced[unpaced.len() - 1].0 < Duration::from_millis(30),
+        "{unpaced:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_linger_after_messages_that_need_an_acknowledgement() {
+    let rig = start_loop_with(stream(QoS::AtLeastOnce, 20), Duration::from_millis(5));
+    let seen = batches_until(&rig.events, 20).await;
+    // Each QoS 1 message is handed on as it comes (a millisecond apart), so its PUBACK
+    // goes out on the next poll.
+    let last = seen[seen.len() - 1].0;
+    assert!(last < Duration::from_millis(30), "{seen:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_message_after_a_quiet_spell_is_handed_on_at_once() {
+    let mut script = vec![ok(Polled::ConnAck), ok(granted()), message(QoS::AtMostOnce)];
+    script.push(Step::After(
+        Duration::from_secs(1),
+        Ok(Polled::Message(crate::model::Incoming {
+            topic: "sensors/t".into(),
+            message: crate::model::Message {
+                received_at_us: 0,
+                qos: QoS::AtMostOnce,
+                retain: false,
+                payload: crate::model::payload::Payload::decode(b"22", 16),
+                properties: None,
+            },
+        })),
+    ));
+    script.push(Step::Hang);
+    let rig = start_loop_with(script, Duration::from_millis(5));
+    let seen = batches_until(&rig.events, 2).await;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let gap = seen[1].0 - seen[0].0;
+    assert!(
+        gap >= Duration::from_secs(1) && gap < Duration::from_millis(1002),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_linger_while_reads_come_full() {
+    // ConnAck and SubAck, then 88 messages waiting in the socket: ten reads of nine.
+    let mut script = vec![ok(Polled::ConnAck), ok(granted())];
+    script.extend((0..88).map(|_| match message(QoS::AtMostOnce) {
+        Step::After(_, m) => Step::After(Duration::ZERO, m),
+        hang => hang,
+    }));
+    script.push(Step::Hang);
+    let rig = start_loop_reads(script, Duration::from_millis(5), 9);
+    let seen = batches_until(&rig.events, 88).await;
+    // Read on at once after a full read: a pause there would cap the rate at nine
+    // messages a linger (1,800 msg/s) and let the broker's queue overflow.
+    assert!(
+        seen[seen.len() - 1].0 < Duration::from_millis(5),
+        "{seen:?}"
+    );
 }

@@ -128,6 +128,7 @@ impl ConnectionForm {
             transport: self.transport,
             ws_path: self.ws_path_checked()?,
             tls: self.tls_checked()?,
+            batch_linger: Duration::ZERO,
         })
     }
 
