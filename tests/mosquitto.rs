@@ -31,10 +31,21 @@ fn flags_arrive(version: MqttVersion, name: &str) {
             q,
         ]);
     }
-    let all = |s: &Store| (0..3).all(|q| latest(s, &format!("live/q{q}")).is_some());
+    // A live retained publish: MQTT 5 subscribes with retain-as-published, so its flag
+    // says what the broker keeps; a 3.1.1 broker clears it on live delivery.
+    broker.publish(&["-t", "live/kept", "-m", "kept", "-r"]);
+    let all = |s: &Store| {
+        (0..3).all(|q| latest(s, &format!("live/q{q}")).is_some())
+            && latest(s, "live/kept").is_some()
+    };
     assert!(
         ingest_until(&w, &mut store, T, all),
         "live messages did not all arrive"
+    );
+    assert_eq!(
+        latest(&store, "live/kept").unwrap().retain,
+        version == MqttVersion::V5,
+        "retain as published"
     );
 
     let r = latest(&store, "r/q1").unwrap();
@@ -284,7 +295,7 @@ fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
         std::time::Duration::from_millis(1),
         |_| false,
     );
-    for (i, (topic, qos, _)) in cases.iter().enumerate() {
+    for (i, (topic, qos, retain)) in cases.iter().enumerate() {
         let m = latest(&store, topic).unwrap();
         let id = store.tree().find(topic).unwrap();
         assert_eq!(
@@ -293,7 +304,8 @@ fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
             "exactly once: {topic}"
         );
         assert_eq!(m.qos, *qos, "{topic}");
-        assert!(!m.retain, "a live delivery carries no retain flag: {topic}");
+        // MQTT 5, subscribed with retain-as-published: the flag as it was sent.
+        assert_eq!(m.retain, *retain, "{topic}");
         assert_eq!(
             m.payload.bytes(),
             &formats[i % formats.len()].2[..],

@@ -306,6 +306,10 @@ impl App {
 /// Hands one publish to the tab's worker; what cannot be sent is answered at once.
 fn publish(tab: &mut Tab, request: crate::mqtt::PublishRequest) {
     let id = request.id;
+    if request.retain {
+        tab.store
+            .expect_own_retained(&request.topic, &request.payload);
+    }
     let result = match &tab.worker {
         Some(worker) => worker.publish(request),
         None => Err(PublishError::NotConnected),

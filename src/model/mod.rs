@@ -22,6 +22,7 @@ pub mod history;
 pub mod json_path;
 pub mod message;
 pub mod number;
+pub mod own_retained;
 pub mod payload;
 pub mod payload_format;
 pub mod recording;

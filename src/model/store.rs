@@ -44,6 +44,8 @@ pub struct Store {
     /// Topics whose retained message the user is clearing: when the broker echoes the empty
     /// message, the topic leaves the tree instead of recording it.
     clearing: std::collections::HashSet<NodeId>,
+    /// Retained messages this client published, whose echo is marked retained.
+    own_retained: super::own_retained::OwnRetained,
     /// Plotted series, fed as messages arrive.
     plots: Plots,
     /// Each topic's message rate (for the top talkers), counted only while `track_rates`.
@@ -70,6 +72,7 @@ impl Store {
             stats: StoreStats::default(),
             epoch: Instant::now(),
             clearing: Default::default(),
+            own_retained: Default::default(),
             plots: Plots::default(),
             topic_rates: TopicRates::default(),
             track_rates: false,
@@ -202,6 +205,13 @@ impl Store {
         self.plots.set_cap(cap);
     }
 
+    /// Notes a retained message this client publishes: when the broker delivers it back
+    /// without the flag (MQTT 3.1.1 clears it on live messages), it is filed as retained,
+    /// which it is at the broker.
+    pub fn expect_own_retained(&mut self, topic: &str, payload: &[u8]) {
+        self.own_retained.expect(topic, payload);
+    }
+
     /// Marks topics being cleared (see [`Store::apply`]: their empty echo removes them).
     pub fn mark_clearing(&mut self, ids: impl IntoIterator<Item = NodeId>) {
         self.clearing.extend(ids);
@@ -217,7 +227,13 @@ impl Store {
     }
 
     fn apply_at(&mut self, incoming: Incoming, now: f64) {
-        let Incoming { topic, message } = incoming;
+        let Incoming { topic, mut message } = incoming;
+        if !message.retain
+            && !message.payload.is_truncated()
+            && self.own_retained.take(&topic, message.payload.bytes())
+        {
+            message.retain = true;
+        }
         if message.payload.bytes().is_empty()
             && !self.clearing.is_empty()
             && let Some(id) = self.tree.find(&topic)
@@ -474,6 +490,32 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(s.history_entries(), 2, "only each topic's latest stays");
+    }
+
+    #[test]
+    fn the_echo_of_our_own_retained_publish_is_filed_as_retained() {
+        let mut s = Store::default();
+        s.expect_own_retained("test/hello", b"hi");
+        s.apply(msg("test/other", b"hi"));
+        s.apply(msg("test/hello", b"hi")); // the live echo, flag cleared by the broker
+        let id = s.tree().find("test/hello").unwrap();
+        assert!(s.tree().node(id).is_retained());
+        assert!(
+            s.tree()
+                .node(id)
+                .history()
+                .unwrap()
+                .latest()
+                .unwrap()
+                .retain
+        );
+        assert!(
+            !s.tree()
+                .node(s.tree().find("test/other").unwrap())
+                .is_retained()
+        );
+        s.apply(msg("test/hello", b"hi")); // someone else's live message, later
+        assert!(!s.tree().node(id).is_retained());
     }
 
     #[test]

@@ -288,19 +288,29 @@ impl TopicTree {
     /// Topics at or below `id` whose last message was retained, with their full topics
     /// (none below a removed `id`).
     pub fn retained_below(&self, id: NodeId) -> Vec<(NodeId, String)> {
-        let mut out = Vec::new();
+        let (retained, _) = self.topics_below(id);
+        retained
+    }
+
+    /// Topics at or below `id` with their full topics: those whose last message was
+    /// retained, and the others (none below a removed `id`).
+    pub fn topics_below(&self, id: NodeId) -> (Vec<(NodeId, String)>, Vec<(NodeId, String)>) {
+        let (mut retained, mut others) = (Vec::new(), Vec::new());
         let mut stack = vec![id];
         while let Some(at) = stack.pop() {
             let node = self.node(at);
             if node.is_topic()
-                && node.retained
                 && let Some(path) = self.path(at)
             {
-                out.push((at, path));
+                if node.retained {
+                    retained.push((at, path));
+                } else {
+                    others.push((at, path));
+                }
             }
             stack.extend(node.children.iter().rev());
         }
-        out
+        (retained, others)
     }
 
     /// The levels above `id`, nearest first, the root left out; `None` when `id` was

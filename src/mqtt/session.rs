@@ -280,9 +280,14 @@ impl Session for V5Session {
     eventloop_methods!();
 
     fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
-        let filters = subscriptions
-            .iter()
-            .map(|s| rumqttc::v5::mqttbytes::v5::Filter::new(s.filter.clone(), v5_qos(s.qos)));
+        let filters = subscriptions.iter().map(|s| {
+            let mut filter =
+                rumqttc::v5::mqttbytes::v5::Filter::new(s.filter.clone(), v5_qos(s.qos));
+            // Retain as published: a live retained message keeps its flag, so the
+            // tree and `sub` tell which topics the broker keeps.
+            filter.preserve_retain = true;
+            filter
+        });
         self.client
             .try_subscribe_many(filters)
             .map_err(|e| e.to_string())

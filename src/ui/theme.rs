@@ -19,6 +19,8 @@ pub const FLASH_SECONDS: f64 = 1.0;
 pub const FLASH_STEPS: f64 = 2.0;
 /// Glow strength (0–1) of a collapsed branch whose update happened below it.
 pub const FLASH_BELOW: f64 = 0.35;
+/// Widest a dialog's text runs before it wraps.
+pub const DIALOG_WIDTH: f32 = 420.0;
 /// Tree panel width when nothing is saved.
 pub const TREE_PANEL_WIDTH: f32 = 560.0;
 /// Narrowest the tree panel may be dragged.

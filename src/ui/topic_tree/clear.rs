@@ -6,29 +6,50 @@ use egui::Ui;
 use super::TreeView;
 use crate::model::{NodeId, TopicTree};
 
+/// A retained clean-up waiting for the user's confirmation.
+#[derive(Clone, Debug)]
+pub struct ClearAsk {
+    /// What was asked for, in words: a topic, or "below" one.
+    pub what: String,
+    /// Topics whose last message came retained.
+    pub retained: Vec<(NodeId, String)>,
+    /// Topics mqscope saw no retained message on (the broker may still keep one, sent
+    /// before it was watched, or when live messages hide the flag).
+    pub others: Vec<(NodeId, String)>,
+}
+
 impl TreeView {
     /// Asks to confirm clearing the retained message of `id`, or (`below`) every retained
-    /// one under it.
+    /// one under it. Every topic may be cleared: an empty retained message where the
+    /// broker keeps nothing changes nothing, so the dialog says what is known instead.
     pub(super) fn ask_clear(&mut self, tree: &TopicTree, id: NodeId, below: bool) {
         let Some(path) = tree.path(id) else {
             return; // removed since the rows were built
         };
-        let topics = if below {
-            tree.retained_below(id)
+        let node = tree.node(id);
+        let (retained, others) = if below {
+            tree.topics_below(id)
+        } else if node.is_retained() {
+            (vec![(id, path.clone())], Vec::new())
         } else {
-            vec![(id, path.clone())]
+            (Vec::new(), vec![(id, path.clone())])
         };
         let what = if below { format!("below {path}") } else { path };
-        self.confirm_clear = Some((what, topics));
+        self.confirm_clear = Some(ClearAsk {
+            what,
+            retained,
+            others,
+        });
     }
 }
 
 /// The row's context menu: `Some(false)` to clear its retained message, `Some(true)` for
-/// every retained one below it.
-pub(super) fn clear_menu_ui(ui: &mut Ui, retained: bool, has_children: bool) -> Option<bool> {
+/// every retained one below it. Both are always offered (the dialog says what is known).
+pub(super) fn clear_menu_ui(ui: &mut Ui, is_topic: bool, has_children: bool) -> Option<bool> {
     let mut clear = None;
     if ui
-        .add_enabled(retained, egui::Button::new("Clear retained message"))
+        .add_enabled(is_topic, egui::Button::new("Clear retained message…"))
+        .on_disabled_hover_text("Nothing was published on this level itself")
         .clicked()
     {
         clear = Some(false);
@@ -36,12 +57,52 @@ pub(super) fn clear_menu_ui(ui: &mut Ui, retained: bool, has_children: bool) -> 
     }
     if ui
         .add_enabled(has_children, egui::Button::new("Clear retained below…"))
+        .on_disabled_hover_text("No topics below this one")
         .clicked()
     {
         clear = Some(true);
         ui.close();
     }
     clear
+}
+
+/// What the dialog asks, and the topics its button clears.
+fn question(ask: &ClearAsk) -> (String, Option<(&'static str, Vec<(NodeId, String)>)>) {
+    let what = &ask.what;
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    match (ask.retained.len(), ask.others.len()) {
+        (0, 0) => (
+            format!("No topic {what} has messages: nothing to clear."),
+            None,
+        ),
+        (0, n) => (
+            format!(
+                "mqscope has seen no retained message {}{what}. Clearing publishes an empty \
+                 retained message to {}; where the broker keeps nothing, that changes nothing.",
+                if ask.what.starts_with("below ") {
+                    ""
+                } else {
+                    "on "
+                },
+                plural(n, "topic", "topics"),
+            ),
+            Some(("Clear anyway", ask.others.clone())),
+        ),
+        (n, _) => (
+            format!(
+                "Clear {} ({what})? The broker forgets {}; topics with nothing else leave the tree.",
+                plural(n, "retained message", "retained messages"),
+                if n == 1 { "it" } else { "them" },
+            ),
+            Some(("Clear", ask.retained.clone())),
+        ),
+    }
 }
 
 /// The confirmation of a retained clean-up, and its progress once running.
@@ -52,34 +113,34 @@ pub fn clear_dialogs_ui(
     commands: &mut crate::command::Commands,
 ) {
     use crate::command::TabCommand;
-    if let Some((what, topics)) = &view.confirm_clear {
+    if let Some(ask) = &view.confirm_clear {
+        let (text, action) = question(ask);
         let mut decided = None;
-        egui::Modal::new(egui::Id::unique("confirm_clear")).show(ctx, |ui| {
+        egui::Modal::new(egui::Id::new("confirm_clear")).show(ctx, |ui| {
+            ui.set_max_width(crate::ui::theme::DIALOG_WIDTH);
             ui.heading("Clear retained messages");
-            let n = topics.len();
-            ui.label(match n {
-                0 => format!("No retained topic {what}"),
-                1 => format!("Clear 1 retained message ({what})?"),
-                n => format!("Clear {n} retained messages {what}?"),
-            });
-            ui.label("The broker forgets them; topics with nothing else leave the tree");
-            ui.horizontal(|ui| {
-                if ui.add_enabled(n > 0, egui::Button::new("Clear")).clicked() {
-                    decided = Some(true);
+            ui.label(text);
+            ui.horizontal(|ui| match &action {
+                Some((button, topics)) => {
+                    if ui.button(*button).clicked() {
+                        decided = Some(Some(topics.clone()));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        decided = Some(None);
+                    }
                 }
-                if ui.button("Cancel").clicked() {
-                    decided = Some(false);
+                None => {
+                    if ui.button("OK").clicked() {
+                        decided = Some(None);
+                    }
                 }
             });
         });
-        match decided {
-            Some(true) => {
-                if let Some((_, topics)) = view.confirm_clear.take() {
-                    commands.tab(TabCommand::ClearRetained(topics));
-                }
+        if let Some(decided) = decided {
+            view.confirm_clear = None;
+            if let Some(topics) = decided {
+                commands.tab(TabCommand::ClearRetained(topics));
             }
-            Some(false) => view.confirm_clear = None,
-            None => {}
         }
     }
     let Some(run) = run else { return };

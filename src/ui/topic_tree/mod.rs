@@ -58,9 +58,8 @@ pub struct TreeView {
     scroll_to_selected: bool,
     /// Vertical scroll position of the last frame, to tell whether a row is in view.
     scroll_offset: f32,
-    /// A retained clean-up waiting for the user's confirmation: what was asked for (in
-    /// words) and the retained topics it affects.
-    pub confirm_clear: Option<(String, Vec<(NodeId, String)>)>,
+    /// A retained clean-up waiting for the user's confirmation.
+    pub confirm_clear: Option<clear::ClearAsk>,
 }
 
 impl std::fmt::Debug for TreeView {
@@ -197,7 +196,10 @@ fn rows_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
                 match action {
                     RowAction::None => {}
                     RowAction::Select => view.selected = Some(row.id),
-                    RowAction::Clear { below } => view.ask_clear(tree, row.id, below),
+                    RowAction::Clear { below } => {
+                        view.ask_clear(tree, row.id, below);
+                        ui.ctx().request_repaint(); // the dialog shows at once
+                    }
                     RowAction::Toggle => {
                         let open = view.is_expanded(row.id);
                         view.set_expanded(row.id, !open);

@@ -71,7 +71,10 @@ pub(super) fn row_ui(
     let expanded = filtering || view.is_expanded(row.id);
     let selected = view.selected == Some(row.id);
     let width = ui.available_width().max(200.0);
-    let (rect, response) = ui.allocate_exact_size(vec2(width, theme::ROW_HEIGHT), Sense::click());
+    // The row's id follows its topic, not its place: when rows above appear or go, an open
+    // context menu stays with its topic.
+    let (rect, _) = ui.allocate_exact_size(vec2(width, theme::ROW_HEIGHT), Sense::hover());
+    let response = ui.interact(rect, ui.id().with(("topic_row", row.id)), Sense::click());
     let label = if node.name().is_empty() {
         "(empty)".to_string()
     } else {
@@ -114,7 +117,7 @@ pub(super) fn row_ui(
     pen.node_texts(node, &label, text_color, dark);
 
     let mut clear = None;
-    response.context_menu(|ui| clear = clear_menu_ui(ui, node.is_retained(), has_children));
+    response.context_menu(|ui| clear = clear_menu_ui(ui, node.is_topic(), has_children));
     click_action(&response, clear, arrow_rect, has_children && !filtering)
 }
 
