@@ -11,6 +11,9 @@ use super::topic_path::{levels, natural_cmp};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(u32);
 
+/// Topics with their full names, as the retained clean-ups take them.
+pub type TopicList = Vec<(NodeId, String)>;
+
 impl NodeId {
     /// The invisible root above every first level.
     pub const ROOT: NodeId = NodeId(0);
@@ -294,7 +297,7 @@ impl TopicTree {
 
     /// Topics at or below `id` with their full topics: those whose last message was
     /// retained, and the others (none below a removed `id`).
-    pub fn topics_below(&self, id: NodeId) -> (Vec<(NodeId, String)>, Vec<(NodeId, String)>) {
+    pub fn topics_below(&self, id: NodeId) -> (TopicList, TopicList) {
         let (mut retained, mut others) = (Vec::new(), Vec::new());
         let mut stack = vec![id];
         while let Some(at) = stack.pop() {

@@ -4,6 +4,7 @@
 use egui::Ui;
 
 use super::TreeView;
+use crate::model::topic_tree::TopicList;
 use crate::model::{NodeId, TopicTree};
 
 /// A retained clean-up waiting for the user's confirmation.
@@ -12,10 +13,10 @@ pub struct ClearAsk {
     /// What was asked for, in words: a topic, or "below" one.
     pub what: String,
     /// Topics whose last message came retained.
-    pub retained: Vec<(NodeId, String)>,
+    pub retained: TopicList,
     /// Topics mqscope saw no retained message on (the broker may still keep one, sent
     /// before it was watched, or when live messages hide the flag).
-    pub others: Vec<(NodeId, String)>,
+    pub others: TopicList,
 }
 
 impl TreeView {
@@ -67,7 +68,7 @@ pub(super) fn clear_menu_ui(ui: &mut Ui, is_topic: bool, has_children: bool) -> 
 }
 
 /// What the dialog asks, and the topics its button clears.
-fn question(ask: &ClearAsk) -> (String, Option<(&'static str, Vec<(NodeId, String)>)>) {
+fn question(ask: &ClearAsk) -> (String, Option<(&'static str, TopicList)>) {
     let what = &ask.what;
     let plural = |n: usize, one: &str, many: &str| {
         if n == 1 {
@@ -116,7 +117,7 @@ pub fn clear_dialogs_ui(
     if let Some(ask) = &view.confirm_clear {
         let (text, action) = question(ask);
         let mut decided = None;
-        egui::Modal::new(egui::Id::new("confirm_clear")).show(ctx, |ui| {
+        egui::Modal::new(egui::Id::unique("confirm_clear")).show(ctx, |ui| {
             ui.set_max_width(crate::ui::theme::DIALOG_WIDTH);
             ui.heading("Clear retained messages");
             ui.label(text);

@@ -74,7 +74,11 @@ pub(super) fn row_ui(
     // The row's id follows its topic, not its place: when rows above appear or go, an open
     // context menu stays with its topic.
     let (rect, _) = ui.allocate_exact_size(vec2(width, theme::ROW_HEIGHT), Sense::hover());
-    let response = ui.interact(rect, ui.id().with(("topic_row", row.id)), Sense::click());
+    let response = ui.interact(
+        rect,
+        ui.scope_id().with(("topic_row", row.id)),
+        Sense::click(),
+    );
     let label = if node.name().is_empty() {
         "(empty)".to_string()
     } else {
