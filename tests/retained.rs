@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::Mosquitto;
 use egui::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable};
+use egui_kittest::kittest::Queryable;
 use mqscope::app::{App, SavedState, StartOptions};
 use mqscope::mqtt::{ConnectionForm, MqttVersion};
 
