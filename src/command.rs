@@ -68,6 +68,8 @@ pub enum TabCommand {
     CancelClear,
     /// Save the connection form as a profile of this name.
     SaveProfile(String),
+    /// Save over the existing profile of this name (the user saw what changes).
+    OverwriteProfile(String),
     /// Load a profile into the connection form.
     LoadProfile(String),
     /// Plot a topic, or a field of its JSON (the chart panel opens).

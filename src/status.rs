@@ -53,3 +53,11 @@ pub struct ClearStatus {
     /// Seconds it took, once finished.
     pub seconds: Option<f64>,
 }
+
+/// Saving would overwrite a saved profile: its name and what would change, for the
+/// confirmation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverwriteAsk {
+    pub name: String,
+    pub changes: Vec<String>,
+}

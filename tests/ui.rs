@@ -545,6 +545,56 @@ fn a_connection_profile_is_saved_and_loaded_back() {
 }
 
 #[test]
+fn saving_over_a_profile_asks_first_and_shows_what_changes() {
+    let mut h = harness();
+    h.get_by_label("Connections…").click();
+    h.run_steps(2);
+    let type_into = |h: &mut Harness<'static, App>, label: &str, text: &str| {
+        h.get_by_role_and_label(Role::TextInput, label).focus();
+        h.run_steps(1);
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_role_and_label(Role::TextInput, label)
+            .type_text(text);
+        h.run_steps(2);
+    };
+    type_into(&mut h, "Port", "1884");
+    type_into(&mut h, "User name", "alice");
+    type_into(&mut h, "Profile name", "Plant");
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    // A new tab starts with default fields and an empty profile name.
+    h.get_by_label("New connection").click();
+    h.run_steps(3);
+    let name = h
+        .get_by_role_and_label(Role::TextInput, "Profile name")
+        .value();
+    assert_eq!(name.as_deref(), Some(""), "not the last profile's name");
+    type_into(&mut h, "Profile name", "Plant");
+    h.get_by_label("Save").click();
+    h.run();
+    assert!(h.query_by_label("Overwrite profile Plant?").is_some());
+    assert!(h.query_by_label("Port: 1884 → 1883").is_some());
+    assert!(h.query_by_label("User name: alice → (empty)").is_some());
+    h.get_by_label("Keep the saved one").click();
+    h.run_steps(3);
+    h.get_by_role_and_label(Role::Button, "Plant").click();
+    h.run_steps(3);
+    let port = h.get_by_role_and_label(Role::TextInput, "Port").value();
+    assert_eq!(
+        port.as_deref(),
+        Some("1884"),
+        "the saved profile is untouched"
+    );
+    // Rename is in the window: the loaded profile takes the name typed.
+    assert!(h.query_by_label("Rename Plant").is_some());
+    type_into(&mut h, "Profile name", "Plant B");
+    h.get_by_label("Rename Plant").click();
+    h.run_steps(3);
+    assert!(h.query_by_role_and_label(Role::Button, "Plant B").is_some());
+    assert!(h.query_by_role_and_label(Role::Button, "Plant").is_none());
+}
+
+#[test]
 fn connection_fields_are_checked_as_they_are_typed() {
     let mut h = harness();
     h.get_by_role_and_label(Role::TextInput, "Port").focus();

@@ -96,7 +96,8 @@ impl App {
                     run.cancel.store(true, Ordering::Relaxed);
                 }
             }
-            TabCommand::SaveProfile(name) => self.save_profile(ctx, id, &name),
+            TabCommand::SaveProfile(name) => self.ask_save_profile(ctx, id, &name),
+            TabCommand::OverwriteProfile(name) => self.save_profile(ctx, id, &name),
             TabCommand::LoadProfile(name) => self.load_profile(ctx, id, &name),
             TabCommand::AddSeries(spec) => self.add_series(id, spec),
             TabCommand::RemoveSeries(index) => {

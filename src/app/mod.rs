@@ -114,8 +114,9 @@ struct Windows {
 /// The connections window's fields and what its last actions did.
 #[derive(Debug, Default)]
 struct ProfileUi {
-    /// The profile name being edited.
-    name: String,
+    /// A save that would overwrite a saved profile, waiting for the user's answer (the
+    /// tab whose form it saves).
+    overwrite: Option<(TabId, crate::status::OverwriteAsk)>,
     /// File for profile import/export, as typed, and what the last one did.
     file: String,
     file_result: Option<Result<String, String>>,

@@ -6,6 +6,29 @@ use super::jobs::{JobDone, KeychainDone};
 use super::{App, TabId};
 
 impl App {
+    /// Saves the tab's form as profile `name`; over a saved profile that would change,
+    /// asks first (the connections window lists the changes).
+    pub(super) fn ask_save_profile(&mut self, ctx: &egui::Context, id: TabId, name: &str) {
+        let Some(form) = self.tab(id).map(|t| &t.form) else {
+            return;
+        };
+        let name = name.trim();
+        let changes = self
+            .profiles
+            .find(name)
+            .map(|p| crate::profiles::changes::form_changes(&p.form, form))
+            .unwrap_or_default();
+        if changes.is_empty() {
+            self.save_profile(ctx, id, name);
+        } else {
+            let ask = crate::status::OverwriteAsk {
+                name: name.to_string(),
+                changes,
+            };
+            self.profile_ui.overwrite = Some((id, ask));
+        }
+    }
+
     pub(super) fn save_profile(&mut self, ctx: &egui::Context, id: TabId, name: &str) {
         let Some(form) = self.tab(id).map(|t| t.form.clone()) else {
             return;
@@ -21,6 +44,7 @@ impl App {
         let name = name.trim().to_string();
         if let Some(tab) = self.tab_mut(id) {
             tab.profile_loaded = Some(name.clone());
+            tab.profile_name = name.clone();
         }
         let password = form.password.clone();
         if form.remember_password {
@@ -48,6 +72,7 @@ impl App {
         tab.form = form;
         tab.form_error = None;
         tab.profile_loaded = Some(name.to_string());
+        tab.profile_name = name.to_string();
         self.profile_ui.keychain_note = None;
         if remembered {
             let asked = name.to_string();
@@ -55,7 +80,6 @@ impl App {
                 KeychainDone::Recalled(id, asked.clone(), k.recall(&asked))
             });
         }
-        self.profile_ui.name = name.to_string();
     }
 
     pub(super) fn rename_profile(&mut self, ctx: &egui::Context, from: &str, to: &str) {
@@ -77,14 +101,17 @@ impl App {
         for tab in &mut self.tabs {
             if tab.profile_loaded.as_deref() == Some(from) {
                 tab.profile_loaded = Some(to.clone());
+                tab.profile_name = to.clone();
             }
         }
-        self.profile_ui.name = to;
     }
 
     pub(super) fn duplicate_profile(&mut self, name: &str) {
-        if let Some(copy) = self.profiles.duplicate(name) {
-            self.profile_ui.name = copy;
+        let active = self.active;
+        if let Some(copy) = self.profiles.duplicate(name)
+            && let Some(tab) = self.tab_mut(active)
+        {
+            tab.profile_name = copy;
         }
     }
 

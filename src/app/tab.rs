@@ -108,6 +108,8 @@ pub struct Tab {
     /// The profile last loaded into (or saved from) this tab's form: the one "Rename"
     /// renames, and the one a password from the keychain is for.
     pub(super) profile_loaded: Option<String>,
+    /// The profile name typed in this tab's connections window (empty in a new tab).
+    pub(super) profile_name: String,
     /// The settings of the connection last asked for: title, key and version come from it.
     pub(super) settings: Option<ConnectionSettings>,
     pub(super) tree: TreeView,
@@ -157,6 +159,7 @@ impl Tab {
             form,
             form_error: None,
             profile_loaded: None,
+            profile_name: String::new(),
             settings: None,
             tree: TreeView::default(),
             inspector: Inspector::default(),

@@ -170,13 +170,24 @@ impl App {
                 tab.profile_loaded.as_deref(),
                 profile_ui.keychain_note.as_ref(),
             ),
-            &mut profile_ui.name,
+            &mut tab.profile_name,
             (&mut profile_ui.file, profile_ui.file_result.as_ref()),
             &mut tab.form,
             &mut tab.form_error,
             (&tab.connection, &v.granted),
             commands,
         );
+        if let Some((id, ask)) = &profile_ui.overwrite
+            && let Some(answer) = connection::overwrite_dialog_ui(ui.ctx(), ask)
+        {
+            if answer {
+                commands.push(crate::command::AppCommand::Tab(
+                    *id,
+                    crate::command::TabCommand::OverwriteProfile(ask.name.clone()),
+                ));
+            }
+            profile_ui.overwrite = None;
+        }
         sys_view::sys_window_ui(ui.ctx(), &mut windows.sys, tab.store.sys_stats());
         talkers::top_talkers_window_ui(ui.ctx(), &mut windows.talkers, &tab.store, &mut tab.tree);
         record::record_window_ui(

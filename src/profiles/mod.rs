@@ -3,6 +3,7 @@
 //! Writes are atomic (temp file + rename); a file that fails to parse is kept as
 //! `<name>.corrupt-<timestamp>` and reported, never silently overwritten.
 
+pub mod changes;
 pub mod connections;
 pub mod file;
 pub mod publish;

@@ -17,7 +17,7 @@ use crate::mqtt::settings::Field;
 use crate::mqtt::{ConnectionState, SettingsError};
 
 pub use bar::connection_bar_ui;
-pub use profiles::connections_window_ui;
+pub use profiles::{connections_window_ui, overwrite_dialog_ui};
 pub use tabs::connection_tabs_ui;
 
 /// A dot in the colour of the connection's state: green connected, amber connecting, red

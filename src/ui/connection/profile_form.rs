@@ -73,13 +73,17 @@ fn profile_name_row_ui(
         }
         // Renaming: the profile last loaded or saved takes the name typed.
         if let Some(from) = loaded
-            && !exists
-            && can_save
             && ui
-                .button(format!("Rename {from}"))
+                .add_enabled(
+                    !exists && can_save,
+                    egui::Button::new(format!("Rename {from}")),
+                )
                 .on_hover_text(
                     "Give the loaded profile the name typed (its remembered password follows)",
                 )
+                .on_disabled_hover_text(format!(
+                    "Type the new name of {from} in Profile name first (not one already saved)"
+                ))
                 .clicked()
         {
             commands.push(AppCommand::RenameProfile(

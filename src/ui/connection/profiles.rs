@@ -129,3 +129,26 @@ fn profiles_file_ui(
         None => {}
     }
 }
+
+/// Asks before a save overwrites saved profile `ask.name`, listing what changes:
+/// `Some(true)` to overwrite, `Some(false)` to keep the saved one, `None` while open.
+pub fn overwrite_dialog_ui(ctx: &egui::Context, ask: &crate::status::OverwriteAsk) -> Option<bool> {
+    let mut answer = None;
+    egui::Modal::new(egui::Id::unique("overwrite_profile")).show(ctx, |ui| {
+        ui.set_max_width(theme::DIALOG_WIDTH);
+        ui.heading(format!("Overwrite profile {}?", ask.name));
+        ui.label("A saved profile has this name. Saving changes:");
+        for change in &ask.changes {
+            ui.monospace(change);
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Overwrite").clicked() {
+                answer = Some(true);
+            }
+            if ui.button("Keep the saved one").clicked() {
+                answer = Some(false);
+            }
+        });
+    });
+    answer
+}
