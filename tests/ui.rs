@@ -786,9 +786,10 @@ fn the_filter_searches_payloads_and_explains_a_bad_regex() {
 }
 
 #[test]
-fn top_talkers_rank_the_busiest_topics_and_reveal_them() {
+fn top_talkers_measure_a_whole_window_before_ranking_and_reveal_them() {
     let mut h = harness();
-    // Topics are counted while the window is open.
+    // Topics are counted while the window is open; until five whole seconds are counted
+    // it says so instead of showing rates that are too low (0.8 msg/s for 4 msg/s).
     h.get_by_label("Top talkers").click();
     h.run_steps(2);
     let now = |m: Incoming| Incoming {
@@ -798,32 +799,56 @@ fn top_talkers_rank_the_busiest_topics_and_reveal_them() {
         },
         ..m
     };
-    let burst: Vec<Incoming> = (0..50)
-        .map(|i| now(msg("office/lamp", format!("{i}").as_bytes(), false)))
-        .chain((0..5).map(|_| now(msg("greenhouse/temperature", b"21", false))))
-        .collect();
-    h.state_mut().feed(burst);
-    // Rates count whole seconds: let this one end, then one more message rolls it over.
-    let second = h.state().store().now() as u64;
-    while h.state().store().now() as u64 == second {
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    let started = std::time::Instant::now();
+    let mut said_measuring = false;
+    // Four lamp messages for each temperature one, for up to 10 s, until ranked.
+    while h
+        .state()
+        .store()
+        .topic_rates()
+        .top(h.state().store().now())
+        .is_empty()
+    {
+        assert!(started.elapsed().as_secs() < 10, "never ranked");
+        let batch = (0..4)
+            .map(|i| now(msg("office/lamp", format!("{i}").as_bytes(), false)))
+            .chain(std::iter::once(now(msg(
+                "greenhouse/temperature",
+                b"21",
+                false,
+            ))))
+            .collect();
+        h.state_mut().feed(batch);
+        h.run_steps(1);
+        said_measuring |= h.query_by_label_contains("Measuring…").is_some();
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    h.state_mut().feed(vec![msg("office/raw", b"x", false)]);
-    h.run_steps(3);
+    assert!(said_measuring, "said while the first window was counted");
     assert!(
-        h.query_by_label("10 msg/s").is_some(),
-        "50 messages over 5 s"
+        started.elapsed().as_secs_f64() > 5.0,
+        "no rates before a whole window"
     );
+    h.run_steps(2);
+    let store = h.state().store();
+    let rates = store.topic_rates();
+    let top = rates.top(store.now());
+    let name = |id| store.tree().path(id).unwrap();
+    assert_eq!(name(top[0].0), "office/lamp");
+    assert_eq!(name(top[1].0), "greenhouse/temperature");
+    let ratio = top[0].1 / top[1].1;
+    assert!((3.5..=4.5).contains(&ratio), "rates as sent: {top:?}");
+    let sum: f64 = top.iter().map(|t| t.1).sum();
     assert!(
-        h.query_by_label("1.0 msg/s").is_some(),
-        "5 messages over 5 s"
+        (sum - rates.total()).abs() < 1e-9,
+        "the rows add up to the header"
     );
+    let lamp = mqscope::ui::inspector::format_rate(top[0].1);
+    assert!(h.query_all_by_label(&lamp).next().is_some(), "{lamp} shown");
     h.get_by_label("office/lamp").click();
     h.run_steps(3);
     assert!(
-        h.query_by_label_contains("on this topic, 10 msg/s")
-            .is_some(),
-        "the inspector shows the topic and its rate (from its history)"
+        h.query_by_label_contains("on this topic").is_some(),
+        "the inspector shows the topic"
     );
 }
 

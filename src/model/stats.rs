@@ -60,9 +60,34 @@ pub struct TopicRates {
     /// Messages of topics past the per-second limit, over the window.
     untracked: u64,
     untracked_now: u64,
+    /// The second counting began in (itself incomplete), when known: rates are shown once
+    /// the whole window after it has been counted.
+    since: Option<u64>,
+    /// All tracked topics together over the window, in msg/s (what the rows add up to).
+    total: f64,
 }
 
 impl TopicRates {
+    /// Counting from `now` (seconds on the store's clock) on.
+    pub fn starting(now: f64) -> Self {
+        Self {
+            since: Some(now.max(0.0) as u64),
+            ..Self::default()
+        }
+    }
+
+    /// Seconds until the first full window has been counted (0: the rates are real).
+    pub fn measuring_for(&self, now: f64) -> u64 {
+        let sec = now.max(0.0) as u64;
+        self.since
+            .map_or(0, |since| (since + Self::SECONDS + 1).saturating_sub(sec))
+    }
+
+    /// All tracked topics together, over the same window as the rows.
+    pub fn total(&self) -> f64 {
+        self.total
+    }
+
     /// Seconds averaged over.
     pub const SECONDS: u64 = 5;
     /// Topics counted per second at most.
@@ -114,6 +139,7 @@ impl TopicRates {
             }
         }
         self.untracked = std::mem::take(&mut self.untracked_now);
+        self.total = f64::from(self.sums.values().sum::<u32>()) / Self::SECONDS as f64;
         let mut top: Vec<(NodeId, f64)> = self
             .sums
             .iter()
@@ -130,10 +156,11 @@ impl TopicRates {
     }
 
     /// The busiest topics (rate in msg/s), as of the last second that ended while messages
-    /// came; empty once the window has passed with nothing new.
+    /// came; empty while the first window is being counted, and once it has passed with
+    /// nothing new.
     pub fn top(&self, now: f64) -> &[(NodeId, f64)] {
         let sec = now.max(0.0) as u64;
-        if sec.saturating_sub(self.current.0) > Self::SECONDS {
+        if self.measuring_for(now) > 0 || sec.saturating_sub(self.current.0) > Self::SECONDS {
             return &[];
         }
         &self.top
@@ -173,6 +200,25 @@ mod tests {
         assert_eq!(r.top(6.1), [(a, 80.0), (b, 8.0), (c, 0.2)]);
         // Long after, nothing is left.
         assert!(r.top(60.0).is_empty());
+    }
+
+    #[test]
+    fn no_rates_until_a_whole_window_was_counted() {
+        // Counting starts at 10.7 (the window just opened), 4 msg/s on one topic.
+        let mut r = TopicRates::starting(10.7);
+        let a = NodeId::from_index(1);
+        let mut t = 10.7;
+        while t < 17.0 {
+            r.add(a, t);
+            if t < 16.0 {
+                assert!(r.top(t).is_empty(), "at {t}: {:?}", r.top(t));
+                assert!(r.measuring_for(t) > 0);
+            }
+            t += 0.25;
+        }
+        // From 16 on, seconds 11 to 15 are whole: 4 msg/s, not 0.8.
+        assert_eq!(r.top(16.5), [(a, 4.0)]);
+        assert_eq!(r.total(), 4.0, "the rows add up to the header");
     }
 
     #[test]

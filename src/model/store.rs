@@ -160,7 +160,7 @@ impl Store {
     pub fn track_topic_rates(&mut self, on: bool) {
         if on != self.track_rates {
             self.track_rates = on;
-            self.topic_rates = TopicRates::default();
+            self.topic_rates = TopicRates::starting(self.now());
         }
     }
 

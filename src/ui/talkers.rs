@@ -33,7 +33,7 @@ fn talkers_ui(ui: &mut Ui, store: &Store, tree_view: &mut TreeView) {
         format!(
             "Messages per second over the last {} s, busiest first; all topics together: {}",
             TopicRates::SECONDS,
-            format_rate(store.rate())
+            format_rate(rates.total())
         ),
     );
     if rates.untracked() > 0 {
@@ -47,11 +47,26 @@ fn talkers_ui(ui: &mut Ui, store: &Store, tree_view: &mut TreeView) {
             ),
         );
     }
+    let measuring = rates.measuring_for(now);
+    if measuring > 0 {
+        ui.add_space(theme::GROUP_GAP);
+        ui.colored_label(
+            theme::muted(dark),
+            format!(
+                "Measuring… counting while this window is open: rates show in {measuring} s, \
+                 once {} whole seconds are counted",
+                TopicRates::SECONDS
+            ),
+        );
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_secs(1));
+        return;
+    }
     if top.is_empty() {
         ui.add_space(theme::GROUP_GAP);
         ui.colored_label(
             theme::muted(dark),
-            "Counting while this window is open: the busiest topics show after a second",
+            "Nothing arrived in the last few seconds",
         );
         return;
     }
