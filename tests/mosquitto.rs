@@ -227,6 +227,54 @@ fn refused_connection_is_explained_and_retried_with_backoff() {
 }
 
 #[test]
+fn the_retry_countdown_is_the_real_wait_and_the_waits_grow() {
+    use mqscope::mqtt::ConnectionState;
+    let port = common::free_port(); // nothing listens here
+    let mut w = worker();
+    w.send(WorkerCommand::Connect(Box::new(settings(
+        port,
+        MqttVersion::V311,
+        &["#"],
+    ))));
+    // Each wait as the state says it: from when it is said to the retry time. A refused
+    // attempt fails at once, so the next wait is said right when the last one ran out.
+    let mut said = Vec::new();
+    let mut last_retry = None;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while said.len() < 5 && std::time::Instant::now() < deadline {
+        if let ConnectionState::Disconnected {
+            retry_at: Some(at), ..
+        } = w.state()
+            && last_retry != Some(at)
+        {
+            let now = std::time::Instant::now();
+            let words = w.state().describe(now);
+            let secs = at.saturating_duration_since(now).as_secs_f64().ceil() as u64;
+            assert!(words.ends_with(&format!("retrying in {secs} s")), "{words}");
+            said.push((now, at));
+            last_retry = Some(at);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(said.len(), 5, "five waits: {said:?}");
+    for (i, pair) in said.windows(2).enumerate() {
+        let ((from, at), (next_from, _)) = (pair[0], pair[1]);
+        let wait = at.duration_since(from);
+        let least = Duration::from_millis(500 << i);
+        assert!(
+            wait + Duration::from_millis(50) >= least,
+            "wait {i}: {wait:?}"
+        );
+        let late = next_from.saturating_duration_since(at);
+        assert!(
+            late < Duration::from_millis(500),
+            "wait {i} ended {late:?} after it said"
+        );
+    }
+    w.send(WorkerCommand::Disconnect);
+}
+
+#[test]
 fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
     use mqscope::model::{Properties, payload_format::PayloadFormat};
     use mqscope::mqtt::{Delivered, PublishRequest};
