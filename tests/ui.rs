@@ -1025,3 +1025,23 @@ fn remember_password_goes_to_the_keychain_or_says_why_not() {
         let _ = mqscope::profiles::secrets::Keychain::new(&service).forget("kitchen");
     }
 }
+
+#[test]
+fn arrow_keys_move_in_the_tree_from_the_start() {
+    // No click first: the tree has the keyboard as soon as the window opens.
+    let mut h = harness();
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    let first = h.state_mut().tree_view().selected;
+    assert!(first.is_some(), "the first row is selected");
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    let second = h.state_mut().tree_view().selected;
+    assert!(second.is_some() && second != first, "and the next one");
+    assert!(
+        h.query_by_label_contains("No message on this exact topic")
+            .is_some()
+            || h.query_by_label("Copy topic").is_some(),
+        "the inspector follows the selection"
+    );
+}

@@ -15,6 +15,15 @@ pub fn format_bytes(n: usize) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
+/// `n` and its noun, singular for one: `1 topic`, `3 topics`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// `1234567` as `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

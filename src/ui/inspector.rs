@@ -83,11 +83,20 @@ pub fn inspector_ui(
     topic_header_ui(ui, &path);
 
     let Some(history) = node.history() else {
-        ui.label(format!(
-            "No message on this exact topic. Below it: {} topics, {} messages",
-            node.topics_below(),
-            node.messages()
-        ));
+        use crate::model::units::count;
+        ui.label(if path.is_empty() {
+            format!(
+                "(empty level: topics starting with /). No message on it; below it: {}, {}",
+                count(node.topics_below() as u64, "topic", "topics"),
+                count(node.messages(), "message", "messages")
+            )
+        } else {
+            format!(
+                "No message on this exact topic. Below it: {}, {}",
+                count(node.topics_below() as u64, "topic", "topics"),
+                count(node.messages(), "message", "messages")
+            )
+        });
         return;
     };
     let latest_seq = history.first_seq() + history.len() as u64 - 1;
@@ -271,7 +280,11 @@ fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, rate: f64, picked: bool)
                     ),
                 );
             } else {
-                ui.label(format!("{} ({size} bytes)", format_bytes(size)));
+                ui.label(if size < 1024 {
+                    crate::model::units::count(size as u64, "byte", "bytes")
+                } else {
+                    format!("{} ({size} bytes)", format_bytes(size))
+                });
             }
             ui.colored_label(theme::muted(dark), "Retained");
             if m.retain {

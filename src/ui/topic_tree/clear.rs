@@ -70,13 +70,7 @@ pub(super) fn clear_menu_ui(ui: &mut Ui, is_topic: bool, has_children: bool) -> 
 /// What the dialog asks, and the topics its button clears.
 fn question(ask: &ClearAsk) -> (String, Option<(&'static str, TopicList)>) {
     let what = &ask.what;
-    let plural = |n: usize, one: &str, many: &str| {
-        if n == 1 {
-            format!("1 {one}")
-        } else {
-            format!("{n} {many}")
-        }
-    };
+    let plural = |n: usize, one: &str, many: &str| crate::model::units::count(n as u64, one, many);
     match (ask.retained.len(), ask.others.len()) {
         (0, 0) => (
             format!("No topic {what} has messages: nothing to clear."),

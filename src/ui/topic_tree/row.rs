@@ -80,7 +80,7 @@ pub(super) fn row_ui(
         Sense::click(),
     );
     let label = if node.name().is_empty() {
-        "(empty)".to_string()
+        empty_level(row.depth).to_string()
     } else {
         visible_text(node.name().as_bytes()).into_owned()
     };
@@ -198,7 +198,7 @@ impl Pen<'_> {
     fn node_texts(&mut self, node: &Node, label: &str, text_color: egui::Color32, dark: bool) {
         if node.name().is_empty() {
             self.text(
-                "(empty)",
+                label,
                 egui::FontId::proportional(13.0),
                 theme::muted(dark),
                 6.0,
@@ -248,22 +248,22 @@ impl Pen<'_> {
     }
 }
 
+/// The name shown for an empty level: at the root it holds the topics that start with `/`.
+fn empty_level(depth: usize) -> &'static str {
+    if depth == 0 {
+        "(empty level: topics starting with /)"
+    } else {
+        "(empty)"
+    }
+}
+
 /// A branch's counts: `(3 topics, 1 message)`.
 fn counts(node: &Node) -> String {
+    use crate::model::units::count;
     format!(
-        "({} {}, {} {})",
-        node.topics_below(),
-        if node.topics_below() == 1 {
-            "topic"
-        } else {
-            "topics"
-        },
-        node.messages(),
-        if node.messages() == 1 {
-            "message"
-        } else {
-            "messages"
-        },
+        "({}, {})",
+        count(node.topics_below() as u64, "topic", "topics"),
+        count(node.messages(), "message", "messages"),
     )
 }
 
