@@ -1045,3 +1045,48 @@ fn arrow_keys_move_in_the_tree_from_the_start() {
         "the inspector follows the selection"
     );
 }
+
+#[test]
+fn a_tree_click_does_not_overwrite_a_typed_publish_topic() {
+    let mut h = harness();
+    h.get_by_label("Publish").click();
+    h.run_steps(2);
+    h.get_by_label("office").click();
+    h.run_steps(2);
+    let topic =
+        |h: &Harness<'static, App>| h.get_by_role_and_label(Role::TextInput, "Topic").value();
+    assert_eq!(
+        topic(&h).as_deref(),
+        Some("office"),
+        "an empty field is filled"
+    );
+    h.get_by_label("greenhouse").click();
+    h.run_steps(2);
+    assert_eq!(
+        topic(&h).as_deref(),
+        Some("greenhouse"),
+        "an untouched fill follows"
+    );
+    h.get_by_role_and_label(Role::TextInput, "Topic").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Topic")
+        .type_text("my/own/topic");
+    h.run_steps(2);
+    h.get_by_label("office").click();
+    h.run_steps(2);
+    assert_eq!(topic(&h).as_deref(), Some("my/own/topic"), "typed: kept");
+}
+
+#[test]
+fn choosing_json_moves_no_control() {
+    let mut h = harness();
+    h.get_by_label("Publish").click();
+    h.run_steps(2);
+    let retain_x = |h: &Harness<'static, App>| h.get_by_label("Retain").rect().min.x;
+    let before = retain_x(&h);
+    h.query_all_by_label("JSON").last().unwrap().click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Pretty-print").is_some());
+    assert_eq!(retain_x(&h), before, "Retain stays under the mouse");
+}

@@ -239,12 +239,13 @@ impl App {
             ..
         } = self;
         let tab = &mut tabs[i];
-        // Selecting a topic fills the publish topic (once per selection).
+        // Selecting a topic fills the publish topic (once per selection, and not over a
+        // topic the user typed).
         if tab.tree.selected != tab.publish_topic_from
             && let Some(id) = tab.tree.selected
             && let Some(path) = tab.store.tree().path(id)
         {
-            tab.publish.msg.topic = path;
+            tab.publish.fill_topic(&path);
             tab.publish_topic_from = Some(id);
         }
         if windows.publish {

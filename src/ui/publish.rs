@@ -26,6 +26,9 @@ pub struct PublishForm {
     /// The payload as bytes, for the format and text it was made from: encoded when they
     /// change, not on every frame (a large JSON or base64 payload is not cheap).
     encoded: Option<Encoded>,
+    /// The topic last filled in from the tree's selection: another selection replaces
+    /// it only while the user has not typed over it.
+    filled_topic: Option<String>,
 }
 
 /// The editor's payload, encoded.
@@ -37,6 +40,18 @@ struct Encoded {
 }
 
 impl PublishForm {
+    /// Fills the topic with the tree's selection `topic`, when the field is empty or still
+    /// holds the last selection filled in (a topic the user typed is kept); whether it did.
+    pub fn fill_topic(&mut self, topic: &str) -> bool {
+        let untouched = self.msg.topic.is_empty()
+            || self.filled_topic.as_deref() == Some(self.msg.topic.as_str());
+        if untouched {
+            self.msg.topic = topic.to_string();
+            self.filled_topic = Some(topic.to_string());
+        }
+        untouched
+    }
+
     /// The editor as saved in history and templates.
     pub fn to_saved(&self) -> SavedMessage {
         self.msg.clone()
@@ -50,6 +65,7 @@ impl PublishForm {
     /// Fills the editor from a received message ("Edit as new message").
     pub fn load_message(&mut self, topic: &str, m: &Message) {
         self.msg.topic = topic.to_string();
+        self.filled_topic = Some(topic.to_string());
         match m.payload.text() {
             Some(text) if !m.payload.is_truncated() => {
                 self.msg.payload = text.to_string();
@@ -308,6 +324,7 @@ pub fn publish_ui(
     commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
+    let before = form.msg.clone();
     topic_rows_ui(ui, form, tree);
     options_row_ui(ui, form);
     payload_field_ui(ui, form);
@@ -315,6 +332,11 @@ pub fn publish_ui(
         properties_rows_ui(ui, form);
     }
     let ready = form.check(connected, v5);
+    // The last outcome belongs to the message as it was sent: once the form changes, or
+    // publishing is off, it goes (a request still waiting keeps its "publishing…").
+    if (form.msg != before || ready.is_err()) && matches!(form.last, Some((_, Some(_)))) {
+        form.last = None;
+    }
     ui.horizontal(|ui| {
         let button = ui
             .add_enabled(ready.is_ok(), egui::Button::new("Publish"))
@@ -379,21 +401,13 @@ fn topic_rows_ui(ui: &mut Ui, form: &mut PublishForm, tree: &TopicTree) {
     }
 }
 
-/// The payload's format (with Format for JSON), QoS and retain.
+/// The payload's format, QoS and retain, and last (so nothing moves when it comes and
+/// goes) Pretty-print for JSON.
 fn options_row_ui(ui: &mut Ui, form: &mut PublishForm) {
     ui.horizontal(|ui| {
         ui.label("Format");
         for f in PayloadFormat::ALL {
             ui.selectable_value(&mut form.msg.format, f, f.label());
-        }
-        if form.msg.format == PayloadFormat::Json
-            && ui
-                .button("Format")
-                .on_hover_text("Pretty-print the JSON")
-                .clicked()
-            && let Ok(pretty) = crate::model::payload::pretty_json(&form.msg.payload)
-        {
-            form.msg.payload = pretty;
         }
         ui.add_space(theme::GROUP_GAP);
         ui.label("QoS");
@@ -405,6 +419,17 @@ fn options_row_ui(ui: &mut Ui, form: &mut PublishForm) {
             ui.selectable_value(&mut form.msg.qos, q, name);
         }
         ui.checkbox(&mut form.msg.retain, "Retain");
+        if form.msg.format == PayloadFormat::Json {
+            ui.add_space(theme::GROUP_GAP);
+            if ui
+                .button("Pretty-print")
+                .on_hover_text("Lay the JSON out on several lines")
+                .clicked()
+                && let Ok(pretty) = crate::model::payload::pretty_json(&form.msg.payload)
+            {
+                form.msg.payload = pretty;
+            }
+        }
     });
 }
 
