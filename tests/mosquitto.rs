@@ -230,7 +230,7 @@ fn refused_connection_is_explained_and_retried_with_backoff() {
 fn the_retry_countdown_is_the_real_wait_and_the_waits_grow() {
     use mqscope::mqtt::ConnectionState;
     let port = common::free_port(); // nothing listens here
-    let mut w = worker();
+    let w = worker();
     w.send(WorkerCommand::Connect(Box::new(settings(
         port,
         MqttVersion::V311,
