@@ -1090,3 +1090,29 @@ fn choosing_json_moves_no_control() {
     assert!(h.query_by_label("Pretty-print").is_some());
     assert_eq!(retain_x(&h), before, "Retain stays under the mouse");
 }
+
+#[test]
+fn a_long_text_payload_wraps_with_a_toggle() {
+    let mut h = harness();
+    let long = "word ".repeat(400);
+    h.state_mut()
+        .feed(vec![msg("notes/long", long.as_bytes(), false)]);
+    h.run_steps(2);
+    expand(&mut h, "notes");
+    h.get_by_label("long").click();
+    h.run_steps(3);
+    let wrap = h.get_by_label("Wrap");
+    assert_eq!(
+        wrap.accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::True),
+        "on by default for text"
+    );
+    // Wrapped: the 2,000 characters take rows of the view's width; unwrapped, rows of
+    // 1,000 characters scrolled sideways (the tree's preview matches too).
+    let wrapped = h.query_all_by_label_contains("word word").count();
+    h.get_by_label("Wrap").click();
+    h.run_steps(3);
+    let unwrapped = h.query_all_by_label_contains("word word").count();
+    assert!(unwrapped <= 3, "{unwrapped} rows unwrapped");
+    assert!(wrapped > unwrapped + 3, "{wrapped} rows wrapped");
+}

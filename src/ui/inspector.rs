@@ -20,6 +20,8 @@ pub struct Inspector {
     picked: Option<u64>,
     /// View picked by the user; `None` uses the payload's natural view.
     view: Option<PayloadView>,
+    /// The Text view runs long lines on one row (wrapping is the default).
+    no_wrap: bool,
     cache: PayloadCache,
 }
 
@@ -146,7 +148,7 @@ pub fn inspector_ui(
         &mut state.cache,
         id,
         seq,
-        view,
+        (view, !state.no_wrap),
         (message, seq.checked_sub(1).and_then(|s| history.entry(s))),
         &path,
         store.plots(),
@@ -184,7 +186,8 @@ fn recent_rate(history: &TopicHistory) -> f64 {
 /// user's pick or else `natural`.
 fn view_picker_ui(ui: &mut Ui, state: &mut Inspector, natural: PayloadView) -> PayloadView {
     let mut view = state.view.unwrap_or(natural);
-    ui.horizontal(|ui| {
+    // Wrapped, so that nothing on this row is cut off in a narrow inspector.
+    ui.horizontal_wrapped(|ui| {
         ui.label("View");
         for (v, name) in [
             (PayloadView::Text, "Text"),
@@ -223,6 +226,12 @@ fn view_picker_ui(ui: &mut Ui, state: &mut Inspector, natural: PayloadView) -> P
             .clicked()
         {
             ui.ctx().copy_text(state.cache.shown_text());
+        }
+        if view == PayloadView::Text {
+            let mut wrap = !state.no_wrap;
+            ui.checkbox(&mut wrap, "Wrap")
+                .on_hover_text("Continue long lines on the next row");
+            state.no_wrap = !wrap;
         }
     });
     view

@@ -56,6 +56,8 @@ pub struct PayloadCache {
     lines: Vec<JsonLine>,
     /// Shown above the payload: why the view differs from what was asked, or what was cut.
     note: Option<String>,
+    /// Characters per row the rows were split at (the view's width when wrapping).
+    row_chars: usize,
 }
 
 /// Hex dumps are cut at this many bytes (a dump line is ~5× the bytes it shows).
@@ -64,15 +66,15 @@ const HEX_VIEW_BYTES: usize = 64 * 1024;
 /// Characters per row before a long line continues on the next row.
 const ROW_CHARS: usize = 1000;
 
-/// Splits `text` into rows: at line breaks, and every `ROW_CHARS` characters of a long line.
-fn split_rows(text: &str) -> Vec<(usize, usize)> {
+/// Splits `text` into rows: at line breaks, and every `row_chars` characters of a long line.
+fn split_rows(text: &str, row_chars: usize) -> Vec<(usize, usize)> {
     let mut rows = Vec::new();
     let mut start = 0;
     for line in text.split('\n') {
         let mut from = start;
         let mut chars = 0;
         for (i, _) in line.char_indices() {
-            if chars == ROW_CHARS {
+            if chars == row_chars {
                 rows.push((from, start + i));
                 from = start + i;
                 chars = 0;
@@ -192,7 +194,8 @@ impl PayloadCache {
             });
         }
         self.note = note;
-        self.rows = split_rows(&self.text);
+        self.rows = split_rows(&self.text, ROW_CHARS);
+        self.row_chars = ROW_CHARS;
         self.key = Some(key);
     }
 }
@@ -205,7 +208,7 @@ pub fn payload_ui(
     cache: &mut PayloadCache,
     node: NodeId,
     seq: u64,
-    view: PayloadView,
+    (view, wrap): (PayloadView, bool),
     (message, previous): (&Message, Option<&Message>),
     topic: &str,
     plots: &Plots,
@@ -233,11 +236,27 @@ pub fn payload_ui(
         return;
     }
     let font = theme::mono();
-    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+    let (row_height, glyph) = ui.fonts_mut(|f| (f.row_height(&font), f.glyph_width(&font, 'x')));
+    // Wrapping in the Text view: rows as wide as the view (the font is monospaced), so
+    // they are still laid out only when in view.
+    let row_chars = if wrap && view == PayloadView::Text {
+        let width = ui.available_width() - ui.spacing().scroll.bar_width - 4.0;
+        ((width / glyph.max(1.0)) as usize).clamp(20, ROW_CHARS)
+    } else {
+        ROW_CHARS
+    };
+    if row_chars != cache.row_chars {
+        cache.rows = split_rows(&cache.text, row_chars);
+        cache.row_chars = row_chars;
+    }
+    let area = if row_chars < ROW_CHARS {
+        egui::ScrollArea::vertical()
+    } else {
+        egui::ScrollArea::both()
+    };
     ui.scope(|ui| {
         ui.spacing_mut().item_spacing.y = 0.0;
-        egui::ScrollArea::both()
-            .id_salt("payload")
+        area.id_salt("payload")
             .auto_shrink([false, false])
             .show_rows(ui, row_height, cache.rows.len(), |ui, range| {
                 for &(a, b) in &cache.rows[range] {
@@ -375,11 +394,11 @@ mod tests {
 
     #[test]
     fn rows_follow_lines_and_cut_long_ones() {
-        assert_eq!(split_rows("a\nbc\n"), [(0, 1), (2, 4)]);
-        assert_eq!(split_rows(""), [(0, 0)]);
-        assert_eq!(split_rows("\n\n"), [(0, 0), (1, 1)]);
+        assert_eq!(split_rows("a\nbc\n", ROW_CHARS), [(0, 1), (2, 4)]);
+        assert_eq!(split_rows("", ROW_CHARS), [(0, 0)]);
+        assert_eq!(split_rows("\n\n", ROW_CHARS), [(0, 0), (1, 1)]);
         let long = "é".repeat(2500);
-        let rows = split_rows(&long);
+        let rows = split_rows(&long, ROW_CHARS);
         assert_eq!(rows.len(), 3);
         assert!(
             rows.iter()
@@ -387,5 +406,12 @@ mod tests {
         );
         assert_eq!(rows[0], (0, 2000), "1,000 two-byte characters");
         assert_eq!(rows[2].1, long.len());
+    }
+
+    #[test]
+    fn wrapping_splits_at_the_view_width() {
+        let line = "0123456789".repeat(10);
+        let rows = split_rows(&line, 30);
+        assert_eq!(rows, [(0, 30), (30, 60), (60, 90), (90, 100)]);
     }
 }
