@@ -380,14 +380,24 @@ fn a_numeric_topic_is_plotted_and_the_chart_pauses_and_follows_again() {
     h.run_steps(3);
     assert!(!h.state().chart().live);
     assert!(h.query_by_label("paused").is_some());
-    // Paused: new values are still recorded.
-    h.state_mut()
-        .feed(vec![msg("greenhouse/temperature", b"23 \xc2\xb0C", false)]);
+    // Paused: new values are still recorded, but the figures hold still with the chart
+    // (Last and Points too, not only min, max and mean).
+    let mut now = msg("greenhouse/temperature", b"23 \xc2\xb0C", false);
+    now.message.received_at_us = mqscope::model::message::now_us();
+    h.state_mut().feed(vec![now]);
     h.run_steps(2);
     assert_eq!(h.state().store().plots().series()[0].last(), Some(23.0));
+    assert!(
+        h.query_by_label("23").is_none(),
+        "the paused table shows no new value"
+    );
     h.get_by_label("Follow live").click();
     h.run_steps(3);
     assert!(h.state().chart().live);
+    assert!(
+        h.query_all_by_label("23").next().is_some(),
+        "live again: it shows"
+    );
     h.get_by_label("1 h").click();
     h.run_steps(2);
     assert_eq!(h.state().chart().window.label(), "1 h");

@@ -1,5 +1,6 @@
-//! The statistics table beside the chart: per series its colour, name, last value, min,
-//! max and mean over the visible time, and its point count with what was skipped.
+//! The statistics table beside the chart: per series its colour, name (its end, the
+//! field, kept), and over the visible time its last value, min, max, mean and point count
+//! with what was skipped; paused, they all hold still with the chart.
 
 use egui::Ui;
 
@@ -36,7 +37,7 @@ pub(super) fn stats_ui(ui: &mut Ui, plots: &Plots, view: &ChartView, commands: &
             ui.add(
                 egui::Label::new(
                     egui::RichText::new(format!(
-                        "{} points, {}. Min, max and mean are over the visible time; \
+                        "{} points kept, {}. Every figure is over the visible time; \
                          hollow circles are retained values (time of arrival, not of \
                          measurement)",
                         plots.total_points(),
@@ -97,21 +98,22 @@ fn series_row_ui(
         series_name_ui(ui, i, &label, commands);
         let value =
             |v: Option<f64>| egui::RichText::new(v.map_or_else(|| "–".into(), format_value));
-        cell_ui(ui, theme::STAT_WIDTH, value(series.last()));
+        // Every figure is of the time in view: a paused chart freezes them all.
+        cell_ui(ui, theme::STAT_WIDTH, value(stats.map(|s| s.last)));
         cell_ui(ui, theme::STAT_WIDTH, value(stats.map(|s| s.min)));
         cell_ui(ui, theme::STAT_WIDTH, value(stats.map(|s| s.max)));
         cell_ui(ui, theme::STAT_WIDTH, value(stats.map(|s| s.mean)));
         let skipped = series.not_numeric + series.non_finite;
-        let count = series.points().len();
+        let count = stats.map_or(0, |s| s.count);
         let points = if skipped > 0 {
             egui::RichText::new(format!("{count} ({skipped} skipped)")).color(theme::warn(dark))
         } else {
             egui::RichText::new(count.to_string())
         };
         cell_ui(ui, theme::STAT_WIDTH, points).on_hover_text(format!(
-            "{} in view; {} not a number; {} NaN or infinite (skipped); \
+            "{count} in view, {} kept; {} not a number; {} NaN or infinite (skipped); \
              {} oldest removed (limit {} per series)",
-            stats.map_or(0, |s| s.count),
+            series.points().len(),
             series.not_numeric,
             series.non_finite,
             series.dropped,
@@ -141,15 +143,40 @@ fn series_name_ui(ui: &mut Ui, i: usize, label: &str, commands: &mut Commands) {
             );
             ui.painter()
                 .rect_filled(rect, 2.0, theme::series_color(dark, i));
-            ui.add(egui::Label::new(label).truncate())
+            // The end of the name is the field: keep it, cut the start.
+            let font = egui::TextStyle::Body.resolve(ui.style());
+            let glyph = ui.fonts_mut(|f| f.glyph_width(&font, 'n')).max(1.0);
+            let fits = (ui.available_width() / glyph) as usize;
+            ui.add(egui::Label::new(tail(label, fits.max(8))).truncate())
                 .on_hover_text(label);
         },
     );
 }
 
+/// The last `max` characters of `label`, after "…" when it is cut.
+fn tail(label: &str, max: usize) -> String {
+    let n = label.chars().count();
+    if n <= max {
+        return label.to_string();
+    }
+    let skip = n - (max - 1);
+    let from = label.char_indices().nth(skip).map_or(0, |(i, _)| i);
+    format!("…{}", &label[from..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_series_names_keep_their_end() {
+        assert_eq!(
+            tail("demo/greenhouse/1/state#temperature", 12),
+            "…temperature"
+        );
+        assert_eq!(tail("a/b", 12), "a/b");
+        assert_eq!(tail("温室/1/温度", 3), "…温度");
+    }
 
     #[test]
     fn values_are_short_and_exact_enough() {
