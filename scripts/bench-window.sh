@@ -47,7 +47,10 @@ measure() {
   if "$bin" --help 2>/dev/null | grep -q -- --exit-after-s; then
     extra=(--exit-after-s $((secs + 4)))
   fi
-  DISPLAY=:77 "$bin" --port "$port" --no-demo "${extra[@]}" 2>"$log" &
+  # A fresh settings folder: the defaults are measured, not what an earlier run saved.
+  local home; home=$(mktemp -d)
+  DISPLAY=:77 XDG_DATA_HOME="$home" XDG_CONFIG_HOME="$home" \
+    "$bin" --port "$port" --no-demo "${extra[@]}" 2>"$log" &
   local app=$!
   sleep 3 # connected and settled
   local spent rss
@@ -57,7 +60,7 @@ measure() {
   local frames first messages dropped longest
   read -r frames first messages dropped longest < <(awk '/^frames_drawn/ \
     { print $2, $8, ($10 == "" ? "-" : $10), ($12 == "" ? "-" : $12), ($14 == "" ? "-" : $14) }' "$log")
-  rm -f "$log"
+  rm -rf "$log" "$home"
   awk -v d="$spent" -v hz="$hz" -v s="$secs" -v rss="$rss" -v f="${frames:-0}" \
     -v ff="${first:-0}" -v m="${messages:--}" -v dr="${dropped:--}" -v lf="${longest:--}" \
     'BEGIN { printf "%.2f %.1f %.0f %d %d %s %s %s\n", d / hz, 100 * d / hz / s, rss / 1024, f, ff, m, dr, lf }'

@@ -526,9 +526,11 @@ fn a_connection_profile_is_saved_and_loaded_back() {
     type_into(&mut h, "Profile name", "Plant");
     h.get_by_label("Save").click();
     h.run_steps(3);
-    assert!(
-        h.query_by_role_and_label(Role::Button, "Plant").is_some(),
-        "listed"
+    // Listed in the window, and the tab is named by it (the list comes last).
+    assert_eq!(
+        h.query_all_by_role_and_label(Role::Button, "Plant").count(),
+        2,
+        "listed, and the tab's name"
     );
     assert!(
         h.query_by_label_contains("cannot remember the password")
@@ -536,7 +538,10 @@ fn a_connection_profile_is_saved_and_loaded_back() {
         "a profile without 'remember' does not touch the keychain"
     );
     type_into(&mut h, "Host", "elsewhere");
-    h.get_by_role_and_label(Role::Button, "Plant").click();
+    h.query_all_by_role_and_label(Role::Button, "Plant")
+        .last()
+        .unwrap()
+        .click();
     h.run_steps(3);
     let host = h.get_by_role_and_label(Role::TextInput, "Host").value();
     assert_eq!(host.as_deref(), Some("broker.example"));
@@ -587,7 +592,12 @@ fn saving_over_a_profile_asks_first_and_shows_what_changes() {
     assert!(h.query_by_label("User name: alice → (empty)").is_some());
     h.get_by_label("Keep the saved one").click();
     h.run_steps(3);
-    h.get_by_role_and_label(Role::Button, "Plant").click();
+    // The first tab is named by its profile now (its list entry comes last: the window).
+    assert_eq!(h.state().tabs()[0].1, "Plant");
+    h.query_all_by_role_and_label(Role::Button, "Plant")
+        .last()
+        .unwrap()
+        .click();
     h.run_steps(3);
     let port = h.get_by_role_and_label(Role::TextInput, "Port").value();
     assert_eq!(
@@ -600,8 +610,17 @@ fn saving_over_a_profile_asks_first_and_shows_what_changes() {
     type_into(&mut h, "Profile name", "Plant B");
     h.get_by_label("Rename Plant").click();
     h.run_steps(3);
-    assert!(h.query_by_role_and_label(Role::Button, "Plant B").is_some());
-    assert!(h.query_by_role_and_label(Role::Button, "Plant").is_none());
+    assert!(
+        h.query_all_by_role_and_label(Role::Button, "Plant B")
+            .next()
+            .is_some()
+    );
+    assert!(
+        h.query_all_by_role_and_label(Role::Button, "Plant")
+            .next()
+            .is_none()
+    );
+    assert_eq!(h.state().tabs()[1].1, "Plant B", "tabs follow the rename");
 }
 
 #[test]

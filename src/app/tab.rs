@@ -205,8 +205,12 @@ impl Tab {
             .unwrap_or_default()
     }
 
-    /// The tab's name: the broker connected to (or asked for), else the form's.
+    /// The tab's name: its profile's when one is loaded, else the broker connected to (or
+    /// asked for), else the form's.
     pub fn label(&self) -> String {
+        if let Some(profile) = &self.profile_loaded {
+            return profile.clone();
+        }
         match &self.settings {
             Some(s) => s.address(),
             None => format!("{}:{}", self.form.host.trim(), self.form.port.trim()),

@@ -174,6 +174,17 @@ impl SysStats {
             .collect()
     }
 
+    /// The figures this broker has not published (yet): said in the window, so a missing
+    /// row is not taken for a fault.
+    pub fn missing(&self) -> Vec<&'static str> {
+        FIGURES
+            .iter()
+            .zip(&self.figures)
+            .filter(|(_, fig)| fig.value.is_none() && fig.text.is_empty())
+            .map(|(&(_, label, _), _)| label)
+            .collect()
+    }
+
     /// Whether any `$SYS` figure was understood yet.
     pub fn is_empty(&self) -> bool {
         self.figures
@@ -566,6 +577,12 @@ mod tests {
         assert_eq!(
             words.join(", "),
             "Clients connected 1, Retained messages 1, Subscriptions 2, Most clients at once 2, Sessions 1"
+        );
+        assert_eq!(
+            s.missing().join(", "),
+            "Version, Uptime, Messages in, Messages out, Bytes in, Bytes out, Clients known, \
+             Heap memory",
+            "said in the window"
         );
         let source = row(&s, "Clients connected").unwrap().2;
         assert_eq!(source, "$SYS/brokers/0/stats (connections.count)");

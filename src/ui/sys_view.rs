@@ -43,6 +43,19 @@ fn sys_ui(ui: &mut Ui, stats: &SysStats) {
                 ui.end_row();
             }
         });
+    let missing = stats.missing();
+    if !missing.is_empty() {
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(format!(
+                    "Not reported by this broker: {}",
+                    missing.join(", ").to_lowercase()
+                ))
+                .color(theme::muted(dark)),
+            )
+            .wrap(),
+        );
+    }
     ui.ctx()
         .request_repaint_after(std::time::Duration::from_secs(1));
 }
