@@ -219,7 +219,8 @@ fn view_picker_ui(ui: &mut Ui, state: &mut Inspector, natural: PayloadView) -> P
             .response
             .labelled_by(label.id)
             .on_hover_text("MessagePack, CBOR or Sparkplug B as a tree; numbers can be plotted");
-        ui.separator();
+        // A gap, not a separator: when the row wraps, a separator would start the next line.
+        ui.add_space(theme::GROUP_GAP);
         if ui
             .button("Copy")
             .on_hover_text("Copy the payload as this view shows it")
