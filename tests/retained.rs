@@ -9,6 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::Mosquitto;
+use common::window::type_into;
 use egui::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -17,17 +18,8 @@ use mqscope::mqtt::{ConnectionForm, MqttVersion};
 
 const T: Duration = Duration::from_secs(10);
 
-/// Runs frames (with real time passing) until `done` or [`T`].
 fn run_until(h: &mut Harness<'static, App>, done: impl Fn(&App) -> bool) -> bool {
-    let deadline = Instant::now() + T;
-    while !done(h.state()) {
-        if Instant::now() > deadline {
-            return false;
-        }
-        h.run_steps(1);
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    true
+    common::window::run_until(h, T, done)
 }
 
 fn has(app: &App, topic: &str) -> bool {
@@ -68,13 +60,6 @@ fn a_retained_publish_from_the_window_shows_retained_on_mqtt_3() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    let type_into = |h: &mut Harness<'static, App>, role: Role, label: &str, text: &str| {
-        h.get_by_role_and_label(role, label).focus();
-        h.run_steps(1);
-        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_role_and_label(role, label).type_text(text);
-        h.run_steps(2);
-    };
     type_into(&mut h, Role::TextInput, "Topic", "test/hello");
     type_into(&mut h, Role::MultilineTextInput, "Payload", "hi");
     h.get_by_label("Retain").click();

@@ -21,22 +21,7 @@ fn harness(saved: SavedState, options: StartOptions) -> Harness<'static, App> {
         .build_eframe(move |cc| App::with_context(&cc.egui_ctx, saved, options))
 }
 
-/// Runs frames (with real time passing) until `done` or `timeout`.
-fn run_until(
-    h: &mut Harness<'static, App>,
-    timeout: Duration,
-    done: impl Fn(&App) -> bool,
-) -> bool {
-    let deadline = Instant::now() + timeout;
-    while !done(h.state()) {
-        if Instant::now() > deadline {
-            return false;
-        }
-        h.run_steps(1);
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    true
-}
+use common::window::run_until;
 
 #[test]
 fn limits_reach_every_tab_and_new_tabs_start_with_them() {

@@ -7,6 +7,9 @@ use egui_kittest::kittest::{NodeT as _, Queryable};
 use mqscope::app::{App, StartOptions};
 use mqscope::model::{Incoming, Message, Payload, QoS};
 
+mod common;
+use common::window::type_into;
+
 fn msg(topic: &str, payload: &[u8], retain: bool) -> Incoming {
     Incoming {
         topic: topic.into(),
@@ -298,13 +301,6 @@ fn a_saved_template_loads_back_into_the_editor() {
     let mut h = harness();
     h.get_by_label("Publish").click();
     h.run_steps(2);
-    let type_into = |h: &mut Harness<'static, App>, role: Role, label: &str, text: &str| {
-        h.get_by_role_and_label(role, label).focus();
-        h.run_steps(1);
-        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_role_and_label(role, label).type_text(text);
-        h.run_steps(2);
-    };
     type_into(&mut h, Role::TextInput, "Topic", "home/light/set");
     type_into(&mut h, Role::MultilineTextInput, "Payload", "ON");
     type_into(&mut h, Role::TextInput, "Template name", "Light on");
@@ -514,12 +510,7 @@ fn a_connection_profile_is_saved_and_loaded_back() {
     h.run_steps(2);
     assert!(h.query_by_label("None yet: fill in and Save").is_some());
     let type_into = |h: &mut Harness<'static, App>, label: &str, text: &str| {
-        h.get_by_role_and_label(Role::TextInput, label).focus();
-        h.run_steps(1);
-        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_role_and_label(Role::TextInput, label)
-            .type_text(text);
-        h.run_steps(2);
+        type_into(h, Role::TextInput, label, text);
     };
     type_into(&mut h, "Host", "broker.example");
     type_into(&mut h, "User name", "alice");
@@ -565,12 +556,7 @@ fn saving_over_a_profile_asks_first_and_shows_what_changes() {
     h.get_by_label("Connections…").click();
     h.run_steps(2);
     let type_into = |h: &mut Harness<'static, App>, label: &str, text: &str| {
-        h.get_by_role_and_label(Role::TextInput, label).focus();
-        h.run_steps(1);
-        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_role_and_label(Role::TextInput, label)
-            .type_text(text);
-        h.run_steps(2);
+        type_into(h, Role::TextInput, label, text);
     };
     type_into(&mut h, "Port", "1884");
     type_into(&mut h, "User name", "alice");

@@ -8,6 +8,7 @@ mod clear;
 pub mod command;
 pub mod convert;
 pub mod event;
+mod linger;
 mod publisher;
 pub mod replay;
 mod session;

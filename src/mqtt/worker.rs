@@ -19,6 +19,7 @@ use super::channel::{
 use super::clear::{ClearJob, clear_retained};
 use super::command::{PublishRequest, WorkerCommand};
 use super::event::{Backoff, ConnectionState, PublishError, SubscriptionResult};
+use super::linger::{READ_PACKETS, linger};
 use super::publisher::{Client, Tracker};
 use super::session::{Polled, Session, V5Session, V311Session, poll_watched};
 use super::settings::{ConnectionSettings, MqttVersion};
@@ -449,27 +450,6 @@ pub(super) async fn run<S: Session>(
             }
         }
     }
-}
-
-/// Packets rumqttc reads from the socket in one go, at most (its `max_readb_count` less one).
-const READ_PACKETS: u32 = 9;
-
-/// After a batch was handed on less than `linger` after the one before, waits out the
-/// rest, so that what streams in meanwhile is read in one go (no wait after a quiet
-/// spell). Not called after a QoS 1 or 2 message, whose acknowledgement rumqttc writes
-/// on the next poll, nor while the socket holds more.
-async fn linger(linger: Duration, flushed_at: &mut Option<tokio::time::Instant>) {
-    if linger.is_zero() {
-        return;
-    }
-    let now = tokio::time::Instant::now();
-    if let Some(at) = *flushed_at {
-        let since = now.saturating_duration_since(at);
-        if since < linger {
-            tokio::time::sleep(linger - since).await;
-        }
-    }
-    *flushed_at = Some(tokio::time::Instant::now());
 }
 
 /// Each subscription with the broker's answer to it (SUBACK entries come in order).

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use mqscope::model::{QoS, Store};
 use mqscope::mqtt::{ConnectionSettings, MqttVersion, Subscription, WorkerHandle};
 
+pub mod window;
+
 /// A Mosquitto broker started for one test; killed on drop.
 pub struct Mosquitto {
     pub port: u16,

@@ -1,0 +1,35 @@
+//! Helpers for driving the real App under egui_kittest: typing into a field as a user
+//! would, and running frames with real time passing until something holds.
+
+use std::time::{Duration, Instant};
+
+use egui::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use mqscope::app::App;
+
+/// Focuses the field `label` (of `role`), selects what it holds and types `text` over it.
+pub fn type_into(h: &mut Harness<'static, App>, role: Role, label: &str, text: &str) {
+    h.get_by_role_and_label(role, label).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(role, label).type_text(text);
+    h.run_steps(2);
+}
+
+/// Runs frames (with real time passing) until `done` or `timeout`; whether `done` held.
+pub fn run_until(
+    h: &mut Harness<'static, App>,
+    timeout: Duration,
+    done: impl Fn(&App) -> bool,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    while !done(h.state()) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
