@@ -1131,3 +1131,33 @@ fn a_long_text_payload_wraps_with_a_toggle() {
     assert!(unwrapped <= 3, "{unwrapped} rows unwrapped");
     assert!(wrapped > unwrapped + 3, "{wrapped} rows wrapped");
 }
+
+#[test]
+fn bottom_panels_leave_the_tree_room_in_a_small_window() {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(900.0, 600.0))
+        .build_eframe(|cc| App::new(cc, StartOptions::default()));
+    h.state_mut()
+        .feed(vec![msg("greenhouse/temperature", b"21.5", false)]);
+    h.run_steps(2);
+    h.get_by_label("Publish").click();
+    h.run_steps(2);
+    h.query_all_by_label("Plots").next().unwrap().click();
+    h.run_steps(3);
+    // Publish and plots together take at most 55 % of the height (each scrolls or shrinks).
+    let topic = h.get_by_role_and_label(Role::TextInput, "Topic").rect();
+    let pause = h.get_by_label("Pause").rect();
+    assert!(
+        pause.top() >= 600.0 * 0.45 - 30.0,
+        "plots start at {}",
+        pause.top()
+    );
+    assert!(
+        topic.top() > pause.bottom(),
+        "publish below the plots, not over them"
+    );
+    assert!(
+        h.get_by_label("greenhouse").rect().bottom() < pause.top(),
+        "a tree row shows"
+    );
+}

@@ -248,26 +248,52 @@ impl App {
             tab.publish.fill_topic(&path);
             tab.publish_topic_from = Some(id);
         }
+        // The bottom panels share at most part of the height (each its half when both show).
+        let height = ui.available_height();
+        let open = f32::from(u8::from(windows.publish) + u8::from(saved.show_chart)).max(1.0);
+        let share = theme::BOTTOM_PANELS_MAX_SHARE / open;
         if windows.publish {
             egui::Panel::bottom("publish")
                 .resizable(true)
                 .default_size(theme::PUBLISH_PANEL_HEIGHT)
+                .max_size(theme::panel_max(
+                    height,
+                    share,
+                    theme::CHART_PANEL_MIN_HEIGHT,
+                ))
                 .show(ui, |ui| {
                     ui.add_space(4.0);
                     egui::Panel::right("publish_library")
                         .resizable(true)
                         .default_size(theme::LIBRARY_WIDTH)
                         .show(ui, |ui| {
-                            publish::library_ui(ui, &mut tab.publish, library, &v.key, commands);
+                            egui::ScrollArea::vertical()
+                                .id_salt("publish_library")
+                                .auto_shrink([false, false])
+                                .show(ui, |ui| {
+                                    publish::library_ui(
+                                        ui,
+                                        &mut tab.publish,
+                                        library,
+                                        &v.key,
+                                        commands,
+                                    );
+                                });
                         });
-                    publish::publish_ui(
-                        ui,
-                        &mut tab.publish,
-                        tab.store.tree(),
-                        tab.connection.is_connected(),
-                        v.v5,
-                        commands,
-                    );
+                    // Scrolls when the panel is kept smaller than the form.
+                    egui::ScrollArea::vertical()
+                        .id_salt("publish_form")
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| {
+                            publish::publish_ui(
+                                ui,
+                                &mut tab.publish,
+                                tab.store.tree(),
+                                tab.connection.is_connected(),
+                                v.v5,
+                                commands,
+                            );
+                        });
                 });
         }
         if saved.show_chart {
@@ -275,6 +301,11 @@ impl App {
                 .resizable(true)
                 .default_size(theme::CHART_PANEL_HEIGHT)
                 .min_size(theme::CHART_PANEL_MIN_HEIGHT)
+                .max_size(theme::panel_max(
+                    height,
+                    share,
+                    theme::CHART_PANEL_MIN_HEIGHT,
+                ))
                 .show(ui, |ui| {
                     ui.add_space(4.0);
                     chart::chart_ui(
@@ -311,12 +342,29 @@ impl App {
         } = self;
         let demo_on = *demo_on;
         let tab = &mut tabs[i];
+        let width = ui.available_width();
         if windows.broker {
             egui::Panel::right("broker")
                 .resizable(true)
                 .default_size(theme::BROKER_PANEL_WIDTH)
                 .min_size(theme::BROKER_PANEL_MIN_WIDTH)
+                .max_size(theme::panel_max(
+                    width,
+                    theme::BROKER_PANEL_MAX_SHARE,
+                    theme::BROKER_PANEL_MIN_WIDTH,
+                ))
+                // egui draws this panel's separator the whole window's height, through the
+                // bottom panels; it is drawn here along the panel only.
+                .show_separator_line(false)
                 .show(ui, |ui| {
+                    let rect = ui.max_rect();
+                    let stroke = ui.visuals().widgets.noninteractive.bg_stroke;
+                    let x = rect.left() - theme::PANEL_MARGIN;
+                    ui.painter().with_clip_rect(ui.ctx().content_rect()).vline(
+                        x,
+                        rect.y_range(),
+                        stroke,
+                    );
                     ui.add_space(4.0);
                     broker_panel::broker_panel_ui(ui, broker, broker_form, demo_on, commands);
                 });
@@ -325,6 +373,11 @@ impl App {
             .resizable(true)
             .default_size(theme::TREE_PANEL_WIDTH)
             .min_size(theme::TREE_PANEL_MIN_WIDTH)
+            .max_size(theme::panel_max(
+                width,
+                theme::SIDE_PANEL_MAX_SHARE,
+                theme::TREE_PANEL_MIN_WIDTH,
+            ))
             .show(ui, |ui| {
                 ui.add_space(4.0);
                 topic_tree::tree_ui(ui, &tab.store, &mut tab.tree);

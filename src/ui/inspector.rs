@@ -135,10 +135,18 @@ pub fn inspector_ui(
     });
 
     // History at the bottom, payload in the space between.
+    let height = ui.available_height();
     egui::Panel::bottom("history")
         .resizable(true)
         .default_size(theme::HISTORY_HEIGHT)
-        .min_size(80.0)
+        .min_size(theme::HISTORY_MIN_HEIGHT)
+        // The history splits the inspector with the payload: it never takes more than its
+        // share, so the view row and the payload keep their room.
+        .max_size(theme::panel_max(
+            height,
+            theme::HISTORY_MAX_SHARE,
+            theme::HISTORY_MIN_HEIGHT,
+        ))
         .show(ui, |ui| history_ui(ui, store, id, state, seq));
 
     let natural = PayloadView::natural(&path, &message.payload);

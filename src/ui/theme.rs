@@ -19,6 +19,24 @@ pub const FLASH_SECONDS: f64 = 1.0;
 pub const FLASH_STEPS: f64 = 2.0;
 /// Glow strength (0–1) of a collapsed branch whose update happened below it.
 pub const FLASH_BELOW: f64 = 0.35;
+/// The bottom panels (publish, plots) together take at most this share of the window's
+/// height, so the tree and the inspector keep room at any size.
+pub const BOTTOM_PANELS_MAX_SHARE: f32 = 0.55;
+/// A side panel (tree, local broker) takes at most this share of the window's width.
+pub const SIDE_PANEL_MAX_SHARE: f32 = 0.42;
+/// The local broker panel takes at most this share of the window's width.
+pub const BROKER_PANEL_MAX_SHARE: f32 = 0.28;
+
+/// The largest size a panel may take out of `whole`: `share` of it, never below `min`.
+pub fn panel_max(whole: f32, share: f32, min: f32) -> f32 {
+    (whole * share).max(min)
+}
+
+/// The inspector's history list: its least height, and the most of the inspector it takes.
+pub const HISTORY_MIN_HEIGHT: f32 = 60.0;
+pub const HISTORY_MAX_SHARE: f32 = 0.4;
+/// Space between a panel's edge and its contents (egui's side-panel margin).
+pub const PANEL_MARGIN: f32 = 8.0;
 /// Widest a dialog's text runs before it wraps.
 pub const DIALOG_WIDTH: f32 = 420.0;
 /// Tree panel width when nothing is saved.
