@@ -48,7 +48,7 @@ pub const BROKER_PANEL_WIDTH: f32 = 300.0;
 /// Narrowest the local broker panel may be dragged.
 pub const BROKER_PANEL_MIN_WIDTH: f32 = 220.0;
 /// Publish panel height when nothing is saved.
-pub const PUBLISH_PANEL_HEIGHT: f32 = 230.0;
+pub const PUBLISH_PANEL_HEIGHT: f32 = 262.0;
 /// Width of the templates/history column of the publish panel.
 pub const LIBRARY_WIDTH: f32 = 320.0;
 /// Gap between groups in bars.
