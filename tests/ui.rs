@@ -1025,7 +1025,11 @@ fn remember_password_goes_to_the_keychain_or_says_why_not() {
         h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
         h.key_press(egui::Key::Backspace);
         h.run_steps(1);
-        h.get_by_role_and_label(Role::Button, "kitchen").click();
+        // The saved list's entry (the tab, named by the profile, comes first).
+        h.query_all_by_role_and_label(Role::Button, "kitchen")
+            .last()
+            .unwrap()
+            .click();
         for _ in 0..300 {
             h.run_steps(1);
             if h.query_by_label_contains("from the keychain").is_some() {
