@@ -267,33 +267,27 @@ impl App {
                         .resizable(true)
                         .default_size(theme::LIBRARY_WIDTH)
                         .show(ui, |ui| {
-                            egui::ScrollArea::vertical()
-                                .id_salt("publish_library")
-                                .auto_shrink([false, false])
-                                .show(ui, |ui| {
-                                    publish::library_ui(
-                                        ui,
-                                        &mut tab.publish,
-                                        library,
-                                        &v.key,
-                                        commands,
-                                    );
-                                });
+                            filling_scroll("publish_library").show(ui, |ui| {
+                                publish::library_ui(
+                                    ui,
+                                    &mut tab.publish,
+                                    library,
+                                    &v.key,
+                                    commands,
+                                );
+                            });
                         });
                     // Scrolls when the panel is kept smaller than the form.
-                    egui::ScrollArea::vertical()
-                        .id_salt("publish_form")
-                        .auto_shrink([false, false])
-                        .show(ui, |ui| {
-                            publish::publish_ui(
-                                ui,
-                                &mut tab.publish,
-                                tab.store.tree(),
-                                tab.connection.is_connected(),
-                                v.v5,
-                                commands,
-                            );
-                        });
+                    filling_scroll("publish_form").show(ui, |ui| {
+                        publish::publish_ui(
+                            ui,
+                            &mut tab.publish,
+                            tab.store.tree(),
+                            tab.connection.is_connected(),
+                            v.v5,
+                            commands,
+                        );
+                    });
                 });
         }
         if saved.show_chart {
@@ -409,4 +403,11 @@ fn problems_ui(ui: &mut egui::Ui, lists: [&mut Vec<String>; 3]) {
             list.clear();
         }
     }
+}
+
+/// A vertical scroll area filling its panel: the panel keeps its size, the contents scroll.
+fn filling_scroll(salt: &str) -> egui::ScrollArea {
+    egui::ScrollArea::vertical()
+        .id_salt(salt)
+        .auto_shrink([false, false])
 }

@@ -41,15 +41,14 @@ struct Encoded {
 
 impl PublishForm {
     /// Fills the topic with the tree's selection `topic`, when the field is empty or still
-    /// holds the last selection filled in (a topic the user typed is kept); whether it did.
-    pub fn fill_topic(&mut self, topic: &str) -> bool {
+    /// holds the last selection filled in (a topic the user typed is kept).
+    pub fn fill_topic(&mut self, topic: &str) {
         let untouched = self.msg.topic.is_empty()
             || self.filled_topic.as_deref() == Some(self.msg.topic.as_str());
         if untouched {
             self.msg.topic = topic.to_string();
             self.filled_topic = Some(topic.to_string());
         }
-        untouched
     }
 
     /// The editor as saved in history and templates.
