@@ -1165,3 +1165,60 @@ fn bottom_panels_leave_the_tree_room_in_a_small_window() {
         "a tree row shows"
     );
 }
+
+#[test]
+fn the_history_is_never_drawn_over_the_payload_at_any_size() {
+    for (width, height) in [
+        (800.0, 500.0),
+        (900.0, 600.0),
+        (1280.0, 800.0),
+        (1920.0, 1080.0),
+    ] {
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(width, height))
+            .build_eframe(|cc| App::new(cc, StartOptions::default()));
+        let text: String = (1..=40).map(|i| format!("line {i}\n")).collect();
+        h.state_mut().feed(
+            (0..6)
+                .map(|_| msg("dev/journal", text.as_bytes(), false))
+                .collect(),
+        );
+        h.run_steps(2);
+        for panel in ["Publish", "Local broker"] {
+            h.get_by_label(panel).click();
+            h.run_steps(2);
+        }
+        h.query_all_by_label("Plots").next().unwrap().click();
+        h.run_steps(2);
+        expand(&mut h, "dev");
+        h.get_by_label("journal").click();
+        h.run_steps(4);
+        let size = format!("{width}×{height}");
+        let history = h.get_by_label("History").rect();
+        let copy = h.get_by_label("Copy").rect();
+        assert!(
+            copy.bottom() <= history.top(),
+            "{size}: view row under the history"
+        );
+        let rows: Vec<egui::Rect> = h
+            .query_all_by_label_contains("line ")
+            .filter(|n| {
+                n.accesskit_node()
+                    .value()
+                    .is_some_and(|l| l.starts_with("line "))
+            })
+            .map(|n| n.rect())
+            .collect();
+        assert!(!rows.is_empty(), "{size}: payload rows shown");
+        // egui lays out one row past the view's bottom edge (clipped): rows may start at
+        // most a row's height below the view, which ends above the history's heading.
+        for row in rows {
+            assert!(
+                row.top() < history.top() + row.height(),
+                "{size}: a payload row at {} under the history heading at {}",
+                row.top(),
+                history.top()
+            );
+        }
+    }
+}

@@ -78,7 +78,8 @@ impl App {
                 &mut windows.transport,
                 commands,
             );
-            ui.horizontal(|ui| {
+            // Wrapped, so that a narrow window keeps every button and the broker's state.
+            ui.horizontal_wrapped(|ui| {
                 ui.toggle_value(&mut windows.connections, "Connections…")
                     .on_hover_text("Saved brokers, client id, credentials, subscriptions");
                 ui.toggle_value(&mut windows.publish, "Publish")
@@ -248,26 +249,31 @@ impl App {
             tab.publish.fill_topic(&path);
             tab.publish_topic_from = Some(id);
         }
-        // The bottom panels share at most part of the height (each its half when both show).
+        // The bottom panels share at most part of the height (each its half when both
+        // show), and leave the tree and inspector their least height.
         let height = ui.available_height();
-        let open = f32::from(u8::from(windows.publish) + u8::from(saved.show_chart)).max(1.0);
-        let share = theme::BOTTOM_PANELS_MAX_SHARE / open;
+        let open = f32::from(u8::from(windows.publish) + u8::from(saved.show_chart));
+        let bottom_max = theme::bottom_panel_max(height, open);
+        let width = ui.available_width();
         if windows.publish {
             egui::Panel::bottom("publish")
                 .resizable(true)
                 .default_size(theme::PUBLISH_PANEL_HEIGHT)
-                .max_size(theme::panel_max(
-                    height,
-                    share,
-                    theme::CHART_PANEL_MIN_HEIGHT,
-                ))
+                .min_size(theme::BOTTOM_PANEL_MIN_HEIGHT)
+                .max_size(bottom_max)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
                     egui::Panel::right("publish_library")
                         .resizable(true)
                         .default_size(theme::LIBRARY_WIDTH)
+                        .min_size(theme::LIBRARY_MIN_WIDTH)
+                        .max_size(theme::panel_max(
+                            width,
+                            theme::LIBRARY_MAX_SHARE,
+                            theme::LIBRARY_MIN_WIDTH,
+                        ))
                         .show(ui, |ui| {
-                            filling_scroll("publish_library").show(ui, |ui| {
+                            filling_scroll(ui, "publish_library").show(ui, |ui| {
                                 publish::library_ui(
                                     ui,
                                     &mut tab.publish,
@@ -278,7 +284,7 @@ impl App {
                             });
                         });
                     // Scrolls when the panel is kept smaller than the form.
-                    filling_scroll("publish_form").show(ui, |ui| {
+                    filling_scroll(ui, "publish_form").show(ui, |ui| {
                         publish::publish_ui(
                             ui,
                             &mut tab.publish,
@@ -294,12 +300,8 @@ impl App {
             egui::Panel::bottom("chart")
                 .resizable(true)
                 .default_size(theme::CHART_PANEL_HEIGHT)
-                .min_size(theme::CHART_PANEL_MIN_HEIGHT)
-                .max_size(theme::panel_max(
-                    height,
-                    share,
-                    theme::CHART_PANEL_MIN_HEIGHT,
-                ))
+                .min_size(theme::BOTTOM_PANEL_MIN_HEIGHT)
+                .max_size(bottom_max)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
                     chart::chart_ui(
@@ -360,7 +362,9 @@ impl App {
                         stroke,
                     );
                     ui.add_space(4.0);
-                    broker_panel::broker_panel_ui(ui, broker, broker_form, demo_on, commands);
+                    filling_scroll(ui, "broker_panel").show(ui, |ui| {
+                        broker_panel::broker_panel_ui(ui, broker, broker_form, demo_on, commands);
+                    });
                 });
         }
         egui::Panel::left("tree")
@@ -406,8 +410,9 @@ fn problems_ui(ui: &mut egui::Ui, lists: [&mut Vec<String>; 3]) {
 }
 
 /// A vertical scroll area filling its panel: the panel keeps its size, the contents scroll.
-fn filling_scroll(salt: &str) -> egui::ScrollArea {
+fn filling_scroll(ui: &egui::Ui, salt: &str) -> egui::ScrollArea {
     egui::ScrollArea::vertical()
         .id_salt(salt)
         .auto_shrink([false, false])
+        .min_scrolled_height(theme::fitting_height(ui))
 }

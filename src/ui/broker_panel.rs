@@ -185,11 +185,21 @@ fn clients_ui(ui: &mut Ui, controller: &BrokerController) {
         });
 }
 
-/// The broker's log, following the newest line, and how many older lines were dropped.
+/// The broker's log, following the newest line, wrapped so that every line reads whole in
+/// a narrow panel (the time shortened to the clock), with how many older lines were dropped
+/// and a button copying the log as the broker wrote it.
 fn log_ui(ui: &mut Ui, controller: &BrokerController) {
     let dark = ui.visuals().dark_mode;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.strong("Log");
+        if ui
+            .small_button("Copy log")
+            .on_hover_text("Copy every kept line, with full timestamps")
+            .clicked()
+        {
+            let text: Vec<&str> = controller.log().iter().map(String::as_str).collect();
+            ui.ctx().copy_text(text.join("\n"));
+        }
         if controller.log_dropped() > 0 {
             ui.colored_label(
                 theme::muted(dark),
@@ -197,15 +207,81 @@ fn log_ui(ui: &mut Ui, controller: &BrokerController) {
             );
         }
     });
-    egui::ScrollArea::both()
+    egui::ScrollArea::vertical()
         .id_salt("broker_log")
         .stick_to_bottom(true)
-        .auto_shrink([false, false])
+        .auto_shrink([false, true])
+        .max_height(theme::BROKER_LOG_HEIGHT)
         .show(ui, |ui| {
+            ui.spacing_mut().item_spacing.y = theme::LOG_LINE_GAP;
             for line in controller.log() {
-                ui.add(
-                    egui::Label::new(egui::RichText::new(line).font(theme::mono_small())).extend(),
+                let (clock, rest) = short_log_line(line);
+                let mut job = egui::text::LayoutJob::default();
+                let font = theme::mono_small();
+                if let Some(clock) = clock {
+                    job.append(
+                        clock,
+                        0.0,
+                        egui::TextFormat::simple(font.clone(), theme::muted(dark)),
+                    );
+                    job.append(
+                        " ",
+                        0.0,
+                        egui::TextFormat::simple(font.clone(), theme::muted(dark)),
+                    );
+                }
+                job.append(
+                    rest,
+                    0.0,
+                    egui::TextFormat::simple(font, ui.visuals().text_color()),
                 );
+                ui.add(egui::Label::new(job).wrap());
             }
         });
+}
+
+/// A log line as shown: an RFC 3339 timestamp at its start becomes the clock time
+/// (`14:37:26`), the rest is kept with its run of spaces closed up.
+pub fn short_log_line(line: &str) -> (Option<&str>, &str) {
+    let Some((stamp, rest)) = line.split_once(' ') else {
+        return (None, line);
+    };
+    let b = stamp.as_bytes();
+    let looks_like_time = b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && stamp.is_char_boundary(11)
+        && stamp.is_char_boundary(19);
+    if !looks_like_time {
+        return (None, line);
+    }
+    (Some(&stamp[11..19]), rest.trim_start())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_log_line;
+
+    #[test]
+    fn log_lines_show_the_clock_and_the_rest() {
+        assert_eq!(
+            short_log_line("2026-12-01T14:37:26.471942Z  INFO client connected: a"),
+            (Some("14:37:26"), "INFO client connected: a")
+        );
+        // Lines without a timestamp, short lines and odd bytes pass as they are.
+        assert_eq!(short_log_line("stopped"), (None, "stopped"));
+        assert_eq!(
+            short_log_line("starting: mqscope broker --port 1"),
+            (None, "starting: mqscope broker --port 1")
+        );
+        let odd = "2026-12-01T14:3é:26.471942Z x";
+        assert_eq!(short_log_line(odd), (None, odd));
+        assert_eq!(
+            short_log_line("温度温度温度温度温度温度温度 x"),
+            (None, "温度温度温度温度温度温度温度 x")
+        );
+    }
 }

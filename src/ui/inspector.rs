@@ -4,12 +4,13 @@ use egui::Ui;
 
 use crate::command::{Commands, TabCommand};
 
+use super::message_meta::{metadata_ui, properties_ui};
 use super::payload_view::{PayloadCache, PayloadView, payload_ui};
 use super::theme;
 use crate::model::decode::Decoder;
-use crate::model::payload::{hex_bytes, visible_text};
+use crate::model::payload::visible_text;
 use crate::model::series::parse_number;
-use crate::model::{Message, NodeId, Properties, SeriesSpec, Store, TopicHistory};
+use crate::model::{Message, NodeId, SeriesSpec, Store, TopicHistory};
 
 /// Inspector state that survives between frames.
 #[derive(Debug, Default)]
@@ -84,7 +85,7 @@ pub fn inspector_ui(
     };
     topic_header_ui(ui, &path);
 
-    let Some(history) = node.history() else {
+    if node.history().is_none() {
         use crate::model::units::count;
         ui.label(if path.is_empty() {
             format!(
@@ -100,7 +101,36 @@ pub fn inspector_ui(
             )
         });
         return;
+    }
+    // Too short for the payload and the history to share: the inspector scrolls as a
+    // whole, each at a fixed height, rather than one drawn over the other.
+    if ui.available_height() < theme::INSPECTOR_COMPACT_BELOW {
+        egui::ScrollArea::vertical()
+            .id_salt("inspector_compact")
+            .auto_shrink([false, false])
+            .min_scrolled_height(theme::fitting_height(ui))
+            .show(ui, |ui| {
+                message_ui(ui, store, (id, &path), state, commands, true)
+            });
+    } else {
+        message_ui(ui, store, (id, &path), state, commands, false);
+    }
+}
+
+/// The shown message of topic `id` (named `path`): metadata, properties, actions, payload
+/// and history; `compact` stacks them at fixed heights in a scrolling inspector.
+fn message_ui(
+    ui: &mut Ui,
+    store: &Store,
+    (id, path): (NodeId, &str),
+    state: &mut Inspector,
+    commands: &mut Commands,
+    compact: bool,
+) {
+    let Some(history) = store.tree().node(id).history() else {
+        return;
     };
+    let node = store.tree().node(id);
     let latest_seq = history.first_seq() + history.len() as u64 - 1;
     if state.picked.is_some_and(|s| history.entry(s).is_none()) {
         state.picked = None;
@@ -110,29 +140,54 @@ pub fn inspector_ui(
         return;
     };
 
-    metadata_ui(
-        ui,
-        message,
-        node.own_messages(),
-        recent_rate(history),
-        state.picked.is_some(),
-    );
-    if let Some(props) = &message.properties {
-        properties_ui(ui, props);
+    let previous = seq.checked_sub(1).and_then(|s| history.entry(s));
+    let natural = PayloadView::natural(path, &message.payload);
+    let rate = recent_rate(history);
+    let received = node.own_messages();
+    let details_ui = |ui: &mut Ui, state: &mut Inspector, commands: &mut Commands| {
+        metadata_ui(ui, message, received, rate, state.picked.is_some());
+        if let Some(props) = &message.properties {
+            properties_ui(ui, props);
+        }
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .button("Edit as new message")
+                .on_hover_text("Copy this message into the publish panel")
+                .clicked()
+            {
+                commands.tab(TabCommand::EditAsNew(id, seq));
+            }
+            plot_button_ui(ui, store, path, message, commands);
+            if state.picked.is_some() && ui.button("Back to the latest message").clicked() {
+                state.picked = None;
+            }
+        });
+    };
+    if compact {
+        // The payload first: in a short inspector it is what the user came for.
+        let view = view_picker_ui(ui, state, natural);
+        let width = ui.available_width();
+        ui.allocate_ui(egui::vec2(width, theme::PAYLOAD_COMPACT_HEIGHT), |ui| {
+            payload_ui(
+                ui,
+                &mut state.cache,
+                id,
+                seq,
+                (view, !state.no_wrap),
+                (message, previous),
+                path,
+                store.plots(),
+                commands,
+            );
+        });
+        ui.separator();
+        details_ui(ui, state, commands);
+        ui.allocate_ui(egui::vec2(width, theme::HISTORY_COMPACT_HEIGHT), |ui| {
+            history_ui(ui, store, id, state, seq);
+        });
+        return;
     }
-    ui.horizontal(|ui| {
-        if ui
-            .button("Edit as new message")
-            .on_hover_text("Copy this message into the publish panel")
-            .clicked()
-        {
-            commands.tab(TabCommand::EditAsNew(id, seq));
-        }
-        plot_button_ui(ui, store, &path, message, commands);
-        if state.picked.is_some() && ui.button("Back to the latest message").clicked() {
-            state.picked = None;
-        }
-    });
+    details_ui(ui, state, commands);
 
     // History at the bottom, payload in the space between.
     let height = ui.available_height();
@@ -149,7 +204,6 @@ pub fn inspector_ui(
         ))
         .show(ui, |ui| history_ui(ui, store, id, state, seq));
 
-    let natural = PayloadView::natural(&path, &message.payload);
     let view = view_picker_ui(ui, state, natural);
     payload_ui(
         ui,
@@ -157,8 +211,8 @@ pub fn inspector_ui(
         id,
         seq,
         (view, !state.no_wrap),
-        (message, seq.checked_sub(1).and_then(|s| history.entry(s))),
-        &path,
+        (message, previous),
+        path,
         store.plots(),
         commands,
     );
@@ -274,119 +328,6 @@ fn plot_button_ui(
     }
 }
 
-fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, rate: f64, picked: bool) {
-    let dark = ui.visuals().dark_mode;
-    egui::Grid::new("metadata")
-        .num_columns(4)
-        .spacing([16.0, 4.0])
-        .show(ui, |ui| {
-            ui.colored_label(theme::muted(dark), "Received");
-            ui.label(format_time(m.received_at_us / 1000, true));
-            ui.colored_label(theme::muted(dark), "QoS");
-            ui.label(m.qos.as_u8().to_string());
-            ui.end_row();
-
-            ui.colored_label(theme::muted(dark), "Size");
-            let size = m.payload.original_len();
-            if m.payload.is_truncated() {
-                ui.colored_label(
-                    theme::warn(dark),
-                    format!(
-                        "{} (truncated to {})",
-                        format_bytes(size),
-                        format_bytes(m.payload.bytes().len())
-                    ),
-                );
-            } else {
-                ui.label(if size < 1024 {
-                    crate::model::units::count(size as u64, "byte", "bytes")
-                } else {
-                    format!("{} ({size} bytes)", format_bytes(size))
-                });
-            }
-            ui.colored_label(theme::muted(dark), "Retained");
-            if m.retain {
-                ui.colored_label(theme::retained(dark), "yes");
-            } else {
-                ui.label("no");
-            }
-            ui.end_row();
-
-            ui.colored_label(theme::muted(dark), "Messages");
-            let rate = format_rate(rate);
-            ui.label(if picked {
-                format!("{received} on this topic, {rate} (showing an older one)")
-            } else {
-                format!("{received} on this topic, {rate}")
-            })
-            .on_hover_text("The rate is over the last 5 complete seconds");
-            ui.colored_label(theme::muted(dark), "Format");
-            ui.label(match m.payload.kind() {
-                crate::model::PayloadKind::Empty => "empty",
-                crate::model::PayloadKind::Text => "text",
-                crate::model::PayloadKind::Json => "JSON",
-                crate::model::PayloadKind::Binary => "binary",
-            });
-            ui.end_row();
-        });
-}
-
-fn properties_ui(ui: &mut Ui, p: &Properties) {
-    let dark = ui.visuals().dark_mode;
-    egui::CollapsingHeader::new("MQTT 5 properties")
-        .default_open(true)
-        .show(ui, |ui| {
-            egui::Grid::new("properties")
-                .num_columns(2)
-                .spacing([16.0, 2.0])
-                .show(ui, |ui| {
-                    let row = |ui: &mut Ui, k: &str, v: String| {
-                        ui.colored_label(theme::muted(dark), k);
-                        ui.add(egui::Label::new(v).wrap());
-                        ui.end_row();
-                    };
-                    if let Some(v) = &p.content_type {
-                        row(ui, "Content type", v.clone());
-                    }
-                    if let Some(v) = p.payload_format_indicator {
-                        let meaning = if v == 1 {
-                            "UTF-8 text"
-                        } else {
-                            "unspecified bytes"
-                        };
-                        row(ui, "Payload format", format!("{v} ({meaning})"));
-                    }
-                    if let Some(v) = p.message_expiry_interval {
-                        row(ui, "Message expiry", format!("{v} s"));
-                    }
-                    if let Some(v) = &p.response_topic {
-                        row(ui, "Response topic", v.clone());
-                    }
-                    if let Some(v) = &p.correlation_data {
-                        let text = match std::str::from_utf8(v) {
-                            Ok(s) => format!("{s:?}"),
-                            Err(_) => hex_bytes(v),
-                        };
-                        row(ui, "Correlation data", text);
-                    }
-                    if let Some(v) = p.topic_alias {
-                        row(ui, "Topic alias", v.to_string());
-                    }
-                    if !p.subscription_identifiers.is_empty() {
-                        let ids: Vec<String> = p
-                            .subscription_identifiers
-                            .iter()
-                            .map(|i| i.to_string())
-                            .collect();
-                        row(ui, "Subscription ids", ids.join(", "));
-                    }
-                    for (k, v) in &p.user_properties {
-                        row(ui, "User property", format!("{k} = {v}"));
-                    }
-                });
-        });
-}
-
 fn history_ui(ui: &mut Ui, store: &Store, id: NodeId, state: &mut Inspector, shown: u64) {
     let dark = ui.visuals().dark_mode;
     let node = store.tree().node(id);
@@ -414,6 +355,7 @@ fn history_ui(ui: &mut Ui, store: &Store, id: NodeId, state: &mut Inspector, sho
         egui::ScrollArea::vertical()
             .id_salt("history")
             .auto_shrink([false, false])
+            .min_scrolled_height(theme::fitting_height(ui))
             .show_rows(ui, theme::HISTORY_ROW_HEIGHT, n, |ui, range| {
                 for row in range {
                     // Newest first.

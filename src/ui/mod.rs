@@ -4,6 +4,7 @@ pub mod broker_panel;
 pub mod chart;
 pub mod connection;
 pub mod inspector;
+pub mod message_meta;
 pub mod payload_view;
 pub mod publish;
 pub mod record;

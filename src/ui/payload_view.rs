@@ -91,12 +91,6 @@ fn split_rows(text: &str, row_chars: usize) -> Vec<(usize, usize)> {
     rows
 }
 
-/// The least height a payload view scrolls in: what is left of the inspector, however
-/// little (egui's default of 64 px would run over the history list below).
-fn fit(ui: &Ui) -> f32 {
-    ui.available_height().clamp(0.0, 64.0)
-}
-
 /// Lines of the JSON view before the rest is cut.
 const JSON_VIEW_LINES: usize = 50_000;
 
@@ -263,7 +257,7 @@ pub fn payload_ui(
     ui.scope(|ui| {
         ui.spacing_mut().item_spacing.y = 0.0;
         area.id_salt("payload")
-            .min_scrolled_height(fit(ui))
+            .min_scrolled_height(theme::fitting_height(ui))
             .auto_shrink([false, false])
             .show_rows(ui, row_height, cache.rows.len(), |ui, range| {
                 for &(a, b) in &cache.rows[range] {
@@ -310,7 +304,7 @@ fn diff_view_ui(ui: &mut Ui, lines: &[(DiffTag, String)]) {
         egui::ScrollArea::both()
             .id_salt("diff")
             .auto_shrink([false, false])
-            .min_scrolled_height(fit(ui))
+            .min_scrolled_height(theme::fitting_height(ui))
             .show_rows(ui, row_height, lines.len(), |ui, range| {
                 for (tag, line) in &lines[range] {
                     let (mark, color) = match tag {
@@ -346,7 +340,7 @@ fn json_view_ui(
         egui::ScrollArea::both()
             .id_salt("payload")
             .auto_shrink([false, false])
-            .min_scrolled_height(fit(ui))
+            .min_scrolled_height(theme::fitting_height(ui))
             .show_rows(ui, row_height, lines.len(), |ui, range| {
                 for line in &lines[range] {
                     ui.horizontal(|ui| {

@@ -211,7 +211,7 @@ pub fn library_ui(
     commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let l = ui.label("Template name");
         ui.add(egui::TextEdit::singleline(&mut form.template_name).desired_width(120.0))
             .labelled_by(l.id);
@@ -336,7 +336,7 @@ pub fn publish_ui(
     if (form.msg != before || ready.is_err()) && matches!(form.last, Some((_, Some(_)))) {
         form.last = None;
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let button = ui
             .add_enabled(ready.is_ok(), egui::Button::new("Publish"))
             .on_hover_text("Ctrl+Enter");
@@ -403,7 +403,9 @@ fn topic_rows_ui(ui: &mut Ui, form: &mut PublishForm, tree: &TopicTree) {
 /// The payload's format, QoS and retain, and last (so nothing moves when it comes and
 /// goes) Pretty-print for JSON.
 fn options_row_ui(ui: &mut Ui, form: &mut PublishForm) {
-    ui.horizontal(|ui| {
+    // Wrapped: in a narrow panel the row continues below instead of running under the
+    // templates column.
+    ui.horizontal_wrapped(|ui| {
         ui.label("Format");
         for f in PayloadFormat::ALL {
             ui.selectable_value(&mut form.msg.format, f, f.label());

@@ -27,10 +27,48 @@ pub const SIDE_PANEL_MAX_SHARE: f32 = 0.42;
 /// The local broker panel takes at most this share of the window's width.
 pub const BROKER_PANEL_MAX_SHARE: f32 = 0.28;
 
+/// The tree and the inspector keep at least this height, whatever the bottom panels ask.
+pub const MIDDLE_MIN_HEIGHT: f32 = 170.0;
+/// The least height of a bottom panel (publish, plots), however small the window.
+pub const BOTTOM_PANEL_MIN_HEIGHT: f32 = 90.0;
+/// The templates column takes at most this share of the publish panel's width.
+pub const LIBRARY_MAX_SHARE: f32 = 0.4;
+/// Narrowest the templates column may be.
+pub const LIBRARY_MIN_WIDTH: f32 = 180.0;
+
+/// The most one of `open` bottom panels may take out of `height`: together at most
+/// [`BOTTOM_PANELS_MAX_SHARE`], and never so much that the middle falls below
+/// [`MIDDLE_MIN_HEIGHT`]; each keeps [`BOTTOM_PANEL_MIN_HEIGHT`].
+pub fn bottom_panel_max(height: f32, open: f32) -> f32 {
+    let total = (height * BOTTOM_PANELS_MAX_SHARE).min(height - MIDDLE_MIN_HEIGHT);
+    (total / open.max(1.0)).max(BOTTOM_PANEL_MIN_HEIGHT)
+}
+
 /// The largest size a panel may take out of `whole`: `share` of it, never below `min`.
 pub fn panel_max(whole: f32, share: f32, min: f32) -> f32 {
     (whole * share).max(min)
 }
+
+/// The least height a scroll area takes: what is left of its panel, up to egui's default
+/// of 64 px. A scroll area taller than its panel pushes the panel's contents past the
+/// panel's edge, over its neighbour (egui clips a panel's rect but not what it reports).
+pub fn fitting_height(ui: &egui::Ui) -> f32 {
+    ui.available_height().clamp(0.0, SCROLL_MIN_HEIGHT)
+}
+/// Most height the local broker's log takes before it scrolls.
+pub const BROKER_LOG_HEIGHT: f32 = 240.0;
+/// Space between two log lines (a wrapped line keeps its rows together).
+pub const LOG_LINE_GAP: f32 = 3.0;
+/// egui's own least scrolled height, kept where there is room.
+pub const SCROLL_MIN_HEIGHT: f32 = 64.0;
+
+/// Narrower than this, the inspector's metadata takes one label–value pair a row.
+pub const INSPECTOR_WIDE_METADATA: f32 = 400.0;
+/// Shorter than this, the inspector scrolls as a whole, its payload and history at the
+/// fixed heights below, instead of squeezing them until they overlap.
+pub const INSPECTOR_COMPACT_BELOW: f32 = 380.0;
+pub const PAYLOAD_COMPACT_HEIGHT: f32 = 180.0;
+pub const HISTORY_COMPACT_HEIGHT: f32 = 140.0;
 
 /// The inspector's history list: its least height, and the most of the inspector it takes.
 pub const HISTORY_MIN_HEIGHT: f32 = 60.0;
@@ -62,8 +100,6 @@ pub const HISTORY_HEIGHT: f32 = 150.0;
 
 /// Chart panel height when nothing is saved.
 pub const CHART_PANEL_HEIGHT: f32 = 240.0;
-/// Lowest the chart panel may be dragged.
-pub const CHART_PANEL_MIN_HEIGHT: f32 = 140.0;
 /// Width of the per-series statistics beside the chart.
 pub const CHART_STATS_WIDTH: f32 = 570.0;
 /// Longest a series name gets in the statistics table before it is cut (hover shows it).

@@ -28,6 +28,7 @@ pub(super) fn stats_ui(ui: &mut Ui, plots: &Plots, view: &ChartView, commands: &
     egui::ScrollArea::both()
         .id_salt("chart_stats")
         .auto_shrink([false, false])
+        .min_scrolled_height(theme::fitting_height(ui))
         .show(ui, |ui| {
             header_ui(ui);
             for (i, series) in plots.series().iter().enumerate() {

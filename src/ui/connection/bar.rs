@@ -48,7 +48,8 @@ pub fn connection_bar_ui(
     }) {
         *show_transport = true;
     }
-    ui.horizontal(|ui| {
+    // Wrapped, so that Connect and the state stay in a narrow window.
+    ui.horizontal_wrapped(|ui| {
         let (host, port) = address_ui(ui, form, host_error, port_error);
         transport_pick_ui(ui, form, show_transport);
         version_pick_ui(ui, form);

@@ -180,6 +180,7 @@ fn rows_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
         ui.spacing_mut().item_spacing.y = 0.0;
         let mut area = egui::ScrollArea::both()
             .auto_shrink([false, false])
+            .min_scrolled_height(theme::fitting_height(ui))
             .id_salt("tree");
         if let Some(index) = scroll_to {
             let top = index as f32 * theme::ROW_HEIGHT;
