@@ -1222,3 +1222,56 @@ fn the_history_is_never_drawn_over_the_payload_at_any_size() {
         }
     }
 }
+
+#[test]
+fn a_dragged_plots_height_comes_back_when_there_is_room_again() {
+    let mut h = harness();
+    h.query_all_by_label("Plots").next().unwrap().click();
+    h.run_steps(3);
+    let chart_top = |h: &Harness<'static, App>| h.get_by_label("Pause").rect().top();
+    let before = chart_top(&h);
+    // The chart's top edge: the full-width resize handle just above its toolbar.
+    let edge = h
+        .query_all_by_label("Resize panel")
+        .map(|n| n.rect())
+        .filter(|r| r.width() > 1000.0 && r.center().y < before)
+        .max_by(|a, b| a.center().y.total_cmp(&b.center().y))
+        .unwrap()
+        .center();
+    h.hover_at(edge);
+    h.run_steps(2);
+    h.drag_at(edge);
+    h.run_steps(2);
+    for step in 1..=6 {
+        h.hover_at(edge - egui::vec2(0.0, 20.0 * step as f32));
+        h.run_steps(1);
+    }
+    // Let go where the pointer is (kittest's drop_at also takes the pointer away at once,
+    // which no mouse does).
+    h.event(egui::Event::PointerButton {
+        pos: edge - egui::vec2(0.0, 120.0),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(2);
+    h.remove_cursor();
+    h.run_steps(2);
+    let dragged = chart_top(&h);
+    assert!(
+        (before - dragged - 120.0).abs() < 8.0,
+        "dragged from {before} to {dragged}"
+    );
+    // Publish beside it: the two share the room, so the chart is kept smaller for now…
+    h.get_by_label("Publish").click();
+    h.run_steps(3);
+    let publish_open = chart_top(&h);
+    h.query_all_by_label("Publish").next().unwrap().click();
+    h.run_steps(3);
+    // …and gets its height back when publish closes (egui alone kept the smaller size).
+    let back = chart_top(&h);
+    assert!(
+        (back - dragged).abs() < 2.0,
+        "the chart started at {dragged}, {publish_open} beside publish, then {back}"
+    );
+}

@@ -5,6 +5,7 @@ mod dispatch;
 mod jobs;
 mod logic;
 mod pace;
+mod panel_size;
 mod profile_cmds;
 mod recorder;
 mod state;

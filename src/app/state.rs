@@ -24,6 +24,9 @@ pub struct SavedState {
     pub demo_plots_offered: bool,
     /// Frames per second while only data changes.
     pub data_fps: u32,
+    /// Panel sizes the user dragged to, in points, by panel ("chart", "publish", "tree",
+    /// "broker"): given back whenever the window has room for them.
+    pub panel_sizes: std::collections::BTreeMap<String, u32>,
 }
 
 impl Default for SavedState {
@@ -37,6 +40,7 @@ impl Default for SavedState {
             show_chart: false,
             demo_plots_offered: false,
             data_fps: super::pace::DEFAULT_DATA_FPS,
+            panel_sizes: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -50,6 +54,18 @@ impl SavedState {
             point_cap: self.point_cap,
             data_fps: self.data_fps,
         }
+    }
+
+    /// The size the user gave panel `name`, or `default`.
+    pub fn panel_size(&self, name: &str, default: f32) -> f32 {
+        self.panel_sizes
+            .get(name)
+            .map_or(default, |&size| size as f32)
+    }
+
+    pub fn set_panel_size(&mut self, name: &str, size: f32) {
+        self.panel_sizes
+            .insert(name.to_string(), size.round().max(0.0) as u32);
     }
 
     pub fn set_limits(&mut self, limits: crate::status::Limits) {

@@ -121,6 +121,9 @@ pub struct Tab {
     pub(super) clear: Option<ClearRun>,
     /// The chart panel's view (window, live/paused, export dialog).
     pub(super) chart: crate::ui::chart::ChartView,
+    /// The chart panel's height in this tab once the user dragged it (until then the
+    /// last one dragged in any tab).
+    pub(super) chart_height: Option<f32>,
     /// "Pause": what the tree and inspector show stays still; messages wait here.
     pub(super) pause: Pause,
     /// The record and replay window's fields.
@@ -167,6 +170,7 @@ impl Tab {
             publish_topic_from: None,
             clear: None,
             chart: crate::ui::chart::ChartView::default(),
+            chart_height: None,
             pause: Pause::default(),
             record_form: crate::ui::record::RecordForm::new(recordings),
             recorder: None,

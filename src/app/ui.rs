@@ -1,5 +1,6 @@
 //! Panel layout only: connection bar, status bar, tree on the left, inspector in the middle.
 
+use super::panel_size::keep_size;
 use super::{App, AppCommand, ClearRun, Recorder, ReplayRun};
 use crate::mqtt::MqttVersion;
 use crate::ui::theme;
@@ -255,13 +256,17 @@ impl App {
         let open = f32::from(u8::from(windows.publish) + u8::from(saved.show_chart));
         let bottom_max = theme::bottom_panel_max(height, open);
         let width = ui.available_width();
+        let range = (theme::BOTTOM_PANEL_MIN_HEIGHT, bottom_max);
         if windows.publish {
+            let mut wish = saved.panel_size("publish", theme::PUBLISH_PANEL_HEIGHT);
+            let kept = keep_size(ui, "publish", wish, range, true);
             egui::Panel::bottom("publish")
                 .resizable(true)
-                .default_size(theme::PUBLISH_PANEL_HEIGHT)
-                .min_size(theme::BOTTOM_PANEL_MIN_HEIGHT)
-                .max_size(bottom_max)
+                .default_size(wish)
+                .min_size(range.0)
+                .max_size(range.1)
                 .show(ui, |ui| {
+                    keep_filled(ui);
                     ui.add_space(4.0);
                     egui::Panel::right("publish_library")
                         .resizable(true)
@@ -295,14 +300,24 @@ impl App {
                         );
                     });
                 });
+            if kept.taken(ui, &mut wish) {
+                saved.set_panel_size("publish", wish);
+            }
         }
         if saved.show_chart {
-            egui::Panel::bottom("chart")
+            // Each tab keeps its own height once dragged; until then the last one dragged.
+            let mut wish = tab
+                .chart_height
+                .unwrap_or_else(|| saved.panel_size("chart", theme::CHART_PANEL_HEIGHT));
+            let salt = ("chart", tab.id.0);
+            let kept = keep_size(ui, salt, wish, range, true);
+            egui::Panel::bottom(salt)
                 .resizable(true)
-                .default_size(theme::CHART_PANEL_HEIGHT)
-                .min_size(theme::BOTTOM_PANEL_MIN_HEIGHT)
-                .max_size(bottom_max)
+                .default_size(wish)
+                .min_size(range.0)
+                .max_size(range.1)
                 .show(ui, |ui| {
+                    keep_filled(ui);
                     ui.add_space(4.0);
                     chart::chart_ui(
                         ui,
@@ -312,6 +327,10 @@ impl App {
                         commands,
                     );
                 });
+            if kept.taken(ui, &mut wish) {
+                tab.chart_height = Some(wish);
+                saved.set_panel_size("chart", wish);
+            }
             saved.plot_window = tab.chart.window;
             if tab.chart.live && !tab.store.plots().is_empty() {
                 // Follow live: the time axis moves even when no message arrives, by about
@@ -334,25 +353,33 @@ impl App {
             broker,
             broker_form,
             demo_on,
+            saved,
             ..
         } = self;
         let demo_on = *demo_on;
         let tab = &mut tabs[i];
         let width = ui.available_width();
         if windows.broker {
-            egui::Panel::right("broker")
-                .resizable(true)
-                .default_size(theme::BROKER_PANEL_WIDTH)
-                .min_size(theme::BROKER_PANEL_MIN_WIDTH)
-                .max_size(theme::panel_max(
+            let range = (
+                theme::BROKER_PANEL_MIN_WIDTH,
+                theme::panel_max(
                     width,
                     theme::BROKER_PANEL_MAX_SHARE,
                     theme::BROKER_PANEL_MIN_WIDTH,
-                ))
+                ),
+            );
+            let mut wish = saved.panel_size("broker", theme::BROKER_PANEL_WIDTH);
+            let kept = keep_size(ui, "broker", wish, range, false);
+            egui::Panel::right("broker")
+                .resizable(true)
+                .default_size(wish)
+                .min_size(range.0)
+                .max_size(range.1)
                 // egui draws this panel's separator the whole window's height, through the
                 // bottom panels; it is drawn here along the panel only.
                 .show_separator_line(false)
                 .show(ui, |ui| {
+                    keep_filled(ui);
                     let rect = ui.max_rect();
                     let stroke = ui.visuals().widgets.noninteractive.bg_stroke;
                     let x = rect.left() - theme::PANEL_MARGIN;
@@ -366,20 +393,33 @@ impl App {
                         broker_panel::broker_panel_ui(ui, broker, broker_form, demo_on, commands);
                     });
                 });
+            if kept.taken(ui, &mut wish) {
+                saved.set_panel_size("broker", wish);
+            }
         }
-        egui::Panel::left("tree")
-            .resizable(true)
-            .default_size(theme::TREE_PANEL_WIDTH)
-            .min_size(theme::TREE_PANEL_MIN_WIDTH)
-            .max_size(theme::panel_max(
+        let range = (
+            theme::TREE_PANEL_MIN_WIDTH,
+            theme::panel_max(
                 width,
                 theme::SIDE_PANEL_MAX_SHARE,
                 theme::TREE_PANEL_MIN_WIDTH,
-            ))
+            ),
+        );
+        let mut wish = saved.panel_size("tree", theme::TREE_PANEL_WIDTH);
+        let kept = keep_size(ui, "tree", wish, range, false);
+        egui::Panel::left("tree")
+            .resizable(true)
+            .default_size(wish)
+            .min_size(range.0)
+            .max_size(range.1)
             .show(ui, |ui| {
+                keep_filled(ui);
                 ui.add_space(4.0);
                 topic_tree::tree_ui(ui, &tab.store, &mut tab.tree);
             });
+        if kept.taken(ui, &mut wish) {
+            saved.set_panel_size("tree", wish);
+        }
         egui::CentralPanel::default_margins().show(ui, |ui| {
             inspector::inspector_ui(
                 ui,
@@ -407,6 +447,12 @@ fn problems_ui(ui: &mut egui::Ui, lists: [&mut Vec<String>; 3]) {
             list.clear();
         }
     }
+}
+
+/// Makes a panel's contents take the whole panel: egui keeps a panel as large as what was
+/// drawn in it, so a panel with little in it (a chart with nothing plotted) shrank for good.
+fn keep_filled(ui: &mut egui::Ui) {
+    ui.set_min_size(ui.available_size_before_wrap());
 }
 
 /// A vertical scroll area filling its panel: the panel keeps its size, the contents scroll.

@@ -102,6 +102,12 @@ pub const HISTORY_HEIGHT: f32 = 150.0;
 pub const CHART_PANEL_HEIGHT: f32 = 240.0;
 /// Width of the per-series statistics beside the chart.
 pub const CHART_STATS_WIDTH: f32 = 570.0;
+/// The chart's grid lines: at least this far apart, in points (egui_plot's default).
+pub const CHART_GRID_MIN_SPACING: f32 = 8.0;
+pub const CHART_GRID_MAX_SPACING: f32 = 300.0;
+/// Labelled time lines are at least this far apart, in points: more than egui_plot's
+/// 60 below which it paints no label, and room for `14:37:26`.
+pub const CHART_TIME_LABEL_SPACING: f64 = 90.0;
 /// Longest a series name gets in the statistics table before it is cut (hover shows it).
 pub const SERIES_NAME_WIDTH: f32 = 220.0;
 /// Width of a number column in the chart statistics.

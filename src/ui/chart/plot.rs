@@ -23,6 +23,7 @@ pub(super) fn plot_ui(
     view.columns = (ui.available_width() * ui.pixels_per_point()).max(1.0) as usize;
     let live = view.live;
     let mut plot = Plot::new("chart")
+        .grid_spacing(theme::CHART_GRID_MIN_SPACING..=theme::CHART_GRID_MAX_SPACING)
         .x_grid_spacer(time_grid)
         .x_axis_formatter(time_label)
         .label_formatter(|hover: &HoverPosition<'_>| match hover {

@@ -6,6 +6,7 @@ use std::ops::RangeInclusive;
 use egui_plot::{GridInput, GridMark};
 
 use crate::ui::inspector::format_local;
+use crate::ui::theme;
 
 /// Local time of `t` (seconds since the epoch) in the given chrono format.
 pub(super) fn local_time(t: f64, fmt: &str) -> String {
@@ -19,7 +20,9 @@ const TIME_STEPS: [f64; 21] = [
 ];
 
 /// Grid marks on whole clock steps (local time): fine lines at the smallest step that is
-/// not too dense, stronger ones at a coarser step.
+/// not too dense, stronger, labelled ones at a step far enough apart on screen for
+/// egui_plot to paint their labels (a fixed ratio to the fine step lost every label of a
+/// one-minute window).
 pub(super) fn time_grid(input: GridInput) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     let offset = f64::from(chrono::Local::now().offset().local_minus_utc());
@@ -28,11 +31,14 @@ pub(super) fn time_grid(input: GridInput) -> Vec<GridMark> {
         .copied()
         .find(|&s| s >= input.base_step_size)
         .unwrap_or_else(|| (input.base_step_size / 86400.0).ceil() * 86400.0);
+    // egui_plot's base step is the time that the least grid spacing covers.
+    let seconds_per_point = input.base_step_size / f64::from(theme::CHART_GRID_MIN_SPACING);
+    let label_step = (seconds_per_point * theme::CHART_TIME_LABEL_SPACING).max(fine * 2.0);
     let coarse = TIME_STEPS
         .iter()
         .copied()
-        .find(|&s| s >= fine * 4.0)
-        .unwrap_or(fine * 5.0);
+        .find(|&s| s >= label_step)
+        .unwrap_or_else(|| (label_step / 86400.0).ceil() * 86400.0);
     let mut marks = Vec::new();
     let mut k = ((lo + offset) / fine).ceil();
     while k * fine - offset <= hi && marks.len() < 1000 {
@@ -77,6 +83,35 @@ mod tests {
                 step_size: step,
             };
             assert!(!time_label(mark, &(0.0..=1.0)).is_empty(), "step {step}");
+        }
+    }
+
+    /// What egui_plot does with the marks: a label where the mark's step is over 60
+    /// points and wider than the text.
+    fn labelled(window_s: f64, width_points: f64) -> usize {
+        let lo = 1_700_000_003.0;
+        let marks = time_grid(GridInput {
+            bounds: (lo, lo + window_s),
+            base_step_size: window_s / width_points * f64::from(theme::CHART_GRID_MIN_SPACING),
+        });
+        let points_per_second = width_points / window_s;
+        marks
+            .iter()
+            .filter(|m| m.step_size * points_per_second > 60.0)
+            .count()
+    }
+
+    #[test]
+    fn every_window_keeps_time_labels_at_every_width() {
+        for window in [60.0, 600.0, 3600.0, 86_400.0] {
+            for width in [250.0, 400.0, 670.0, 1200.0, 1900.0] {
+                let n = labelled(window, width);
+                assert!(n >= 2, "{window} s over {width} points: {n} labels");
+                assert!(
+                    n as f64 <= width / 60.0,
+                    "{window} s over {width} points: {n} labels crowd"
+                );
+            }
         }
     }
 
