@@ -1275,3 +1275,41 @@ fn a_dragged_plots_height_comes_back_when_there_is_room_again() {
         "the chart started at {dragged}, {publish_open} beside publish, then {back}"
     );
 }
+
+#[test]
+fn a_narrow_hex_view_keeps_its_ascii_column_in_view() {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(900.0, 600.0))
+        .build_eframe(|cc| App::new(cc, StartOptions::default()));
+    let mut payload = vec![0xff_u8];
+    payload.extend_from_slice(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij");
+    h.state_mut().feed(vec![msg("dev/blob", &payload, false)]);
+    h.run_steps(2);
+    h.get_by_label("Local broker").click();
+    h.run_steps(2);
+    expand(&mut h, "dev");
+    h.get_by_label("blob").click();
+    h.run_steps(4);
+    // The toolbar's toggle, then the panel's heading.
+    let broker = h.query_all_by_label("Local broker").last().unwrap().rect();
+    let rows: Vec<_> = h
+        .query_all_by_label_contains("00000")
+        .filter_map(|n| n.accesskit_node().value().map(|v| (v, n.rect())))
+        .filter(|(v, _)| v.starts_with("00000"))
+        .collect();
+    assert!(rows.len() >= 2, "hex rows: {rows:?}");
+    for (text, rect) in &rows {
+        assert!(
+            rect.right() < broker.left(),
+            "{text:?} ends at {} under the broker panel at {}",
+            rect.right(),
+            broker.left()
+        );
+    }
+    // Fewer than 16 bytes a line here, and the first line's ASCII shows its letters.
+    assert!(
+        rows[0].0.ends_with("ABCDEFG") || rows[0].0.ends_with("ABC"),
+        "{:?}",
+        rows[0].0
+    );
+}

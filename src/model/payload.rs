@@ -186,18 +186,31 @@ pub fn hex_bytes(bytes: &[u8]) -> String {
 
 /// A classic hex dump: offset, 16 bytes in hex, and their printable ASCII.
 pub fn hex_dump(bytes: &[u8]) -> String {
+    hex_dump_rows(bytes, 16)
+}
+
+/// Characters of a [`hex_dump_rows`] line of `per_row` bytes: offset, hex with a gap
+/// after each eight, and the ASCII column.
+pub fn hex_row_chars(per_row: usize) -> usize {
+    10 + per_row * 3 + per_row / 8 + 1 + per_row
+}
+
+/// A hex dump of `per_row` bytes a line (16, 8 or 4: as many as a narrow view shows
+/// whole, ASCII column included).
+pub fn hex_dump_rows(bytes: &[u8], per_row: usize) -> String {
     use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() / 16 * 78 + 78);
-    for (row, chunk) in bytes.chunks(16).enumerate() {
-        let _ = write!(out, "{:08x}  ", row * 16);
-        for i in 0..16 {
+    let per_row = per_row.max(1);
+    let mut out = String::with_capacity(bytes.len() / per_row * (hex_row_chars(per_row) + 1) + 80);
+    for (row, chunk) in bytes.chunks(per_row).enumerate() {
+        let _ = write!(out, "{:08x}  ", row * per_row);
+        for i in 0..per_row {
             match chunk.get(i) {
                 Some(b) => {
                     let _ = write!(out, "{b:02x} ");
                 }
                 None => out.push_str("   "),
             }
-            if i == 7 {
+            if i % 8 == 7 {
                 out.push(' ');
             }
         }
@@ -305,6 +318,20 @@ mod tests {
         let cut = Payload::decode("ab😀".as_bytes(), 4);
         assert!(cut.is_truncated());
         assert_eq!(cut.preview(10), "ab…");
+    }
+
+    #[test]
+    fn narrow_hex_dumps_keep_their_ascii_column() {
+        for per_row in [4, 8, 16] {
+            let dump = hex_dump_rows(b"0123456789abcdefXY", per_row);
+            for line in dump.lines() {
+                assert!(line.chars().count() <= hex_row_chars(per_row), "{line:?}");
+            }
+            let first = dump.lines().next().unwrap();
+            assert!(first.ends_with(&"0123456789abcdef"[..per_row]), "{first:?}");
+        }
+        let eight = hex_dump_rows(b"0123456789", 8);
+        assert!(eight.lines().nth(1).unwrap().starts_with("00000008  38 39"));
     }
 
     #[test]

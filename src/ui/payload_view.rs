@@ -6,7 +6,7 @@ use egui::Ui;
 use super::theme;
 use crate::command::{Commands, TabCommand};
 use crate::model::decode::{Decoder, default_decoder};
-use crate::model::payload::{hex_dump, visible_text};
+use crate::model::payload::{hex_dump_rows, hex_row_chars, visible_text};
 use crate::model::views::{DiffTag, JsonLine, diff_lines, json_lines};
 use crate::model::{Message, NodeId, PayloadKind, Plots, SeriesSpec};
 
@@ -58,6 +58,8 @@ pub struct PayloadCache {
     note: Option<String>,
     /// Characters per row the rows were split at (the view's width when wrapping).
     row_chars: usize,
+    /// Bytes a hex view line shows: as many as fit the view's width, ASCII included.
+    hex_per_row: usize,
 }
 
 /// Hex dumps are cut at this many bytes (a dump line is ~5× the bytes it shows).
@@ -119,6 +121,13 @@ impl PayloadCache {
             }
             &bytes[..bytes.len().min(limit)]
         };
+        // Until a hex view measured its width: the classic 16 bytes a line.
+        let per_row = if self.hex_per_row == 0 {
+            16
+        } else {
+            self.hex_per_row
+        };
+        let hex_dump = |bytes: &[u8]| hex_dump_rows(bytes, per_row);
         self.text = match key.2 {
             PayloadView::Hex => hex_dump(cut(HEX_VIEW_BYTES, &mut note)),
             PayloadView::Diff => match previous {
@@ -215,6 +224,20 @@ pub fn payload_ui(
     commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
+    let font = theme::mono();
+    let (row_height, glyph) = ui.fonts_mut(|f| (f.row_height(&font), f.glyph_width(&font, 'x')));
+    let columns = ((ui.available_width() - ui.spacing().scroll.bar_width - 4.0) / glyph.max(1.0))
+        .max(0.0) as usize;
+    if view == PayloadView::Hex {
+        let per_row = [16, 8, 4]
+            .into_iter()
+            .find(|&n| hex_row_chars(n) <= columns)
+            .unwrap_or(4);
+        if per_row != cache.hex_per_row {
+            cache.hex_per_row = per_row;
+            cache.key = None; // laid out again at the new width
+        }
+    }
     cache.render((node, seq, view), message, previous);
     if let Some(note) = &cache.note {
         ui.colored_label(theme::warn(dark), note);
@@ -235,13 +258,10 @@ pub fn payload_ui(
         diff_view_ui(ui, &cache.diff);
         return;
     }
-    let font = theme::mono();
-    let (row_height, glyph) = ui.fonts_mut(|f| (f.row_height(&font), f.glyph_width(&font, 'x')));
     // Wrapping in the Text view: rows as wide as the view (the font is monospaced), so
     // they are still laid out only when in view.
     let row_chars = if wrap && view == PayloadView::Text {
-        let width = ui.available_width() - ui.spacing().scroll.bar_width - 4.0;
-        ((width / glyph.max(1.0)) as usize).clamp(20, ROW_CHARS)
+        columns.clamp(20, ROW_CHARS)
     } else {
         ROW_CHARS
     };
