@@ -138,3 +138,62 @@ fn demo_devices_belong_to_the_app_and_stop_with_the_broker() {
         "the demo stopped with the broker"
     );
 }
+
+#[test]
+fn tabs_come_back_after_a_restart_with_their_connections() {
+    let Some(broker) = common::Mosquitto::start("tabs_come_back_after_a_restart") else {
+        return;
+    };
+    use egui::Role;
+    let mut h = harness(SavedState::default(), StartOptions::default());
+    // A second tab connected to Mosquitto, a third left disconnected, shown last.
+    h.state_mut().push(AppCommand::NewConnection);
+    h.run_steps(2);
+    let second = h.state().active_tab();
+    common::window::type_into(&mut h, Role::TextInput, "Port", &broker.port.to_string());
+    h.state_mut()
+        .push(AppCommand::Tab(second, TabCommand::ConnectForm));
+    let connected = |app: &App, i: usize| {
+        app.tabs()
+            .get(i)
+            .is_some_and(|t| matches!(t.2, mqscope::mqtt::ConnectionState::Connected))
+    };
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| connected(
+        a, 1
+    )));
+    h.state_mut().push(AppCommand::NewConnection);
+    h.run_steps(2);
+    common::window::type_into(&mut h, Role::TextInput, "Port", "1");
+    let saved = h.state_mut().saved_for_restart();
+    drop(h);
+    assert_eq!(saved.tabs.len(), 2, "the tabs after the first");
+    // Through the settings file's format, as eframe writes it.
+    let text = ron::to_string(&saved).unwrap();
+    let saved: SavedState = ron::from_str(&text).unwrap();
+
+    let mut h = harness(saved, StartOptions::default());
+    h.run_steps(2);
+    let tabs = h.state().tabs();
+    assert_eq!(tabs.len(), 3, "{tabs:?}");
+    assert_eq!(tabs[1].1, format!("127.0.0.1:{}", broker.port));
+    assert_eq!(
+        h.state().active_tab(),
+        tabs[2].0,
+        "the tab shown last is shown"
+    );
+    assert!(
+        run_until(&mut h, Duration::from_secs(10), |a| connected(a, 1)),
+        "the connected tab connects again: {:?}",
+        h.state().tabs()[1].2
+    );
+    assert!(
+        matches!(h.state().tabs()[2].2, mqscope::mqtt::ConnectionState::Idle),
+        "the disconnected one stays so: {:?}",
+        h.state().tabs()[2].2
+    );
+    assert!(
+        h.state().tabs()[2].1.ends_with(":1"),
+        "{:?}",
+        h.state().tabs()[2].1
+    );
+}

@@ -278,7 +278,7 @@ impl App {
     }
 
     /// Shows tab `id`; the window's title names its broker.
-    fn show_tab(&mut self, ctx: &egui::Context, id: TabId) {
+    pub(super) fn show_tab(&mut self, ctx: &egui::Context, id: TabId) {
         if self.index_of(id).is_none() {
             return;
         }

@@ -8,6 +8,7 @@ mod pace;
 mod panel_size;
 mod profile_cmds;
 mod recorder;
+mod restore;
 mod state;
 mod tab;
 mod ui;
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 pub use demo::PLOTTED as DEMO_PLOTTED;
 pub use jobs::{JobDone, KeychainDone};
 pub use recorder::Recorder;
-pub use state::{SavedState, check_settings_file};
+pub use state::{SavedState, SavedTab, check_settings_file};
 pub use tab::{ClearRun, PAUSE_CAPACITY, Pause, ReplayRun, Tab};
 
 use crate::broker::{BrokerController, BrokerOptions};
@@ -244,6 +245,7 @@ impl App {
             frames: pace::FrameCount::new(options.exit_after),
         };
         app.restore_plots(options.demo, options.plots);
+        app.restore_tabs(ctx);
         if let Some(broker) = options.local_broker {
             app.commands.push(AppCommand::StartBroker(Box::new(broker)));
         }
@@ -453,6 +455,7 @@ impl eframe::App for App {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.screenshot.is_none() {
+            self.remember_tabs();
             eframe::set_value(storage, state::KEY, &self.saved);
         }
     }

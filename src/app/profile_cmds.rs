@@ -181,7 +181,7 @@ impl App {
     /// Runs `call` on the keychain as a background job (it may wait for D-Bus or an
     /// unlock prompt); its outcome arrives in [`Self::keychain_done`]. Without a keychain
     /// in this run, says so at once.
-    fn keychain_call(
+    pub(super) fn keychain_call(
         &mut self,
         ctx: &egui::Context,
         call: impl FnOnce(&crate::profiles::secrets::Keychain) -> KeychainDone + Send + 'static,
@@ -221,6 +221,16 @@ impl App {
                             Some(Err(format!("No password of {name} in the keychain")));
                     }
                     Err(e) => self.profile_ui.keychain_note = Some(Err(e)),
+                }
+                // A tab restored connected connects now, with the password or without
+                // (a broker that wants one says so in the tab).
+                if let Some(tab) = self.tab_mut(id)
+                    && std::mem::take(&mut tab.connect_after_recall)
+                {
+                    self.commands.push(crate::command::AppCommand::Tab(
+                        id,
+                        crate::command::TabCommand::ConnectForm,
+                    ));
                 }
             }
         }

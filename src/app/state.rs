@@ -27,6 +27,22 @@ pub struct SavedState {
     /// Panel sizes the user dragged to, in points, by panel ("chart", "publish", "tree",
     /// "broker"): given back whenever the window has room for them.
     pub panel_sizes: std::collections::BTreeMap<String, u32>,
+    /// The tabs after the first, opened again on start (their connections, not data).
+    pub tabs: Vec<SavedTab>,
+    /// Which tab was shown (0: the first).
+    pub shown_tab: usize,
+}
+
+/// A tab as it comes back after a restart.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SavedTab {
+    /// The connection form as the tab had it (passwords are never saved).
+    pub form: crate::mqtt::ConnectionForm,
+    /// The profile loaded into the tab, if any.
+    pub profile: String,
+    /// Whether the tab was connected (or connecting): it connects again.
+    pub connected: bool,
 }
 
 impl Default for SavedState {
@@ -41,6 +57,8 @@ impl Default for SavedState {
             demo_plots_offered: false,
             data_fps: super::pace::DEFAULT_DATA_FPS,
             panel_sizes: std::collections::BTreeMap::new(),
+            tabs: Vec::new(),
+            shown_tab: 0,
         }
     }
 }

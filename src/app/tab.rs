@@ -124,6 +124,8 @@ pub struct Tab {
     /// The chart panel's height in this tab once the user dragged it (until then the
     /// last one dragged in any tab).
     pub(super) chart_height: Option<f32>,
+    /// Restored connected with a keychain password: connects once the password is read.
+    pub(super) connect_after_recall: bool,
     /// "Pause": what the tree and inspector show stays still; messages wait here.
     pub(super) pause: Pause,
     /// The record and replay window's fields.
@@ -171,6 +173,7 @@ impl Tab {
             clear: None,
             chart: crate::ui::chart::ChartView::default(),
             chart_height: None,
+            connect_after_recall: false,
             pause: Pause::default(),
             record_form: crate::ui::record::RecordForm::new(recordings),
             recorder: None,
