@@ -7,6 +7,7 @@ use egui_plot::{HoverPosition, Line, MarkerShape, Plot, PlotPoints, Points};
 use super::ChartView;
 use super::stats::format_value;
 use super::time_axis::{local_time, time_grid, time_label};
+use super::view::Scale;
 use crate::model::Plots;
 use crate::model::payload::visible_text;
 use crate::ui::theme;
@@ -22,6 +23,17 @@ pub(super) fn plot_ui(
     let dark = ui.visuals().dark_mode;
     view.columns = (ui.available_width() * ui.pixels_per_point()).max(1.0) as usize;
     let live = view.live;
+    let scale_each = view.scale_each;
+    // Scaled, each series' points become percents of its range; the read-out maps back.
+    let scales: Vec<(String, Scale)> = plots
+        .series()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let name = visible_text(s.spec.label().as_bytes()).into_owned();
+            (name, Scale::of(view.stats.get(i).copied().flatten()))
+        })
+        .collect();
     let mut plot = Plot::new("chart")
         .grid_spacing(theme::CHART_GRID_MIN_SPACING..=theme::CHART_GRID_MAX_SPACING)
         .x_grid_spacer(time_grid)
@@ -31,11 +43,17 @@ pub(super) fn plot_ui(
                 plot_name,
                 position,
                 ..
-            } => Some(format!(
-                "{plot_name}\n{}\n{}",
-                local_time(position.x, "%H:%M:%S%.3f"),
-                format_value(position.y)
-            )),
+            } => {
+                let value = match scales.iter().find(|(n, _)| n == plot_name) {
+                    Some((_, scale)) if scale_each => scale.from_percent(position.y),
+                    _ => position.y,
+                };
+                Some(format!(
+                    "{plot_name}\n{}\n{}",
+                    local_time(position.x, "%H:%M:%S%.3f"),
+                    format_value(value)
+                ))
+            }
             HoverPosition::Elsewhere { .. } => None,
         })
         .allow_drag(!live)
@@ -45,6 +63,9 @@ pub(super) fn plot_ui(
         .allow_double_click_reset(!live);
     if live {
         plot = plot.auto_bounds([false, true]);
+    }
+    if scale_each {
+        plot = plot.y_axis_formatter(|mark, _| format!("{}%", mark.value.round()));
     }
     let (x0, x1) = view.visible;
     let response = plot.show(ui, |plot_ui| {
@@ -58,8 +79,15 @@ pub(super) fn plot_ui(
                 hi = hi.max(s.max);
             }
             let color = theme::series_color(dark, i);
-            let name = visible_text(series.spec.label().as_bytes()).into_owned();
-            let points: PlotPoints<'_> = view.buffers[i].iter().copied().collect();
+            let (name, scale) = scales[i].clone();
+            let shown = |p: [f64; 2]| {
+                if scale_each {
+                    [p[0], scale.to_percent(p[1])]
+                } else {
+                    p
+                }
+            };
+            let points: PlotPoints<'_> = view.buffers[i].iter().map(|&p| shown(p)).collect();
             plot_ui.line(
                 Line::new(name.clone(), points)
                     .color(color)
@@ -70,6 +98,7 @@ pub(super) fn plot_ui(
                 .iter()
                 .copied()
                 .filter(|p| p[0] >= x0 && p[0] <= x1)
+                .map(shown)
                 .collect();
             if !retained.is_empty() {
                 plot_ui.points(
@@ -80,6 +109,9 @@ pub(super) fn plot_ui(
                         .color(color),
                 );
             }
+        }
+        if scale_each {
+            (lo, hi) = (0.0, 100.0);
         }
         if live && lo.is_finite() {
             let margin = ((hi - lo) * theme::CHART_Y_MARGIN).max(0.5 * theme::CHART_Y_MARGIN);

@@ -18,7 +18,7 @@ pub(super) fn toolbar_ui(
     commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.strong("Plots");
         if view.live {
             if ui
@@ -63,6 +63,12 @@ pub(super) fn toolbar_ui(
         {
             view.export = Some(ExportDialog::fresh(now));
         }
+        ui.separator();
+        ui.toggle_value(&mut view.scale_each, "Scale each")
+            .on_hover_text(
+                "Draw each series over its own visible range (0–100 %), so series of \
+                 different ranges can be compared; the read-out and the table stay real values",
+            );
         if !view.live {
             ui.colored_label(theme::warn(dark), "paused");
         }

@@ -61,6 +61,45 @@ pub struct ChartView {
     pub(super) reduced: Vec<Option<(u64, f64, f64, usize)>>,
     /// Open while the user picks where to export.
     pub export: Option<ExportDialog>,
+    /// Each series drawn over its own visible range (0–100 %), so series of different
+    /// ranges (humidity at 50, temperature at 20) can be compared; read-outs stay real.
+    pub scale_each: bool,
+}
+
+/// A series' visible range, as [`ChartView::scale_each`] maps it to 0–100.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale {
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Scale {
+    pub fn of(stats: Option<WindowStats>) -> Self {
+        stats.map_or(Self { min: 0.0, max: 1.0 }, |s| Self {
+            min: s.min,
+            max: s.max,
+        })
+    }
+
+    /// `v` as a share of the range, in percent (a flat series sits in the middle).
+    pub fn to_percent(self, v: f64) -> f64 {
+        let span = self.max - self.min;
+        if span.abs() < f64::EPSILON {
+            50.0
+        } else {
+            (v - self.min) / span * 100.0
+        }
+    }
+
+    /// The value at `percent` of the range.
+    pub fn from_percent(self, percent: f64) -> f64 {
+        let span = self.max - self.min;
+        if span.abs() < f64::EPSILON {
+            self.min
+        } else {
+            self.min + percent / 100.0 * span
+        }
+    }
 }
 
 impl Default for ChartView {
@@ -71,6 +110,7 @@ impl Default for ChartView {
             pending_x: None,
             visible: (0.0, 0.0),
             columns: 1000,
+            scale_each: false,
             buffers: Vec::new(),
             stats: Vec::new(),
             reduced: Vec::new(),
@@ -138,6 +178,25 @@ pub(super) fn prepare(plots: &Plots, view: &mut ChartView, now: f64) -> Option<(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn scaling_each_series_maps_its_range_to_percent_and_back() {
+        let humidity = Scale {
+            min: 45.0,
+            max: 65.0,
+        };
+        assert_eq!(humidity.to_percent(45.0), 0.0);
+        assert_eq!(humidity.to_percent(65.0), 100.0);
+        assert_eq!(humidity.to_percent(50.0), 25.0);
+        assert!((humidity.from_percent(25.0) - 50.0).abs() < 1e-9);
+        // A flat series sits in the middle and reads back as its value.
+        let flat = Scale {
+            min: 20.0,
+            max: 20.0,
+        };
+        assert_eq!(flat.to_percent(20.0), 50.0);
+        assert_eq!(flat.from_percent(50.0), 20.0);
+    }
+
     use super::*;
     use crate::model::{Message, Payload, QoS, SeriesSpec};
 
