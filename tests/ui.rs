@@ -1313,3 +1313,31 @@ fn a_narrow_hex_view_keeps_its_ascii_column_in_view() {
         rows[0].0
     );
 }
+
+#[test]
+fn a_large_json_payload_is_prepared_off_the_frame() {
+    let mut h = harness();
+    // About 2 MiB of JSON: its layout is worked out on a background thread.
+    let items: Vec<String> = (0..60_000)
+        .map(|i| format!(r#"{{"sensor":{i},"ok":true}}"#))
+        .collect();
+    let big = format!(r#"{{"first_key":1,"items":[{}]}}"#, items.join(","));
+    h.state_mut()
+        .feed(vec![msg("bulk/dump", big.as_bytes(), false)]);
+    h.run_steps(2);
+    expand(&mut h, "bulk");
+    h.get_by_label("dump").click();
+    h.run_steps(1);
+    assert!(
+        h.query_by_label_contains("Preparing the view of").is_some(),
+        "the frame does not wait for the layout"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // The JSON view's key (the tree's preview has no space after the colon).
+    while h.query_by_label_contains("\"first_key\": ").is_none() {
+        assert!(std::time::Instant::now() < deadline, "the view never came");
+        h.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(h.query_by_label_contains("Preparing the view of").is_none());
+}

@@ -5,6 +5,7 @@ pub mod chart;
 pub mod connection;
 pub mod inspector;
 pub mod message_meta;
+pub mod payload_render;
 pub mod payload_view;
 pub mod publish;
 pub mod record;

@@ -3,11 +3,14 @@
 
 use egui::Ui;
 
+use super::payload_render::{
+    DIFF_DEADLINE_ON_FRAME, Polled, Preparing, Rendered, is_heavy, render_view,
+};
 use super::theme;
 use crate::command::{Commands, TabCommand};
 use crate::model::decode::{Decoder, default_decoder};
-use crate::model::payload::{hex_dump_rows, hex_row_chars, visible_text};
-use crate::model::views::{DiffTag, JsonLine, diff_lines, json_lines};
+use crate::model::payload::hex_row_chars;
+use crate::model::views::{DiffTag, JsonLine};
 use crate::model::{Message, NodeId, PayloadKind, Plots, SeriesSpec};
 
 /// How the payload is shown.
@@ -60,10 +63,9 @@ pub struct PayloadCache {
     row_chars: usize,
     /// Bytes a hex view line shows: as many as fit the view's width, ASCII included.
     hex_per_row: usize,
+    /// A view being worked out off the frame, and for what.
+    preparing: Option<((NodeId, u64, PayloadView), Preparing)>,
 }
-
-/// Hex dumps are cut at this many bytes (a dump line is ~5× the bytes it shows).
-const HEX_VIEW_BYTES: usize = 64 * 1024;
 
 /// Characters per row before a long line continues on the next row.
 const ROW_CHARS: usize = 1000;
@@ -93,12 +95,13 @@ fn split_rows(text: &str, row_chars: usize) -> Vec<(usize, usize)> {
     rows
 }
 
-/// Lines of the JSON view before the rest is cut.
-const JSON_VIEW_LINES: usize = 50_000;
-
 impl PayloadCache {
+    /// Makes the cache show `key` (`view` of `message`): at once when it is cheap, else on
+    /// a background thread (one at a time: a newer request waits for it), meanwhile
+    /// [`Self::preparing`] says so.
     fn render(
         &mut self,
+        ctx: &egui::Context,
         key: (NodeId, u64, PayloadView),
         message: &Message,
         previous: Option<&Message>,
@@ -106,103 +109,50 @@ impl PayloadCache {
         if self.key == Some(key) {
             return;
         }
-        self.diff.clear();
-        let payload = &message.payload;
-        let bytes = payload.bytes();
-        let mut note = None;
-        self.lines.clear();
-        let cut = |limit: usize, note: &mut Option<String>| {
-            if bytes.len() > limit {
-                *note = Some(format!(
-                    "Showing the first {} of {} bytes",
-                    limit,
-                    bytes.len()
-                ));
-            }
-            &bytes[..bytes.len().min(limit)]
-        };
-        // Until a hex view measured its width: the classic 16 bytes a line.
-        let per_row = if self.hex_per_row == 0 {
-            16
-        } else {
-            self.hex_per_row
-        };
-        let hex_dump = |bytes: &[u8]| hex_dump_rows(bytes, per_row);
-        self.text = match key.2 {
-            PayloadView::Hex => hex_dump(cut(HEX_VIEW_BYTES, &mut note)),
-            PayloadView::Diff => match previous {
-                Some(before) => {
-                    let (lines, what) =
-                        diff_lines(&before.payload, payload, theme::PAYLOAD_VIEW_BYTES);
-                    let changed = lines.iter().filter(|(t, _)| *t != DiffTag::Same).count();
-                    note = Some(format!(
-                        "Against the previous message ({what}): {changed} lines differ"
-                    ));
-                    self.diff = lines;
-                    String::new()
-                }
-                None => {
-                    note = Some("No earlier message of this topic is kept to compare".into());
-                    String::new()
-                }
-            },
-            PayloadView::Text => match payload.text() {
-                Some(_) => visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut note)).into_owned(),
-                None => {
-                    note = Some("Not valid UTF-8: invalid bytes shown as \\xNN".into());
-                    visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
-                }
-            },
-            PayloadView::Decoded(decoder) => match decoder.decode(bytes) {
-                Ok(value) => {
-                    let (lines, cut) = json_lines(&value, JSON_VIEW_LINES);
-                    if cut {
-                        note = Some(format!("Showing the first {JSON_VIEW_LINES} lines"));
+        if let Some((for_key, preparing)) = &self.preparing {
+            let for_key = *for_key;
+            match preparing.poll() {
+                Polled::Waiting => return,
+                Polled::Ready(r) => {
+                    self.preparing = None;
+                    if for_key == key {
+                        self.apply(key, r);
+                        return;
                     }
-                    self.lines = lines;
-                    String::new()
                 }
-                Err(e) => {
-                    note = Some(format!("Not shown decoded: {e}"));
-                    hex_dump(cut(HEX_VIEW_BYTES, &mut None))
-                }
-            },
-            PayloadView::Json => {
-                match payload
-                    .text()
-                    .map(serde_json::from_str::<serde_json::Value>)
-                {
-                    Some(Ok(value)) => {
-                        let (lines, cut) = json_lines(&value, JSON_VIEW_LINES);
-                        if cut {
-                            note = Some(format!("Showing the first {JSON_VIEW_LINES} lines"));
-                        }
-                        self.lines = lines;
-                        String::new()
-                    }
-                    Some(Err(e)) => {
-                        note = Some(format!("Not shown as JSON: {e}"));
-                        visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
-                    }
-                    None => {
-                        note = Some("Not shown as JSON: the payload is not UTF-8 text".into());
-                        hex_dump(cut(HEX_VIEW_BYTES, &mut None))
+                Polled::Failed => {
+                    self.preparing = None;
+                    if for_key == key {
+                        let note = Some("This view could not be prepared".to_string());
+                        self.apply(
+                            key,
+                            Rendered {
+                                note,
+                                ..Rendered::default()
+                            },
+                        );
+                        return;
                     }
                 }
             }
-        };
-        if payload.is_truncated() {
-            let t = format!(
-                "Truncated: {} of {} bytes kept (payload cap)",
-                bytes.len(),
-                payload.original_len()
-            );
-            note = Some(match note {
-                Some(n) => format!("{t}. {n}"),
-                None => t,
-            });
         }
-        self.note = note;
+        let (payload, before) = (&message.payload, previous.map(|m| &m.payload));
+        let (view, per_row) = (key.2, self.hex_per_row);
+        if is_heavy(view, payload, before)
+            && let Some(p) = Preparing::start(ctx, view, payload, before, per_row)
+        {
+            self.preparing = Some((key, p));
+            return;
+        }
+        let r = render_view(view, payload, before, per_row, DIFF_DEADLINE_ON_FRAME);
+        self.apply(key, r);
+    }
+
+    fn apply(&mut self, key: (NodeId, u64, PayloadView), r: Rendered) {
+        self.text = r.text;
+        self.diff = r.diff;
+        self.lines = r.lines;
+        self.note = r.note;
         self.rows = split_rows(&self.text, ROW_CHARS);
         self.row_chars = ROW_CHARS;
         self.key = Some(key);
@@ -238,7 +188,20 @@ pub fn payload_ui(
             cache.key = None; // laid out again at the new width
         }
     }
-    cache.render((node, seq, view), message, previous);
+    cache.render(ui.ctx(), (node, seq, view), message, previous);
+    if cache.key != Some((node, seq, view)) {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.colored_label(
+                theme::muted(dark),
+                format!(
+                    "Preparing the view of {}…",
+                    crate::model::units::format_bytes(message.payload.bytes().len())
+                ),
+            );
+        });
+        return;
+    }
     if let Some(note) = &cache.note {
         ui.colored_label(theme::warn(dark), note);
     }

@@ -91,6 +91,9 @@ pub const PUBLISH_PANEL_HEIGHT: f32 = 262.0;
 pub const LIBRARY_WIDTH: f32 = 320.0;
 /// Gap between groups in bars.
 pub const GROUP_GAP: f32 = 12.0;
+/// Payloads over this many bytes have their JSON, diff and decoded views worked out off
+/// the frame (a 256 KiB document lays out in a few milliseconds; 16 MiB in seconds).
+pub const OFF_FRAME_BYTES: usize = 256 * 1024;
 /// Payload bytes rendered in the inspector before "show more" is needed.
 pub const PAYLOAD_VIEW_BYTES: usize = 256 * 1024;
 /// Height of a history row.

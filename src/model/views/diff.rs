@@ -10,16 +10,15 @@ pub enum DiffTag {
     Added,
 }
 
-/// Longest a diff may take before it settles for a coarser answer.
-const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_millis(200);
-
 /// The line diff of two payloads: pretty JSON when both parse (so a reordered or reformatted
 /// document compares by content lines), text when both are UTF-8, hex dumps otherwise.
-/// At most `max_bytes` of each side are compared. Returns the lines and what was compared.
+/// At most `max_bytes` of each side are compared; after `deadline` the diff settles for a
+/// coarser answer. Returns the lines and what was compared.
 pub fn diff_lines(
     old: &Payload,
     new: &Payload,
     max_bytes: usize,
+    deadline: std::time::Duration,
 ) -> (Vec<(DiffTag, String)>, &'static str) {
     fn cut(p: &Payload, max_bytes: usize) -> &[u8] {
         let b = p.bytes();
@@ -45,7 +44,7 @@ pub fn diff_lines(
         },
     };
     let diff = similar::TextDiff::configure()
-        .timeout(DIFF_DEADLINE)
+        .timeout(deadline)
         .diff_lines(&a, &b);
     let lines = diff
         .iter_all_changes()
@@ -70,7 +69,7 @@ mod tests {
     fn diffs_compare_json_by_content_and_text_by_lines() {
         let old = Payload::decode(br#"{"a":1,"b":[1,2]}"#, 1 << 20);
         let new = Payload::decode(br#"{"b":[1,3],"a":1}"#, 1 << 20);
-        let (lines, what) = diff_lines(&old, &new, 1 << 20);
+        let (lines, what) = diff_lines(&old, &new, 1 << 20, std::time::Duration::from_secs(1));
         assert_eq!(what, "JSON");
         let changed: Vec<(DiffTag, &str)> = lines
             .iter()
@@ -82,10 +81,16 @@ mod tests {
             &Payload::decode(b"one\ntwo", 99),
             &Payload::decode(b"one\nthree", 99),
             99,
+            std::time::Duration::from_secs(1),
         );
         assert_eq!(what, "text");
         assert_eq!(lines[0], (DiffTag::Same, "one".to_string()));
-        let (_, what) = diff_lines(&Payload::decode(&[0xff], 9), &Payload::decode(b"x", 9), 9);
+        let (_, what) = diff_lines(
+            &Payload::decode(&[0xff], 9),
+            &Payload::decode(b"x", 9),
+            9,
+            std::time::Duration::from_secs(1),
+        );
         assert_eq!(what, "hex");
     }
 }

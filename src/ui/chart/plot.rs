@@ -45,7 +45,7 @@ pub(super) fn plot_ui(
                 ..
             } => {
                 let value = match scales.iter().find(|(n, _)| n == plot_name) {
-                    Some((_, scale)) if scale_each => scale.from_percent(position.y),
+                    Some((_, scale)) if scale_each => scale.value_at_percent(position.y),
                     _ => position.y,
                 };
                 Some(format!(

@@ -92,7 +92,7 @@ impl Scale {
     }
 
     /// The value at `percent` of the range.
-    pub fn from_percent(self, percent: f64) -> f64 {
+    pub fn value_at_percent(self, percent: f64) -> f64 {
         let span = self.max - self.min;
         if span.abs() < f64::EPSILON {
             self.min
@@ -187,14 +187,14 @@ mod tests {
         assert_eq!(humidity.to_percent(45.0), 0.0);
         assert_eq!(humidity.to_percent(65.0), 100.0);
         assert_eq!(humidity.to_percent(50.0), 25.0);
-        assert!((humidity.from_percent(25.0) - 50.0).abs() < 1e-9);
+        assert!((humidity.value_at_percent(25.0) - 50.0).abs() < 1e-9);
         // A flat series sits in the middle and reads back as its value.
         let flat = Scale {
             min: 20.0,
             max: 20.0,
         };
         assert_eq!(flat.to_percent(20.0), 50.0);
-        assert_eq!(flat.from_percent(50.0), 20.0);
+        assert_eq!(flat.value_at_percent(50.0), 20.0);
     }
 
     use super::*;

@@ -1,0 +1,214 @@
+//! What a payload view shows, worked out from the message alone: text, a hex dump, a diff
+//! or JSON lines, and a note on what was cut or why the view differs. Views of large
+//! payloads are worked out on a named background thread while the inspector says
+//! "Preparing…", so a 16 MiB JSON document or a long diff never holds up a frame.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::payload_view::PayloadView;
+use super::theme;
+use crate::model::Payload;
+use crate::model::payload::{hex_dump_rows, visible_text};
+use crate::model::views::{DiffTag, JsonLine, diff_lines, json_lines};
+
+/// Hex dumps are cut at this many bytes (a dump line is ~5× the bytes it shows).
+pub const HEX_VIEW_BYTES: usize = 64 * 1024;
+
+/// Lines of the JSON view before the rest is cut.
+pub const JSON_VIEW_LINES: usize = 50_000;
+
+/// A diff on the frame gives up for a coarser answer after this; off the frame it may take
+/// longer.
+pub const DIFF_DEADLINE_ON_FRAME: Duration = Duration::from_millis(50);
+pub const DIFF_DEADLINE_OFF_FRAME: Duration = Duration::from_secs(5);
+
+/// One view of one payload, ready to draw.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub text: String,
+    /// The diff view, line by line; empty for other views.
+    pub diff: Vec<(DiffTag, String)>,
+    /// The JSON view, line by line (numeric values clickable); empty for other views.
+    pub lines: Vec<JsonLine>,
+    /// Shown above the payload.
+    pub note: Option<String>,
+}
+
+/// Whether `view` of these payloads is worked out off the frame: the views that parse or
+/// compare (JSON, diff, decoded) of payloads over [`theme::OFF_FRAME_BYTES`].
+pub fn is_heavy(view: PayloadView, payload: &Payload, previous: Option<&Payload>) -> bool {
+    let big = |p: &Payload| p.bytes().len() > theme::OFF_FRAME_BYTES;
+    matches!(
+        view,
+        PayloadView::Json | PayloadView::Diff | PayloadView::Decoded(_)
+    ) && (big(payload) || (view == PayloadView::Diff && previous.is_some_and(big)))
+}
+
+/// Works out `view` of `payload` (`previous`: the topic's message before it, for the diff;
+/// `hex_per_row`: bytes a hex line shows, 0 for 16).
+pub fn render_view(
+    view: PayloadView,
+    payload: &Payload,
+    previous: Option<&Payload>,
+    hex_per_row: usize,
+    diff_deadline: Duration,
+) -> Rendered {
+    let bytes = payload.bytes();
+    let mut note = None;
+    let cut = |limit: usize, note: &mut Option<String>| {
+        if bytes.len() > limit {
+            *note = Some(format!(
+                "Showing the first {} of {} bytes",
+                limit,
+                bytes.len()
+            ));
+        }
+        &bytes[..bytes.len().min(limit)]
+    };
+    // Until a hex view measured its width: the classic 16 bytes a line.
+    let per_row = if hex_per_row == 0 { 16 } else { hex_per_row };
+    let hex_dump = |bytes: &[u8]| hex_dump_rows(bytes, per_row);
+    let mut out = Rendered::default();
+    out.text = match view {
+        PayloadView::Hex => hex_dump(cut(HEX_VIEW_BYTES, &mut note)),
+        PayloadView::Diff => match previous {
+            Some(before) => {
+                let (lines, what) =
+                    diff_lines(before, payload, theme::PAYLOAD_VIEW_BYTES, diff_deadline);
+                let changed = lines.iter().filter(|(t, _)| *t != DiffTag::Same).count();
+                note = Some(format!(
+                    "Against the previous message ({what}): {changed} lines differ"
+                ));
+                out.diff = lines;
+                String::new()
+            }
+            None => {
+                note = Some("No earlier message of this topic is kept to compare".into());
+                String::new()
+            }
+        },
+        PayloadView::Text => match payload.text() {
+            Some(_) => visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut note)).into_owned(),
+            None => {
+                note = Some("Not valid UTF-8: invalid bytes shown as \\xNN".into());
+                visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
+            }
+        },
+        PayloadView::Decoded(decoder) => match decoder.decode(bytes) {
+            Ok(value) => {
+                let (lines, cut) = json_lines(&value, JSON_VIEW_LINES);
+                if cut {
+                    note = Some(format!("Showing the first {JSON_VIEW_LINES} lines"));
+                }
+                out.lines = lines;
+                String::new()
+            }
+            Err(e) => {
+                note = Some(format!("Not shown decoded: {e}"));
+                hex_dump(cut(HEX_VIEW_BYTES, &mut None))
+            }
+        },
+        PayloadView::Json => {
+            match payload
+                .text()
+                .map(serde_json::from_str::<serde_json::Value>)
+            {
+                Some(Ok(value)) => {
+                    let (lines, cut) = json_lines(&value, JSON_VIEW_LINES);
+                    if cut {
+                        note = Some(format!("Showing the first {JSON_VIEW_LINES} lines"));
+                    }
+                    out.lines = lines;
+                    String::new()
+                }
+                Some(Err(e)) => {
+                    note = Some(format!("Not shown as JSON: {e}"));
+                    visible_text(cut(theme::PAYLOAD_VIEW_BYTES, &mut None)).into_owned()
+                }
+                None => {
+                    note = Some("Not shown as JSON: the payload is not UTF-8 text".into());
+                    hex_dump(cut(HEX_VIEW_BYTES, &mut None))
+                }
+            }
+        }
+    };
+    if payload.is_truncated() {
+        let t = format!(
+            "Truncated: {} of {} bytes kept (payload cap)",
+            bytes.len(),
+            payload.original_len()
+        );
+        note = Some(match note {
+            Some(n) => format!("{t}. {n}"),
+            None => t,
+        });
+    }
+    if payload.is_truncated() {
+        let t = format!(
+            "Truncated: {} of {} bytes kept (payload cap)",
+            bytes.len(),
+            payload.original_len()
+        );
+        note = Some(match note {
+            Some(n) => format!("{t}. {n}"),
+            None => t,
+        });
+    }
+    out.note = note;
+    out
+}
+
+/// A view being worked out on its own thread; the result comes back once.
+#[derive(Debug)]
+pub struct Preparing {
+    result: mpsc::Receiver<Rendered>,
+}
+
+/// What [`Preparing::poll`] found.
+pub enum Polled {
+    Ready(Rendered),
+    Waiting,
+    /// The thread ended without an answer (it panicked).
+    Failed,
+}
+
+impl Preparing {
+    /// Starts working out `view` of copies of the payloads on a thread named
+    /// `payload-view`, which asks `ctx` for a frame when it is done. `None` if no thread
+    /// could be started (then the caller works it out on the frame).
+    pub fn start(
+        ctx: &egui::Context,
+        view: PayloadView,
+        payload: &Payload,
+        previous: Option<&Payload>,
+        hex_per_row: usize,
+    ) -> Option<Self> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let (payload, previous) = (payload.clone(), previous.cloned());
+        let ctx = ctx.clone();
+        std::thread::Builder::new()
+            .name("payload-view".into())
+            .spawn(move || {
+                let rendered = render_view(
+                    view,
+                    &payload,
+                    previous.as_ref(),
+                    hex_per_row,
+                    DIFF_DEADLINE_OFF_FRAME,
+                );
+                let _ = tx.send(rendered); // the inspector moved on: nobody waits
+                ctx.request_repaint();
+            })
+            .ok()?;
+        Some(Self { result: rx })
+    }
+
+    pub fn poll(&self) -> Polled {
+        match self.result.try_recv() {
+            Ok(r) => Polled::Ready(r),
+            Err(mpsc::TryRecvError::Empty) => Polled::Waiting,
+            Err(mpsc::TryRecvError::Disconnected) => Polled::Failed,
+        }
+    }
+}
