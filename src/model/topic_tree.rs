@@ -124,8 +124,11 @@ impl Node {
 #[derive(Debug)]
 pub struct TopicTree {
     nodes: Vec<Node>,
-    /// Bumped whenever a node is added, so views can cache their row lists.
+    /// Bumped whenever a node is added or removed, so views can cache their row lists.
     version: u64,
+    /// Bumped whenever a node is removed: views that follow additions alone (nodes are
+    /// only ever appended to the arena) rebuild when it moves.
+    removals: u64,
     /// Number of nodes that are topics.
     topics: usize,
 }
@@ -135,6 +138,7 @@ impl Default for TopicTree {
         Self {
             nodes: vec![Node::new("", NodeId::ROOT)],
             version: 0,
+            removals: 0,
             topics: 0,
         }
     }
@@ -173,6 +177,18 @@ impl TopicTree {
     /// Changes whenever nodes are added.
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// Changes whenever nodes are removed.
+    pub fn removals(&self) -> u64 {
+        self.removals
+    }
+
+    /// Nodes created since the arena held `len` nodes, oldest first (a parent before its
+    /// children); some may have been removed since.
+    pub fn created_since(&self, len: usize) -> impl Iterator<Item = NodeId> + '_ {
+        (len.min(self.nodes.len())..self.nodes.len())
+            .map(|i| NodeId(u32::try_from(i).unwrap_or(u32::MAX)))
     }
 
     /// The child of `parent` called `name`, if any.
@@ -280,6 +296,7 @@ impl TopicTree {
             at = parent;
         }
         self.version += 1;
+        self.removals += 1;
         history
     }
 

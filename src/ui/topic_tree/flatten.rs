@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{SortMode, TreeView};
 use crate::model::filter::{FilterField, FilterSpec, TopicFilter};
+use crate::model::topic_path::natural_cmp;
 use crate::model::{NodeId, Store, TopicTree};
 
 /// How often (seconds) rows that depend on the filter or the sort are rebuilt while the
@@ -35,6 +36,8 @@ pub(super) struct Shape {
 pub(super) struct Build {
     shape: Shape,
     tree_version: u64,
+    /// The tree's node and removal counts when the walk started.
+    follow: (usize, u64),
     pub(super) filter: Option<TopicFilter>,
     rows: Vec<Row>,
     stack: Vec<Frame>,
@@ -67,6 +70,7 @@ impl Build {
         Self {
             shape,
             tree_version: tree.version(),
+            follow: (tree.len(), tree.removals()),
             filter,
             rows: Vec::new(),
             stack: vec![root],
@@ -172,7 +176,13 @@ impl TreeView {
                         || self.filter.field != FilterField::Topic;
                     let plain = name_order && shape.filter.is_empty();
                     let interval = FILTER_REBUILD_INTERVAL.max(2.0 * self.build_seconds);
-                    changed && (plain || store.now() - self.built_at >= interval)
+                    // Plain rows take new topics one by one: nothing is walked again for
+                    // a topic that appears under a collapsed branch.
+                    let added = changed && plain && self.add_created_rows(tree);
+                    if added {
+                        self.rows_shape = Some((shape.clone(), tree.version()));
+                    }
+                    !added && changed && (plain || store.now() - self.built_at >= interval)
                 }
             };
             if needed {
@@ -199,9 +209,73 @@ impl TreeView {
             self.rows = done.rows;
             self.rows_filtered = done.filter.is_some();
             self.rows_shape = Some((done.shape, done.tree_version));
+            self.rows_follow = done.follow;
             self.built_at = store.now();
             self.build_seconds = store.now() - done.started;
         }
+    }
+}
+
+/// More new rows than this in one frame: walking the tree again is cheaper than inserting
+/// them one by one.
+const MOST_ADDED_ROWS: usize = 64;
+
+impl TreeView {
+    /// Adds the rows of nodes created since the rows were made, in place (unsorted,
+    /// unfiltered rows only). False when that cannot be done: a node was removed, or too
+    /// many rows would be added; then the rows are built again.
+    fn add_created_rows(&mut self, tree: &TopicTree) -> bool {
+        let (len, removals) = self.rows_follow;
+        if tree.removals() != removals || tree.len() < len {
+            return false;
+        }
+        let mut added = 0;
+        for id in tree.created_since(len) {
+            if tree.is_removed(id) {
+                continue;
+            }
+            let node = tree.node(id);
+            let parent = node.parent();
+            // Shown only below a visible, expanded parent (or at the first level).
+            let (start, depth) = if parent == NodeId::ROOT {
+                (0, 0)
+            } else if !self.expanded.contains(&parent) {
+                continue;
+            } else {
+                match self.rows.iter().position(|r| r.id == parent) {
+                    Some(p) => (p + 1, self.rows[p].depth + 1),
+                    None => continue,
+                }
+            };
+            // Among the parent's rows, its children's are in name order: the new row goes
+            // before the first that sorts after it (a walk under way may have added it).
+            let mut at = start;
+            let mut place = None;
+            while at < self.rows.len() && self.rows[at].depth >= depth {
+                let row = self.rows[at];
+                if row.depth == depth {
+                    match natural_cmp(tree.node(row.id).name(), node.name()) {
+                        std::cmp::Ordering::Equal => break,
+                        std::cmp::Ordering::Greater => {
+                            place = Some(at);
+                            break;
+                        }
+                        std::cmp::Ordering::Less => {}
+                    }
+                }
+                at += 1;
+            }
+            if at < self.rows.len() && self.rows[at].depth == depth && self.rows[at].id == id {
+                continue; // already there
+            }
+            added += 1;
+            if added > MOST_ADDED_ROWS {
+                return false;
+            }
+            self.rows.insert(place.unwrap_or(at), Row { id, depth });
+        }
+        self.rows_follow = (tree.len(), removals);
+        true
     }
 }
 
@@ -249,6 +323,55 @@ mod tests {
             text: s.into(),
             ..FilterSpec::default()
         }
+    }
+
+    /// The rows a full walk makes of `t` with `expanded`.
+    fn walked(t: &TopicTree, expanded: &HashSet<NodeId>) -> Vec<Row> {
+        let mut b = Build::new(t, shape(text(""), SortMode::Name), None, 0.0);
+        assert!(b.step(t, expanded, Instant::now() + Duration::from_secs(60)));
+        b.rows
+    }
+
+    #[test]
+    fn new_topics_are_added_to_the_rows_as_a_full_walk_would_place_them() {
+        let mut t = tree(&["a/x", "b/y", "a/k/1"]);
+        let mut v = TreeView::default();
+        v.set_expanded(t.find("a").unwrap(), true);
+        v.set_expanded(t.find("a/k").unwrap(), true);
+        v.rows = walked(&t, &v.expanded);
+        v.rows_follow = (t.len(), t.removals());
+        // A deterministic spread of topics: under expanded, collapsed and new branches,
+        // before, between and after existing siblings, deep ones, and repeats.
+        let mut seed = 7u64;
+        for round in 0..60 {
+            for _ in 0..3 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let first = ["a", "b", "c", "0", "z"][(seed >> 33) as usize % 5];
+                let second = ["k", "x", "m", "1", "10", "2"][(seed >> 40) as usize % 6];
+                let third = (seed >> 50) % 4;
+                t.ensure(&format!("{first}/{second}/{third}"));
+            }
+            if round % 10 == 9 {
+                // The user opens a branch meanwhile: that is a rebuild, as before.
+                let c = t.find("c").unwrap_or(NodeId::ROOT);
+                v.set_expanded(c, true);
+                v.rows = walked(&t, &v.expanded);
+                v.rows_follow = (t.len(), t.removals());
+                continue;
+            }
+            assert!(v.add_created_rows(&t), "round {round}");
+            assert_eq!(
+                names(&t, &v.rows),
+                names(&t, &walked(&t, &v.expanded)),
+                "round {round}"
+            );
+        }
+        // A removal is not followed one by one: the rows are built again.
+        let gone = t.find("b/y").unwrap();
+        t.remove_topic(gone);
+        assert!(!v.add_created_rows(&t));
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub struct TreeView {
     rows: Vec<Row>,
     /// What `rows` were built from, and the tree's version then.
     rows_shape: Option<(Shape, u64)>,
+    /// The tree's node count and removal count `rows` follow: nodes created since are
+    /// added to the rows one by one, a removal makes them be built again.
+    rows_follow: (usize, u64),
     /// Whether `rows` were built with a filter (all shown expanded).
     rows_filtered: bool,
     /// A rebuild in progress.
