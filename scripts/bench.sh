@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every end-to-end benchmark in one run on this machine, ending with one `name value` line
 # per figure (ratios are mqscope / the other program):
-#   ingest_ratio ingest_lost rss_10m_mb      scripts/bench-ingest.sh (vs mosquitto_sub)
+#   ingest_lost rss_10m_mb                   scripts/bench-ingest.sh (a flood through Mosquitto)
 #   bytes_per_topic                          examples/bench_memory (1M topics)
 #   frame_p50_ms frame_p99_ms                examples/bench_frame (1M topics, 10k msg/s)
 #   hostile_frame_max_ms                     examples/bench_hostile (16 MiB, deep JSON, …)
