@@ -306,3 +306,83 @@ fn replay_paces_as_recorded_and_reports_bad_lines() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/file.jsonl"));
 }
+
+#[test]
+fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
+    let Some(broker) = Mosquitto::start("sub_decodes_by_rule") else {
+        return;
+    };
+    let port = broker.port;
+    let dir = std::env::temp_dir().join(format!("mqscope-decode-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Samples made by independent encoders, published retained by mosquitto_pub.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, r#"{"temp":21.5,"id":"温室-1"}"#.as_bytes()).unwrap();
+    let samples: [(&str, Vec<u8>); 3] = [
+        ("dec/state", gz.finish().unwrap()),
+        (
+            "dec/raw",
+            [1.5f32, -2.0]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect(),
+        ),
+        ("dec/broken", b"not gzip".to_vec()),
+    ];
+    for (topic, bytes) in &samples {
+        let file = dir.join(topic.replace('/', "_"));
+        std::fs::write(&file, bytes).unwrap();
+        broker.publish(&["-t", topic, "-r", "-f", file.to_str().unwrap()]);
+    }
+    let out = mqscope(
+        port,
+        &[
+            "sub",
+            "-t",
+            "dec/#",
+            "--count",
+            "3",
+            "--timeout-ms",
+            "10000",
+            "--decode",
+            "dec/raw=binary:f32le[]",
+            "--decode",
+            "dec/#=gzip+json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let line = |topic: &str| lines.iter().find(|v| v["topic"] == topic).unwrap().clone();
+    assert_eq!(
+        line("dec/state")["decoded"],
+        serde_json::json!({"temp": 21.5, "id": "温室-1"})
+    );
+    assert_eq!(line("dec/raw")["decoded"], serde_json::json!([1.5, -2.0]));
+    let broken = line("dec/broken");
+    assert!(broken.get("decoded").is_none());
+    assert!(
+        broken["decode_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not gzip"),
+        "{broken}"
+    );
+    assert_eq!(broken["payload"], "not gzip", "the raw payload stays");
+    // A decoder name that is not one: refused before connecting, in words.
+    let out = mqscope(
+        port,
+        &["sub", "--decode", "a/#=rot13", "--timeout-ms", "500"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"rot13\" is not a decoder"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

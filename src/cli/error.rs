@@ -27,6 +27,8 @@ pub enum CliError {
     #[error("-t {filter}: {message}")]
     Filter { filter: String, message: String },
     /// `pub -t` names no single topic.
+    #[error("--decode: {0}")]
+    Decode(#[from] crate::model::decode::spec::SpecError),
     #[error("-t {0:?}: a topic to publish to is not empty and has no + or #")]
     PublishTopic(String),
     #[error("--speed {0}: give a number above 0 (or --max-rate)")]

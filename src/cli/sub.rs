@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
+use crate::model::decode::spec::DecoderRules;
 use crate::model::topic_path::validate_filter;
 use crate::model::{Incoming, PayloadKind, QoS};
 use crate::mqtt::{ConnectionSettings, Subscription, WorkerHandle};
@@ -40,12 +41,15 @@ pub enum ReceiveError {
 
 /// Runs `mqscope sub`: the JSON lines go to stdout, a drop count (if any) to stderr.
 pub fn run(args: SubArgs) -> Result<ExitCode, CliError> {
+    let rules = DecoderRules::parse(args.decode.iter().map(String::as_str))?;
     let mut settings = args.connection.form()?.to_settings(usize::MAX)?;
     settings.subscriptions = subscriptions(args.topics, QoS::AtMostOnce)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let timeout = Duration::from_millis(args.timeout_ms);
-    let summary = run_sub(settings, args.count, timeout, &mut out)?;
+    let summary = receive(settings, args.count, timeout, &mut out, |m| {
+        decoded_json(m, &rules).to_string()
+    })?;
     if summary.dropped > 0 {
         eprintln!(
             "mqscope: {} messages dropped (output too slow)",
@@ -100,6 +104,21 @@ pub fn message_json(m: &Incoming) -> serde_json::Value {
         );
     }
     serde_json::Value::Object(o)
+}
+
+/// [`message_json`] with what the first matching rule decoded: `decoded`, or
+/// `decode_error` in words (the raw payload stays in the line either way).
+pub fn decoded_json(m: &Incoming, rules: &DecoderRules) -> serde_json::Value {
+    let mut line = message_json(m);
+    if let Some(spec) = rules.for_topic(&m.topic)
+        && let serde_json::Value::Object(o) = &mut line
+    {
+        match spec.decode(m.message.payload.bytes()) {
+            Ok(value) => o.insert("decoded".into(), value),
+            Err(why) => o.insert("decode_error".into(), why.into()),
+        };
+    }
+    line
 }
 
 /// Connects, subscribes and writes one JSON line per message to `out` until `count`

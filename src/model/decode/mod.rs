@@ -19,6 +19,7 @@
 mod cbor;
 mod msgpack;
 mod sparkplug;
+pub mod spec;
 mod tree;
 mod value;
 

@@ -1,0 +1,378 @@
+//! Decoders named as rules and the command line name them: pre-steps joined with `+`, then
+//! a format (`base64+gzip+json`, `binary:f32le[]`, `msgpack`), and an ordered list of
+//! topic filter → decoder rules where the first match wins.
+//!
+//! Pre-steps undo an encoding around the payload: base64, hex text, gzip, zlib, deflate.
+//! Decompression stops at [`DECOMPRESSED_CAP`] bytes (a gzip bomb gets an error naming the
+//! cap, never the memory). Typed binary reads little- or big-endian integers and floats, one
+//! value or an array, as numbers that plot like JSON fields.
+
+use std::io::Read as _;
+use std::str::FromStr;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use super::Decoder;
+use crate::model::topic_path::{matches_filter, validate_filter};
+
+/// Most bytes a decompressing pre-step produces.
+pub const DECOMPRESSED_CAP: usize = 16 << 20;
+/// Most values a typed binary array yields (a 16 MiB payload of bytes holds 16M).
+const MOST_BINARY_VALUES: usize = 1 << 20;
+
+/// A step that undoes an encoding before the format reads the bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreStep {
+    Base64,
+    Hex,
+    Gzip,
+    Zlib,
+    Deflate,
+}
+
+/// A number type of typed binary payloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Number {
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F32,
+    F64,
+}
+
+/// Typed binary: one number, or an array of them, in a byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binary {
+    pub number: Number,
+    pub big_endian: bool,
+    pub array: bool,
+}
+
+/// What reads the bytes once the pre-steps are done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    /// UTF-8 text, as a JSON string.
+    Text,
+    Tree(Decoder),
+    Binary(Binary),
+}
+
+/// A decoder: pre-steps, in order, then a format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecoderSpec {
+    pub steps: Vec<PreStep>,
+    pub format: Format,
+}
+
+/// Why a decoder's name is not understood, in words.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SpecError {
+    #[error("{0:?} is not a decoder: {1}")]
+    Unknown(String, String),
+    #[error("a rule is FILTER=DECODER, as in 'sensors/#=base64+json'; got {0:?}")]
+    NotARule(String),
+    #[error("{filter:?} is not a topic filter: {why}")]
+    Filter { filter: String, why: String },
+}
+
+const FORMATS: &str = "json, text, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, \
+    f32, f64, with le or be, [] for an array: binary:f32le[]), after pre-steps base64, hex, \
+    gzip, zlib, deflate joined with +";
+
+impl FromStr for DecoderSpec {
+    type Err = SpecError;
+
+    fn from_str(s: &str) -> Result<Self, SpecError> {
+        let unknown = |why: String| SpecError::Unknown(s.to_string(), why);
+        let parts: Vec<&str> = s.trim().split('+').map(str::trim).collect();
+        let Some((last, steps)) = parts.split_last() else {
+            return Err(unknown(format!("name one of {FORMATS}")));
+        };
+        let steps = steps
+            .iter()
+            .map(|step| match step.to_ascii_lowercase().as_str() {
+                "base64" => Ok(PreStep::Base64),
+                "hex" => Ok(PreStep::Hex),
+                "gzip" => Ok(PreStep::Gzip),
+                "zlib" => Ok(PreStep::Zlib),
+                "deflate" => Ok(PreStep::Deflate),
+                other => Err(unknown(format!(
+                    "{other:?} is not a pre-step (base64, hex, gzip, zlib, deflate)"
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let name = last.to_ascii_lowercase();
+        let format =
+            match name.as_str() {
+                "json" => Format::Json,
+                "text" => Format::Text,
+                "msgpack" | "messagepack" => Format::Tree(Decoder::MsgPack),
+                "cbor" => Format::Tree(Decoder::Cbor),
+                "sparkplug" | "sparkplugb" => Format::Tree(Decoder::SparkplugB),
+                other => match other.strip_prefix("binary:") {
+                    Some(ty) => Format::Binary(binary(ty).ok_or_else(|| {
+                        unknown(format!("{ty:?} is not a binary type ({FORMATS})"))
+                    })?),
+                    None => return Err(unknown(format!("name one of {FORMATS}"))),
+                },
+            };
+        Ok(Self { steps, format })
+    }
+}
+
+/// `f32le`, `i16be[]`, `u8` (one byte needs no order).
+fn binary(ty: &str) -> Option<Binary> {
+    let (ty, array) = match ty.strip_suffix("[]") {
+        Some(t) => (t, true),
+        None => (ty, false),
+    };
+    let (ty, big_endian) = if let Some(t) = ty.strip_suffix("le") {
+        (t, false)
+    } else if let Some(t) = ty.strip_suffix("be") {
+        (t, true)
+    } else {
+        (ty, false)
+    };
+    let number = match ty {
+        "i8" => Number::I8,
+        "i16" => Number::I16,
+        "i32" => Number::I32,
+        "i64" => Number::I64,
+        "u8" => Number::U8,
+        "u16" => Number::U16,
+        "u32" => Number::U32,
+        "u64" => Number::U64,
+        "f32" => Number::F32,
+        "f64" => Number::F64,
+        _ => return None,
+    };
+    Some(Binary {
+        number,
+        big_endian,
+        array,
+    })
+}
+
+impl Number {
+    fn size(self) -> usize {
+        match self {
+            Self::I8 | Self::U8 => 1,
+            Self::I16 | Self::U16 => 2,
+            Self::I32 | Self::U32 | Self::F32 => 4,
+            Self::I64 | Self::U64 | Self::F64 => 8,
+        }
+    }
+
+    /// The number in `b` (exactly [`Self::size`] bytes).
+    fn read(self, b: &[u8], big_endian: bool) -> Value {
+        let mut raw = [0u8; 8];
+        raw[..b.len()].copy_from_slice(b);
+        if big_endian {
+            raw[..b.len()].reverse();
+        }
+        let u = u64::from_le_bytes(raw);
+        let float = |f: f64| {
+            serde_json::Number::from_f64(f).map_or_else(
+                || {
+                    Value::String(
+                        if f.is_nan() {
+                            "NaN"
+                        } else if f > 0.0 {
+                            "inf"
+                        } else {
+                            "-inf"
+                        }
+                        .into(),
+                    )
+                },
+                Value::Number,
+            )
+        };
+        match self {
+            Self::U8 | Self::U16 | Self::U32 | Self::U64 => u.into(),
+            Self::I8 => i64::from(u as u8 as i8).into(),
+            Self::I16 => i64::from(u as u16 as i16).into(),
+            Self::I32 => i64::from(u as u32 as i32).into(),
+            Self::I64 => (u as i64).into(),
+            Self::F32 => float(f64::from(f32::from_bits(u as u32))),
+            Self::F64 => float(f64::from_bits(u)),
+        }
+    }
+}
+
+impl Binary {
+    fn decode(self, bytes: &[u8]) -> Result<Value, String> {
+        let size = self.number.size();
+        if !self.array {
+            if bytes.len() != size {
+                return Err(format!(
+                    "{} bytes is not one {} ({size} bytes)",
+                    bytes.len(),
+                    self.name()
+                ));
+            }
+            return Ok(self.number.read(bytes, self.big_endian));
+        }
+        if !bytes.len().is_multiple_of(size) {
+            return Err(format!(
+                "{} bytes is not a whole number of {} ({size} bytes each)",
+                bytes.len(),
+                self.name()
+            ));
+        }
+        let values = bytes.len() / size;
+        if values > MOST_BINARY_VALUES {
+            return Err(format!(
+                "{values} values is more than the {MOST_BINARY_VALUES} shown"
+            ));
+        }
+        Ok(Value::Array(
+            bytes
+                .chunks_exact(size)
+                .map(|b| self.number.read(b, self.big_endian))
+                .collect(),
+        ))
+    }
+
+    fn name(self) -> String {
+        let n = format!("{:?}", self.number).to_ascii_lowercase();
+        let order = match (self.number.size(), self.big_endian) {
+            (1, _) => "",
+            (_, true) => "be",
+            (_, false) => "le",
+        };
+        format!("{n}{order}")
+    }
+}
+
+/// At most `cap` bytes out of `reader`; an error naming the cap when there are more.
+fn read_capped(reader: impl std::io::Read, what: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    reader
+        .take(DECOMPRESSED_CAP as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("not {what}: {e}"))?;
+    if out.len() > DECOMPRESSED_CAP {
+        return Err(format!(
+            "{what} data decompresses past the cap of {} MiB",
+            DECOMPRESSED_CAP >> 20
+        ));
+    }
+    Ok(out)
+}
+
+impl PreStep {
+    fn apply(self, bytes: &[u8]) -> Result<Vec<u8>, String> {
+        match self {
+            Self::Base64 => {
+                let text: Vec<u8> = bytes
+                    .iter()
+                    .copied()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(&text)
+                    .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(&text))
+                    .map_err(|e| format!("not base64: {e}"))
+            }
+            Self::Hex => {
+                let digits: Vec<u8> = bytes
+                    .iter()
+                    .copied()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect();
+                if !digits.len().is_multiple_of(2) {
+                    return Err(format!("not hex: {} digits is an odd count", digits.len()));
+                }
+                digits
+                    .chunks_exact(2)
+                    .enumerate()
+                    .map(|(i, pair)| {
+                        let digit = |c: u8| (c as char).to_digit(16);
+                        match (digit(pair[0]), digit(pair[1])) {
+                            (Some(a), Some(b)) => Ok((a * 16 + b) as u8),
+                            _ => Err(format!("not hex: no hex digit at {}", i * 2)),
+                        }
+                    })
+                    .collect()
+            }
+            Self::Gzip => read_capped(flate2::read::GzDecoder::new(bytes), "gzip"),
+            Self::Zlib => read_capped(flate2::read::ZlibDecoder::new(bytes), "zlib"),
+            Self::Deflate => read_capped(flate2::read::DeflateDecoder::new(bytes), "deflate"),
+        }
+    }
+}
+
+impl DecoderSpec {
+    /// Decodes `bytes`, or says in words which step failed and why. Never panics; memory
+    /// stays within the caps above.
+    pub fn decode(&self, bytes: &[u8]) -> Result<Value, String> {
+        let mut owned;
+        let mut now = bytes;
+        for step in &self.steps {
+            owned = step.apply(now)?;
+            now = &owned;
+        }
+        match self.format {
+            Format::Json => {
+                let text =
+                    std::str::from_utf8(now).map_err(|e| format!("not JSON: not UTF-8 ({e})"))?;
+                serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))
+            }
+            Format::Text => std::str::from_utf8(now)
+                .map(|t| Value::String(t.to_string()))
+                .map_err(|e| format!("not UTF-8 text: {e}")),
+            Format::Tree(d) => d.decode(now),
+            Format::Binary(b) => b.decode(now),
+        }
+    }
+}
+
+/// Topic filter → decoder rules; the first rule whose filter matches a topic decodes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecoderRules {
+    rules: Vec<(String, DecoderSpec)>,
+}
+
+impl DecoderRules {
+    /// Rules as the command line gives them: `FILTER=DECODER` each.
+    pub fn parse<'a>(rules: impl IntoIterator<Item = &'a str>) -> Result<Self, SpecError> {
+        let rules = rules
+            .into_iter()
+            .map(|rule| {
+                let (filter, spec) = rule
+                    .rsplit_once('=')
+                    .ok_or_else(|| SpecError::NotARule(rule.to_string()))?;
+                validate_filter(filter).map_err(|why| SpecError::Filter {
+                    filter: filter.to_string(),
+                    why,
+                })?;
+                Ok((filter.to_string(), spec.parse()?))
+            })
+            .collect::<Result<Vec<_>, SpecError>>()?;
+        Ok(Self { rules })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The decoder of `topic`: the first rule that matches it.
+    pub fn for_topic(&self, topic: &str) -> Option<&DecoderSpec> {
+        self.rules
+            .iter()
+            .find(|(filter, _)| matches_filter(filter, topic))
+            .map(|(_, spec)| spec)
+    }
+}
+
+#[cfg(test)]
+#[path = "spec_tests.rs"]
+mod tests;
