@@ -163,22 +163,25 @@ fn message_ui(
             }
         });
     };
+    let view_and_payload_ui = |ui: &mut Ui, state: &mut Inspector, commands: &mut Commands| {
+        let view = view_picker_ui(ui, state, natural);
+        payload_ui(
+            ui,
+            &mut state.cache,
+            id,
+            seq,
+            (view, !state.no_wrap),
+            (message, previous),
+            path,
+            store.plots(),
+            commands,
+        );
+    };
     if compact {
         // The payload first: in a short inspector it is what the user came for.
-        let view = view_picker_ui(ui, state, natural);
         let width = ui.available_width();
         ui.allocate_ui(egui::vec2(width, theme::PAYLOAD_COMPACT_HEIGHT), |ui| {
-            payload_ui(
-                ui,
-                &mut state.cache,
-                id,
-                seq,
-                (view, !state.no_wrap),
-                (message, previous),
-                path,
-                store.plots(),
-                commands,
-            );
+            view_and_payload_ui(ui, state, commands);
         });
         ui.separator();
         details_ui(ui, state, commands);
@@ -203,19 +206,7 @@ fn message_ui(
             theme::HISTORY_MIN_HEIGHT,
         ))
         .show(ui, |ui| history_ui(ui, store, id, state, seq));
-
-    let view = view_picker_ui(ui, state, natural);
-    payload_ui(
-        ui,
-        &mut state.cache,
-        id,
-        seq,
-        (view, !state.no_wrap),
-        (message, previous),
-        path,
-        store.plots(),
-        commands,
-    );
+    view_and_payload_ui(ui, state, commands);
 }
 
 /// The topic in full, and a button to copy it.

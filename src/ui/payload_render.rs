@@ -144,17 +144,6 @@ pub fn render_view(
             None => t,
         });
     }
-    if payload.is_truncated() {
-        let t = format!(
-            "Truncated: {} of {} bytes kept (payload cap)",
-            bytes.len(),
-            payload.original_len()
-        );
-        note = Some(match note {
-            Some(n) => format!("{t}. {n}"),
-            None => t,
-        });
-    }
     out.note = note;
     out
 }
@@ -210,5 +199,47 @@ impl Preparing {
             Err(mpsc::TryRecvError::Empty) => Polled::Waiting,
             Err(mpsc::TryRecvError::Disconnected) => Polled::Failed,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_truncated_payload_says_so_once() {
+        let payload = Payload::decode(b"0123456789", 4);
+        let r = render_view(
+            PayloadView::Text,
+            &payload,
+            None,
+            16,
+            DIFF_DEADLINE_ON_FRAME,
+        );
+        assert_eq!(r.text, "0123");
+        assert_eq!(
+            r.note.as_deref(),
+            Some("Truncated: 4 of 10 bytes kept (payload cap)")
+        );
+        let r = render_view(
+            PayloadView::Json,
+            &payload,
+            None,
+            16,
+            DIFF_DEADLINE_ON_FRAME,
+        );
+        let note = r.note.unwrap_or_default();
+        assert_eq!(note.matches("Truncated").count(), 1, "{note}");
+    }
+
+    #[test]
+    fn only_parsing_views_of_large_payloads_go_off_the_frame() {
+        let big = Payload::decode(&vec![b'1'; theme::OFF_FRAME_BYTES + 1], 1 << 30);
+        let small = Payload::decode(b"1", 1 << 30);
+        assert!(is_heavy(PayloadView::Json, &big, None));
+        assert!(!is_heavy(PayloadView::Text, &big, None));
+        assert!(!is_heavy(PayloadView::Hex, &big, None));
+        assert!(!is_heavy(PayloadView::Json, &small, None));
+        assert!(is_heavy(PayloadView::Diff, &small, Some(&big)));
     }
 }

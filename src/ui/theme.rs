@@ -67,7 +67,7 @@ pub const INSPECTOR_WIDE_METADATA: f32 = 400.0;
 /// Shorter than this, the inspector scrolls as a whole, its payload and history at the
 /// fixed heights below, instead of squeezing them until they overlap.
 pub const INSPECTOR_COMPACT_BELOW: f32 = 380.0;
-pub const PAYLOAD_COMPACT_HEIGHT: f32 = 180.0;
+pub const PAYLOAD_COMPACT_HEIGHT: f32 = 220.0;
 pub const HISTORY_COMPACT_HEIGHT: f32 = 140.0;
 
 /// The inspector's history list: its least height, and the most of the inspector it takes.
