@@ -2,7 +2,8 @@
 //! a format (`base64+gzip+json`, `binary:f32le[]`, `msgpack`), and an ordered list of
 //! topic filter → decoder rules where the first match wins.
 //!
-//! Pre-steps undo an encoding around the payload: base64, hex text, gzip, zlib, deflate.
+//! Pre-steps undo an encoding around the payload: base64, hex text, gzip, zlib, deflate,
+//! zstd.
 //! Decompression stops at [`DECOMPRESSED_CAP`] bytes (a gzip bomb gets an error naming the
 //! cap, never the memory). Typed binary reads little- or big-endian integers and floats, one
 //! value or an array, as numbers that plot like JSON fields.
@@ -29,6 +30,7 @@ pub enum PreStep {
     Gzip,
     Zlib,
     Deflate,
+    Zstd,
 }
 
 /// A number type of typed binary payloads.
@@ -84,7 +86,7 @@ pub enum SpecError {
 
 const FORMATS: &str = "json, text, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, \
     f32, f64, with le or be, [] for an array: binary:f32le[]), after pre-steps base64, hex, \
-    gzip, zlib, deflate joined with +";
+    gzip, zlib, deflate, zstd joined with +";
 
 impl FromStr for DecoderSpec {
     type Err = SpecError;
@@ -103,8 +105,9 @@ impl FromStr for DecoderSpec {
                 "gzip" => Ok(PreStep::Gzip),
                 "zlib" => Ok(PreStep::Zlib),
                 "deflate" => Ok(PreStep::Deflate),
+                "zstd" => Ok(PreStep::Zstd),
                 other => Err(unknown(format!(
-                    "{other:?} is not a pre-step (base64, hex, gzip, zlib, deflate)"
+                    "{other:?} is not a pre-step (base64, hex, gzip, zlib, deflate, zstd)"
                 ))),
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -306,6 +309,14 @@ impl PreStep {
             Self::Gzip => read_capped(flate2::read::GzDecoder::new(bytes), "gzip"),
             Self::Zlib => read_capped(flate2::read::ZlibDecoder::new(bytes), "zlib"),
             Self::Deflate => read_capped(flate2::read::DeflateDecoder::new(bytes), "deflate"),
+            // The frame's window is bounded too: a header may ask for gigabytes of it.
+            Self::Zstd => {
+                let cap = DECOMPRESSED_CAP as u64;
+                let decoder =
+                    ruzstd::decoding::StreamingDecoder::new_with_max_window_size(bytes, cap)
+                        .map_err(|e| format!("not zstd: {e}"))?;
+                read_capped(decoder, "zstd")
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Tests of decoder names, pre-steps, typed binary and rules: samples made by independent
-//! encoders (flate2's writers, the base64 crate, std's `to_le_bytes`), hostile input, and
+//! encoders (flate2's writers, the base64 crate, the zstd command line, std's
+//! `to_le_bytes`), hostile input, and
 //! 2,000 random buffers through every decoder.
 
 use std::io::Write as _;
@@ -71,6 +72,14 @@ fn pre_steps_undo_what_independent_encoders_did() {
         spec("deflate+json").decode(&d.finish().unwrap()),
         Ok(want.clone())
     );
+    // Made by the zstd command line (1.5.4, -19) from the same document.
+    let zst = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/state.json.zst"
+    ));
+    assert_eq!(spec("zstd+json").decode(zst), Ok(want.clone()));
+    let e = spec("zstd+json").decode(b"not zstd").unwrap_err();
+    assert!(e.starts_with("not zstd"), "{e}");
     let hex: String = doc.iter().map(|b| format!("{b:02X} ")).collect();
     assert_eq!(spec("hex+json").decode(hex.as_bytes()), Ok(want));
     assert_eq!(spec("hex+text").decode(b"6869"), Ok(json!("hi")));
@@ -90,6 +99,14 @@ fn a_gzip_bomb_stops_at_the_cap_and_says_so() {
     assert!(bomb.len() < 100_000, "a small payload: {}", bomb.len());
     let e = spec("gzip+text").decode(&bomb).unwrap_err();
     assert_eq!(e, "gzip data decompresses past the cap of 16 MiB");
+    // 17 MiB of zeros in a few hundred bytes, made by the zstd command line.
+    let bomb = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/zeros-17MiB.zst"
+    ));
+    assert!(bomb.len() < 4096, "{}", bomb.len());
+    let e = spec("zstd+text").decode(bomb).unwrap_err();
+    assert_eq!(e, "zstd data decompresses past the cap of 16 MiB");
 }
 
 #[test]
@@ -164,6 +181,7 @@ fn random_buffers_never_panic_in_any_decoder() {
         "gzip+json",
         "zlib+cbor",
         "deflate+text",
+        "zstd+json",
         "binary:f64be[]",
         "binary:i32le",
     ];
