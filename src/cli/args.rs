@@ -107,7 +107,7 @@ pub struct SubArgs {
     pub timeout_ms: u64,
     /// Decode the payloads of topics matching FILTER (repeatable; the first match wins),
     /// adding `"decoded": VALUE` or `"decode_error": "why"` to each line. DECODER: json,
-    /// text, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, f32, f64 with le or
+    /// text, xml, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, f32, f64 with le or
     /// be, [] for an array), after pre-steps base64, hex, gzip, zlib, deflate, zstd joined with
     /// `+`: `--decode 'plant/#=base64+gzip+json'`, `--decode 'raw/+=binary:f32le[]'`
     #[arg(long = "decode", value_name = "FILTER=DECODER")]

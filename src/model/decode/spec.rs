@@ -62,6 +62,8 @@ pub enum Format {
     Json,
     /// UTF-8 text, as a JSON string.
     Text,
+    /// XML, pretty-printed, as a JSON string.
+    Xml,
     Tree(Decoder),
     Binary(Binary),
 }
@@ -84,7 +86,7 @@ pub enum SpecError {
     Filter { filter: String, why: String },
 }
 
-const FORMATS: &str = "json, text, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, \
+const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, \
     f32, f64, with le or be, [] for an array: binary:f32le[]), after pre-steps base64, hex, \
     gzip, zlib, deflate, zstd joined with +";
 
@@ -116,6 +118,7 @@ impl FromStr for DecoderSpec {
             match name.as_str() {
                 "json" => Format::Json,
                 "text" => Format::Text,
+                "xml" => Format::Xml,
                 "msgpack" | "messagepack" => Format::Tree(Decoder::MsgPack),
                 "cbor" => Format::Tree(Decoder::Cbor),
                 "sparkplug" | "sparkplugb" => Format::Tree(Decoder::SparkplugB),
@@ -340,10 +343,63 @@ impl DecoderSpec {
             Format::Text => std::str::from_utf8(now)
                 .map(|t| Value::String(t.to_string()))
                 .map_err(|e| format!("not UTF-8 text: {e}")),
+            Format::Xml => pretty_xml(now).map(Value::String),
             Format::Tree(d) => d.decode(now),
             Format::Binary(b) => b.decode(now),
         }
     }
+}
+
+/// Deepest XML element nesting shown (like the other decoders' 256 levels).
+const MOST_XML_DEPTH: usize = 256;
+
+/// `bytes` as XML laid out two spaces a level; an error in words for text that is not
+/// well-formed XML (unclosed or mismatched elements included), for nesting past
+/// [`MOST_XML_DEPTH`], and for a layout past [`DECOMPRESSED_CAP`] bytes.
+fn pretty_xml(bytes: &[u8]) -> Result<String, String> {
+    use quick_xml::events::Event;
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not XML: not UTF-8 ({e})"))?;
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().trim_text(true);
+    let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+    let mut depth = 0usize;
+    let mut elements = 0usize;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("not XML: {e} (at byte {})", reader.error_position()))?;
+        match &event {
+            Event::Start(_) => {
+                depth += 1;
+                elements += 1;
+                if depth > MOST_XML_DEPTH {
+                    return Err(format!(
+                        "not shown as XML: nested deeper than {MOST_XML_DEPTH} levels"
+                    ));
+                }
+            }
+            Event::Empty(_) => elements += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Eof => break,
+            _ => {}
+        }
+        writer
+            .write_event(event)
+            .map_err(|e| format!("not XML: {e}"))?;
+        if writer.get_ref().len() > DECOMPRESSED_CAP {
+            return Err(format!(
+                "not shown as XML: laid out it passes {} MiB",
+                DECOMPRESSED_CAP >> 20
+            ));
+        }
+    }
+    if depth > 0 {
+        return Err(format!("not XML: {depth} elements are not closed"));
+    }
+    if elements == 0 {
+        return Err("not XML: no element".into());
+    }
+    String::from_utf8(writer.into_inner()).map_err(|e| format!("not XML: {e}"))
 }
 
 /// Topic filter → decoder rules; the first rule whose filter matches a topic decodes it.

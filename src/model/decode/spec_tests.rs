@@ -142,6 +142,28 @@ fn typed_binary_reads_numbers_in_either_order() {
 }
 
 #[test]
+fn xml_is_laid_out_and_bad_xml_says_why() {
+    let got = spec("xml").decode(br#"<plant id="1"><temp unit="C">21.5</temp><ok/></plant>"#);
+    assert_eq!(
+        got,
+        Ok(json!(
+            "<plant id=\"1\">\n  <temp unit=\"C\">21.5</temp>\n  <ok/>\n</plant>"
+        ))
+    );
+    for (bad, why) in [
+        ("<a><b></a>", "not XML"),
+        ("<a><b>", "2 elements are not closed"),
+        ("just text", "no element"),
+    ] {
+        let e = spec("xml").decode(bad.as_bytes()).unwrap_err();
+        assert!(e.contains(why), "{bad}: {e}");
+    }
+    let deep = "<a>".repeat(100_000) + &"</a>".repeat(100_000);
+    let e = spec("xml").decode(deep.as_bytes()).unwrap_err();
+    assert_eq!(e, "not shown as XML: nested deeper than 256 levels");
+}
+
+#[test]
 fn rules_take_the_first_match() {
     let rules = DecoderRules::parse([
         "plant/+/raw=binary:f32le[]",
@@ -182,6 +204,7 @@ fn random_buffers_never_panic_in_any_decoder() {
         "zlib+cbor",
         "deflate+text",
         "zstd+json",
+        "xml",
         "binary:f64be[]",
         "binary:i32le",
     ];
