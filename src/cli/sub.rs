@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
-use crate::model::decode::spec::DecoderRules;
+use crate::model::decode::spec::{DecoderRules, DecoderSpec, Format};
+use crate::model::decode::{Decoder, default_decoder};
 use crate::model::topic_path::validate_filter;
 use crate::model::{Incoming, PayloadKind, QoS};
 use crate::mqtt::{ConnectionSettings, Subscription, WorkerHandle};
@@ -107,10 +108,18 @@ pub fn message_json(m: &Incoming) -> serde_json::Value {
 }
 
 /// [`message_json`] with what the first matching rule decoded: `decoded`, or
-/// `decode_error` in words (the raw payload stays in the line either way).
+/// `decode_error` in words (the raw payload stays in the line either way). Sparkplug B
+/// payloads under `spBv1.0/` are decoded when no rule matches, as the app does.
 pub fn decoded_json(m: &Incoming, rules: &DecoderRules) -> serde_json::Value {
     let mut line = message_json(m);
-    if let Some(spec) = rules.for_topic(&m.topic)
+    let sparkplug = DecoderSpec {
+        steps: Vec::new(),
+        format: Format::Tree(Decoder::SparkplugB),
+    };
+    let spec = rules
+        .for_topic(&m.topic)
+        .or_else(|| default_decoder(&m.topic, m.message.payload.bytes()).map(|_| &sparkplug));
+    if let Some(spec) = spec
         && let serde_json::Value::Object(o) = &mut line
     {
         match spec.decode(m.message.payload.bytes()) {
@@ -240,5 +249,32 @@ mod tests {
         let bin = message_json(&message(&[0xff, 0x00, 0xfe]));
         assert_eq!(bin["payload_base64"], "/wD+");
         assert!(bin.get("payload").is_none());
+    }
+
+    #[test]
+    fn sparkplug_topics_are_decoded_without_a_rule_and_rules_come_first() {
+        let on = |topic: &str, payload: &[u8]| Incoming {
+            topic: topic.into(),
+            message: Message {
+                received_at_us: 0,
+                qos: QoS::AtMostOnce,
+                retain: false,
+                payload: Payload::decode(payload, 1 << 20),
+                properties: None,
+            },
+        };
+        let none = DecoderRules::default();
+        // An empty Sparkplug payload message is a valid, empty Payload.
+        let line = decoded_json(&on("spBv1.0/g/NDATA/n", &[0x08, 0x01]), &none);
+        assert!(line["decoded"].is_object(), "{line}");
+        let line = decoded_json(&on("spBv1.0/g/NDATA/n", &[0xff]), &none);
+        let why = line["decode_error"].as_str().unwrap_or_default();
+        assert!(why.starts_with("not Sparkplug B"), "{line}");
+        // Not for STATE (JSON), nor elsewhere; a matching rule wins.
+        let line = decoded_json(&on("spBv1.0/STATE/host", b"{}"), &none);
+        assert!(line.get("decoded").is_none() && line.get("decode_error").is_none());
+        let rules = DecoderRules::parse(["spBv1.0/#=hex+text"]).unwrap();
+        let line = decoded_json(&on("spBv1.0/g/NDATA/n", b"6869"), &rules);
+        assert_eq!(line["decoded"], "hi");
     }
 }
