@@ -15,6 +15,20 @@ fn mqscope(port: u16, args: &[&str]) -> std::process::Output {
         .expect("run mqscope")
 }
 
+/// The JSON lines of a `sub` run that succeeded.
+fn json_lines(out: std::process::Output) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn pub_then_sub_round_trip_as_json_lines() {
     let Some(broker) = Mosquitto::start("pub_then_sub_round_trip_as_json_lines") else {
@@ -64,16 +78,7 @@ fn pub_then_sub_round_trip_as_json_lines() {
             "10000",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(out);
     assert_eq!(lines.len(), 2);
     let text = lines
         .iter()
@@ -350,16 +355,7 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
             "dec/#=gzip+json",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(out);
     let line = |topic: &str| lines.iter().find(|v| v["topic"] == topic).unwrap().clone();
     assert_eq!(
         line("dec/state")["decoded"],

@@ -274,26 +274,27 @@ fn read_capped(reader: impl std::io::Read, what: &str) -> Result<Vec<u8>, String
     Ok(out)
 }
 
+/// Text encodings (base64, hex) as people paste them: line breaks and spaces dropped.
+fn without_whitespace(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect()
+}
+
 impl PreStep {
     fn apply(self, bytes: &[u8]) -> Result<Vec<u8>, String> {
         match self {
             Self::Base64 => {
-                let text: Vec<u8> = bytes
-                    .iter()
-                    .copied()
-                    .filter(|b| !b.is_ascii_whitespace())
-                    .collect();
+                let text = without_whitespace(bytes);
                 base64::engine::general_purpose::STANDARD
                     .decode(&text)
                     .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(&text))
                     .map_err(|e| format!("not base64: {e}"))
             }
             Self::Hex => {
-                let digits: Vec<u8> = bytes
-                    .iter()
-                    .copied()
-                    .filter(|b| !b.is_ascii_whitespace())
-                    .collect();
+                let digits = without_whitespace(bytes);
                 if !digits.len().is_multiple_of(2) {
                     return Err(format!("not hex: {} digits is an odd count", digits.len()));
                 }
