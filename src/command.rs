@@ -72,6 +72,13 @@ pub enum TabCommand {
     OverwriteProfile(String),
     /// Load a profile into the connection form.
     LoadProfile(String),
+    /// Put a decoder rule first in the connection's rules (it decodes messages from now
+    /// on; the Decoders window shows it).
+    AddDecoderRule(crate::model::decode::rules::DecoderRule),
+    /// Write the connection's decoder rules to a rules file.
+    ExportDecoders(PathBuf),
+    /// Add the rules of a rules file after the connection's (ones it has are skipped).
+    ImportDecoders(PathBuf),
     /// Plot a topic, or a field of its JSON (the chart panel opens).
     AddSeries(SeriesSpec),
     /// Stop plotting series `n` (its index in the store's plots).

@@ -339,6 +339,18 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
         std::fs::write(&file, bytes).unwrap();
         broker.publish(&["-t", topic, "-r", "-f", file.to_str().unwrap()]);
     }
+    // The second rule from a rules file, as the app's Decoders window exports it.
+    let rules = dir.join("rules.json");
+    mqscope::profiles::decoders::rules_file(
+        &rules,
+        &[mqscope::model::decode::rules::DecoderRule::new(
+            "dec/#",
+            "gzip+json",
+        )],
+    )
+    .unwrap()
+    .write()
+    .unwrap();
     let out = mqscope(
         port,
         &[
@@ -351,8 +363,8 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
             "10000",
             "--decode",
             "dec/raw=binary:f32le[]",
-            "--decode",
-            "dec/#=gzip+json",
+            "--decoders",
+            rules.to_str().unwrap(),
         ],
     );
     let lines = json_lines(out);
@@ -380,5 +392,25 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("\"rot13\" is not a decoder"), "{err}");
+    // A rules file that is not one, or a rule in it that does not work: the same.
+    std::fs::write(&rules, b"{\"host\": \"x\"}").unwrap();
+    let out = mqscope(port, &["sub", "--decoders", rules.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("is not a decoder rules file"),
+        "{err}"
+    );
+    std::fs::write(&rules, br#"[{"filter": "a/#", "decoder": "base64+rot13"}]"#).unwrap();
+    let out = mqscope(port, &["sub", "--decoders", rules.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("\"base64+rot13\" is not a decoder"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("is not a decoder").count(),
+        1,
+        "said once: {err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -489,6 +489,7 @@ fn published_values_reach_a_series_in_order() {
             topic: "plot/state".into(),
             path: "sensors[1].v".into(),
             decoder: None,
+            rule: None,
         })
         .unwrap();
     assert!(ingest_until(&w, &mut store, T, |s| s

@@ -458,11 +458,13 @@ fn plotted_series_come_back_from_saved_settings() {
                 topic: "a/b".into(),
                 path: "x[0]".into(),
                 decoder: None,
+                rule: None,
             },
             mqscope::model::SeriesSpec {
                 topic: "bad".into(),
                 path: "x[".into(),
                 decoder: None,
+                rule: None,
             },
         ],
         ..Default::default()

@@ -66,6 +66,25 @@ pub fn readings(n: u64) -> Vec<(String, Vec<u8>, bool)> {
         let mut frame = vec![0x01, 0x03, 0x04];
         frame.extend_from_slice(&(watts as u32).to_be_bytes());
         out.push((format!("{PREFIX}energy/meter/raw"), frame, false));
+        // A vibration sensor's packed samples (little-endian f32), and a tracker that sends
+        // gzip'd JSON wrapped in base64: the demo's decoder rules read them.
+        let samples: Vec<u8> = (0..8)
+            .flat_map(|i| {
+                let a = (t * 7.0 + f64::from(i) * 0.8).sin() * (1.0 + 0.3 * (t / 15.0).sin());
+                (a as f32).to_le_bytes()
+            })
+            .collect();
+        out.push((format!("{PREFIX}pump/vibration"), samples, false));
+        let fix = serde_json::json!({
+            "lat": 52.52 + 0.001 * (t / 60.0).sin(),
+            "lon": 13.40 + 0.001 * (t / 60.0).cos(),
+            "speed_kmh": (50.0 + 20.0 * (t / 25.0).sin()).round(),
+        });
+        out.push((
+            format!("{PREFIX}fleet/truck-7/telemetry"),
+            gzip_base64(fix.to_string().as_bytes()),
+            false,
+        ));
         out.push((
             "/demo/legacy/heartbeat".into(),
             n.to_string().into_bytes(),
@@ -73,6 +92,29 @@ pub fn readings(n: u64) -> Vec<(String, Vec<u8>, bool)> {
         ));
     }
     out
+}
+
+/// The decoder rules that read the demo's packed and wrapped payloads.
+pub fn decoder_rules() -> Vec<crate::model::decode::rules::DecoderRule> {
+    use crate::model::decode::rules::DecoderRule;
+    vec![
+        DecoderRule::new(format!("{PREFIX}pump/vibration"), "binary:f32le[]"),
+        DecoderRule::new(format!("{PREFIX}fleet/#"), "base64+gzip+json"),
+    ]
+}
+
+/// `bytes` gzip'd, then as base64 text.
+fn gzip_base64(bytes: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let zipped = gz
+        .write_all(bytes)
+        .and_then(|()| gz.finish())
+        .unwrap_or_default();
+    base64::engine::general_purpose::STANDARD
+        .encode(zipped)
+        .into_bytes()
 }
 
 /// The retained configuration published once at start.
@@ -198,6 +240,14 @@ mod tests {
         assert_eq!(raw[..3], [0x01, 0x03, 0x04]);
         assert_eq!(raw.len(), 7);
         assert!(find("/demo/legacy/heartbeat").is_some());
+        // The demo's rules read its packed and wrapped payloads.
+        let rules = crate::model::decode::rules::DecoderRules::checked(&decoder_rules()).unwrap();
+        let (topic, samples, _) = find("demo/pump/vibration").unwrap();
+        let d = rules.decode(topic, samples).unwrap().value().unwrap();
+        assert_eq!(d.as_array().map(Vec::len), Some(8));
+        let (topic, fix, _) = find("demo/fleet/truck-7/telemetry").unwrap();
+        let d = rules.decode(topic, fix).unwrap().value().unwrap();
+        assert!(d["speed_kmh"].is_number(), "{d}");
         assert!(
             retained_config()
                 .iter()

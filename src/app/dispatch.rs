@@ -99,6 +99,16 @@ impl App {
             TabCommand::SaveProfile(name) => self.ask_save_profile(ctx, id, &name),
             TabCommand::OverwriteProfile(name) => self.save_profile(ctx, id, &name),
             TabCommand::LoadProfile(name) => self.load_profile(ctx, id, &name),
+            TabCommand::AddDecoderRule(rule) => {
+                if let Some(tab) = self.tab_mut(id) {
+                    tab.form.decoders.retain(|r| *r != rule);
+                    tab.form.decoders.insert(0, rule);
+                    tab.apply_decoders();
+                }
+                self.windows.decoders = true;
+            }
+            TabCommand::ExportDecoders(path) => self.export_rules(ctx, id, path),
+            TabCommand::ImportDecoders(path) => self.import_rules(ctx, id, path),
             TabCommand::AddSeries(spec) => self.add_series(id, spec),
             TabCommand::RemoveSeries(index) => {
                 if let Some(tab) = self.tab_mut(id) {

@@ -23,6 +23,14 @@ pub enum JobDone {
     ProfilesWritten(Result<(), String>),
     /// Profiles exported to a file (how many, where), or why not.
     ProfilesExported(Result<String, String>),
+    /// A tab's decoder rules exported (how many, where), or why not.
+    RulesExported(Result<String, String>),
+    /// A decoder rules file read for a tab: its rules, or why not.
+    RulesRead(
+        TabId,
+        std::path::PathBuf,
+        Result<Vec<crate::model::decode::rules::DecoderRule>, String>,
+    ),
     /// A profiles file read for import: its profiles, or why not.
     ProfilesRead(
         std::path::PathBuf,

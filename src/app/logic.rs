@@ -190,6 +190,8 @@ impl App {
                 JobDone::ProfilesWritten(result) => self.profiles.written(result),
                 JobDone::ProfilesExported(result) => self.profile_ui.file_result = Some(result),
                 JobDone::ProfilesRead(path, read) => self.profiles_read(&path, read),
+                JobDone::RulesExported(result) => self.rules_file.result = Some(result),
+                JobDone::RulesRead(id, path, read) => self.rules_read(id, &path, read),
             }
         }
         if let Some(write) = self.profiles.pending_write() {

@@ -1,5 +1,6 @@
 //! The app: where the model, the MQTT worker and the UI meet (eframe `App`).
 
+mod decoder_cmds;
 mod demo;
 mod dispatch;
 mod jobs;
@@ -47,7 +48,7 @@ pub struct StartOptions {
     pub demo: bool,
     /// Open the publish panel at start.
     pub publish_panel: bool,
-    /// Windows to open at start: "stats", "talkers", "record", "connections".
+    /// Windows to open at start: "stats", "talkers", "record", "connections", "decoders".
     pub show: Vec<String>,
     /// Keychain service name for remembered passwords; `None`: none are kept or read.
     pub keychain_service: Option<String>,
@@ -109,8 +110,17 @@ struct Windows {
     sys: bool,
     talkers: bool,
     record: bool,
+    /// The decoder rules window.
+    decoders: bool,
     /// The limits window's values while they are edited (applied when a drag ends).
     limits_draft: Option<crate::status::Limits>,
+}
+
+/// The Decoders window's rules file, as typed, and what its last export or import did.
+#[derive(Debug, Default)]
+struct RulesFileUi {
+    path: String,
+    result: Option<Result<String, String>>,
 }
 
 /// The connections window's fields and what its last actions did.
@@ -146,6 +156,7 @@ pub struct App {
     /// Saved connection profiles, and the connections window's state.
     profiles: crate::profiles::connections::ProfileStore,
     profile_ui: ProfileUi,
+    rules_file: RulesFileUi,
     /// Publish history and templates (on disk when a data folder is given).
     library: crate::profiles::publish::PublishLibrary,
     /// Problems to show in the banner until dismissed (start-up checks, failed commands).
@@ -189,11 +200,16 @@ impl App {
             .unwrap_or_default();
         let first = TabId(0);
         let pace = pace::FramePace::new(saved.data_fps);
+        let mut form = options.form;
+        if options.demo && form.decoders.is_empty() {
+            // The demo's packed and wrapped payloads come decoded, as a user would set up.
+            form.decoders = demo::decoder_rules();
+        }
         let tab = Tab::new(
             first,
             pace.waker(ctx),
             saved.limits(),
-            options.form,
+            form,
             recordings.clone(),
         );
         let windows = Windows {
@@ -203,6 +219,7 @@ impl App {
             sys: options.show.iter().any(|w| w == "stats"),
             talkers: options.show.iter().any(|w| w == "talkers"),
             record: options.show.iter().any(|w| w == "record"),
+            decoders: options.show.iter().any(|w| w == "decoders"),
             ..Windows::default()
         };
         let mut app = Self {
@@ -230,6 +247,7 @@ impl App {
             windows,
             profiles: crate::profiles::connections::ProfileStore::open(options.config_dir),
             profile_ui: ProfileUi::default(),
+            rules_file: RulesFileUi::default(),
             library: crate::profiles::publish::PublishLibrary::open(options.data_dir.clone()),
             problems: options.problems,
             tabs: vec![tab],

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use super::Recorder;
 use crate::command::TabId;
+use crate::model::decode::rules::{DecoderRule, DecoderRules};
 use crate::model::{Incoming, Store};
 use crate::mqtt::replay::ReplayProgress;
 use crate::mqtt::{
@@ -136,6 +137,8 @@ pub struct Tab {
     pub(super) record_result: Option<Result<String, String>>,
     /// The running (or last) replay.
     pub(super) replay: Option<ReplayRun>,
+    /// The decoder rules the worker was last given (the form's may have changed since).
+    applied_decoders: Vec<DecoderRule>,
 }
 
 impl Tab {
@@ -155,7 +158,7 @@ impl Tab {
         };
         let mut store = Store::new(limits.history);
         store.set_point_cap(limits.point_cap);
-        Self {
+        let mut tab = Self {
             id,
             store,
             worker,
@@ -179,7 +182,28 @@ impl Tab {
             recorder: None,
             record_result: None,
             replay: None,
+            applied_decoders: Vec::new(),
+        };
+        tab.apply_decoders();
+        tab
+    }
+
+    /// Gives the worker the form's decoder rules when they changed since last time (an
+    /// edit in the Decoders window, a profile loaded): messages from then on are decoded
+    /// by them, once each, on the worker thread.
+    pub(super) fn apply_decoders(&mut self) {
+        if self.form.decoders == self.applied_decoders {
+            return;
         }
+        if let Some(worker) = &self.worker {
+            worker.set_decoders(DecoderRules::working(&self.form.decoders));
+        }
+        self.applied_decoders = self.form.decoders.clone();
+    }
+
+    /// The connection's decoder rules, in order (as the Decoders window shows them).
+    pub fn decoder_rules(&self) -> &[DecoderRule] {
+        &self.form.decoders
     }
 
     /// The messages, tree and plots of this connection.
@@ -251,6 +275,7 @@ impl Tab {
         {
             run.seconds = Some(run.started.elapsed().as_secs_f64());
         }
+        self.apply_decoders();
         let Some(worker) = &self.worker else {
             return false;
         };

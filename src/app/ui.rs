@@ -5,8 +5,8 @@ use super::{App, AppCommand, ClearRun, Recorder, ReplayRun};
 use crate::mqtt::MqttVersion;
 use crate::ui::theme;
 use crate::ui::{
-    broker_panel, chart, connection, inspector, publish, record, settings, status_bar, sys_view,
-    talkers, topic_tree,
+    broker_panel, chart, connection, decoders, inspector, publish, record, settings, status_bar,
+    sys_view, talkers, topic_tree,
 };
 
 /// What the panels show of the tab and the app, read before drawing.
@@ -123,6 +123,8 @@ impl App {
                     .on_hover_text("The broker's $SYS figures in plain words");
                 ui.toggle_value(&mut windows.talkers, "Top talkers")
                     .on_hover_text("The topics sending the most messages per second");
+                ui.toggle_value(&mut windows.decoders, "Decoders…")
+                    .on_hover_text("Decode topics' payloads: base64, gzip, binary, MessagePack…");
                 ui.toggle_value(&mut windows.record, "Record / replay")
                     .on_hover_text("Record messages to a file; publish a recording again");
                 record::record_indicator_ui(
@@ -161,6 +163,7 @@ impl App {
             saved,
             profiles,
             profile_ui,
+            rules_file,
             ..
         } = self;
         let tab = &mut tabs[i];
@@ -190,6 +193,13 @@ impl App {
             }
             profile_ui.overwrite = None;
         }
+        decoders::decoders_window_ui(
+            ui.ctx(),
+            &mut windows.decoders,
+            (&mut tab.form.decoders, tab.profile_loaded.as_deref()),
+            (&mut rules_file.path, rules_file.result.as_ref()),
+            commands,
+        );
         sys_view::sys_window_ui(ui.ctx(), &mut windows.sys, tab.store.sys_stats());
         talkers::top_talkers_window_ui(ui.ctx(), &mut windows.talkers, &tab.store, &mut tab.tree);
         record::record_window_ui(

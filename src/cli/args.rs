@@ -38,13 +38,17 @@ pub struct Cli {
     #[arg(long)]
     pub publish_panel: bool,
     /// Open windows at start: stats (broker statistics), talkers (top talkers), record
-    /// (record and replay), connections. Repeatable.
-    #[arg(long, value_name = "WINDOW", value_parser = ["stats", "talkers", "record", "connections"])]
+    /// (record and replay), connections, decoders. Repeatable.
+    #[arg(long, value_name = "WINDOW", value_parser = ["stats", "talkers", "record", "connections", "decoders"])]
     pub show: Vec<String>,
     /// Plot a topic's value, or a field of its JSON after a `#` (a topic name has no `#`):
     /// `--plot sensors/temp`, `--plot 'sensors/state#sensors[2].temp'`. Repeatable.
     #[arg(long, value_name = "TOPIC[#FIELD]")]
     pub plot: Vec<String>,
+    /// A decoder rule for this connection (repeatable, the first match wins), as for
+    /// `sub --decode`: `--decode 'plant/#=base64+gzip+json'`.
+    #[arg(long = "decode", value_name = "FILTER=DECODER")]
+    pub decode: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,6 +116,10 @@ pub struct SubArgs {
     /// `+`: `--decode 'plant/#=base64+gzip+json'`, `--decode 'raw/+=binary:f32le[]'`
     #[arg(long = "decode", value_name = "FILTER=DECODER")]
     pub decode: Vec<String>,
+    /// A decoder rules file, as the app's Decoders window exports it (a JSON list of
+    /// `{"filter": …, "decoder": …}`); its rules come after those of --decode.
+    #[arg(long = "decoders", value_name = "FILE")]
+    pub decoders: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

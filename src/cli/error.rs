@@ -27,8 +27,18 @@ pub enum CliError {
     #[error("-t {filter}: {message}")]
     Filter { filter: String, message: String },
     /// `pub -t` names no single topic.
-    #[error("--decode: {0}")]
+    #[error("--decode")]
     Decode(#[from] crate::model::decode::spec::SpecError),
+    /// `--decoders FILE` cannot be read or holds no rules list.
+    #[error("--decoders")]
+    RulesFile(#[from] crate::profiles::decoders::RulesFileError),
+    /// A rule of a `--decoders` file that does not work.
+    #[error("--decoders {}", .path.display())]
+    RulesFileRule {
+        path: PathBuf,
+        #[source]
+        source: crate::model::decode::spec::SpecError,
+    },
     #[error("-t {0:?}: a topic to publish to is not empty and has no + or #")]
     PublishTopic(String),
     #[error("--speed {0}: give a number above 0 (or --max-rate)")]

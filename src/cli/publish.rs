@@ -67,7 +67,7 @@ pub fn run_pub(
     timeout: Duration,
 ) -> Result<Delivered, PubError> {
     settings.subscriptions.clear();
-    let worker = session::connect(settings, timeout)?;
+    let worker = session::connect(settings, Default::default(), timeout)?;
     let request = PublishRequest {
         id: 1,
         topic: topic.into(),

@@ -49,7 +49,7 @@ pub fn run_record(
     timeout: Duration,
     out: &mut impl Write,
 ) -> Result<SubSummary, ReceiveError> {
-    receive(settings, count, timeout, out, |m| {
+    receive((settings, Default::default()), count, timeout, out, |m| {
         RecordLine::from_incoming(m).to_json()
     })
 }

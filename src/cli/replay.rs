@@ -73,7 +73,7 @@ pub fn run_replay(
     connect_timeout: Duration,
 ) -> Result<ReplayProgress, ReplayError> {
     settings.subscriptions.clear();
-    let worker = session::connect(settings, connect_timeout)?;
+    let worker = session::connect(settings, Default::default(), connect_timeout)?;
     let (request, mut progress) = ReplayRequest::new(path.to_path_buf(), speed, Arc::default());
     worker.send(WorkerCommand::Replay(Box::new(request)));
     let result = loop {

@@ -17,12 +17,15 @@ pub enum SessionError {
     Connect(String),
 }
 
-/// A worker connected with `settings`, or why there is none after `timeout`.
+/// A worker connected with `settings`, decoding what arrives by `rules`, or why there is
+/// none after `timeout`.
 pub fn connect(
     settings: ConnectionSettings,
+    rules: crate::model::decode::rules::DecoderRules,
     timeout: Duration,
 ) -> Result<WorkerHandle, SessionError> {
     let mut worker = WorkerHandle::spawn(Arc::new(|| {})).map_err(SessionError::Start)?;
+    worker.set_decoders(rules);
     worker.send(WorkerCommand::Connect(Box::new(settings)));
     let settled = |s: &ConnectionState| {
         matches!(

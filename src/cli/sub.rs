@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
-use crate::model::decode::spec::{DecoderRules, DecoderSpec, Format};
-use crate::model::decode::{Decoder, default_decoder};
+use crate::model::decode::rules::DecoderRules;
 use crate::model::topic_path::validate_filter;
 use crate::model::{Incoming, PayloadKind, QoS};
 use crate::mqtt::{ConnectionSettings, Subscription, WorkerHandle};
@@ -42,14 +41,14 @@ pub enum ReceiveError {
 
 /// Runs `mqscope sub`: the JSON lines go to stdout, a drop count (if any) to stderr.
 pub fn run(args: SubArgs) -> Result<ExitCode, CliError> {
-    let rules = DecoderRules::parse(args.decode.iter().map(String::as_str))?;
+    let rules = decoder_rules(&args.decode, args.decoders.as_deref())?;
     let mut settings = args.connection.form()?.to_settings(usize::MAX)?;
     settings.subscriptions = subscriptions(args.topics, QoS::AtMostOnce)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let timeout = Duration::from_millis(args.timeout_ms);
-    let summary = receive(settings, args.count, timeout, &mut out, |m| {
-        decoded_json(m, &rules).to_string()
+    let summary = receive((settings, rules), args.count, timeout, &mut out, |m| {
+        decoded_json(m).to_string()
     })?;
     if summary.dropped > 0 {
         eprintln!(
@@ -107,24 +106,36 @@ pub fn message_json(m: &Incoming) -> serde_json::Value {
     serde_json::Value::Object(o)
 }
 
-/// [`message_json`] with what the first matching rule decoded: `decoded`, or
-/// `decode_error` in words (the raw payload stays in the line either way). Sparkplug B
+/// The rules of `--decode FILTER=DECODER` (first) and of a `--decoders` rules file (as
+/// the app's Decoders window exports it), in that order; the first that does not work is
+/// the error.
+fn decoder_rules(
+    decode: &[String],
+    file: Option<&std::path::Path>,
+) -> Result<DecoderRules, CliError> {
+    let mut rules = DecoderRules::parse(decode.iter().map(String::as_str))?;
+    if let Some(path) = file {
+        let listed = crate::profiles::decoders::read_rules(path)?;
+        let checked = DecoderRules::checked(&listed).map_err(|source| CliError::RulesFileRule {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        rules.extend(checked);
+    }
+    Ok(rules)
+}
+
+/// [`message_json`] with what the worker's decoder rules made of the payload: `decoded`,
+/// or `decode_error` in words (the raw payload stays in the line either way). Sparkplug B
 /// payloads under `spBv1.0/` are decoded when no rule matches, as the app does.
-pub fn decoded_json(m: &Incoming, rules: &DecoderRules) -> serde_json::Value {
+pub fn decoded_json(m: &Incoming) -> serde_json::Value {
     let mut line = message_json(m);
-    let sparkplug = DecoderSpec {
-        steps: Vec::new(),
-        format: Format::Tree(Decoder::SparkplugB),
-    };
-    let spec = rules
-        .for_topic(&m.topic)
-        .or_else(|| default_decoder(&m.topic, m.message.payload.bytes()).map(|_| &sparkplug));
-    if let Some(spec) = spec
+    if let Some(decoded) = m.message.payload.decoded()
         && let serde_json::Value::Object(o) = &mut line
     {
-        match spec.decode(m.message.payload.bytes()) {
-            Ok(value) => o.insert("decoded".into(), value),
-            Err(why) => o.insert("decode_error".into(), why.into()),
+        match &decoded.result {
+            Ok(_) => o.insert("decoded".into(), decoded.value().unwrap_or_default()),
+            Err(why) => o.insert("decode_error".into(), why.to_string().into()),
         };
     }
     line
@@ -138,9 +149,13 @@ pub fn run_sub(
     timeout: Duration,
     out: &mut impl Write,
 ) -> Result<SubSummary, ReceiveError> {
-    receive(settings, count, timeout, out, |m| {
-        message_json(m).to_string()
-    })
+    receive(
+        (settings, DecoderRules::default()),
+        count,
+        timeout,
+        out,
+        |m| message_json(m).to_string(),
+    )
 }
 
 /// Says on stderr which subscriptions the broker refused (from its SUBACK); fails when it
@@ -164,17 +179,18 @@ fn check_subscriptions(worker: &WorkerHandle) -> Result<(), ReceiveError> {
     Ok(())
 }
 
-/// Connects, subscribes and writes `line` of each message to `out` (flushed after every
-/// batch) until `count` messages or `timeout`, whichever first.
+/// Connects, subscribes and writes `line` of each message (decoded on the worker by
+/// `rules`) to `out` (flushed after every batch) until `count` messages or `timeout`,
+/// whichever first.
 pub(super) fn receive(
-    settings: ConnectionSettings,
+    (settings, rules): (ConnectionSettings, DecoderRules),
     count: Option<u64>,
     timeout: Duration,
     out: &mut impl Write,
     line: impl Fn(&Incoming) -> String,
 ) -> Result<SubSummary, ReceiveError> {
     let deadline = Instant::now() + timeout;
-    let worker = session::connect(settings, timeout)?;
+    let worker = session::connect(settings, rules, timeout)?;
     check_subscriptions(&worker)?;
     let mut messages = 0;
     let mut bytes = 0;
@@ -263,18 +279,24 @@ mod tests {
                 properties: None,
             },
         };
+        let decoded = |topic: &str, payload: &[u8], rules: &DecoderRules| {
+            let mut m = on(topic, payload);
+            let d = rules.decode(topic, payload);
+            m.message.payload.set_decoded(d);
+            decoded_json(&m)
+        };
         let none = DecoderRules::default();
         // An empty Sparkplug payload message is a valid, empty Payload.
-        let line = decoded_json(&on("spBv1.0/g/NDATA/n", &[0x08, 0x01]), &none);
+        let line = decoded("spBv1.0/g/NDATA/n", &[0x08, 0x01], &none);
         assert!(line["decoded"].is_object(), "{line}");
-        let line = decoded_json(&on("spBv1.0/g/NDATA/n", &[0xff]), &none);
+        let line = decoded("spBv1.0/g/NDATA/n", &[0xff], &none);
         let why = line["decode_error"].as_str().unwrap_or_default();
         assert!(why.starts_with("not Sparkplug B"), "{line}");
         // Not for STATE (JSON), nor elsewhere; a matching rule wins.
-        let line = decoded_json(&on("spBv1.0/STATE/host", b"{}"), &none);
+        let line = decoded("spBv1.0/STATE/host", b"{}", &none);
         assert!(line.get("decoded").is_none() && line.get("decode_error").is_none());
         let rules = DecoderRules::parse(["spBv1.0/#=hex+text"]).unwrap();
-        let line = decoded_json(&on("spBv1.0/g/NDATA/n", b"6869"), &rules);
+        let line = decoded("spBv1.0/g/NDATA/n", b"6869", &rules);
         assert_eq!(line["decoded"], "hi");
     }
 }

@@ -9,6 +9,8 @@ use crate::app::{App, StartOptions, check_settings_file};
 use crate::broker::BrokerOptions;
 use crate::broker::options::free_port;
 use crate::model::SeriesSpec;
+use crate::model::decode::rules::DecoderRule;
+use crate::model::decode::spec::SpecError;
 use crate::model::decode::{Decoder, is_sparkplug_topic};
 use crate::profiles::secrets::SERVICE;
 
@@ -25,13 +27,22 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
 fn start_options(cli: Cli) -> Result<StartOptions, CliError> {
     let local = !cli.connection.names_a_broker();
     let keep_files = cli.screenshot.is_none();
+    let mut form = cli.connection.form()?;
+    for rule in &cli.decode {
+        let (filter, decoder) = rule
+            .rsplit_once('=')
+            .ok_or_else(|| SpecError::NotARule(rule.clone()))?;
+        let rule = DecoderRule::new(filter, decoder);
+        rule.check()?;
+        form.decoders.push(rule);
+    }
     let local_broker = local.then(|| BrokerOptions {
         port: free_port("127.0.0.1", 1883).unwrap_or(1883),
         ..BrokerOptions::default()
     });
     Ok(StartOptions {
         broker_program: None,
-        form: cli.connection.form()?,
+        form,
         local_broker,
         demo: local && !cli.no_demo,
         connect: !local,
@@ -66,11 +77,13 @@ fn plot_spec(plot: &str) -> SeriesSpec {
             path: field.into(),
             // Sparkplug B topics are decoded, as the inspector does.
             decoder: is_sparkplug_topic(topic).then_some(Decoder::SparkplugB),
+            rule: None,
         },
         None => SeriesSpec {
             topic: plot.to_string(),
             path: String::new(),
             decoder: None,
+            rule: None,
         },
     }
 }

@@ -3,6 +3,7 @@
 
 use regex::bytes::{Regex, RegexBuilder};
 
+use super::payload::Payload;
 use super::topic_path::{matches_filter, validate_filter};
 
 /// How the filter text is read.
@@ -149,14 +150,21 @@ impl TopicFilter {
         Ok(Some(Self { test, field }))
     }
 
-    /// Whether the topic `path` (with latest payload `payload`, if it has one) matches.
-    pub fn matches(&self, path: &str, payload: Option<&[u8]>) -> bool {
+    /// Whether the topic `path` (with latest payload `payload`, if it has one) matches; a
+    /// payload a decoder rule decoded matches by its bytes or its decoded JSON text.
+    pub fn matches(&self, path: &str, payload: Option<&Payload>) -> bool {
         let topic = || match &self.test {
             Test::Mqtt(f) => matches_filter(f, path),
             Test::Pattern(r) => r.is_match(path.as_bytes()),
         };
+        let scan = |r: &Regex, b: &[u8]| r.is_match(&b[..b.len().min(PAYLOAD_SCAN_BYTES)]);
         let body = || match (&self.test, payload) {
-            (Test::Pattern(r), Some(p)) => r.is_match(&p[..p.len().min(PAYLOAD_SCAN_BYTES)]),
+            (Test::Pattern(r), Some(p)) => {
+                scan(r, p.bytes())
+                    || p.decoded()
+                        .and_then(|d| d.result.as_ref().ok())
+                        .is_some_and(|text| scan(r, text.as_bytes()))
+            }
             _ => false,
         };
         match self.field {
@@ -175,6 +183,10 @@ impl TopicFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn p(bytes: &[u8]) -> Payload {
+        Payload::decode(bytes, usize::MAX)
+    }
 
     fn filter(text: &str, mode: FilterMode, field: FilterField, case: bool) -> TopicFilter {
         TopicFilter::new(&FilterSpec {
@@ -260,21 +272,28 @@ mod tests {
             FilterField::Payload,
             false,
         );
-        assert!(f.matches("any", Some(br#"{"alarm": true}"#)));
+        assert!(f.matches("any", Some(&p(br#"{"alarm": true}"#))));
         assert!(
-            !f.matches("alarm", Some(br#"{"alarm": false}"#)),
+            !f.matches("alarm", Some(&p(br#"{"alarm": false}"#))),
             "not the topic"
         );
         assert!(!f.matches("any", None));
         // Invalid UTF-8 payloads are searched as bytes.
         let f = filter("ok", FilterMode::Text, FilterField::Both, false);
-        assert!(f.matches("x", Some(b"\xff\xfeOK")));
-        assert!(f.matches("ok/x", Some(b"nothing")));
-        assert!(!f.matches("x", Some(b"nothing")));
+        assert!(f.matches("x", Some(&p(b"\xff\xfeOK"))));
+        assert!(f.matches("ok/x", Some(&p(b"nothing"))));
+        assert!(!f.matches("x", Some(&p(b"nothing"))));
         // Only the first bytes of a huge payload are looked at.
         let mut huge = vec![b'x'; PAYLOAD_SCAN_BYTES + 10];
         huge.extend_from_slice(b"ok");
-        assert!(!f.matches("x", Some(&huge)));
+        assert!(!f.matches("x", Some(&p(&huge))));
+        // A decoded payload matches by what the rule made of it too.
+        let f = filter("21.5", FilterMode::Text, FilterField::Payload, false);
+        let mut packed = p(&21.5f32.to_le_bytes());
+        assert!(!f.matches("x", Some(&packed)));
+        let rules = crate::model::decode::rules::DecoderRules::parse(["#=binary:f32le"]).unwrap();
+        packed.set_decoded(rules.decode("x", packed.bytes()));
+        assert!(f.matches("x", Some(&packed)));
         let err = TopicFilter::new(&FilterSpec {
             text: "a(".into(),
             mode: FilterMode::Regex,

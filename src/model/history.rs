@@ -277,7 +277,8 @@ mod tests {
     #[test]
     fn sizes_stay_small() {
         // Per-topic memory is a benchmark figure (bytes_per_topic); these keep it honest.
-        assert!(std::mem::size_of::<Message>() <= 48);
+        // 56 since a payload keeps what its decoder rule made of it (one pointer).
+        assert!(std::mem::size_of::<Message>() <= 56);
         assert!(std::mem::size_of::<Entries>() <= 56);
         assert!(std::mem::size_of::<TopicHistory>() <= 80);
     }

@@ -108,13 +108,14 @@ pub fn allocated_bytes(n: usize) -> usize {
 
 impl Message {
     /// Bytes this message costs in history, as counted against the budgets: its slot, its
-    /// arrival-order record, and its payload and properties as the allocator holds them,
+    /// arrival-order record, and its payload, properties and decoded form as the allocator holds them,
     /// so the budget bounds the memory really used.
     pub fn cost(&self) -> usize {
         std::mem::size_of::<Self>()
             + ORDER_RECORD_BYTES
             + allocated_bytes(self.payload.bytes().len())
             + self.properties.as_ref().map_or(0, |p| p.heap_bytes())
+            + self.payload.decoded().map_or(0, |d| d.heap_bytes())
     }
 }
 

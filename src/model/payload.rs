@@ -4,6 +4,8 @@
 
 use serde::de::IgnoredAny;
 
+use super::decode::rules::Decoded;
+
 /// What a payload is, decided once when it arrives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PayloadKind {
@@ -27,6 +29,9 @@ pub struct Payload {
     /// The size the message really had on the wire, so truncation is never silent (an MQTT
     /// payload is under 256 MiB, so 32 bits hold it).
     original_len: u32,
+    /// What a decoder rule made of the bytes, once, on arrival (`None`: no rule for the
+    /// topic). The bytes stay: hex and text views never depend on it.
+    decoded: Option<std::sync::Arc<Decoded>>,
 }
 
 impl Payload {
@@ -38,7 +43,18 @@ impl Payload {
             kind: classify(kept, truncated),
             bytes: kept.into(),
             original_len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            decoded: None,
         }
+    }
+
+    /// What the topic's decoder rule made of the payload, if a rule is for it.
+    pub fn decoded(&self) -> Option<&Decoded> {
+        self.decoded.as_deref()
+    }
+
+    /// Keeps what a decoder rule made of the payload.
+    pub fn set_decoded(&mut self, decoded: Option<Decoded>) {
+        self.decoded = decoded.map(std::sync::Arc::new);
     }
 
     /// The bytes kept (see [`Payload::is_truncated`]).

@@ -6,6 +6,8 @@ use std::collections::{HashMap, VecDeque};
 use serde_json::Value;
 
 use super::decode::Decoder;
+use super::decode::rules::SPARKPLUG_AUTOMATIC;
+use super::decode::spec::DecoderSpec;
 use super::json_path::JsonPath;
 use super::message::Message;
 use super::number::json_number;
@@ -34,6 +36,11 @@ pub struct SeriesSpec {
     /// The decoder the payload goes through first; `None` for text and JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decoder: Option<Decoder>,
+    /// The decoder rule's decoder (as written, `base64+gzip+json`) the field is read from:
+    /// what the rule made of each message on arrival, or, once the rules changed, the
+    /// payload decoded by it here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 impl SeriesSpec {
@@ -42,6 +49,15 @@ impl SeriesSpec {
             topic: topic.into(),
             path: path.to_string(),
             decoder: None,
+            rule: None,
+        }
+    }
+
+    /// The same field, read from what the decoder rule `rule` made of the payload.
+    pub fn by_rule(self, rule: Option<&str>) -> Self {
+        Self {
+            rule: rule.map(str::to_string),
+            ..self
         }
     }
 
@@ -52,11 +68,16 @@ impl SeriesSpec {
 
     /// The name in the legend and the CSV file: the topic, and the field when there is one.
     pub fn label(&self) -> String {
-        let field = match (self.path.is_empty(), self.decoder) {
+        let by = match (&self.rule, self.decoder) {
+            (Some(rule), _) => Some(rule.as_str()),
+            (None, Some(d)) => Some(d.label()),
+            (None, None) => None,
+        };
+        let field = match (self.path.is_empty(), by) {
             (true, None) => return self.topic.clone(),
-            (true, Some(d)) => d.label().to_string(),
+            (true, Some(by)) => by.to_string(),
             (false, None) => self.path.clone(),
-            (false, Some(d)) => format!("{} {}", d.label(), self.path),
+            (false, Some(by)) => format!("{by} {}", self.path),
         };
         format!("{} › {field}", self.topic)
     }
@@ -69,6 +90,8 @@ pub struct Series {
     pub spec: SeriesSpec,
     /// The parsed form of `spec.path`.
     path: JsonPath,
+    /// The parsed form of `spec.rule`, for payloads the rule of the moment did not decode.
+    rule: Option<DecoderSpec>,
     points: VecDeque<[f64; 2]>,
     /// Points that came from retained messages delivered at subscribe time: their time is
     /// when we got them, not when they were measured, so they are drawn hollow.
@@ -93,9 +116,15 @@ fn next_version() -> u64 {
 impl Series {
     fn new(spec: SeriesSpec) -> Result<Self, String> {
         let path = JsonPath::parse(&spec.path)?;
+        let rule = match spec.rule.as_deref() {
+            Some(SPARKPLUG_AUTOMATIC) => Some("sparkplug".parse().map_err(|e| format!("{e}"))?),
+            Some(name) => Some(name.parse().map_err(|e| format!("{e}"))?),
+            None => None,
+        };
         Ok(Self {
             spec,
             path,
+            rule,
             points: VecDeque::new(),
             retained: VecDeque::new(),
             not_numeric: 0,
@@ -266,16 +295,37 @@ impl Plots {
             PayloadKind::Json => text.and_then(|t| serde_json::from_str::<Value>(t).ok()),
             _ => None,
         };
-        // Each decoder runs at most once per message.
+        // Each decoder runs at most once per message, and the rule's value is parsed once.
         let mut decoded: Vec<(Decoder, Option<Value>)> = Vec::new();
+        let mut by_rule: Vec<(String, Option<Value>)> = Vec::new();
         let time_s = message.received_at_us as f64 / 1_000_000.0;
         for &i in indices {
             if only.is_some_and(|o| o != i) {
                 continue;
             }
             let series = &mut self.series[i];
-            let value = match series.spec.decoder {
-                Some(d) => {
+            let value = match (&series.spec.rule, series.spec.decoder) {
+                (Some(rule), _) => {
+                    let at = match by_rule.iter().position(|(k, _)| k == rule) {
+                        Some(at) => at,
+                        None => {
+                            let value = match message.payload.decoded() {
+                                Some(d) if &*d.by == rule.as_str() => d.value(),
+                                _ => series
+                                    .rule
+                                    .as_ref()
+                                    .and_then(|r| r.decode(message.payload.bytes()).ok()),
+                            };
+                            by_rule.push((rule.clone(), value));
+                            by_rule.len() - 1
+                        }
+                    };
+                    match &by_rule[at].1 {
+                        Some(v) => series.read(None, Some(v)),
+                        None => None,
+                    }
+                }
+                (None, Some(d)) => {
                     let at = match decoded.iter().position(|(k, _)| *k == d) {
                         Some(at) => at,
                         None => {
@@ -288,7 +338,7 @@ impl Plots {
                         None => None,
                     }
                 }
-                None => series.read(text, json.as_ref()),
+                (None, None) => series.read(text, json.as_ref()),
             };
             match value {
                 Some(v) => series.push(time_s, v, message.retain, self.cap),
@@ -362,6 +412,7 @@ mod tests {
                 topic: "j".into(),
                 path: "a[1]".into(),
                 decoder: None,
+                rule: None,
             })
             .unwrap();
         assert_eq!(plots.add(SeriesSpec::new("t", &JsonPath::default())), Ok(0));
@@ -421,6 +472,7 @@ mod tests {
                 topic: "a,\"b\"".into(),
                 path: "x".into(),
                 decoder: None,
+                rule: None,
             })
             .unwrap();
         for i in 0..5 {

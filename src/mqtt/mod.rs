@@ -9,6 +9,7 @@ pub mod command;
 pub mod convert;
 pub mod event;
 mod linger;
+mod poll_loop;
 mod publisher;
 pub mod replay;
 mod session;

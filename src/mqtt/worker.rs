@@ -18,15 +18,15 @@ use super::channel::{
 };
 use super::clear::{ClearJob, clear_retained};
 use super::command::{PublishRequest, WorkerCommand};
-use super::event::{Backoff, ConnectionState, PublishError, SubscriptionResult};
-use super::linger::{READ_PACKETS, linger};
+use super::event::{ConnectionState, PublishError, SubscriptionResult};
+use super::poll_loop::run;
 use super::publisher::{Client, Tracker};
-use super::session::{Polled, Session, V5Session, V311Session, poll_watched};
+use super::session::{V5Session, V311Session};
 use super::settings::{ConnectionSettings, MqttVersion};
-use crate::model::Incoming;
+use crate::model::decode::rules::DecoderRules;
 
 /// Most messages in one batch sent to the UI.
-const MAX_BATCH: usize = 1024;
+pub(super) const MAX_BATCH: usize = 1024;
 /// Batches the data channel holds (messages are bounded separately, by count).
 const CHANNEL_BATCHES: usize = 16_384;
 /// Requests rumqttc queues between the command task and its event loop.
@@ -43,6 +43,8 @@ pub struct WorkerHandle {
     pub outcomes: OutcomeReceiver,
     state: watch::Receiver<ConnectionState>,
     subscriptions: watch::Receiver<Vec<SubscriptionResult>>,
+    /// The decoder rules the worker applies to each message as it arrives.
+    decoders: watch::Sender<Arc<DecoderRules>>,
     /// Called when a job's progress changes (the same waker as the channels').
     waker: Waker,
 }
@@ -54,10 +56,12 @@ pub(super) struct Outbox {
     pub outcomes: OutcomeSender,
     pub state: watch::Sender<ConnectionState>,
     pub subscriptions: watch::Sender<Vec<SubscriptionResult>>,
+    /// The decoder rules of the moment (the app may change them while connected).
+    pub decoders: watch::Receiver<Arc<DecoderRules>>,
 }
 
 impl Outbox {
-    fn set_state(&self, new: ConnectionState) {
+    pub(super) fn set_state(&self, new: ConnectionState) {
         self.state.send_replace(new);
         self.events.wake();
     }
@@ -77,11 +81,13 @@ impl WorkerHandle {
         let (outcomes_tx, outcomes) = outcome_channel(waker.clone());
         let (state_tx, state) = watch::channel(ConnectionState::Idle);
         let (subs_tx, subscriptions) = watch::channel(Vec::new());
+        let (decoders, decoders_rx) = watch::channel(Arc::new(DecoderRules::default()));
         let outbox = Outbox {
             events: events_tx,
             outcomes: outcomes_tx,
             state: state_tx,
             subscriptions: subs_tx,
+            decoders: decoders_rx,
         };
         crate::runtime::spawn_runtime_thread(name, supervise(command_rx, outbox))?;
         Ok(Self {
@@ -90,8 +96,15 @@ impl WorkerHandle {
             outcomes,
             state,
             subscriptions,
+            decoders,
             waker,
         })
+    }
+
+    /// Sets the decoder rules applied to each message from now on (once per message, on
+    /// the worker thread; see [`DecoderRules::decode`]).
+    pub fn set_decoders(&self, rules: DecoderRules) {
+        self.decoders.send_replace(Arc::new(rules));
     }
 
     /// Sends a command without waiting; false when the queue is full or the worker ended.
@@ -339,152 +352,6 @@ async fn stop(live: Live) {
         let _ = task.await;
     }
     tracker.lost();
-}
-
-/// The poll loop of one connection, until the user disconnects or nobody listens.
-pub(super) async fn run<S: Session>(
-    mut session: S,
-    settings: ConnectionSettings,
-    outbox: Outbox,
-    tracker: Arc<Tracker>,
-) {
-    let mut backoff = Backoff::new();
-    let mut attempt = 1;
-    let mut batch: Vec<Incoming> = Vec::with_capacity(MAX_BATCH);
-    // When the last keep-alive ping went out with nothing heard from the broker since.
-    let mut ping_at: Option<tokio::time::Instant> = None;
-    // Whether "connected" was said for this connection (after SUBACK).
-    let mut subscribed = false;
-    // When the last batch was handed on, for `batch_linger`.
-    let mut flushed_at: Option<tokio::time::Instant> = None;
-    // Events polled since rumqttc's buffer was last empty: one read from the socket.
-    let mut read = 0;
-    outbox.set_state(ConnectionState::Connecting { attempt });
-    loop {
-        let polled = poll_watched(
-            &mut session,
-            settings.payload_cap,
-            ping_at,
-            settings.keep_alive,
-        )
-        .await;
-        ping_at = match &polled {
-            Ok(Polled::PingSent) => ping_at.or_else(|| Some(tokio::time::Instant::now())),
-            Ok(Polled::Other | Polled::PublishSent(_) | Polled::Disconnected) => ping_at,
-            _ => None,
-        };
-        match polled {
-            Ok(Polled::ConnAck) => {
-                backoff.reset();
-                attempt = 1;
-                outbox.subscriptions.send_replace(Vec::new());
-                // "Connected" once the subscriptions are in place (SUBACK), so whatever is
-                // published from then on arrives.
-                subscribed = settings.subscriptions.is_empty();
-                if !subscribed && let Err(e) = session.subscribe(&settings.subscriptions) {
-                    tracing::warn!("subscribing failed: {e}");
-                    subscribed = true;
-                }
-                if subscribed {
-                    outbox.set_state(ConnectionState::Connected);
-                }
-            }
-            Ok(Polled::SubAck(granted)) => {
-                outbox
-                    .subscriptions
-                    .send_replace(answers(&settings, granted));
-                if !subscribed {
-                    subscribed = true;
-                    outbox.set_state(ConnectionState::Connected);
-                } else {
-                    outbox.events.wake();
-                }
-            }
-            Ok(Polled::Message(m)) => {
-                // A broker that delivers before its SUBACK is clearly subscribed too.
-                if !subscribed {
-                    subscribed = true;
-                    outbox.set_state(ConnectionState::Connected);
-                }
-                batch.push(m);
-            }
-            Ok(Polled::PublishSent(pkid)) => tracker.written(pkid),
-            Ok(Polled::PublishAcked(pkid, result)) => tracker.answered(pkid, result),
-            Ok(Polled::Disconnected) => {
-                flush(&outbox.events, &mut batch);
-                tracker.lost();
-                outbox.set_state(ConnectionState::Disconnected {
-                    reason: "disconnected by user".into(),
-                    retry_at: None,
-                });
-                return;
-            }
-            Ok(Polled::Other | Polled::PingSent | Polled::Heard) => {}
-            Err(reason) => {
-                flush(&outbox.events, &mut batch);
-                // What was in flight is answered as lost, so rumqttc must not resend it
-                // after the reconnect (its writes would be taken for newer requests).
-                session.forget_pending();
-                tracker.lost();
-                subscribed = false;
-                let delay = Backoff::jittered(backoff.next_delay());
-                tracing::info!("{}: {reason}; retrying in {delay:?}", settings.address());
-                retry_after(&outbox, reason, delay, &mut attempt).await;
-            }
-        }
-        read += 1;
-        let drained = !session.buffered();
-        let ready = !batch.is_empty() && (batch.len() >= MAX_BATCH || drained);
-        let acked = ready
-            && batch
-                .iter()
-                .any(|m| m.message.qos != crate::model::QoS::AtMostOnce);
-        if ready && !flush(&outbox.events, &mut batch) {
-            return; // nobody listens any more
-        }
-        if drained {
-            // A read that took rumqttc's most packets leaves more waiting: no pause then.
-            let more = std::mem::take(&mut read) >= READ_PACKETS;
-            if ready && !more && !acked {
-                linger(settings.batch_linger, &mut flushed_at).await;
-            }
-        }
-    }
-}
-
-/// Each subscription with the broker's answer to it (SUBACK entries come in order).
-fn answers(
-    settings: &ConnectionSettings,
-    granted: Vec<Result<crate::model::QoS, super::Reason>>,
-) -> Vec<SubscriptionResult> {
-    settings
-        .subscriptions
-        .iter()
-        .zip(granted)
-        .map(|(s, granted)| SubscriptionResult {
-            filter: s.filter.clone(),
-            granted,
-        })
-        .collect()
-}
-
-/// Says why the connection is down and when the next attempt is, waits, and says it tries.
-async fn retry_after(outbox: &Outbox, reason: String, delay: Duration, attempt: &mut u32) {
-    outbox.set_state(ConnectionState::Disconnected {
-        reason,
-        retry_at: Some(Instant::now() + delay),
-    });
-    tokio::time::sleep(delay).await;
-    *attempt += 1;
-    outbox.set_state(ConnectionState::Connecting { attempt: *attempt });
-}
-
-/// Hands the batch to the UI channel; false once the receiver is gone.
-fn flush(events: &EventSender, batch: &mut Vec<Incoming>) -> bool {
-    if batch.is_empty() {
-        return true;
-    }
-    events.send(std::mem::take(batch))
 }
 
 #[cfg(test)]

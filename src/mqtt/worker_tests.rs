@@ -15,6 +15,7 @@ use crate::model::QoS;
 use crate::mqtt::channel::{EventReceiver, OutcomeReceiver};
 use crate::mqtt::convert::Reason;
 use crate::mqtt::event::Delivered;
+use crate::mqtt::session::{Polled, Session};
 use crate::mqtt::settings::Subscription;
 
 /// One scripted poll: wait this long, then yield this (or never yield).
@@ -68,6 +69,8 @@ struct Rig {
     tracker: Arc<Tracker>,
     subscribes: Arc<AtomicUsize>,
     drops: Arc<AtomicUsize>,
+    /// The decoder rules the loop applies.
+    decoders: watch::Sender<Arc<DecoderRules>>,
 }
 
 /// Starts the poll loop on `script` with two subscriptions and a 10 s keep-alive.
@@ -87,11 +90,13 @@ fn start_loop_reads(script: Vec<Step>, linger: Duration, read_size: usize) -> Ri
     let (outcomes_tx, outcomes) = outcome_channel(waker);
     let (state_tx, state) = watch::channel(ConnectionState::Idle);
     let (subs_tx, subscriptions) = watch::channel(Vec::new());
+    let (decoders, decoders_rx) = watch::channel(Arc::new(DecoderRules::default()));
     let outbox = Outbox {
         events: events_tx,
         outcomes: outcomes_tx.clone(),
         state: state_tx,
         subscriptions: subs_tx,
+        decoders: decoders_rx,
     };
     let tracker = Tracker::new(outcomes_tx);
     let subscribes = Arc::new(AtomicUsize::new(0));
@@ -125,6 +130,7 @@ fn start_loop_reads(script: Vec<Step>, linger: Duration, read_size: usize) -> Ri
         tracker,
         subscribes,
         drops,
+        decoders,
     }
 }
 
@@ -293,13 +299,17 @@ async fn a_broker_that_stops_answering_pings_is_dropped_after_half_a_keep_alive(
 }
 
 fn message(qos: QoS) -> Step {
+    message_on("sensors/t", b"21.5", qos)
+}
+
+fn message_on(topic: &str, payload: &[u8], qos: QoS) -> Step {
     ok(Polled::Message(crate::model::Incoming {
-        topic: "sensors/t".into(),
+        topic: topic.into(),
         message: crate::model::Message {
             received_at_us: 0,
             qos,
             retain: false,
-            payload: crate::model::payload::Payload::decode(b"21.5", 16),
+            payload: crate::model::payload::Payload::decode(payload, 1 << 20),
             properties: None,
         },
     }))
@@ -407,4 +417,56 @@ async fn no_linger_while_reads_come_full() {
         seen[seen.len() - 1].0 < Duration::from_millis(5),
         "{seen:?}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn messages_are_decoded_once_on_the_worker_by_the_rules_of_the_moment() {
+    let mut script = vec![ok(Polled::ConnAck), ok(granted())];
+    script.push(message_on("hex/1", b"6869", QoS::AtMostOnce));
+    script.push(message_on("other/1", b"6869", QoS::AtMostOnce));
+    script.push(Step::After(
+        Duration::from_secs(1),
+        Ok(Polled::Message(crate::model::Incoming {
+            topic: "hex/2".into(),
+            message: crate::model::Message {
+                received_at_us: 0,
+                qos: QoS::AtMostOnce,
+                retain: false,
+                payload: crate::model::payload::Payload::decode(b"6869", 16),
+                properties: None,
+            },
+        })),
+    ));
+    script.push(Step::Hang);
+    let rig = start_loop(script);
+    rig.decoders
+        .send_replace(Arc::new(DecoderRules::parse(["hex/#=hex+text"]).unwrap()));
+    let mut got = Vec::new();
+    let start = Instant::now();
+    while got.len() < 2 && start.elapsed() < Duration::from_millis(900) {
+        while let Some(b) = rig.events.try_recv() {
+            got.extend(b);
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let decoded = |m: &crate::model::Incoming| {
+        m.message
+            .payload
+            .decoded()
+            .map(|d| (d.by.to_string(), d.result.clone()))
+    };
+    assert_eq!(
+        decoded(&got[0]),
+        Some(("hex+text".to_string(), Ok("\"hi\"".into())))
+    );
+    assert_eq!(decoded(&got[1]), None, "no rule for other/#");
+    // Rules changed while connected apply to the next message.
+    rig.decoders.send_replace(Arc::new(DecoderRules::default()));
+    while got.len() < 3 && start.elapsed() < Duration::from_secs(5) {
+        while let Some(b) = rig.events.try_recv() {
+            got.extend(b);
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert_eq!(decoded(&got[2]), None);
 }

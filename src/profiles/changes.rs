@@ -25,7 +25,14 @@ pub fn form_changes(old: &ConnectionForm, new: &ConnectionForm) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let fields: [(&str, String, String); 23] = [
+    let rules = |f: &ConnectionForm| {
+        f.decoders
+            .iter()
+            .map(|r| format!("{} = {}", r.filter, r.decoder))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let fields: [(&str, String, String); 24] = [
         ("Host", shown(&old.host), shown(&new.host)),
         ("Port", shown(&old.port), shown(&new.port)),
         (
@@ -101,6 +108,7 @@ pub fn form_changes(old: &ConnectionForm, new: &ConnectionForm) -> Vec<String> {
             shown(&old.will_delay_s),
             shown(&new.will_delay_s),
         ),
+        ("Decoder rules", shown(&rules(old)), shown(&rules(new))),
     ];
     fields
         .into_iter()
@@ -126,6 +134,17 @@ mod tests {
             ["Port: 1884 → 1883", "User name: alice → (empty)"]
         );
         assert!(form_changes(&new, &new.clone()).is_empty());
+        let decoding = ConnectionForm {
+            decoders: vec![crate::model::decode::rules::DecoderRule::new(
+                "plant/#",
+                "gzip+json",
+            )],
+            ..ConnectionForm::default()
+        };
+        assert_eq!(
+            form_changes(&new, &decoding),
+            ["Decoder rules: (empty) → plant/# = gzip+json"]
+        );
         let typed_password = ConnectionForm {
             password: "secret".into(),
             ..ConnectionForm::default()

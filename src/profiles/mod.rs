@@ -5,6 +5,7 @@
 
 pub mod changes;
 pub mod connections;
+pub mod decoders;
 pub mod file;
 pub mod publish;
 pub mod secrets;

@@ -4,10 +4,10 @@ use egui::Ui;
 
 use crate::command::{Commands, TabCommand};
 
+use super::decode_picker::decode_as_ui;
 use super::message_meta::{metadata_ui, properties_ui};
 use super::payload_view::{PayloadCache, PayloadView, payload_ui};
 use super::theme;
-use crate::model::decode::Decoder;
 use crate::model::payload::visible_text;
 use crate::model::series::parse_number;
 use crate::model::{Message, NodeId, SeriesSpec, Store, TopicHistory};
@@ -164,7 +164,7 @@ fn message_ui(
         });
     };
     let view_and_payload_ui = |ui: &mut Ui, state: &mut Inspector, commands: &mut Commands| {
-        let view = view_picker_ui(ui, state, natural);
+        let view = view_picker_ui(ui, state, natural, (message, path), commands);
         payload_ui(
             ui,
             &mut state.cache,
@@ -237,7 +237,13 @@ fn recent_rate(history: &TopicHistory) -> f64 {
 
 /// The payload view picker ("Decode as" among them) and Copy; the view to show, the
 /// user's pick or else `natural`.
-fn view_picker_ui(ui: &mut Ui, state: &mut Inspector, natural: PayloadView) -> PayloadView {
+fn view_picker_ui(
+    ui: &mut Ui,
+    state: &mut Inspector,
+    natural: PayloadView,
+    (message, path): (&Message, &str),
+    commands: &mut Commands,
+) -> PayloadView {
     let mut view = state.view.unwrap_or(natural);
     // Wrapped, so that nothing on this row is cut off in a narrow inspector.
     ui.horizontal_wrapped(|ui| {
@@ -252,26 +258,11 @@ fn view_picker_ui(ui: &mut Ui, state: &mut Inspector, natural: PayloadView) -> P
                 state.view = Some(v);
             }
         }
-        let label = ui.label("Decode as");
-        let decoding = match view {
-            PayloadView::Decoded(d) => d.label(),
-            _ => "—",
-        };
-        egui::ComboBox::from_id_salt("decoder")
-            .selected_text(decoding)
-            .show_ui(ui, |ui| {
-                for d in Decoder::ALL {
-                    if ui
-                        .selectable_value(&mut view, PayloadView::Decoded(d), d.label())
-                        .clicked()
-                    {
-                        state.view = Some(view);
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id)
-            .on_hover_text("MessagePack, CBOR or Sparkplug B as a tree; numbers can be plotted");
+        let decoded_by = message.payload.decoded().map(|d| &*d.by);
+        if let Some(picked) = decode_as_ui(ui, view, decoded_by, path, commands) {
+            view = picked;
+            state.view = Some(picked);
+        }
         // A gap, not a separator: when the row wraps, a separator would start the next line.
         ui.add_space(theme::GROUP_GAP);
         if ui

@@ -3,6 +3,8 @@
 pub mod broker_panel;
 pub mod chart;
 pub mod connection;
+pub mod decode_picker;
+pub mod decoders;
 pub mod inspector;
 pub mod message_meta;
 pub mod payload_render;

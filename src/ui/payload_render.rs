@@ -39,10 +39,18 @@ pub struct Rendered {
 /// compare (JSON, diff, decoded) of payloads over [`theme::OFF_FRAME_BYTES`].
 pub fn is_heavy(view: PayloadView, payload: &Payload, previous: Option<&Payload>) -> bool {
     let big = |p: &Payload| p.bytes().len() > theme::OFF_FRAME_BYTES;
-    matches!(
-        view,
-        PayloadView::Json | PayloadView::Diff | PayloadView::Decoded(_)
-    ) && (big(payload) || (view == PayloadView::Diff && previous.is_some_and(big)))
+    let decoded_big = || {
+        payload
+            .decoded()
+            .and_then(|d| d.result.as_ref().ok())
+            .is_some_and(|t| t.len() > theme::OFF_FRAME_BYTES)
+    };
+    match view {
+        PayloadView::Rule => decoded_big(),
+        PayloadView::Json | PayloadView::Decoded(_) => big(payload),
+        PayloadView::Diff => big(payload) || previous.is_some_and(big),
+        PayloadView::Text | PayloadView::Hex => false,
+    }
 }
 
 /// Works out `view` of `payload` (`previous`: the topic's message before it, for the diff;
@@ -69,6 +77,11 @@ pub fn render_view(
     // Until a hex view measured its width: the classic 16 bytes a line.
     let per_row = if hex_per_row == 0 { 16 } else { hex_per_row };
     let hex_dump = |bytes: &[u8]| hex_dump_rows(bytes, per_row);
+    // The raw payload, as text when it is text, else as hex (a rule failed on it).
+    let raw = |bytes: &[u8]| match payload.text() {
+        Some(_) => visible_text(bytes).into_owned(),
+        None => hex_dump(bytes),
+    };
     let mut out = Rendered::default();
     out.text = match view {
         PayloadView::Hex => hex_dump(cut(HEX_VIEW_BYTES, &mut note)),
@@ -107,6 +120,34 @@ pub fn render_view(
             Err(e) => {
                 note = Some(format!("Not shown decoded: {e}"));
                 hex_dump(cut(HEX_VIEW_BYTES, &mut None))
+            }
+        },
+        PayloadView::Rule => match payload.decoded() {
+            Some(decoded) => match (&decoded.result, decoded.value()) {
+                (Ok(_), Some(value)) => {
+                    let (lines, cut) = json_lines(&value, JSON_VIEW_LINES);
+                    note = Some(match cut {
+                        true => format!(
+                            "Decoded by the rule {}; showing the first {JSON_VIEW_LINES} lines",
+                            decoded.by
+                        ),
+                        false => format!("Decoded by the rule {}", decoded.by),
+                    });
+                    out.lines = lines;
+                    String::new()
+                }
+                (Err(why), _) => {
+                    note = Some(format!("Not decoded by the rule {}: {why}", decoded.by));
+                    raw(cut(HEX_VIEW_BYTES, &mut None))
+                }
+                (Ok(_), None) => {
+                    note = Some(format!("The rule {} gave no value", decoded.by));
+                    raw(cut(HEX_VIEW_BYTES, &mut None))
+                }
+            },
+            None => {
+                note = Some("No decoder rule is for this topic".into());
+                raw(cut(theme::PAYLOAD_VIEW_BYTES, &mut None))
             }
         },
         PayloadView::Json => {

@@ -23,6 +23,8 @@ pub enum PayloadView {
     Diff,
     /// Decoded from a binary format, shown like JSON.
     Decoded(Decoder),
+    /// What the topic's decoder rule made of the payload on arrival, shown like JSON.
+    Rule,
 }
 
 impl PayloadView {
@@ -35,9 +37,14 @@ impl PayloadView {
         }
     }
 
-    /// The view a message of `topic` opens in: decoded when [`default_decoder`] says so
-    /// (Sparkplug B under `spBv1.0/`), otherwise as [`Self::default_for`].
+    /// The view a message of `topic` opens in: what its decoder rule made of it (the
+    /// automatic Sparkplug B rule included) when one is for it; decoded when
+    /// [`default_decoder`] says so (messages filed without the worker's rules); otherwise
+    /// as [`Self::default_for`].
     pub fn natural(topic: &str, payload: &crate::model::Payload) -> Self {
+        if payload.decoded().is_some() {
+            return Self::Rule;
+        }
         match default_decoder(topic, payload.bytes()) {
             Some(d) => Self::Decoded(d),
             None => Self::default_for(payload.kind()),
@@ -210,11 +217,13 @@ pub fn payload_ui(
         return;
     }
     if !cache.lines.is_empty() {
-        let decoder = match view {
-            PayloadView::Decoded(d) => Some(d),
-            _ => None,
+        let base = SeriesSpec::new(topic, &crate::model::JsonPath::default());
+        let base = match view {
+            PayloadView::Decoded(d) => base.decoded(Some(d)),
+            PayloadView::Rule => base.by_rule(message.payload.decoded().map(|d| &*d.by)),
+            _ => base,
         };
-        json_view_ui(ui, &cache.lines, topic, decoder, plots, commands);
+        json_view_ui(ui, &cache.lines, &base, plots, commands);
         return;
     }
     if view == PayloadView::Diff {
@@ -309,8 +318,7 @@ fn diff_view_ui(ui: &mut Ui, lines: &[(DiffTag, String)]) {
 fn json_view_ui(
     ui: &mut Ui,
     lines: &[JsonLine],
-    topic: &str,
-    decoder: Option<Decoder>,
+    base: &SeriesSpec,
     plots: &Plots,
     commands: &mut Commands,
 ) {
@@ -336,7 +344,10 @@ fn json_view_ui(
                         let value = egui::RichText::new(line.value.as_str()).font(font.clone());
                         match &line.field {
                             Some(path) => {
-                                let spec = SeriesSpec::new(topic, path).decoded(decoder);
+                                let spec = SeriesSpec {
+                                    path: path.to_string(),
+                                    ..base.clone()
+                                };
                                 let plotted = plots.contains(&spec);
                                 let text = if plotted {
                                     value.color(theme::series_color(dark, 0)).underline()

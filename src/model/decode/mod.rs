@@ -18,6 +18,7 @@
 
 mod cbor;
 mod msgpack;
+pub mod rules;
 mod sparkplug;
 pub mod spec;
 mod tree;
@@ -50,6 +51,16 @@ impl Decoder {
             Self::MsgPack => "MessagePack",
             Self::Cbor => "CBOR",
             Self::SparkplugB => "Sparkplug B",
+        }
+    }
+
+    /// The decoder's name in rules and on the command line (`msgpack`, `cbor`,
+    /// `sparkplug`).
+    pub fn spec_name(self) -> &'static str {
+        match self {
+            Self::MsgPack => "msgpack",
+            Self::Cbor => "cbor",
+            Self::SparkplugB => "sparkplug",
         }
     }
 

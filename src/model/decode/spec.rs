@@ -15,7 +15,6 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::Decoder;
-use crate::model::topic_path::{matches_filter, validate_filter};
 
 /// Most bytes a decompressing pre-step produces.
 pub const DECOMPRESSED_CAP: usize = 16 << 20;
@@ -86,7 +85,8 @@ pub enum SpecError {
     Filter { filter: String, why: String },
 }
 
-const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, \
+/// The decoder names understood, in words (for help texts and errors).
+pub const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, \
     f32, f64, with le or be, [] for an array: binary:f32le[]), after pre-steps base64, hex, \
     gzip, zlib, deflate, zstd joined with +";
 
@@ -326,6 +326,27 @@ impl PreStep {
 }
 
 impl DecoderSpec {
+    /// What the decoder does, in words: "base64, then gzip, then JSON".
+    pub fn describe(&self) -> String {
+        let format = match self.format {
+            Format::Json => "JSON".to_string(),
+            Format::Text => "UTF-8 text".into(),
+            Format::Xml => "XML".into(),
+            Format::Tree(d) => d.label().into(),
+            Format::Binary(b) => match b.array {
+                true => format!("an array of {}", b.name()),
+                false => format!("one {}", b.name()),
+            },
+        };
+        let mut parts: Vec<String> = self
+            .steps
+            .iter()
+            .map(|s| format!("{s:?}").to_ascii_lowercase())
+            .collect();
+        parts.push(format);
+        parts.join(", then ")
+    }
+
     /// Decodes `bytes`, or says in words which step failed and why. Never panics; memory
     /// stays within the caps above.
     pub fn decode(&self, bytes: &[u8]) -> Result<Value, String> {
@@ -401,44 +422,6 @@ fn pretty_xml(bytes: &[u8]) -> Result<String, String> {
         return Err("not XML: no element".into());
     }
     String::from_utf8(writer.into_inner()).map_err(|e| format!("not XML: {e}"))
-}
-
-/// Topic filter → decoder rules; the first rule whose filter matches a topic decodes it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DecoderRules {
-    rules: Vec<(String, DecoderSpec)>,
-}
-
-impl DecoderRules {
-    /// Rules as the command line gives them: `FILTER=DECODER` each.
-    pub fn parse<'a>(rules: impl IntoIterator<Item = &'a str>) -> Result<Self, SpecError> {
-        let rules = rules
-            .into_iter()
-            .map(|rule| {
-                let (filter, spec) = rule
-                    .rsplit_once('=')
-                    .ok_or_else(|| SpecError::NotARule(rule.to_string()))?;
-                validate_filter(filter).map_err(|why| SpecError::Filter {
-                    filter: filter.to_string(),
-                    why,
-                })?;
-                Ok((filter.to_string(), spec.parse()?))
-            })
-            .collect::<Result<Vec<_>, SpecError>>()?;
-        Ok(Self { rules })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-
-    /// The decoder of `topic`: the first rule that matches it.
-    pub fn for_topic(&self, topic: &str) -> Option<&DecoderSpec> {
-        self.rules
-            .iter()
-            .find(|(filter, _)| matches_filter(filter, topic))
-            .map(|(_, spec)| spec)
-    }
 }
 
 #[cfg(test)]

@@ -52,6 +52,17 @@ fn names_parse_into_steps_and_a_format() {
 }
 
 #[test]
+fn decoders_say_what_they_do() {
+    assert_eq!(
+        spec("base64+gzip+json").describe(),
+        "base64, then gzip, then JSON"
+    );
+    assert_eq!(spec("binary:f32le[]").describe(), "an array of f32le");
+    assert_eq!(spec("binary:u8").describe(), "one u8");
+    assert_eq!(spec("cbor").describe(), "CBOR");
+}
+
+#[test]
 fn pre_steps_undo_what_independent_encoders_did() {
     let doc = br#"{"temp":21.5,"ok":true}"#;
     let want = json!({"temp": 21.5, "ok": true});
@@ -161,33 +172,6 @@ fn xml_is_laid_out_and_bad_xml_says_why() {
     let deep = "<a>".repeat(100_000) + &"</a>".repeat(100_000);
     let e = spec("xml").decode(deep.as_bytes()).unwrap_err();
     assert_eq!(e, "not shown as XML: nested deeper than 256 levels");
-}
-
-#[test]
-fn rules_take_the_first_match() {
-    let rules = DecoderRules::parse([
-        "plant/+/raw=binary:f32le[]",
-        "plant/#=gzip+json",
-        "x=y=msgpack",
-    ]);
-    // A filter cannot hold '=' in a useful way, but a name can't either: the last '='
-    // splits, and "x=y" is a valid topic filter.
-    let rules = rules.unwrap();
-    assert_eq!(
-        rules.for_topic("plant/7/raw").map(|s| s.format),
-        Some(spec("binary:f32le[]").format)
-    );
-    assert_eq!(
-        rules.for_topic("plant/7/state").map(|s| s.steps.clone()),
-        Some(vec![PreStep::Gzip])
-    );
-    assert!(rules.for_topic("other").is_none());
-    assert_eq!(
-        DecoderRules::parse(["no-equals"]).unwrap_err(),
-        SpecError::NotARule("no-equals".into())
-    );
-    let e = DecoderRules::parse(["a/#/b=json"]).unwrap_err();
-    assert!(e.to_string().contains("is not a topic filter"), "{e}");
 }
 
 #[test]

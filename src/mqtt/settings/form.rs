@@ -2,6 +2,7 @@
 //! `#[serde(default)]` so older profiles still read.
 
 use crate::model::QoS;
+use crate::model::decode::rules::DecoderRule;
 
 use super::{MqttVersion, Subscription, Transport, default_subscriptions};
 
@@ -81,6 +82,9 @@ pub struct ConnectionForm {
     pub will_retain: bool,
     /// MQTT 5 will delay in seconds (empty: none).
     pub will_delay_s: String,
+    /// Topic filter → decoder rules, in order (the first match decodes a message); saved,
+    /// exported and imported with the profile.
+    pub decoders: Vec<DecoderRule>,
 }
 
 impl Default for ConnectionForm {
@@ -111,6 +115,7 @@ impl Default for ConnectionForm {
             will_qos: QoS::AtMostOnce,
             will_retain: false,
             will_delay_s: String::new(),
+            decoders: Vec::new(),
         }
     }
 }

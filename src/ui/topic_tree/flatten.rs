@@ -119,9 +119,7 @@ impl Build {
                     }
                     self.path.push_str(node.name());
                     let payload = if f.reads_payloads() {
-                        node.history()
-                            .and_then(|h| h.latest())
-                            .map(|m| m.payload.bytes())
+                        node.history().and_then(|h| h.latest()).map(|m| &m.payload)
                     } else {
                         None
                     };

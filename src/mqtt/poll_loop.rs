@@ -1,0 +1,166 @@
+//! The poll loop of one connection: it polls rumqttc, batches what arrives, decodes it by
+//! the decoder rules of the moment, and hands batches to the UI channel; it answers
+//! publishes, reconnects with backoff and re-subscribes on every CONNACK.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::event::{Backoff, ConnectionState, SubscriptionResult};
+use super::linger::{READ_PACKETS, linger};
+use super::publisher::Tracker;
+use super::session::{Polled, Session, poll_watched};
+use super::settings::ConnectionSettings;
+use super::worker::{MAX_BATCH, Outbox};
+use crate::model::Incoming;
+
+/// The poll loop of one connection, until the user disconnects or nobody listens.
+pub(super) async fn run<S: Session>(
+    mut session: S,
+    settings: ConnectionSettings,
+    outbox: Outbox,
+    tracker: Arc<Tracker>,
+) {
+    let mut backoff = Backoff::new();
+    let mut attempt = 1;
+    let mut batch: Vec<Incoming> = Vec::with_capacity(MAX_BATCH);
+    // When the last keep-alive ping went out with nothing heard from the broker since.
+    let mut ping_at: Option<tokio::time::Instant> = None;
+    // Whether "connected" was said for this connection (after SUBACK).
+    let mut subscribed = false;
+    // When the last batch was handed on, for `batch_linger`.
+    let mut flushed_at: Option<tokio::time::Instant> = None;
+    // Events polled since rumqttc's buffer was last empty: one read from the socket.
+    let mut read = 0;
+    outbox.set_state(ConnectionState::Connecting { attempt });
+    loop {
+        let polled = poll_watched(
+            &mut session,
+            settings.payload_cap,
+            ping_at,
+            settings.keep_alive,
+        )
+        .await;
+        ping_at = match &polled {
+            Ok(Polled::PingSent) => ping_at.or_else(|| Some(tokio::time::Instant::now())),
+            Ok(Polled::Other | Polled::PublishSent(_) | Polled::Disconnected) => ping_at,
+            _ => None,
+        };
+        match polled {
+            Ok(Polled::ConnAck) => {
+                backoff.reset();
+                attempt = 1;
+                outbox.subscriptions.send_replace(Vec::new());
+                // "Connected" once the subscriptions are in place (SUBACK), so whatever is
+                // published from then on arrives.
+                subscribed = settings.subscriptions.is_empty();
+                if !subscribed && let Err(e) = session.subscribe(&settings.subscriptions) {
+                    tracing::warn!("subscribing failed: {e}");
+                    subscribed = true;
+                }
+                if subscribed {
+                    outbox.set_state(ConnectionState::Connected);
+                }
+            }
+            Ok(Polled::SubAck(granted)) => {
+                outbox
+                    .subscriptions
+                    .send_replace(answers(&settings, granted));
+                if !subscribed {
+                    subscribed = true;
+                    outbox.set_state(ConnectionState::Connected);
+                } else {
+                    outbox.events.wake();
+                }
+            }
+            Ok(Polled::Message(m)) => {
+                // A broker that delivers before its SUBACK is clearly subscribed too.
+                if !subscribed {
+                    subscribed = true;
+                    outbox.set_state(ConnectionState::Connected);
+                }
+                batch.push(m);
+            }
+            Ok(Polled::PublishSent(pkid)) => tracker.written(pkid),
+            Ok(Polled::PublishAcked(pkid, result)) => tracker.answered(pkid, result),
+            Ok(Polled::Disconnected) => {
+                flush(&outbox, &mut batch);
+                tracker.lost();
+                outbox.set_state(ConnectionState::Disconnected {
+                    reason: "disconnected by user".into(),
+                    retry_at: None,
+                });
+                return;
+            }
+            Ok(Polled::Other | Polled::PingSent | Polled::Heard) => {}
+            Err(reason) => {
+                flush(&outbox, &mut batch);
+                // What was in flight is answered as lost, so rumqttc must not resend it
+                // after the reconnect (its writes would be taken for newer requests).
+                session.forget_pending();
+                tracker.lost();
+                subscribed = false;
+                let delay = Backoff::jittered(backoff.next_delay());
+                tracing::info!("{}: {reason}; retrying in {delay:?}", settings.address());
+                retry_after(&outbox, reason, delay, &mut attempt).await;
+            }
+        }
+        read += 1;
+        let drained = !session.buffered();
+        let ready = !batch.is_empty() && (batch.len() >= MAX_BATCH || drained);
+        let acked = ready
+            && batch
+                .iter()
+                .any(|m| m.message.qos != crate::model::QoS::AtMostOnce);
+        if ready && !flush(&outbox, &mut batch) {
+            return; // nobody listens any more
+        }
+        if drained {
+            // A read that took rumqttc's most packets leaves more waiting: no pause then.
+            let more = std::mem::take(&mut read) >= READ_PACKETS;
+            if ready && !more && !acked {
+                linger(settings.batch_linger, &mut flushed_at).await;
+            }
+        }
+    }
+}
+
+/// Each subscription with the broker's answer to it (SUBACK entries come in order).
+fn answers(
+    settings: &ConnectionSettings,
+    granted: Vec<Result<crate::model::QoS, super::Reason>>,
+) -> Vec<SubscriptionResult> {
+    settings
+        .subscriptions
+        .iter()
+        .zip(granted)
+        .map(|(s, granted)| SubscriptionResult {
+            filter: s.filter.clone(),
+            granted,
+        })
+        .collect()
+}
+
+/// Says why the connection is down and when the next attempt is, waits, and says it tries.
+async fn retry_after(outbox: &Outbox, reason: String, delay: Duration, attempt: &mut u32) {
+    outbox.set_state(ConnectionState::Disconnected {
+        reason,
+        retry_at: Some(Instant::now() + delay),
+    });
+    tokio::time::sleep(delay).await;
+    *attempt += 1;
+    outbox.set_state(ConnectionState::Connecting { attempt: *attempt });
+}
+
+/// Decodes the batch by the decoder rules and hands it to the UI channel; false once the
+/// receiver is gone.
+fn flush(outbox: &Outbox, batch: &mut Vec<Incoming>) -> bool {
+    if batch.is_empty() {
+        return true;
+    }
+    let rules = outbox.decoders.borrow().clone();
+    for m in batch.iter_mut() {
+        let decoded = rules.decode(&m.topic, m.message.payload.bytes());
+        m.message.payload.set_decoded(decoded);
+    }
+    outbox.events.send(std::mem::take(batch))
+}

@@ -1,0 +1,304 @@
+//! Decoder rules in the real App (egui_kittest): the Decoders window adds, edits, reorders
+//! and removes rules, says which work and why the others do not, and saves them with the
+//! profile; samples made by independent encoders go through a real Mosquitto and come out
+//! decoded in the inspector, field by field, plottable; "Decode as" keeps a one-off
+//! choice and saves it as a rule.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use base64::Engine as _;
+use egui::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use mqscope::app::{App, StartOptions};
+use mqscope::model::decode::rules::DecoderRule;
+
+use common::window::{run_until, type_into};
+
+fn harness(options: StartOptions) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::new(cc, options))
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mqscope-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Types `text` into the `n`th field labelled `label`.
+fn type_nth(h: &mut Harness<'static, App>, label: &str, n: usize, text: &str) {
+    h.query_all_by_role_and_label(Role::TextInput, label)
+        .nth(n)
+        .unwrap()
+        .focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.query_all_by_role_and_label(Role::TextInput, label)
+        .nth(n)
+        .unwrap()
+        .type_text(text);
+    h.run_steps(2);
+}
+
+#[test]
+fn the_rules_window_adds_reorders_says_why_and_saves_with_the_profile() {
+    let config = temp_dir("decoders-window");
+    let mut h = harness(StartOptions {
+        config_dir: Some(config.clone()),
+        show: vec!["connections".into()],
+        ..StartOptions::default()
+    });
+    h.run_steps(2);
+    h.get_by_label("Decoders…").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("No rules yet").is_some());
+    h.get_by_label("Add rule").click();
+    h.run_steps(2);
+    type_nth(&mut h, "Topic filter", 0, "plant/#");
+    type_nth(&mut h, "Decoder", 0, "rot13");
+    assert!(
+        h.query_by_label_contains("\"rot13\" is not a decoder")
+            .is_some(),
+        "a rule that does not work says why"
+    );
+    type_nth(&mut h, "Decoder", 0, "gzip+json");
+    assert!(
+        h.query_by_label("Works: gzip, then JSON").is_some(),
+        "and one that works says what it does"
+    );
+    h.get_by_label("Add rule").click();
+    h.run_steps(2);
+    type_nth(&mut h, "Topic filter", 1, "plant/+/raw");
+    type_nth(&mut h, "Decoder", 1, "binary:f32le[]");
+    let rules = |h: &Harness<'static, App>| h.state().shown().decoder_rules().to_vec();
+    assert_eq!(
+        rules(&h),
+        [
+            DecoderRule::new("plant/#", "gzip+json"),
+            DecoderRule::new("plant/+/raw", "binary:f32le[]")
+        ]
+    );
+    // The narrower rule first, or the broad one would take its messages.
+    h.query_all_by_label("Up").nth(1).unwrap().click();
+    h.run_steps(2);
+    assert_eq!(rules(&h)[0].filter, "plant/+/raw");
+    h.get_by_label("Add rule").click();
+    h.run_steps(2);
+    h.query_all_by_label("Remove").last().unwrap().click();
+    h.run_steps(2);
+    assert_eq!(rules(&h).len(), 2);
+
+    // Saved with the profile, and read back from its file (the Decoders window closed, so
+    // that it covers none of the Connections window).
+    h.get_by_label("Decoders…").click();
+    h.run_steps(2);
+    type_into(&mut h, Role::TextInput, "Profile name", "plant");
+    h.get_by_label("Save").click();
+    let file = config.join("profiles.json");
+    let saved = |_: &App| {
+        mqscope::profiles::connections::ProfileStore::read_file(&file)
+            .is_ok_and(|p| p.iter().any(|p| p.name == "plant"))
+    };
+    assert!(run_until(&mut h, Duration::from_secs(10), saved));
+    let profiles = mqscope::profiles::connections::ProfileStore::read_file(&file).unwrap();
+    assert_eq!(profiles[0].form.decoders, rules(&h));
+
+    // Exported to a rules file (what `sub --decoders` reads), and imported into a new tab.
+    h.get_by_label("Decoders…").click();
+    h.run_steps(2);
+    let rules_file = config.join("rules.json");
+    type_into(
+        &mut h,
+        Role::TextInput,
+        "Rules file",
+        rules_file.to_str().unwrap(),
+    );
+    h.get_by_label("Export rules").click();
+    assert!(run_until(&mut h, Duration::from_secs(10), |_| rules_file.exists()));
+    assert_eq!(
+        mqscope::profiles::decoders::read_rules(&rules_file).unwrap(),
+        rules(&h)
+    );
+    h.state_mut()
+        .push(mqscope::command::AppCommand::NewConnection);
+    h.run_steps(3);
+    assert!(rules(&h).is_empty(), "a new tab has rules of its own");
+    h.get_by_label("Import rules").click();
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
+        .shown()
+        .decoder_rules()
+        .len()
+        == 2));
+    assert!(h.query_by_label_contains("Added 2 rules from").is_some());
+    let _ = std::fs::remove_dir_all(&config);
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// Publishes `bytes` to `topic` from a file (mosquitto_pub -f), so any byte goes through.
+fn publish_bytes(broker: &common::Mosquitto, dir: &std::path::Path, topic: &str, bytes: &[u8]) {
+    let file = dir.join(topic.replace('/', "_"));
+    std::fs::write(&file, bytes).unwrap();
+    broker.publish(&["-t", topic, "-f", file.to_str().unwrap()]);
+}
+
+#[test]
+fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
+    let test = "payloads_through_mosquitto_come_out_decoded";
+    let Some(broker) = common::Mosquitto::start(test) else {
+        return;
+    };
+    let dir = temp_dir("decoders-mosquitto");
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        decoders: vec![
+            DecoderRule::new("plant/+/raw", "binary:f32le[]"),
+            DecoderRule::new("plant/#", "base64+gzip+json"),
+        ],
+        ..Default::default()
+    };
+    let mut h = harness(StartOptions {
+        form,
+        connect: true,
+        select: Some("plant/7/state".into()),
+        ..StartOptions::default()
+    });
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
+        .connection()
+        .is_connected()));
+    let state = |temp: f64| {
+        let doc = format!(
+            r#"{{"temp":{temp},"id":"Gewächshaus-7","valves":[{{"open":true}},{{"flow":3}}]}}"#
+        );
+        base64::engine::general_purpose::STANDARD.encode(gzip(doc.as_bytes()))
+    };
+    publish_bytes(&broker, &dir, "plant/7/state", state(21.5).as_bytes());
+    let raw: Vec<u8> = [1.5f32, -2.25, 1e6]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    publish_bytes(&broker, &dir, "plant/7/raw", &raw);
+    publish_bytes(&broker, &dir, "plant/7/broken", b"not base64!");
+    let decoded = |a: &App, topic: &str| {
+        common::latest(a.store(), topic).and_then(|m| {
+            m.payload
+                .decoded()
+                .map(|d| (d.by.to_string(), d.value(), d.result.clone()))
+        })
+    };
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| [
+        "plant/7/state",
+        "plant/7/raw",
+        "plant/7/broken"
+    ]
+    .iter()
+    .all(|t| decoded(a, t).is_some())));
+    let (by, value, _) = decoded(h.state(), "plant/7/state").unwrap();
+    assert_eq!(by, "base64+gzip+json");
+    let value = value.unwrap();
+    assert_eq!(value["temp"], 21.5);
+    assert_eq!(value["id"], "Gewächshaus-7");
+    assert_eq!(value["valves"][0]["open"], true);
+    assert_eq!(value["valves"][1]["flow"], 3);
+    let (by, value, _) = decoded(h.state(), "plant/7/raw").unwrap();
+    assert_eq!(by, "binary:f32le[]", "the first matching rule");
+    assert_eq!(value.unwrap(), serde_json::json!([1.5, -2.25, 1_000_000.0]));
+    let (_, value, result) = decoded(h.state(), "plant/7/broken").unwrap();
+    assert!(value.is_none());
+    assert!(result.unwrap_err().starts_with("not base64"));
+    assert_eq!(
+        common::latest(h.state().store(), "plant/7/broken")
+            .unwrap()
+            .payload
+            .bytes(),
+        b"not base64!",
+        "the raw payload stays"
+    );
+
+    // The inspector opens the decoded tree; its numbers plot through the rule.
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Decoded by the rule base64+gzip+json")
+            .is_some()
+    );
+    h.get_by_label("Plot temp").click();
+    h.run_steps(3);
+    let plotted = |a: &App| a.store().plots().series().first().and_then(|s| s.last());
+    publish_bytes(&broker, &dir, "plant/7/state", state(22.75).as_bytes());
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| plotted(a)
+        == Some(22.75)));
+    let spec = &h.state().store().plots().series()[0].spec;
+    assert_eq!(spec.rule.as_deref(), Some("base64+gzip+json"));
+    assert_eq!(spec.path, "temp");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn decode_as_keeps_a_one_off_choice_and_saves_it_as_a_rule() {
+    let test = "decode_as_keeps_a_one_off_choice";
+    let Some(broker) = common::Mosquitto::start(test) else {
+        return;
+    };
+    let dir = temp_dir("decoders-decode-as");
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        ..Default::default()
+    };
+    let mut h = harness(StartOptions {
+        form,
+        connect: true,
+        select: Some("pack/a/1".into()),
+        ..StartOptions::default()
+    });
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
+        .connection()
+        .is_connected()));
+    // MessagePack made by rmpv: {"level": 7}.
+    let sample = |level: i64| {
+        let v = rmpv::Value::Map(vec![("level".into(), level.into())]);
+        let mut out = Vec::new();
+        rmpv::encode::write_value(&mut out, &v).unwrap();
+        out
+    };
+    publish_bytes(&broker, &dir, "pack/a/1", &sample(7));
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| {
+        common::latest(a.store(), "pack/a/1").is_some()
+    }));
+    h.run_steps(3);
+    h.get_by_label("Decode as").click();
+    h.run_steps(2);
+    h.get_by_label("MessagePack").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("Plot level").is_some(), "the one-off view");
+    h.get_by_label("Save as rule").click();
+    h.run_steps(2);
+    h.get_by_label("For pack/a/#").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().shown().decoder_rules(),
+        [DecoderRule::new("pack/a/#", "msgpack")]
+    );
+    assert!(
+        h.query_by_label("Works: MessagePack").is_some(),
+        "shown in Decoders"
+    );
+    publish_bytes(&broker, &dir, "pack/a/2", &sample(8));
+    let decoded = |a: &App| {
+        common::latest(a.store(), "pack/a/2")
+            .and_then(|m| m.payload.decoded().and_then(|d| d.value()))
+    };
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| decoded(a).is_some()));
+    assert_eq!(decoded(h.state()).unwrap()["level"], 8);
+    let _ = std::fs::remove_dir_all(&dir);
+}
