@@ -323,7 +323,8 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
     // Samples made by independent encoders, published retained by mosquitto_pub.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, r#"{"temp":21.5,"id":"温室-1"}"#.as_bytes()).unwrap();
-    let samples: [(&str, Vec<u8>); 3] = [
+    let samples: [(&str, Vec<u8>); 4] = [
+        ("dec/pb", mqscope::testkit::plant_proto::sample_state()),
         ("dec/state", gz.finish().unwrap()),
         (
             "dec/raw",
@@ -358,11 +359,13 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
             "-t",
             "dec/#",
             "--count",
-            "3",
+            "4",
             "--timeout-ms",
             "10000",
             "--decode",
             "dec/raw=binary:f32le[]",
+            "--decode",
+            &format!("dec/pb={}", mqscope::testkit::plant_proto::state_decoder()),
             "--decoders",
             rules.to_str().unwrap(),
         ],
@@ -374,6 +377,14 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
         serde_json::json!({"temp": 21.5, "id": "温室-1"})
     );
     assert_eq!(line("dec/raw")["decoded"], serde_json::json!([1.5, -2.0]));
+    // Protobuf from the user's .proto (with an import), field by field.
+    let pb = &line("dec/pb")["decoded"];
+    assert_eq!(pb["id"], "Gewächshaus-7");
+    assert_eq!(pb["uptime_s"], 5_000_000_000i64);
+    assert_eq!(pb["readings"][0]["value"], 21.5);
+    assert_eq!(pb["readings"][1]["unit"], "PERCENT");
+    assert_eq!(pb["counters"]["starts"], 3);
+    assert_eq!(pb["#99"], 42);
     let broken = line("dec/broken");
     assert!(broken.get("decoded").is_none());
     assert!(

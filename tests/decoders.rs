@@ -164,6 +164,7 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
         port: broker.port.to_string(),
         decoders: vec![
             DecoderRule::new("plant/+/raw", "binary:f32le[]"),
+            DecoderRule::new("plant/+/pb", mqscope::testkit::plant_proto::state_decoder()),
             DecoderRule::new("plant/#", "base64+gzip+json"),
         ],
         ..Default::default()
@@ -190,6 +191,12 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
         .collect();
     publish_bytes(&broker, &dir, "plant/7/raw", &raw);
     publish_bytes(&broker, &dir, "plant/7/broken", b"not base64!");
+    publish_bytes(
+        &broker,
+        &dir,
+        "plant/7/pb",
+        &mqscope::testkit::plant_proto::sample_state(),
+    );
     let decoded = |a: &App, topic: &str| {
         common::latest(a.store(), topic).and_then(|m| {
             m.payload
@@ -200,7 +207,8 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
     assert!(run_until(&mut h, Duration::from_secs(10), |a| [
         "plant/7/state",
         "plant/7/raw",
-        "plant/7/broken"
+        "plant/7/broken",
+        "plant/7/pb"
     ]
     .iter()
     .all(|t| decoded(a, t).is_some())));
@@ -214,6 +222,15 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
     let (by, value, _) = decoded(h.state(), "plant/7/raw").unwrap();
     assert_eq!(by, "binary:f32le[]", "the first matching rule");
     assert_eq!(value.unwrap(), serde_json::json!([1.5, -2.25, 1_000_000.0]));
+    let (by, value, _) = decoded(h.state(), "plant/7/pb").unwrap();
+    assert!(
+        by.starts_with("protobuf:") && by.ends_with(":plant.State"),
+        "{by}"
+    );
+    let value = value.unwrap();
+    assert_eq!(value["readings"][0]["name"], "air");
+    assert_eq!(value["readings"][0]["unit"], "CELSIUS");
+    assert_eq!(value["uptime_s"], 5_000_000_000i64);
     let (_, value, result) = decoded(h.state(), "plant/7/broken").unwrap();
     assert!(value.is_none());
     assert!(result.unwrap_err().starts_with("not base64"));
@@ -300,5 +317,60 @@ fn decode_as_keeps_a_one_off_choice_and_saves_it_as_a_rule() {
     };
     assert!(run_until(&mut h, Duration::from_secs(10), |a| decoded(a).is_some()));
     assert_eq!(decoded(h.state()).unwrap()["level"], 8);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn schema_rules_are_compiled_off_the_frame_and_say_file_and_line() {
+    let dir = temp_dir("decoders-schema");
+    let proto = mqscope::testkit::plant_proto::fixtures();
+    // A copy of a schema, deleted once the rule works.
+    let copy = dir.join("units.proto");
+    std::fs::copy(proto.join("common/units.proto"), &copy).unwrap();
+    let form = mqscope::mqtt::ConnectionForm {
+        decoders: vec![
+            DecoderRule::new("a/#", mqscope::testkit::plant_proto::state_decoder()),
+            DecoderRule::new(
+                "b/#",
+                format!("protobuf:{}:Broken", proto.join("broken.proto").display()),
+            ),
+            DecoderRule::new("c/#", format!("protobuf:{}:common.Reading", copy.display())),
+        ],
+        ..Default::default()
+    };
+    let mut h = harness(StartOptions {
+        form,
+        show: vec!["decoders".into()],
+        ..StartOptions::default()
+    });
+    let shown = |text: &'static str| {
+        move |h: &Harness<'static, App>| h.query_by_label_contains(text).is_some()
+    };
+    let wait = |h: &mut Harness<'static, App>, what: &dyn Fn(&Harness<'static, App>) -> bool| {
+        for _ in 0..300 {
+            h.run_steps(1);
+            if what(h) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    };
+    assert!(wait(
+        &mut h,
+        &shown("Works: Protobuf plant.State (plant.proto)")
+    ));
+    assert!(
+        h.query_by_label_contains("broken.proto:4: ").is_some(),
+        "file and line"
+    );
+    assert!(
+        h.query_by_label_contains("Works: Protobuf common.Reading")
+            .is_some()
+    );
+    // The file of a working rule deleted: the next compile says so.
+    std::fs::remove_file(&copy).unwrap();
+    type_nth(&mut h, "Topic filter", 2, "c/+");
+    assert!(wait(&mut h, &shown("units.proto: no such file")));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,9 +6,28 @@ use std::path::PathBuf;
 use super::App;
 use super::jobs::JobDone;
 use crate::command::TabId;
-use crate::model::decode::rules::DecoderRule;
+use crate::model::decode::rules::{DecoderRule, DecoderRules};
 
 impl App {
+    /// Hands each tab's changed decoder rules to a compile job (schema and script files
+    /// are read off the UI thread); the worker gets them when compiled.
+    pub(super) fn decoders_step(&mut self, ctx: &egui::Context) {
+        let changed: Vec<(TabId, u64, Vec<DecoderRule>)> = self
+            .tabs
+            .iter_mut()
+            .filter_map(|t| t.decoders_changed().map(|(g, r)| (t.id, g, r)))
+            .collect();
+        for (id, generation, rules) in changed {
+            let job = move || {
+                let (rules, status) = DecoderRules::compile(&rules, &[]);
+                JobDone::DecodersCompiled(id, generation, Box::new(rules), status)
+            };
+            if let Err(e) = self.jobs.spawn("decoders-compile", ctx, job) {
+                self.rules_file.result = Some(Err(e));
+            }
+        }
+    }
+
     /// Writes tab `id`'s rules to `path` as a job; the window says how it went.
     pub(super) fn export_rules(&mut self, ctx: &egui::Context, id: TabId, path: PathBuf) {
         let Some(tab) = self.tab(id) else {
@@ -62,7 +81,6 @@ impl App {
                         added += 1;
                     }
                 }
-                tab.apply_decoders();
                 Ok(format!("Added {added} rules from {}", path.display()))
             }
             (Ok(_), None) => return, // the tab was closed meanwhile

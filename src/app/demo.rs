@@ -241,7 +241,8 @@ mod tests {
         assert_eq!(raw.len(), 7);
         assert!(find("/demo/legacy/heartbeat").is_some());
         // The demo's rules read its packed and wrapped payloads.
-        let rules = crate::model::decode::rules::DecoderRules::checked(&decoder_rules()).unwrap();
+        let rules =
+            crate::model::decode::rules::DecoderRules::loaded(&decoder_rules(), &[]).unwrap();
         let (topic, samples, _) = find("demo/pump/vibration").unwrap();
         let d = rules.decode(topic, samples).unwrap().value().unwrap();
         assert_eq!(d.as_array().map(Vec::len), Some(8));

@@ -103,7 +103,6 @@ impl App {
                 if let Some(tab) = self.tab_mut(id) {
                     tab.form.decoders.retain(|r| *r != rule);
                     tab.form.decoders.insert(0, rule);
-                    tab.apply_decoders();
                 }
                 self.windows.decoders = true;
             }

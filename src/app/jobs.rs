@@ -23,6 +23,16 @@ pub enum JobDone {
     ProfilesWritten(Result<(), String>),
     /// Profiles exported to a file (how many, where), or why not.
     ProfilesExported(Result<String, String>),
+    /// A tab's decoder rules of one generation, compiled, and each rule's status.
+    DecodersCompiled(
+        TabId,
+        u64,
+        Box<crate::model::decode::rules::DecoderRules>,
+        Vec<(
+            crate::model::decode::rules::DecoderRule,
+            Result<String, String>,
+        )>,
+    ),
     /// A tab's decoder rules exported (how many, where), or why not.
     RulesExported(Result<String, String>),
     /// A decoder rules file read for a tab: its rules, or why not.

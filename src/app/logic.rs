@@ -177,6 +177,7 @@ impl App {
     /// Takes finished jobs, and hands changed profile and publish-history files to writer
     /// jobs.
     pub(super) fn jobs_step(&mut self, ctx: &egui::Context) {
+        self.decoders_step(ctx);
         for done in self.jobs.finished() {
             match done {
                 JobDone::Keychain(k) => self.keychain_done(k),
@@ -190,6 +191,11 @@ impl App {
                 JobDone::ProfilesWritten(result) => self.profiles.written(result),
                 JobDone::ProfilesExported(result) => self.profile_ui.file_result = Some(result),
                 JobDone::ProfilesRead(path, read) => self.profiles_read(&path, read),
+                JobDone::DecodersCompiled(id, generation, rules, status) => {
+                    if let Some(tab) = self.tab_mut(id) {
+                        tab.decoders_compiled(generation, *rules, status);
+                    }
+                }
                 JobDone::RulesExported(result) => self.rules_file.result = Some(result),
                 JobDone::RulesRead(id, path, read) => self.rules_read(id, &path, read),
             }

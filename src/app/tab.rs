@@ -137,8 +137,13 @@ pub struct Tab {
     pub(super) record_result: Option<Result<String, String>>,
     /// The running (or last) replay.
     pub(super) replay: Option<ReplayRun>,
-    /// The decoder rules the worker was last given (the form's may have changed since).
+    /// The rules last handed on for compiling (the form's may have changed since).
     applied_decoders: Vec<DecoderRule>,
+    /// Counts rule changes, so a compile that a newer change overtook is dropped.
+    pub(super) decoders_generation: u64,
+    /// Each compiled rule and whether it works (the schema or script files read), or why
+    /// not, for the Decoders window.
+    pub(super) decoder_status: Vec<crate::model::decode::rules::RuleStatus>,
 }
 
 impl Tab {
@@ -158,7 +163,7 @@ impl Tab {
         };
         let mut store = Store::new(limits.history);
         store.set_point_cap(limits.point_cap);
-        let mut tab = Self {
+        let tab = Self {
             id,
             store,
             worker,
@@ -183,22 +188,46 @@ impl Tab {
             record_result: None,
             replay: None,
             applied_decoders: Vec::new(),
+            decoders_generation: 0,
+            decoder_status: Vec::new(),
         };
-        tab.apply_decoders();
+        if let Some(w) = &tab.worker {
+            w.set_decoders(DecoderRules::ready_now(&tab.form.decoders));
+        }
         tab
     }
 
-    /// Gives the worker the form's decoder rules when they changed since last time (an
-    /// edit in the Decoders window, a profile loaded): messages from then on are decoded
-    /// by them, once each, on the worker thread.
-    pub(super) fn apply_decoders(&mut self) {
+    /// When the form's decoder rules changed since last time (an edit in the Decoders
+    /// window, a profile loaded): the worker gets at once the rules that need no file,
+    /// up to the first that does, and the rules to compile in full (files read) come
+    /// back with their generation; `None` when nothing changed.
+    pub(super) fn decoders_changed(&mut self) -> Option<(u64, Vec<DecoderRule>)> {
         if self.form.decoders == self.applied_decoders {
+            return None;
+        }
+        if let Some(worker) = &self.worker {
+            worker.set_decoders(DecoderRules::ready_now(&self.form.decoders));
+        }
+        self.applied_decoders = self.form.decoders.clone();
+        self.decoders_generation += 1;
+        Some((self.decoders_generation, self.applied_decoders.clone()))
+    }
+
+    /// The rules of generation `generation`, compiled: the worker decodes by them unless
+    /// a newer change overtook them.
+    pub(super) fn decoders_compiled(
+        &mut self,
+        generation: u64,
+        rules: DecoderRules,
+        status: Vec<crate::model::decode::rules::RuleStatus>,
+    ) {
+        if generation != self.decoders_generation {
             return;
         }
         if let Some(worker) = &self.worker {
-            worker.set_decoders(DecoderRules::working(&self.form.decoders));
+            worker.set_decoders(rules);
         }
-        self.applied_decoders = self.form.decoders.clone();
+        self.decoder_status = status;
     }
 
     /// The connection's decoder rules, in order (as the Decoders window shows them).
@@ -275,7 +304,6 @@ impl Tab {
         {
             run.seconds = Some(run.started.elapsed().as_secs_f64());
         }
-        self.apply_decoders();
         let Some(worker) = &self.worker else {
             return false;
         };

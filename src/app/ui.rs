@@ -196,7 +196,11 @@ impl App {
         decoders::decoders_window_ui(
             ui.ctx(),
             &mut windows.decoders,
-            (&mut tab.form.decoders, tab.profile_loaded.as_deref()),
+            (
+                &mut tab.form.decoders,
+                tab.profile_loaded.as_deref(),
+                &tab.decoder_status,
+            ),
             (&mut rules_file.path, rules_file.result.as_ref()),
             commands,
         );

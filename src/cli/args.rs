@@ -120,6 +120,10 @@ pub struct SubArgs {
     /// `{"filter": …, "decoder": …}`); its rules come after those of --decode.
     #[arg(long = "decoders", value_name = "FILE")]
     pub decoders: Option<std::path::PathBuf>,
+    /// Where `import`s of `.proto` files are looked for (repeatable), besides each file's
+    /// own folder.
+    #[arg(long = "proto-path", value_name = "DIR")]
+    pub proto_path: Vec<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -41,7 +41,7 @@ pub enum ReceiveError {
 
 /// Runs `mqscope sub`: the JSON lines go to stdout, a drop count (if any) to stderr.
 pub fn run(args: SubArgs) -> Result<ExitCode, CliError> {
-    let rules = decoder_rules(&args.decode, args.decoders.as_deref())?;
+    let rules = decoder_rules(&args.decode, args.decoders.as_deref(), &args.proto_path)?;
     let mut settings = args.connection.form()?.to_settings(usize::MAX)?;
     settings.subscriptions = subscriptions(args.topics, QoS::AtMostOnce)?;
     let stdout = std::io::stdout();
@@ -107,20 +107,24 @@ pub fn message_json(m: &Incoming) -> serde_json::Value {
 }
 
 /// The rules of `--decode FILTER=DECODER` (first) and of a `--decoders` rules file (as
-/// the app's Decoders window exports it), in that order; the first that does not work is
-/// the error.
+/// the app's Decoders window exports it), in that order, their files read (`.proto`
+/// imports looked for in `proto_paths` too); the first that does not work is the error.
 fn decoder_rules(
     decode: &[String],
     file: Option<&std::path::Path>,
+    proto_paths: &[std::path::PathBuf],
 ) -> Result<DecoderRules, CliError> {
-    let mut rules = DecoderRules::parse(decode.iter().map(String::as_str))?;
+    let given = DecoderRules::split(decode.iter().map(String::as_str))?;
+    let mut rules = DecoderRules::loaded(&given, proto_paths)?;
     if let Some(path) = file {
         let listed = crate::profiles::decoders::read_rules(path)?;
-        let checked = DecoderRules::checked(&listed).map_err(|source| CliError::RulesFileRule {
-            path: path.to_path_buf(),
-            source,
+        let loaded = DecoderRules::loaded(&listed, proto_paths).map_err(|source| {
+            CliError::RulesFileRule {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
-        rules.extend(checked);
+        rules.extend(loaded);
     }
     Ok(rules)
 }

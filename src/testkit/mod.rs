@@ -5,11 +5,13 @@
 //! - [`flood`]: a raw MQTT 3.1.1 publisher, as fast as a socket takes it, and its topics.
 //! - [`hostile`]: messages a broker may carry that a naive explorer chokes on.
 //! - [`series`]: a long, sensor-like series for the chart's reduction.
+//! - [`plant_proto`]: Protobuf samples of the test schema, encoded by prost.
 //!
 //! Depends on nothing else in this crate, so it can never pull test code into the app.
 
 pub mod flood;
 pub mod hostile;
+pub mod plant_proto;
 pub mod series;
 
 pub use flood::{Flood, flood, flood_topic};

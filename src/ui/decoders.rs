@@ -5,7 +5,7 @@ use egui::Ui;
 
 use super::theme;
 use crate::command::{Commands, TabCommand};
-use crate::model::decode::rules::DecoderRule;
+use crate::model::decode::rules::{DecoderRule, RuleStatus};
 use crate::model::decode::spec::FORMATS;
 
 /// What the user asked of one rule this frame.
@@ -22,7 +22,7 @@ enum Action {
 pub fn decoders_window_ui(
     ctx: &egui::Context,
     open: &mut bool,
-    (rules, profile): (&mut Vec<DecoderRule>, Option<&str>),
+    (rules, profile, status): (&mut Vec<DecoderRule>, Option<&str>, &[RuleStatus]),
     (file, file_result): (&mut String, Option<&Result<String, String>>),
     commands: &mut Commands,
 ) {
@@ -31,7 +31,7 @@ pub fn decoders_window_ui(
         .default_pos(theme::SIDE_WINDOW_POS)
         .default_width(theme::OPTIONS_WINDOW_WIDTH)
         .show(ctx, |ui| {
-            decoders_ui(ui, rules, profile);
+            decoders_ui(ui, rules, profile, status);
             ui.separator();
             rules_file_ui(ui, file, file_result, commands);
         });
@@ -82,8 +82,14 @@ fn rules_file_ui(
     }
 }
 
-/// The rules, their status and the buttons.
-pub fn decoders_ui(ui: &mut Ui, rules: &mut Vec<DecoderRule>, profile: Option<&str>) {
+/// The rules, their status (`status`: what compiling the rules that read files found) and
+/// the buttons.
+pub fn decoders_ui(
+    ui: &mut Ui,
+    rules: &mut Vec<DecoderRule>,
+    profile: Option<&str>,
+    status: &[RuleStatus],
+) {
     let dark = ui.visuals().dark_mode;
     ui.add(
         egui::Label::new(
@@ -148,11 +154,17 @@ pub fn decoders_ui(ui: &mut Ui, rules: &mut Vec<DecoderRule>, profile: Option<&s
                         action = Some(Action::Remove(i));
                     }
                 });
-                match rule.check() {
-                    Ok(spec) => {
-                        ui.colored_label(theme::good(dark), format!("Works: {}", spec.describe()))
-                    }
-                    Err(why) => ui.colored_label(theme::error(dark), why.to_string()),
+                // A name is checked at once; files (schemas, scripts) once compiled.
+                let compiled = || status.iter().find(|(r, _)| r == rule).map(|(_, s)| s);
+                let said = match rule.check() {
+                    Err(why) => Some(Err(why.to_string())),
+                    Ok(spec) if !spec.needs_files() => Some(Ok(spec.describe())),
+                    Ok(_) => compiled().cloned(),
+                };
+                match said {
+                    Some(Ok(what)) => ui.colored_label(theme::good(dark), format!("Works: {what}")),
+                    Some(Err(why)) => ui.colored_label(theme::error(dark), why),
+                    None => ui.colored_label(theme::muted(dark), "Checking…"),
                 };
                 ui.add_space(theme::LOG_LINE_GAP);
             }

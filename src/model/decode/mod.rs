@@ -18,6 +18,7 @@
 
 mod cbor;
 mod msgpack;
+mod protobuf;
 pub mod rules;
 mod sparkplug;
 pub mod spec;

@@ -33,7 +33,8 @@ impl DecoderRule {
         }
     }
 
-    /// The rule's decoder when the rule works, or why not in words.
+    /// The rule's decoder when its filter and name are right, or why not in words.
+    /// Reads no file: a schema or script it names is read by [`Self::load`].
     pub fn check(&self) -> Result<DecoderSpec, SpecError> {
         validate_filter(self.filter.trim()).map_err(|why| SpecError::Filter {
             filter: self.filter.clone(),
@@ -41,7 +42,18 @@ impl DecoderRule {
         })?;
         self.decoder.parse()
     }
+
+    /// The rule's decoder ready to decode, its files read and compiled (`import_paths`:
+    /// where `.proto` imports are looked for, besides the file's own folder), or why not.
+    pub fn load(&self, import_paths: &[std::path::PathBuf]) -> Result<DecoderSpec, SpecError> {
+        let mut spec = self.check()?;
+        spec.load(import_paths)?;
+        Ok(spec)
+    }
 }
+
+/// A rule as compiled, and what it does in words, or why it does not work.
+pub type RuleStatus = (DecoderRule, Result<String, String>);
 
 /// The name the automatic Sparkplug B rule gives what it decodes.
 pub const SPARKPLUG_AUTOMATIC: &str = "sparkplug (automatic under spBv1.0/)";
@@ -99,10 +111,17 @@ pub struct DecoderRules {
 }
 
 impl DecoderRules {
-    /// Rules as the command line gives them: `FILTER=DECODER` each; the first that does
-    /// not work is the error.
+    /// Rules as the command line gives them, `FILTER=DECODER` each, loaded (files read);
+    /// the first that does not work is the error.
     pub fn parse<'a>(rules: impl IntoIterator<Item = &'a str>) -> Result<Self, SpecError> {
-        let rules = rules
+        Self::loaded(&Self::split(rules)?, &[])
+    }
+
+    /// `FILTER=DECODER` each, split at the last `=` (nothing checked yet).
+    pub fn split<'a>(
+        rules: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<DecoderRule>, SpecError> {
+        rules
             .into_iter()
             .map(|rule| {
                 let (filter, spec) = rule
@@ -110,26 +129,55 @@ impl DecoderRules {
                     .ok_or_else(|| SpecError::NotARule(rule.to_string()))?;
                 Ok(DecoderRule::new(filter, spec))
             })
-            .collect::<Result<Vec<_>, SpecError>>()?;
-        Self::checked(&rules)
+            .collect()
     }
 
-    /// Every rule of a list, or the first that does not work as the error.
-    pub fn checked(rules: &[DecoderRule]) -> Result<Self, SpecError> {
+    /// Every rule of a list loaded (files read), or the first that does not work as the
+    /// error (the command line).
+    pub fn loaded(
+        rules: &[DecoderRule],
+        import_paths: &[std::path::PathBuf],
+    ) -> Result<Self, SpecError> {
         let rules = rules
             .iter()
-            .map(|rule| rule.check().map(|spec| Rule::new(rule, spec)))
+            .map(|rule| rule.load(import_paths).map(|spec| Rule::new(rule, spec)))
             .collect::<Result<Vec<_>, SpecError>>()?;
         Ok(Self { rules })
     }
 
-    /// The rules of a profile that work (see [`DecoderRule::check`] for the others).
-    pub fn working(rules: &[DecoderRule]) -> Self {
-        let rules = rules
-            .iter()
-            .filter_map(|rule| Some(Rule::new(rule, rule.check().ok()?)))
-            .collect();
-        Self { rules }
+    /// The rules of a profile that work, files read (blocking: a job's thread), and each
+    /// rule's status: what it does, or why it does not work.
+    pub fn compile(
+        rules: &[DecoderRule],
+        import_paths: &[std::path::PathBuf],
+    ) -> (Self, Vec<RuleStatus>) {
+        let mut working = Vec::new();
+        let mut status = Vec::new();
+        for rule in rules {
+            match rule.load(import_paths) {
+                Ok(spec) => {
+                    status.push((rule.clone(), Ok(spec.describe())));
+                    working.push(Rule::new(rule, spec));
+                }
+                Err(why) => status.push((rule.clone(), Err(why.to_string()))),
+            }
+        }
+        (Self { rules: working }, status)
+    }
+
+    /// The rules that work without reading a file, up to the first that needs one (so
+    /// that no later rule takes its topics meanwhile): what the worker decodes by until
+    /// [`Self::compile`] is done.
+    pub fn ready_now(rules: &[DecoderRule]) -> Self {
+        let mut ready = Vec::new();
+        for rule in rules {
+            match rule.check() {
+                Ok(spec) if spec.needs_files() => break,
+                Ok(spec) => ready.push(Rule::new(rule, spec)),
+                Err(_) => {}
+            }
+        }
+        Self { rules: ready }
     }
 
     /// Adds `more` after these rules.
@@ -197,7 +245,7 @@ mod tests {
         // splits, and "x=y" is a valid topic filter.
         let rules = rules.unwrap();
         assert_eq!(
-            rules.for_topic("plant/7/raw").map(|s| s.format),
+            rules.for_topic("plant/7/raw").map(|s| s.format.clone()),
             Some(spec("binary:f32le[]").format)
         );
         assert_eq!(
@@ -234,7 +282,11 @@ mod tests {
                 .to_string()
                 .contains("\"rot13\" is not a decoder")
         );
-        let working = DecoderRules::working(&rules);
+        let (working, status) = DecoderRules::compile(&rules, &[]);
+        assert_eq!(status.len(), 3);
+        assert!(status[0].1.is_err() && status[1].1.is_err());
+        assert_eq!(status[2].1, Ok("hex, then UTF-8 text".into()));
+        assert_eq!(DecoderRules::ready_now(&rules), working);
         let d = working.decode("hex/1", b"6869").unwrap();
         assert_eq!(&*d.by, "hex+text");
         assert_eq!(d.result, Ok("\"hi\"".into()));

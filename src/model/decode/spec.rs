@@ -15,6 +15,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::Decoder;
+use super::protobuf::Protobuf;
 
 /// Most bytes a decompressing pre-step produces.
 pub const DECOMPRESSED_CAP: usize = 16 << 20;
@@ -56,7 +57,7 @@ pub struct Binary {
 }
 
 /// What reads the bytes once the pre-steps are done.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Format {
     Json,
     /// UTF-8 text, as a JSON string.
@@ -65,6 +66,9 @@ pub enum Format {
     Xml,
     Tree(Decoder),
     Binary(Binary),
+    /// Protobuf, from the user's `.proto` file and message type (compiled by
+    /// [`DecoderSpec::load`]).
+    Protobuf(Box<Protobuf>),
 }
 
 /// A decoder: pre-steps, in order, then a format.
@@ -83,10 +87,13 @@ pub enum SpecError {
     NotARule(String),
     #[error("{filter:?} is not a topic filter: {why}")]
     Filter { filter: String, why: String },
+    /// A schema file that cannot be read or compiled.
+    #[error("{0}")]
+    Load(String),
 }
 
 /// The decoder names understood, in words (for help texts and errors).
-pub const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, \
+pub const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug, protobuf:FILE.proto:pkg.Message or binary:TYPE (i8…i64, u8…u64, \
     f32, f64, with le or be, [] for an array: binary:f32le[]), after pre-steps base64, hex, \
     gzip, zlib, deflate, zstd joined with +";
 
@@ -114,6 +121,15 @@ impl FromStr for DecoderSpec {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let name = last.to_ascii_lowercase();
+        if name.starts_with("protobuf:") {
+            let format = Protobuf::parse(&last["protobuf:".len()..]).ok_or_else(|| {
+                unknown("name a file and a message type: protobuf:FILE.proto:pkg.Message".into())
+            })?;
+            return Ok(Self {
+                steps,
+                format: Format::Protobuf(Box::new(format)),
+            });
+        }
         let format =
             match name.as_str() {
                 "json" => Format::Json,
@@ -326,9 +342,23 @@ impl PreStep {
 }
 
 impl DecoderSpec {
+    /// Whether the decoder reads a file (a schema) before it can decode.
+    pub fn needs_files(&self) -> bool {
+        matches!(self.format, Format::Protobuf(_))
+    }
+
+    /// Reads and compiles the files the decoder names (`import_paths`: where `.proto`
+    /// imports are looked for besides the file's folder); nothing for the others.
+    pub fn load(&mut self, import_paths: &[std::path::PathBuf]) -> Result<(), SpecError> {
+        match &mut self.format {
+            Format::Protobuf(p) => p.load(import_paths).map_err(SpecError::Load),
+            _ => Ok(()),
+        }
+    }
+
     /// What the decoder does, in words: "base64, then gzip, then JSON".
     pub fn describe(&self) -> String {
-        let format = match self.format {
+        let format = match &self.format {
             Format::Json => "JSON".to_string(),
             Format::Text => "UTF-8 text".into(),
             Format::Xml => "XML".into(),
@@ -337,6 +367,7 @@ impl DecoderSpec {
                 true => format!("an array of {}", b.name()),
                 false => format!("one {}", b.name()),
             },
+            Format::Protobuf(p) => p.describe(),
         };
         let mut parts: Vec<String> = self
             .steps
@@ -356,7 +387,7 @@ impl DecoderSpec {
             owned = step.apply(now)?;
             now = &owned;
         }
-        match self.format {
+        match &self.format {
             Format::Json => {
                 let text =
                     std::str::from_utf8(now).map_err(|e| format!("not JSON: not UTF-8 ({e})"))?;
@@ -368,6 +399,7 @@ impl DecoderSpec {
             Format::Xml => pretty_xml(now).map(Value::String),
             Format::Tree(d) => d.decode(now),
             Format::Binary(b) => b.decode(now),
+            Format::Protobuf(p) => p.decode(now),
         }
     }
 }
