@@ -177,6 +177,7 @@ fn main() {
             mode: FilterMode::Regex,
             field: FilterField::Both,
             case_sensitive: false,
+            invalid_only: false,
         };
     });
     rebuild(&mut app, "sort", &|app| {

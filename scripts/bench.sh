@@ -8,6 +8,7 @@
 #   broker_ratio_qos0 broker_ratio_qos1      scripts/bench-broker.sh (vs Mosquitto)
 #   clear_retained_10k_s                     examples/bench_clear
 #   plot_draw_1m_ms                          examples/bench_plot
+#   decode_protobuf_ratio                    examples/bench_decode (rule vs none)
 #   idle_cpu_pct trickle_cpu_pct …           scripts/bench-window.sh (the real window)
 #   capacity_ratio_* cost_ratio_*            scripts/bench-capacity.sh (vs mosquitto_sub)
 # Usage: scripts/bench.sh [--quick]   (--quick: smaller floods, shorter runs; the figures
@@ -43,6 +44,8 @@ scripts/bench-broker.sh $quick | keep
 echo "== retained clean-up" >&2
 read -r port pid dir < <(scripts/mosquitto-free-port.sh)
 "$ex/bench_clear" "$port" 10000 | keep
+echo "== ingest with a Protobuf decoder rule on every topic" >&2
+"$ex/bench_decode" | keep
 echo "== chart draw data" >&2
 "$ex/bench_plot" | keep
 echo "== the real window under Xvfb" >&2

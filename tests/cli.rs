@@ -425,3 +425,69 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sub_checks_json_against_a_schema_and_lists_the_errors() {
+    let Some(broker) = Mosquitto::start("sub_checks_json_against_a_schema") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("mqscope-schema-cli-{}", broker.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let schema = dir.join("reading.json");
+    std::fs::write(
+        &schema,
+        r#"{"type": "object", "required": ["temp"],
+            "properties": {"temp": {"type": "number"}, "unit": {"enum": ["C", "F"]}}}"#,
+    )
+    .unwrap();
+    broker.publish(&["-t", "sch/ok", "-r", "-m", r#"{"temp": 21.5, "unit": "C"}"#]);
+    broker.publish(&[
+        "-t",
+        "sch/bad",
+        "-r",
+        "-m",
+        r#"{"temp": "hot", "unit": "K"}"#,
+    ]);
+    let rule = format!("sch/#=json-schema:{}", schema.display());
+    let out = mqscope(
+        broker.port,
+        &[
+            "sub",
+            "-t",
+            "sch/#",
+            "-C",
+            "2",
+            "--timeout-ms",
+            "10000",
+            "--decode",
+            &rule,
+        ],
+    );
+    let lines = json_lines(out);
+    let line = |topic: &str| lines.iter().find(|v| v["topic"] == topic).unwrap().clone();
+    let ok = line("sch/ok");
+    assert_eq!(
+        (ok["valid"].as_bool(), ok["decoded"]["temp"].as_f64()),
+        (Some(true), Some(21.5))
+    );
+    assert_eq!(ok["errors"], serde_json::json!([]));
+    let bad = line("sch/bad");
+    assert_eq!(bad["valid"], false, "{bad}");
+    let errors: Vec<&str> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.as_str())
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.starts_with("at /temp: ")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.starts_with("at /unit: ")),
+        "{errors:?}"
+    );
+    assert_eq!(bad["decoded"]["unit"], "K", "the message is kept");
+    let _ = std::fs::remove_dir_all(&dir);
+}

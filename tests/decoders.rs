@@ -374,3 +374,68 @@ fn schema_rules_are_compiled_off_the_frame_and_say_file_and_line() {
     assert!(wait(&mut h, &shown("units.proto: no such file")));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn messages_failing_their_schema_are_marked_and_filtered() {
+    let test = "messages_failing_their_schema_are_marked";
+    let Some(broker) = common::Mosquitto::start(test) else {
+        return;
+    };
+    let dir = temp_dir("decoders-schema-app");
+    let schema = dir.join("reading.json");
+    std::fs::write(
+        &schema,
+        r#"{"type": "object", "properties": {"temp": {"type": "number"}}}"#,
+    )
+    .unwrap();
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        decoders: vec![DecoderRule::new(
+            "room/#",
+            format!("json-schema:{}", schema.display()),
+        )],
+        ..Default::default()
+    };
+    let mut h = harness(StartOptions {
+        form,
+        connect: true,
+        select: Some("room/bad".into()),
+        ..StartOptions::default()
+    });
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
+        .connection()
+        .is_connected()));
+    // Published once the schema rule is compiled (until then the rule waits).
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
+        .shown()
+        .decoder_status()
+        .len()
+        == 1));
+    h.run_steps(5);
+    broker.publish(&["-t", "room/ok", "-m", r#"{"temp": 20}"#]);
+    broker.publish(&["-t", "room/bad", "-m", r#"{"temp": "warm"}"#]);
+    let invalid = |a: &App, t: &str| {
+        common::latest(a.store(), t)
+            .and_then(|m| m.payload.decoded().map(|d| d.invalid().map(str::to_string)))
+    };
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| invalid(
+        a, "room/bad"
+    )
+    .is_some()
+        && invalid(a, "room/ok").is_some()));
+    assert_eq!(invalid(h.state(), "room/ok"), Some(None));
+    let why = invalid(h.state(), "room/bad").unwrap().unwrap();
+    assert!(why.starts_with("at /temp: "), "{why}");
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("it fails the schema: at /temp: ")
+            .is_some(),
+        "the inspector says where and why"
+    );
+    // "Invalid only" keeps the topic that fails and drops the one that passes.
+    h.get_by_label("Invalid only").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("bad").is_some());
+    assert!(h.query_by_label("ok").is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -235,6 +235,11 @@ impl Tab {
         &self.form.decoders
     }
 
+    /// Each compiled rule and whether it works (the Decoders window's status).
+    pub fn decoder_status(&self) -> &[crate::model::decode::rules::RuleStatus] {
+        &self.decoder_status
+    }
+
     /// The messages, tree and plots of this connection.
     pub fn store(&self) -> &Store {
         &self.store

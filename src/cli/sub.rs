@@ -141,6 +141,11 @@ pub fn decoded_json(m: &Incoming) -> serde_json::Value {
             Ok(_) => o.insert("decoded".into(), decoded.value().unwrap_or_default()),
             Err(why) => o.insert("decode_error".into(), why.to_string().into()),
         };
+        if let Some(errors) = &decoded.schema_errors {
+            o.insert("valid".into(), errors.is_empty().into());
+            let errors: Vec<serde_json::Value> = errors.iter().map(|e| (**e).into()).collect();
+            o.insert("errors".into(), errors.into());
+        }
     }
     line
 }

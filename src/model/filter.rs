@@ -70,12 +70,14 @@ pub struct FilterSpec {
     pub mode: FilterMode,
     pub field: FilterField,
     pub case_sensitive: bool,
+    /// Only topics whose latest message fails its decoder rule's JSON Schema.
+    pub invalid_only: bool,
 }
 
 impl FilterSpec {
     /// Whether the filter shows everything.
     pub fn is_empty(&self) -> bool {
-        self.text.trim().is_empty()
+        self.text.trim().is_empty() && !self.invalid_only
     }
 
     /// How the text will be read: Text mode turns into an MQTT filter when the text is one.
@@ -99,10 +101,13 @@ impl FilterSpec {
 pub struct TopicFilter {
     test: Test,
     field: FilterField,
+    invalid_only: bool,
 }
 
 #[derive(Clone, Debug)]
 enum Test {
+    /// No text: every topic (that `invalid_only` lets through).
+    All,
     Mqtt(String),
     Pattern(Regex),
 }
@@ -115,6 +120,14 @@ impl TopicFilter {
             return Ok(None);
         }
         let text = spec.text.trim();
+        let invalid_only = spec.invalid_only;
+        if text.is_empty() {
+            return Ok(Some(Self {
+                test: Test::All,
+                field: FilterField::Topic,
+                invalid_only,
+            }));
+        }
         let (test, field) = match spec.effective_mode() {
             FilterMode::Mqtt => {
                 validate_filter(text)?;
@@ -147,13 +160,23 @@ impl TopicFilter {
                 (Test::Pattern(regex), spec.field)
             }
         };
-        Ok(Some(Self { test, field }))
+        Ok(Some(Self {
+            test,
+            field,
+            invalid_only,
+        }))
     }
 
     /// Whether the topic `path` (with latest payload `payload`, if it has one) matches; a
     /// payload a decoder rule decoded matches by its bytes or its decoded JSON text.
     pub fn matches(&self, path: &str, payload: Option<&Payload>) -> bool {
+        if self.invalid_only
+            && payload.is_none_or(|p| p.decoded().and_then(|d| d.invalid()).is_none())
+        {
+            return false;
+        }
         let topic = || match &self.test {
+            Test::All => true,
             Test::Mqtt(f) => matches_filter(f, path),
             Test::Pattern(r) => r.is_match(path.as_bytes()),
         };
@@ -176,7 +199,7 @@ impl TopicFilter {
 
     /// Whether the filter looks at payloads (so a new message can change what matches).
     pub fn reads_payloads(&self) -> bool {
-        self.field != FilterField::Topic
+        self.field != FilterField::Topic || self.invalid_only
     }
 }
 
@@ -194,9 +217,45 @@ mod tests {
             mode,
             field,
             case_sensitive: case,
+            invalid_only: false,
         })
         .unwrap()
         .unwrap()
+    }
+
+    #[test]
+    fn invalid_only_keeps_what_fails_its_schema() {
+        let dir = std::env::temp_dir().join(format!("mqscope-filter-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let schema = dir.join("s.json");
+        std::fs::write(&schema, r#"{"properties": {"t": {"type": "number"}}}"#).unwrap();
+        let rule = format!("#=json-schema:{}", schema.display());
+        let rules = crate::model::decode::rules::DecoderRules::parse([rule.as_str()]).unwrap();
+        let on = |bytes: &[u8]| {
+            let mut payload = p(bytes);
+            payload.set_decoded(rules.decode("x", bytes));
+            payload
+        };
+        let (good, bad) = (on(br#"{"t": 1}"#), on(br#"{"t": "one"}"#));
+        let spec = FilterSpec {
+            invalid_only: true,
+            ..FilterSpec::default()
+        };
+        assert!(!spec.is_empty());
+        let f = TopicFilter::new(&spec).unwrap().unwrap();
+        assert!(f.reads_payloads());
+        assert!(f.matches("x", Some(&bad)));
+        assert!(!f.matches("x", Some(&good)));
+        assert!(!f.matches("x", Some(&p(b"plain"))) && !f.matches("x", None));
+        // With text too: both must hold.
+        let f = TopicFilter::new(&FilterSpec {
+            text: "kitchen".into(),
+            ..spec
+        })
+        .unwrap()
+        .unwrap();
+        assert!(f.matches("kitchen/t", Some(&bad)) && !f.matches("hall/t", Some(&bad)));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

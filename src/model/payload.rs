@@ -89,10 +89,14 @@ impl Payload {
     }
 
     /// A one-line preview of at most `max_chars` characters: control, direction and
-    /// zero-width characters (see [`visible_text`]) shown as `·`, binary payloads as hex.
-    /// Looks only at the bytes it shows (the kind was found once, on arrival), so a
-    /// 16 MiB payload costs what a short one does, every frame.
+    /// zero-width characters (see [`visible_text`]) shown as `·`, binary payloads as hex,
+    /// and what a decoder rule made of the payload in its place (compact JSON). Looks only
+    /// at the bytes it shows (the kind was found once, on arrival), so a 16 MiB payload
+    /// costs what a short one does, every frame.
     pub fn preview(&self, max_chars: usize) -> String {
+        if let Some(Ok(text)) = self.decoded().map(|d| &d.result) {
+            return text_preview(text.as_bytes(), max_chars, false);
+        }
         if self.kind == PayloadKind::Binary {
             let n = (max_chars / 3).max(1);
             let mut out = hex_bytes(&self.bytes[..self.bytes.len().min(n)]);
@@ -101,31 +105,37 @@ impl Payload {
             }
             return out;
         }
-        // A character is at most 4 bytes: this much holds `max_chars` and one more.
-        let head = &self.bytes[..self.bytes.len().min(max_chars.saturating_add(1) * 4)];
-        let text = match std::str::from_utf8(head) {
-            Ok(t) => t,
-            // Cut inside a character (the payload is text, so only at the end).
-            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
-        };
-        let mut chars = text.chars();
-        let mut out: String = chars
-            .by_ref()
-            .take(max_chars)
-            .map(|c| {
-                if c.is_control() || is_invisible(c) {
-                    '·'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        // `head` holds at least `max_chars + 1` whole characters when it was cut short.
-        if chars.next().is_some() || self.is_truncated() {
-            out.push('…');
-        }
-        out
+        text_preview(&self.bytes, max_chars, self.is_truncated())
     }
+}
+
+/// At most `max_chars` characters of the text in `bytes`, invisible ones as `·`, and `…`
+/// when there is more (or the text was `truncated`).
+fn text_preview(bytes: &[u8], max_chars: usize, truncated: bool) -> String {
+    // A character is at most 4 bytes: this much holds `max_chars` and one more.
+    let head = &bytes[..bytes.len().min(max_chars.saturating_add(1) * 4)];
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        // Cut inside a character (the payload is text, so only at the end).
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .by_ref()
+        .take(max_chars)
+        .map(|c| {
+            if c.is_control() || is_invisible(c) {
+                '·'
+            } else {
+                c
+            }
+        })
+        .collect();
+    // `head` holds at least `max_chars + 1` whole characters when it was cut short.
+    if chars.next().is_some() || truncated {
+        out.push('…');
+    }
+    out
 }
 
 /// Right-to-left and other direction controls that would reorder the row they sit in.

@@ -126,13 +126,21 @@ pub fn render_view(
             Some(decoded) => match (&decoded.result, decoded.value()) {
                 (Ok(_), Some(value)) => {
                     let (lines, cut) = json_lines(&value, JSON_VIEW_LINES);
-                    note = Some(match cut {
-                        true => format!(
-                            "Decoded by the rule {}; showing the first {JSON_VIEW_LINES} lines",
-                            decoded.by
-                        ),
-                        false => format!("Decoded by the rule {}", decoded.by),
-                    });
+                    let mut said = format!("Decoded by the rule {}", decoded.by);
+                    if let Some(errors) = &decoded.schema_errors {
+                        said = match errors.split_first() {
+                            None => format!("{said}; it passes the schema"),
+                            Some((first, [])) => format!("{said}; it fails the schema: {first}"),
+                            Some((first, more)) => format!(
+                                "{said}; it fails the schema: {first} (and {} more)",
+                                more.len()
+                            ),
+                        };
+                    }
+                    if cut {
+                        said = format!("{said}; showing the first {JSON_VIEW_LINES} lines");
+                    }
+                    note = Some(said);
                     out.lines = lines;
                     String::new()
                 }

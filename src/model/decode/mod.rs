@@ -20,6 +20,7 @@ mod cbor;
 mod msgpack;
 mod protobuf;
 pub mod rules;
+mod schema;
 mod sparkplug;
 pub mod spec;
 mod tree;

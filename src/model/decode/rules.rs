@@ -65,6 +65,9 @@ pub struct Decoded {
     pub by: Arc<str>,
     /// The value as compact JSON text, or why the payload could not be decoded.
     pub result: Result<Box<str>, Box<str>>,
+    /// For a JSON Schema rule, where and why the value fails the schema (empty: it
+    /// passes); `None` for other decoders.
+    pub schema_errors: Option<Box<[Box<str>]>>,
 }
 
 impl Decoded {
@@ -76,13 +79,22 @@ impl Decoded {
             .and_then(|text| serde_json::from_str(text).ok())
     }
 
+    /// The first reason the value fails its rule's schema, if it does.
+    pub fn invalid(&self) -> Option<&str> {
+        self.schema_errors.as_ref()?.first().map(|e| &**e)
+    }
+
     /// Heap bytes this takes as the allocator holds them, its shared block (with the
     /// counts of its `Arc`) and its text (for the history budget).
     pub fn heap_bytes(&self) -> usize {
         let text = match &self.result {
             Ok(t) | Err(t) => t.len(),
         };
-        allocated_bytes(std::mem::size_of::<Self>() + 16) + allocated_bytes(text)
+        let errors = self.schema_errors.as_ref().map_or(0, |e| {
+            allocated_bytes(e.len() * 16)
+                + e.iter().map(|e| allocated_bytes(e.len())).sum::<usize>()
+        });
+        allocated_bytes(std::mem::size_of::<Self>() + 16) + allocated_bytes(text) + errors
     }
 }
 
@@ -201,12 +213,23 @@ impl DecoderRules {
     /// What the rules make of a payload of `topic`: the first matching rule's result, or
     /// the automatic Sparkplug B rule's, or `None` when no rule is for this topic.
     pub fn decode(&self, topic: &str, bytes: &[u8]) -> Option<Decoded> {
-        let (by, result) = match self.rule_for(topic) {
-            Some(rule) => (rule.name.clone(), rule.spec.decode(bytes)),
+        let (by, spec, result) = match self.rule_for(topic) {
+            Some(rule) => (rule.name.clone(), None, rule.spec.decode(bytes)),
             None => {
                 let d = default_decoder(topic, bytes)?;
-                (SPARKPLUG_AUTOMATIC.into(), sparkplug(d).decode(bytes))
+                let auto = sparkplug(d);
+                let result = auto.decode(bytes);
+                (SPARKPLUG_AUTOMATIC.into(), Some(auto), result)
             }
+        };
+        let spec = spec
+            .as_ref()
+            .or_else(|| self.rule_for(topic).map(|r| &r.spec));
+        let schema_errors = match (&result, spec) {
+            (Ok(value), Some(spec)) => spec
+                .schema_errors(value)
+                .map(|errors| errors.into_iter().map(String::into_boxed_str).collect()),
+            _ => None,
         };
         Some(Decoded {
             by,
@@ -214,6 +237,7 @@ impl DecoderRules {
                 Ok(value) => Ok(value.to_string().into()),
                 Err(why) => Err(why.into()),
             },
+            schema_errors,
         })
     }
 }

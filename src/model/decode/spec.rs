@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::Decoder;
 use super::protobuf::Protobuf;
+use super::schema::JsonSchema;
 
 /// Most bytes a decompressing pre-step produces.
 pub const DECOMPRESSED_CAP: usize = 16 << 20;
@@ -69,6 +70,8 @@ pub enum Format {
     /// Protobuf, from the user's `.proto` file and message type (compiled by
     /// [`DecoderSpec::load`]).
     Protobuf(Box<Protobuf>),
+    /// JSON, checked against the user's JSON Schema file.
+    JsonSchema(Box<JsonSchema>),
 }
 
 /// A decoder: pre-steps, in order, then a format.
@@ -93,7 +96,7 @@ pub enum SpecError {
 }
 
 /// The decoder names understood, in words (for help texts and errors).
-pub const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug, protobuf:FILE.proto:pkg.Message or binary:TYPE (i8…i64, u8…u64, \
+pub const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug, protobuf:FILE.proto:pkg.Message, json-schema:FILE.json or binary:TYPE (i8…i64, u8…u64, \
     f32, f64, with le or be, [] for an array: binary:f32le[]), after pre-steps base64, hex, \
     gzip, zlib, deflate, zstd joined with +";
 
@@ -121,6 +124,14 @@ impl FromStr for DecoderSpec {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let name = last.to_ascii_lowercase();
+        if name.starts_with("json-schema:") {
+            let schema = JsonSchema::new(&last["json-schema:".len()..])
+                .ok_or_else(|| unknown("name the schema file: json-schema:FILE.json".into()))?;
+            return Ok(Self {
+                steps,
+                format: Format::JsonSchema(Box::new(schema)),
+            });
+        }
         if name.starts_with("protobuf:") {
             let format = Protobuf::parse(&last["protobuf:".len()..]).ok_or_else(|| {
                 unknown("name a file and a message type: protobuf:FILE.proto:pkg.Message".into())
@@ -344,7 +355,16 @@ impl PreStep {
 impl DecoderSpec {
     /// Whether the decoder reads a file (a schema) before it can decode.
     pub fn needs_files(&self) -> bool {
-        matches!(self.format, Format::Protobuf(_))
+        matches!(self.format, Format::Protobuf(_) | Format::JsonSchema(_))
+    }
+
+    /// Where and why a decoded value fails the rule's JSON Schema (empty: it passes);
+    /// `None` for decoders without a schema.
+    pub fn schema_errors(&self, value: &Value) -> Option<Vec<String>> {
+        match &self.format {
+            Format::JsonSchema(s) => Some(s.errors(value)),
+            _ => None,
+        }
     }
 
     /// Reads and compiles the files the decoder names (`import_paths`: where `.proto`
@@ -352,6 +372,7 @@ impl DecoderSpec {
     pub fn load(&mut self, import_paths: &[std::path::PathBuf]) -> Result<(), SpecError> {
         match &mut self.format {
             Format::Protobuf(p) => p.load(import_paths).map_err(SpecError::Load),
+            Format::JsonSchema(s) => s.load().map_err(SpecError::Load),
             _ => Ok(()),
         }
     }
@@ -368,6 +389,7 @@ impl DecoderSpec {
                 false => format!("one {}", b.name()),
             },
             Format::Protobuf(p) => p.describe(),
+            Format::JsonSchema(s) => s.describe(),
         };
         let mut parts: Vec<String> = self
             .steps
@@ -388,7 +410,7 @@ impl DecoderSpec {
             now = &owned;
         }
         match &self.format {
-            Format::Json => {
+            Format::Json | Format::JsonSchema(_) => {
                 let text =
                     std::str::from_utf8(now).map_err(|e| format!("not JSON: not UTF-8 ({e})"))?;
                 serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))

@@ -29,7 +29,8 @@ pub(super) fn controls_ui(ui: &mut Ui, view: &mut TreeView) {
             view.filter.text.clear();
         }
     });
-    ui.horizontal(|ui| {
+    // Wrapped, so that a narrow tree panel keeps every option.
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label("Match");
         egui::ComboBox::from_id_salt("filter_mode")
             .selected_text(view.filter.mode.label())
@@ -58,6 +59,8 @@ pub(super) fn controls_ui(ui: &mut Ui, view: &mut TreeView) {
             !mqtt,
             egui::Checkbox::new(&mut view.filter.case_sensitive, "Match case"),
         );
+        ui.checkbox(&mut view.filter.invalid_only, "Invalid only")
+            .on_hover_text("Only topics whose latest message fails its rule's JSON Schema");
         let label = ui.label("Sort by");
         egui::ComboBox::from_id_salt("tree_sort")
             .selected_text(view.sort.label())

@@ -208,7 +208,10 @@ impl Pen<'_> {
         }
         if let Some(latest) = node.history().and_then(|h| h.latest()) {
             if node.is_retained() {
-                self.retained_badge(dark);
+                self.badge("R", theme::retained(dark));
+            }
+            if latest.payload.decoded().and_then(|d| d.invalid()).is_some() {
+                self.badge("invalid", theme::error(dark));
             }
             self.text("=", theme::mono(), theme::muted(dark), 6.0);
             self.text(
@@ -228,21 +231,17 @@ impl Pen<'_> {
         }
     }
 
-    /// An outlined "R": the topic's latest message is retained.
-    fn retained_badge(&mut self, dark: bool) {
+    /// An outlined word: "R" when the topic's latest message is retained, "invalid" when
+    /// it fails its rule's JSON Schema.
+    fn badge(&mut self, text: &str, color: egui::Color32) {
         let (x, mid, painter) = (self.x, self.mid, self.painter);
-        let badge = painter.layout_no_wrap("R".into(), theme::mono_small(), theme::retained(dark));
+        let badge = painter.layout_no_wrap(text.into(), theme::mono_small(), color);
         let r = Rect::from_min_size(egui::pos2(x, mid - 7.0), vec2(badge.size().x + 6.0, 14.0));
-        painter.rect_stroke(
-            r,
-            3.0,
-            theme::badge_stroke(theme::retained(dark)),
-            egui::StrokeKind::Inside,
-        );
+        painter.rect_stroke(r, 3.0, theme::badge_stroke(color), egui::StrokeKind::Inside);
         painter.galley(
             egui::pos2(x + 3.0, mid - badge.size().y / 2.0),
             badge,
-            theme::retained(dark),
+            color,
         );
         self.x = r.right() + 6.0;
     }
