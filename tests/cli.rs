@@ -491,3 +491,87 @@ fn sub_checks_json_against_a_schema_and_lists_the_errors() {
     assert_eq!(bad["decoded"]["unit"], "K", "the message is kept");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn pub_encodes_json_values_and_sub_decodes_them_back() {
+    let Some(broker) = Mosquitto::start("pub_encodes_json_values") else {
+        return;
+    };
+    let port = broker.port;
+    let proto = mqscope::testkit::plant_proto::state_decoder();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/scripts/tracker.js")
+        .display()
+        .to_string();
+    let fix = r#"{"lat": 52.52, "lon": 13.405, "battery": 87}"#;
+    let state = r#"{"id": "p-1", "uptime_s": 12, "running": true,
+        "readings": [{"name": "air", "value": 19.5, "unit": "CELSIUS"}]}"#;
+    let sent = [
+        ("enc/pb", proto.as_str(), state),
+        ("enc/mp", "base64+msgpack", r#"{"level": 7}"#),
+        ("enc/js", &format!("script:{script}"), fix),
+    ];
+    for (topic, encoder, value) in sent {
+        let out = mqscope(
+            port,
+            &["pub", "-t", topic, "-r", "-m", value, "--encode", encoder],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // What the broker holds is the encoded form: read by mosquitto_sub, not JSON.
+    let raw = common::mosquitto_sub(port, &["-t", "enc/mp", "-C", "1", "-W", "5"]);
+    assert_eq!(
+        raw,
+        ["gaVsZXZlbAc="],
+        "base64 of MessagePack {{\"level\": 7}}"
+    );
+    let out = mqscope(
+        port,
+        &[
+            "sub",
+            "-t",
+            "enc/#",
+            "-C",
+            "3",
+            "--timeout-ms",
+            "10000",
+            "--decode",
+            &format!("enc/pb={proto}"),
+            "--decode",
+            "enc/mp=base64+msgpack",
+            "--decode",
+            &format!("enc/js=script:{script}"),
+        ],
+    );
+    let lines = json_lines(out);
+    let line = |topic: &str| lines.iter().find(|v| v["topic"] == topic).unwrap().clone();
+    assert_eq!(line("enc/pb")["decoded"]["readings"][0]["value"], 19.5);
+    assert_eq!(line("enc/pb")["decoded"]["uptime_s"], 12);
+    assert_eq!(line("enc/mp")["decoded"], serde_json::json!({"level": 7}));
+    let js = line("enc/js")["decoded"].clone();
+    assert_eq!(
+        (js["lat"].as_f64(), js["battery"].as_u64()),
+        (Some(52.52), Some(87))
+    );
+    assert_eq!(js["retain"], true, "the script sees the retain flag");
+    // A value the encoder cannot take: refused in words, nothing sent.
+    let out = mqscope(
+        port,
+        &[
+            "pub",
+            "-t",
+            "enc/x",
+            "-m",
+            "[1, 2]",
+            "--encode",
+            "binary:u8",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--encode: [1,2] is not a number"), "{err}");
+}

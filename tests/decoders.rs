@@ -165,6 +165,15 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
         decoders: vec![
             DecoderRule::new("plant/+/raw", "binary:f32le[]"),
             DecoderRule::new("plant/+/pb", mqscope::testkit::plant_proto::state_decoder()),
+            DecoderRule::new(
+                "plant/+/gps",
+                format!(
+                    "script:{}",
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("tests/fixtures/scripts/tracker.js")
+                        .display()
+                ),
+            ),
             DecoderRule::new("plant/#", "base64+gzip+json"),
         ],
         ..Default::default()
@@ -197,6 +206,13 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
         "plant/7/pb",
         &mqscope::testkit::plant_proto::sample_state(),
     );
+    // A packed fix, for the JavaScript rule (std's to_le_bytes as the encoder).
+    let fix: Vec<u8> = [52.52f32.to_le_bytes(), 13.405f32.to_le_bytes()]
+        .concat()
+        .into_iter()
+        .chain([87])
+        .collect();
+    publish_bytes(&broker, &dir, "plant/7/gps", &fix);
     let decoded = |a: &App, topic: &str| {
         common::latest(a.store(), topic).and_then(|m| {
             m.payload
@@ -208,7 +224,8 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
         "plant/7/state",
         "plant/7/raw",
         "plant/7/broken",
-        "plant/7/pb"
+        "plant/7/pb",
+        "plant/7/gps"
     ]
     .iter()
     .all(|t| decoded(a, t).is_some())));
@@ -231,6 +248,14 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
     assert_eq!(value["readings"][0]["name"], "air");
     assert_eq!(value["readings"][0]["unit"], "CELSIUS");
     assert_eq!(value["uptime_s"], 5_000_000_000i64);
+    let (by, value, _) = decoded(h.state(), "plant/7/gps").unwrap();
+    assert!(by.ends_with("tracker.js"), "{by}");
+    let value = value.unwrap();
+    assert_eq!(
+        (value["lat"].as_f64(), value["battery"].as_u64()),
+        (Some(52.52), Some(87))
+    );
+    assert_eq!(value["topic"], "plant/7/gps", "the script sees the topic");
     let (_, value, result) = decoded(h.state(), "plant/7/broken").unwrap();
     assert!(value.is_none());
     assert!(result.unwrap_err().starts_with("not base64"));

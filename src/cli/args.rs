@@ -180,6 +180,14 @@ pub struct PubArgs {
     /// Ask the broker to retain the message.
     #[arg(short = 'r', long)]
     pub retain: bool,
+    /// Read the payload as a JSON value and send it encoded: `protobuf:FILE.proto:pkg.Msg`,
+    /// `msgpack`, `cbor`, `binary:f32le[]`, `script:FILE.js` (its encode(value)), with
+    /// pre-steps as for `sub --decode` (`base64+gzip+json`).
+    #[arg(long, value_name = "ENCODER")]
+    pub encode: Option<String>,
+    /// Where `import`s of `.proto` files are looked for (repeatable).
+    #[arg(long = "proto-path", value_name = "DIR")]
+    pub proto_path: Vec<PathBuf>,
 }
 
 /// What `mqscope bench` measures.

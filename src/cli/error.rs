@@ -29,6 +29,9 @@ pub enum CliError {
     /// `pub -t` names no single topic.
     #[error("--decode")]
     Decode(#[from] crate::model::decode::spec::SpecError),
+    /// `pub --encode`: the value could not be encoded, in words.
+    #[error("--encode: {0}")]
+    Encode(String),
     /// `--decoders FILE` cannot be read or holds no rules list.
     #[error("--decoders")]
     RulesFile(#[from] crate::profiles::decoders::RulesFileError),

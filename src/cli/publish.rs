@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::model::QoS;
+use crate::model::decode::spec::DecoderSpec;
 use crate::mqtt::settings::DEFAULT_PAYLOAD_CAP;
 use crate::mqtt::{ConnectionSettings, Delivered, PublishRequest};
 
@@ -31,6 +32,8 @@ pub fn run(args: PubArgs) -> Result<ExitCode, CliError> {
         file,
         qos,
         retain,
+        encode,
+        proto_path,
     } = args;
     let settings = connection.form()?.to_settings(DEFAULT_PAYLOAD_CAP)?;
     if topic.is_empty() || topic.contains(['+', '#']) {
@@ -43,6 +46,10 @@ pub fn run(args: PubArgs) -> Result<ExitCode, CliError> {
         }
         (None, None) => Vec::new(),
     };
+    let payload = match encode {
+        Some(name) => encoded(&name, &payload, &proto_path)?,
+        None => payload,
+    };
     let qos = QoS::from_u8(qos).unwrap_or(QoS::AtMostOnce);
     let outcome = run_pub(
         settings,
@@ -54,6 +61,21 @@ pub fn run(args: PubArgs) -> Result<ExitCode, CliError> {
     )?;
     tracing::debug!("published: {outcome}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `payload` read as a JSON value and encoded by the decoder named `name` (its files read,
+/// `.proto` imports looked for in `proto_paths` too).
+fn encoded(
+    name: &str,
+    payload: &[u8],
+    proto_paths: &[std::path::PathBuf],
+) -> Result<Vec<u8>, CliError> {
+    let said = |e: crate::model::decode::spec::SpecError| CliError::Encode(e.to_string());
+    let mut spec: DecoderSpec = name.parse().map_err(said)?;
+    spec.load(proto_paths).map_err(said)?;
+    let value: serde_json::Value = serde_json::from_slice(payload)
+        .map_err(|e| CliError::Encode(format!("the payload is not a JSON value: {e}")))?;
+    spec.encode(&value).map_err(CliError::Encode)
 }
 
 /// Connects, publishes one message, waits for it to be sent (QoS 0) or acknowledged

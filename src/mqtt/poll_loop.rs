@@ -159,7 +159,7 @@ fn flush(outbox: &Outbox, batch: &mut Vec<Incoming>) -> bool {
     }
     let rules = outbox.decoders.borrow().clone();
     for m in batch.iter_mut() {
-        let decoded = rules.decode(&m.topic, m.message.payload.bytes());
+        let decoded = rules.decode_incoming(m);
         m.message.payload.set_decoded(decoded);
     }
     outbox.events.send(std::mem::take(batch))

@@ -17,10 +17,12 @@
 //! million values (maps and messages weigh 16) is refused before it can take gigabytes.
 
 mod cbor;
+mod encode;
 mod msgpack;
 mod protobuf;
 pub mod rules;
 mod schema;
+pub mod script;
 mod sparkplug;
 pub mod spec;
 mod tree;

@@ -83,6 +83,24 @@ impl Protobuf {
     }
 }
 
+impl Protobuf {
+    /// `value` (proto3 JSON, `.proto` or JSON field names) as the message's bytes.
+    pub fn encode(&self, value: &Value) -> Result<Vec<u8>, String> {
+        use prost::Message as _;
+        let Some(descriptor) = &self.descriptor else {
+            return Err(format!("{} was not compiled", self.file.display()));
+        };
+        // The "#N" entries are fields the schema does not know, as decoding shows them.
+        let mut value = value.clone();
+        if let Value::Object(o) = &mut value {
+            o.retain(|k, _| !k.starts_with('#'));
+        }
+        let message = DynamicMessage::deserialize(descriptor.clone(), value)
+            .map_err(|e| format!("not a {}: {e}", self.message))?;
+        Ok(message.encode_to_vec())
+    }
+}
+
 /// Compiles `file` with its imports into a descriptor pool.
 fn compile(file: &Path, import_paths: &[PathBuf]) -> Result<DescriptorPool, String> {
     let folder = match file.parent() {
@@ -214,6 +232,19 @@ mod tests {
         let v = p.decode(&State::default().encode_to_vec()).unwrap();
         assert_eq!(v["running"], false);
         assert_eq!(v["id"], "");
+    }
+
+    #[test]
+    fn what_is_encoded_from_json_decodes_back() {
+        let p = loaded("plant.proto", "plant.State").unwrap();
+        let mut v = p.decode(&sample_state()).unwrap();
+        let bytes = p.encode(&v).unwrap();
+        let again = State::decode(bytes.as_slice()).unwrap();
+        assert_eq!(again.readings[1].name, "soil");
+        assert_eq!(again.uptime_s, 5_000_000_000);
+        assert_eq!(again.extra, 0, "the unknown field is not sent back");
+        v["readings"][0]["unit"] = "KELVIN".into();
+        assert!(p.encode(&v).unwrap_err().starts_with("not a plant.State"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::script::ScriptMessage;
 use super::spec::{DecoderSpec, Format, SpecError};
 use super::{Decoder, default_decoder};
 use crate::model::message::allocated_bytes;
@@ -213,8 +214,37 @@ impl DecoderRules {
     /// What the rules make of a payload of `topic`: the first matching rule's result, or
     /// the automatic Sparkplug B rule's, or `None` when no rule is for this topic.
     pub fn decode(&self, topic: &str, bytes: &[u8]) -> Option<Decoded> {
+        let message = ScriptMessage {
+            topic,
+            ..ScriptMessage::default()
+        };
+        self.decode_message(&message, bytes)
+    }
+
+    /// The same for a received message (a script sees its QoS, retain flag and user
+    /// properties too).
+    pub fn decode_incoming(&self, m: &crate::model::Incoming) -> Option<Decoded> {
+        let message = ScriptMessage {
+            topic: &m.topic,
+            qos: m.message.qos.as_u8(),
+            retain: m.message.retain,
+            properties: m
+                .message
+                .properties
+                .as_ref()
+                .map_or(&[], |p| p.user_properties.as_slice()),
+        };
+        self.decode_message(&message, m.message.payload.bytes())
+    }
+
+    fn decode_message(&self, message: &ScriptMessage<'_>, bytes: &[u8]) -> Option<Decoded> {
+        let topic = message.topic;
         let (by, spec, result) = match self.rule_for(topic) {
-            Some(rule) => (rule.name.clone(), None, rule.spec.decode(bytes)),
+            Some(rule) => (
+                rule.name.clone(),
+                None,
+                rule.spec.decode_message(bytes, message),
+            ),
             None => {
                 let d = default_decoder(topic, bytes)?;
                 let auto = sparkplug(d);

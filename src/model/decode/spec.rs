@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::Decoder;
 use super::protobuf::Protobuf;
 use super::schema::JsonSchema;
+use super::script::{Script, ScriptMessage};
 
 /// Most bytes a decompressing pre-step produces.
 pub const DECOMPRESSED_CAP: usize = 16 << 20;
@@ -72,6 +73,8 @@ pub enum Format {
     Protobuf(Box<Protobuf>),
     /// JSON, checked against the user's JSON Schema file.
     JsonSchema(Box<JsonSchema>),
+    /// The user's JavaScript `decode(message)`.
+    Script(Box<Script>),
 }
 
 /// A decoder: pre-steps, in order, then a format.
@@ -96,7 +99,7 @@ pub enum SpecError {
 }
 
 /// The decoder names understood, in words (for help texts and errors).
-pub const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug, protobuf:FILE.proto:pkg.Message, json-schema:FILE.json or binary:TYPE (i8…i64, u8…u64, \
+pub const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug, protobuf:FILE.proto:pkg.Message, json-schema:FILE.json, script:FILE.js or binary:TYPE (i8…i64, u8…u64, \
     f32, f64, with le or be, [] for an array: binary:f32le[]), after pre-steps base64, hex, \
     gzip, zlib, deflate, zstd joined with +";
 
@@ -124,6 +127,14 @@ impl FromStr for DecoderSpec {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let name = last.to_ascii_lowercase();
+        if name.starts_with("script:") {
+            let script = Script::new(&last["script:".len()..])
+                .ok_or_else(|| unknown("name the script file: script:FILE.js".into()))?;
+            return Ok(Self {
+                steps,
+                format: Format::Script(Box::new(script)),
+            });
+        }
         if name.starts_with("json-schema:") {
             let schema = JsonSchema::new(&last["json-schema:".len()..])
                 .ok_or_else(|| unknown("name the schema file: json-schema:FILE.json".into()))?;
@@ -355,7 +366,10 @@ impl PreStep {
 impl DecoderSpec {
     /// Whether the decoder reads a file (a schema) before it can decode.
     pub fn needs_files(&self) -> bool {
-        matches!(self.format, Format::Protobuf(_) | Format::JsonSchema(_))
+        matches!(
+            self.format,
+            Format::Protobuf(_) | Format::JsonSchema(_) | Format::Script(_)
+        )
     }
 
     /// Where and why a decoded value fails the rule's JSON Schema (empty: it passes);
@@ -373,6 +387,7 @@ impl DecoderSpec {
         match &mut self.format {
             Format::Protobuf(p) => p.load(import_paths).map_err(SpecError::Load),
             Format::JsonSchema(s) => s.load().map_err(SpecError::Load),
+            Format::Script(s) => s.load().map_err(SpecError::Load),
             _ => Ok(()),
         }
     }
@@ -390,6 +405,7 @@ impl DecoderSpec {
             },
             Format::Protobuf(p) => p.describe(),
             Format::JsonSchema(s) => s.describe(),
+            Format::Script(s) => s.describe(),
         };
         let mut parts: Vec<String> = self
             .steps
@@ -403,6 +419,15 @@ impl DecoderSpec {
     /// Decodes `bytes`, or says in words which step failed and why. Never panics; memory
     /// stays within the caps above.
     pub fn decode(&self, bytes: &[u8]) -> Result<Value, String> {
+        self.decode_message(bytes, &ScriptMessage::default())
+    }
+
+    /// The same, for a message a script sees as `message` (its topic, QoS, …).
+    pub fn decode_message(
+        &self,
+        bytes: &[u8],
+        message: &ScriptMessage<'_>,
+    ) -> Result<Value, String> {
         let mut owned;
         let mut now = bytes;
         for step in &self.steps {
@@ -422,6 +447,7 @@ impl DecoderSpec {
             Format::Tree(d) => d.decode(now),
             Format::Binary(b) => b.decode(now),
             Format::Protobuf(p) => p.decode(now),
+            Format::Script(s) => s.decode(now, message),
         }
     }
 }
