@@ -464,3 +464,46 @@ fn messages_failing_their_schema_are_marked_and_filtered() {
     assert!(h.query_by_label("ok").is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_image_payload_is_shown_as_a_picture() {
+    let test = "an_image_payload_is_shown_as_a_picture";
+    let Some(broker) = common::Mosquitto::start(test) else {
+        return;
+    };
+    let dir = temp_dir("decoders-image");
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        ..Default::default()
+    };
+    let mut h = harness(StartOptions {
+        form,
+        connect: true,
+        select: Some("cam/door/snapshot".into()),
+        ..StartOptions::default()
+    });
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
+        .connection()
+        .is_connected()));
+    // A snapshot encoded by the image crate's own PNG encoder.
+    let img = image::RgbImage::from_fn(64, 40, |x, y| image::Rgb([x as u8 * 4, y as u8 * 6, 90]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    publish_bytes(&broker, &dir, "cam/door/snapshot", png.get_ref());
+    // The note above the view, and the picture's own text.
+    let shown =
+        |h: &Harness<'static, App>| h.query_all_by_label("PNG image, 64×40 px").count() == 2;
+    for _ in 0..300 {
+        h.run_steps(1);
+        if shown(&h) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(shown(&h), "the picture, with what it is");
+    assert!(
+        h.query_by_label("Image").is_some(),
+        "the Image view is offered"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

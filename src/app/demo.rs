@@ -1,5 +1,6 @@
-//! Demo devices: simulated sensors that publish numbers, JSON, a retained config, a binary
-//! payload and a `/`-prefixed topic a few times a second, so a new user sees a live tree.
+//! Demo devices: simulated sensors that publish numbers, JSON, a retained config, binary
+//! and packed payloads (with decoder rules for them), a camera snapshot and a
+//! `/`-prefixed topic a few times a second, so a new user sees a live tree.
 //! An app feature: one set for the whole app, owned beside the local broker it feeds, on a
 //! "demo" thread of its own, stopped when the broker stops.
 
@@ -85,6 +86,9 @@ pub fn readings(n: u64) -> Vec<(String, Vec<u8>, bool)> {
             gzip_base64(fix.to_string().as_bytes()),
             false,
         ));
+        if n.is_multiple_of(8) {
+            out.push((format!("{PREFIX}camera/door/snapshot"), snapshot(n), false));
+        }
         out.push((
             "/demo/legacy/heartbeat".into(),
             n.to_string().into_bytes(),
@@ -101,6 +105,23 @@ pub fn decoder_rules() -> Vec<crate::model::decode::rules::DecoderRule> {
         DecoderRule::new(format!("{PREFIX}pump/vibration"), "binary:f32le[]"),
         DecoderRule::new(format!("{PREFIX}fleet/#"), "base64+gzip+json"),
     ]
+}
+
+/// A door camera's small PNG snapshot: a sky, a floor and a bar that moves with `n`.
+fn snapshot(n: u64) -> Vec<u8> {
+    let bar = (n / 8 % 12) as u32 * 8;
+    let img = image::RgbImage::from_fn(96, 64, |x, y| {
+        if x >= bar && x < bar + 6 && y > 18 {
+            image::Rgb([220, 120, 40])
+        } else if y < 40 {
+            image::Rgb([70 + (y * 2) as u8, 120 + y as u8, 200])
+        } else {
+            image::Rgb([90, 80, 70])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    let _ = img.write_to(&mut out, image::ImageFormat::Png);
+    out.into_inner()
 }
 
 /// `bytes` gzip'd, then as base64 text.
@@ -249,6 +270,8 @@ mod tests {
         let (topic, fix, _) = find("demo/fleet/truck-7/telemetry").unwrap();
         let d = rules.decode(topic, fix).unwrap().value().unwrap();
         assert!(d["speed_kmh"].is_number(), "{d}");
+        let (_, png, _) = find("demo/camera/door/snapshot").unwrap();
+        assert!(crate::ui::payload_image::decode_image(png).is_ok());
         assert!(
             retained_config()
                 .iter()

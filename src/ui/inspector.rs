@@ -258,6 +258,13 @@ fn view_picker_ui(
                 state.view = Some(v);
             }
         }
+        if super::payload_image::image_format(message.payload.bytes()).is_some()
+            && ui
+                .selectable_value(&mut view, PayloadView::Image, "Image")
+                .clicked()
+        {
+            state.view = Some(PayloadView::Image);
+        }
         let decoded_by = message.payload.decoded().map(|d| &*d.by);
         if let Some(picked) = decode_as_ui(ui, view, decoded_by, path, commands) {
             view = picked;

@@ -7,6 +7,7 @@ pub mod decode_picker;
 pub mod decoders;
 pub mod inspector;
 pub mod message_meta;
+pub mod payload_image;
 pub mod payload_render;
 pub mod payload_view;
 pub mod publish;

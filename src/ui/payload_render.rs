@@ -6,6 +6,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use super::payload_image::decode_image;
 use super::payload_view::PayloadView;
 use super::theme;
 use crate::model::Payload;
@@ -33,6 +34,8 @@ pub struct Rendered {
     pub lines: Vec<JsonLine>,
     /// Shown above the payload.
     pub note: Option<String>,
+    /// The Image view's picture.
+    pub image: Option<egui::ColorImage>,
 }
 
 /// Whether `view` of these payloads is worked out off the frame: the views that parse or
@@ -47,6 +50,8 @@ pub fn is_heavy(view: PayloadView, payload: &Payload, previous: Option<&Payload>
     };
     match view {
         PayloadView::Rule => decoded_big(),
+        // Decoding an image takes milliseconds even when it is small.
+        PayloadView::Image => true,
         PayloadView::Json | PayloadView::Decoded(_) => big(payload),
         PayloadView::Diff => big(payload) || previous.is_some_and(big),
         PayloadView::Text | PayloadView::Hex => false,
@@ -119,6 +124,17 @@ pub fn render_view(
             }
             Err(e) => {
                 note = Some(format!("Not shown decoded: {e}"));
+                hex_dump(cut(HEX_VIEW_BYTES, &mut None))
+            }
+        },
+        PayloadView::Image => match decode_image(bytes) {
+            Ok((pixels, said)) => {
+                note = Some(said);
+                out.image = Some(pixels);
+                String::new()
+            }
+            Err(why) => {
+                note = Some(format!("Not shown as an image: {why}"));
                 hex_dump(cut(HEX_VIEW_BYTES, &mut None))
             }
         },

@@ -3,6 +3,7 @@
 
 use egui::Ui;
 
+use super::payload_image::image_format;
 use super::payload_render::{
     DIFF_DEADLINE_ON_FRAME, Polled, Preparing, Rendered, is_heavy, render_view,
 };
@@ -25,6 +26,8 @@ pub enum PayloadView {
     Decoded(Decoder),
     /// What the topic's decoder rule made of the payload on arrival, shown like JSON.
     Rule,
+    /// A PNG, JPEG, GIF, WebP or BMP payload, as a picture.
+    Image,
 }
 
 impl PayloadView {
@@ -44,6 +47,9 @@ impl PayloadView {
     pub fn natural(topic: &str, payload: &crate::model::Payload) -> Self {
         if payload.decoded().is_some() {
             return Self::Rule;
+        }
+        if payload.kind() == PayloadKind::Binary && image_format(payload.bytes()).is_some() {
+            return Self::Image;
         }
         match default_decoder(topic, payload.bytes()) {
             Some(d) => Self::Decoded(d),
@@ -72,6 +78,27 @@ pub struct PayloadCache {
     hex_per_row: usize,
     /// A view being worked out off the frame, and for what.
     preparing: Option<((NodeId, u64, PayloadView), Preparing)>,
+    /// The Image view's picture: decoded, until it is a texture, then the texture.
+    image: Picture,
+}
+
+/// An image payload's picture, on its way to the GPU.
+#[derive(Default)]
+enum Picture {
+    #[default]
+    None,
+    Decoded(egui::ColorImage),
+    Texture(egui::TextureHandle),
+}
+
+impl std::fmt::Debug for Picture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::None => "None",
+            Self::Decoded(_) => "Decoded",
+            Self::Texture(_) => "Texture",
+        })
+    }
 }
 
 /// Characters per row before a long line continues on the next row.
@@ -156,6 +183,7 @@ impl PayloadCache {
     }
 
     fn apply(&mut self, key: (NodeId, u64, PayloadView), r: Rendered) {
+        self.image = r.image.map_or(Picture::None, Picture::Decoded);
         self.text = r.text;
         self.diff = r.diff;
         self.lines = r.lines;
@@ -230,6 +258,9 @@ pub fn payload_ui(
         diff_view_ui(ui, &cache.diff);
         return;
     }
+    if view == PayloadView::Image && picture_ui(ui, cache) {
+        return;
+    }
     // Wrapping in the Text view: rows as wide as the view (the font is monospaced), so
     // they are still laid out only when in view.
     let row_chars = if wrap && view == PayloadView::Text {
@@ -284,6 +315,36 @@ impl PayloadCache {
             lines.join("\n")
         }
     }
+}
+
+/// The Image view's picture, scaled to fit the view (never up); false when there is none
+/// (the note says why).
+fn picture_ui(ui: &mut Ui, cache: &mut PayloadCache) -> bool {
+    if let Picture::Decoded(pixels) = std::mem::take(&mut cache.image) {
+        let texture = ui
+            .ctx()
+            .load_texture("payload-image", pixels, egui::TextureOptions::LINEAR);
+        cache.image = Picture::Texture(texture);
+    }
+    let Picture::Texture(texture) = &cache.image else {
+        return false;
+    };
+    let said = cache.note.clone().unwrap_or_default();
+    egui::ScrollArea::both()
+        .id_salt("payload_image")
+        .auto_shrink([false, false])
+        .min_scrolled_height(theme::fitting_height(ui))
+        .show(ui, |ui| {
+            let room = ui.available_size();
+            ui.add(
+                egui::Image::from_texture(texture)
+                    .max_size(room)
+                    .maintain_aspect_ratio(true)
+                    .shrink_to_fit()
+                    .alt_text(said),
+            );
+        });
+    true
 }
 
 /// The diff, only the visible lines drawn: removed lines marked `-`, added `+`.
