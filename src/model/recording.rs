@@ -4,7 +4,8 @@
 //! A line holds `ts_us` (receive time, microseconds since the Unix epoch), `topic`, `qos`,
 //! `retain`, the payload as UTF-8 text (`payload`) or, when it is not valid UTF-8, as
 //! standard base64 (`payload_base64`), MQTT 5 `properties` when there were any, and
-//! `truncated_from` (the original size) when the app's payload cap cut the payload.
+//! `truncated_from` (the original size) when the app's payload cap cut the payload, and
+//! `decoded` (what a decoder rule made of the payload) when a rule decoded it.
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,10 @@ pub struct RecordLine {
     /// The size the payload had on the wire, when less of it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated_from: Option<u64>,
+    /// What the topic's decoder rule made of the payload, beside the raw bytes (a replay
+    /// sends the raw bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<serde_json::Value>,
 }
 
 impl RecordLine {
@@ -55,6 +60,7 @@ impl RecordLine {
                 .payload
                 .is_truncated()
                 .then_some(msg.payload.original_len() as u64),
+            decoded: msg.payload.decoded().and_then(|d| d.value()),
         }
     }
 
@@ -150,6 +156,22 @@ mod tests {
         }
         let line = RecordLine::from_incoming(&incoming("bin", b"\xff\xfe", 1 << 20)).to_json();
         assert!(line.contains("\"payload_base64\":\"//4=\""), "{line}");
+    }
+
+    #[test]
+    fn a_decoded_payload_is_recorded_beside_its_raw_bytes() {
+        let mut m = incoming("raw/1", &1.5f32.to_le_bytes(), 1 << 20);
+        let rules =
+            crate::model::decode::rules::DecoderRules::parse(["raw/#=binary:f32le"]).unwrap();
+        let d = rules.decode(&m.topic, m.message.payload.bytes());
+        m.message.payload.set_decoded(d);
+        let back = RecordLine::parse(&RecordLine::from_incoming(&m).to_json()).unwrap();
+        assert_eq!(back.decoded, Some(serde_json::json!(1.5)));
+        assert_eq!(
+            back.payload_bytes().unwrap(),
+            1.5f32.to_le_bytes(),
+            "raw bytes replay"
+        );
     }
 
     #[test]
