@@ -43,6 +43,7 @@ fn main() {
             qos: QoS::AtLeastOnce,
             retain: true,
             properties: None,
+            encode: None,
         };
         while !w.send(WorkerCommand::Publish(Box::new(r.clone()))) {
             drain(&w, Duration::from_millis(1), &mut acked);

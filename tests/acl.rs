@@ -135,6 +135,7 @@ fn denied_publishes_are_refusals_in_words() {
             qos,
             retain: false,
             properties: None,
+            encode: None,
         };
         w.publish(request).unwrap();
         let outcome = w
@@ -306,6 +307,7 @@ fn refused_qos2_publishes_do_not_use_up_the_client() {
             qos: QoS::ExactlyOnce,
             retain: false,
             properties: None,
+            encode: None,
         };
         w.publish(request).unwrap();
         let o = w.outcomes.recv_timeout(T).expect("an outcome for each");
@@ -320,6 +322,7 @@ fn refused_qos2_publishes_do_not_use_up_the_client() {
         qos: QoS::AtLeastOnce,
         retain: false,
         properties: None,
+        encode: None,
     })
     .unwrap();
     let o = w

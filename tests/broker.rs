@@ -139,6 +139,7 @@ fn ten_thousand_retained_topics_reach_a_new_subscriber() {
             qos: QoS::AtLeastOnce,
             retain: true,
             properties: None,
+            encode: None,
         };
         while !w.send(WorkerCommand::Publish(Box::new(request.clone()))) {
             take_outcomes(&w, Duration::from_millis(1), &mut acked);
@@ -564,6 +565,7 @@ fn the_local_broker_publishes_statistics_the_app_reads() {
                 qos: QoS::AtLeastOnce,
                 retain: false,
                 properties: None,
+                encode: None,
             },
         )));
     }

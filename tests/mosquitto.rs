@@ -318,6 +318,7 @@ fn publishes_arrive_once_with_their_flags_and_exact_bytes() {
             qos: *qos,
             retain: *retain,
             properties: Some(props.clone()),
+            encode: None,
         };
         assert!(w.send(WorkerCommand::Publish(Box::new(request))));
         let outcome = loop {
@@ -401,6 +402,7 @@ fn clearing_ten_thousand_retained_topics() {
             qos: QoS::AtMostOnce,
             retain: true,
             properties: None,
+            encode: None,
         };
         while !w.send(WorkerCommand::Publish(Box::new(r.clone()))) {
             drain(&w, &mut store);

@@ -45,6 +45,7 @@ fn outcomes_and_progress_finish_while_the_data_channel_is_overrun() {
             qos: QoS::AtMostOnce,
             retain: false,
             properties: None,
+            encode: None,
         };
         if w.publish(request).is_ok() {
             sent += 1;
@@ -79,6 +80,7 @@ fn outcomes_and_progress_finish_while_the_data_channel_is_overrun() {
         qos: QoS::AtLeastOnce,
         retain: false,
         properties: None,
+        encode: None,
     })
     .unwrap();
     let (progress, clear) = tokio::sync::watch::channel(ClearProgress::default());

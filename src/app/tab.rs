@@ -144,6 +144,8 @@ pub struct Tab {
     /// Each compiled rule and whether it works (the schema or script files read), or why
     /// not, for the Decoders window.
     pub(super) decoder_status: Vec<crate::model::decode::rules::RuleStatus>,
+    /// The working rules' decoders a payload can be sent through (the publish panel).
+    pub(super) encoders: Vec<String>,
 }
 
 impl Tab {
@@ -190,6 +192,7 @@ impl Tab {
             applied_decoders: Vec::new(),
             decoders_generation: 0,
             decoder_status: Vec::new(),
+            encoders: Vec::new(),
         };
         if let Some(w) = &tab.worker {
             w.set_decoders(DecoderRules::ready_now(&tab.form.decoders));
@@ -227,6 +230,14 @@ impl Tab {
         if let Some(worker) = &self.worker {
             worker.set_decoders(rules);
         }
+        let mut encoders: Vec<String> = status
+            .iter()
+            .filter(|(_, works)| works.is_ok())
+            .map(|(rule, _)| rule.decoder.trim().to_string())
+            .filter(|name| !name.ends_with("sparkplug"))
+            .collect();
+        encoders.dedup();
+        self.encoders = encoders;
         self.decoder_status = status;
     }
 

@@ -307,7 +307,7 @@ impl App {
                         publish::publish_ui(
                             ui,
                             &mut tab.publish,
-                            tab.store.tree(),
+                            (tab.store.tree(), &tab.encoders),
                             tab.connection.is_connected(),
                             v.v5,
                             commands,

@@ -240,6 +240,7 @@ impl Fleet {
                         qos,
                         retain,
                         properties: None,
+                        encode: None,
                     };
                     if w.publish(request).is_err() {
                         busy = true;

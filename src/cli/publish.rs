@@ -97,6 +97,7 @@ pub fn run_pub(
         qos,
         retain,
         properties: None,
+        encode: None,
     };
     if let Err(e) = worker.publish(request) {
         session::disconnect(worker);

@@ -69,6 +69,7 @@ pub(super) async fn clear_retained(client: Client, tracker: Arc<Tracker>, job: C
             qos: QoS::AtLeastOnce,
             retain: true,
             properties: None,
+            encode: None,
         };
         if let Err(e) = tracker.send(&client, &request).await {
             error = Some(format!("stopped: {e}"));

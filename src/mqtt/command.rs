@@ -38,6 +38,9 @@ pub struct PublishRequest {
     pub retain: bool,
     /// MQTT 5 only; ignored on a 3.1.1 connection.
     pub properties: Option<Properties>,
+    /// Send the payload (a JSON value) encoded by this decoder rule's decoder (as
+    /// written), on the worker; `None`: as it is.
+    pub encode: Option<String>,
 }
 
 /// What a replay is asked to do.

@@ -39,6 +39,9 @@ pub enum PublishError {
     /// The client library did not take the request.
     #[error("{0}")]
     Client(String),
+    /// The payload could not be encoded by the decoder rule asked for.
+    #[error("not encoded: {0}")]
+    Encode(String),
 }
 
 /// The result of one [`super::PublishRequest`]. Sent on the outcome channel, which is

@@ -135,6 +135,7 @@ impl Run {
             properties: record.publish_properties(),
             topic: record.topic,
             payload,
+            encode: None,
         };
         let size = request.payload.len() as u64;
         self.tracker

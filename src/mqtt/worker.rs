@@ -223,10 +223,24 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
             }
             // Handed over by a task of its own, so a full request queue never holds up the
             // next command (publishes keep their order: the hand-over takes turns).
-            WorkerCommand::Publish(request) => match connected {
+            WorkerCommand::Publish(mut request) => match connected {
                 Some(l) => {
                     let (tracker, client) = (l.tracker.clone(), l.client.clone());
+                    let rules = outbox.decoders.borrow().clone();
+                    let outcomes = outbox.outcomes.clone();
                     tokio::spawn(async move {
+                        if let Some(name) = request.encode.take() {
+                            match rules.encode(&name, &request.payload) {
+                                Ok(bytes) => request.payload = bytes,
+                                Err(why) => {
+                                    outcomes.send(super::PublishOutcome {
+                                        id: request.id,
+                                        result: Err(PublishError::Encode(why)),
+                                    });
+                                    return;
+                                }
+                            }
+                        }
                         // A failure is answered inside `send`.
                         let _ = tracker.send(&client, &request).await;
                     });

@@ -26,6 +26,9 @@ pub struct SavedMessage {
     pub response_topic: String,
     pub correlation_data: String,
     pub utf8_indicator: bool,
+    /// The decoder rule's decoder the JSON payload is sent through (its `encode`), as
+    /// written; empty: sent as typed.
+    pub encode: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

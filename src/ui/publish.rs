@@ -6,7 +6,7 @@ use egui::Ui;
 use super::theme;
 use crate::command::{AppCommand, Commands, TabCommand};
 use crate::model::payload_format::{PayloadFormat, validate_topic};
-use crate::model::{Message, NodeId, Properties, QoS, TopicTree};
+use crate::model::{Message, NodeId, Properties, TopicTree};
 use crate::mqtt::PublishRequest;
 use crate::mqtt::{Delivered, PublishError};
 use crate::profiles::publish::{PublishLibrary, SavedMessage};
@@ -170,6 +170,9 @@ impl PublishForm {
     pub fn check(&mut self, connected: bool, v5: bool) -> Result<(), String> {
         validate_topic(&self.msg.topic)?;
         self.payload_bytes().as_ref().map_err(Clone::clone)?;
+        if !self.msg.encode.trim().is_empty() && self.msg.format != PayloadFormat::Json {
+            return Err("sending through a decoder takes a JSON value: pick JSON".into());
+        }
         if v5 {
             self.properties()?;
         }
@@ -184,6 +187,7 @@ impl PublishForm {
         self.check(connected, v5)?;
         let payload = self.payload_bytes().clone()?;
         let properties = if v5 { self.properties()? } else { None };
+        let encode = self.msg.encode.trim();
         Ok(PublishRequest {
             id: self.next_id,
             topic: self.msg.topic.clone(),
@@ -191,6 +195,7 @@ impl PublishForm {
             qos: self.msg.qos,
             retain: self.msg.retain,
             properties,
+            encode: (!encode.is_empty()).then(|| encode.to_string()),
         })
     }
 
@@ -314,10 +319,11 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// Draws the panel; Publish (or Ctrl+Enter) emits [`TabCommand::Publish`].
+/// `encoders`: the decoders of the connection's rules a payload can be sent through.
 pub fn publish_ui(
     ui: &mut Ui,
     form: &mut PublishForm,
-    tree: &TopicTree,
+    (tree, encoders): (&TopicTree, &[String]),
     connected: bool,
     v5: bool,
     commands: &mut Commands,
@@ -325,7 +331,7 @@ pub fn publish_ui(
     let dark = ui.visuals().dark_mode;
     let before = form.msg.clone();
     topic_rows_ui(ui, form, tree);
-    options_row_ui(ui, form);
+    super::publish_options::options_row_ui(ui, form, encoders);
     payload_field_ui(ui, form);
     if v5 {
         properties_rows_ui(ui, form);
@@ -398,40 +404,6 @@ fn topic_rows_ui(ui: &mut Ui, form: &mut PublishForm, tree: &TopicTree) {
             }
         });
     }
-}
-
-/// The payload's format, QoS and retain, and last (so nothing moves when it comes and
-/// goes) Pretty-print for JSON.
-fn options_row_ui(ui: &mut Ui, form: &mut PublishForm) {
-    // Wrapped: in a narrow panel the row continues below instead of running under the
-    // templates column.
-    ui.horizontal_wrapped(|ui| {
-        ui.label("Format");
-        for f in PayloadFormat::ALL {
-            ui.selectable_value(&mut form.msg.format, f, f.label());
-        }
-        ui.add_space(theme::GROUP_GAP);
-        ui.label("QoS");
-        for (q, name) in [
-            (QoS::AtMostOnce, "0"),
-            (QoS::AtLeastOnce, "1"),
-            (QoS::ExactlyOnce, "2"),
-        ] {
-            ui.selectable_value(&mut form.msg.qos, q, name);
-        }
-        ui.checkbox(&mut form.msg.retain, "Retain");
-        if form.msg.format == PayloadFormat::Json {
-            ui.add_space(theme::GROUP_GAP);
-            if ui
-                .button("Pretty-print")
-                .on_hover_text("Lay the JSON out on several lines")
-                .clicked()
-                && let Ok(pretty) = crate::model::payload::pretty_json(&form.msg.payload)
-            {
-                form.msg.payload = pretty;
-            }
-        }
-    });
 }
 
 /// The payload, and its size once encoded or why it cannot be.

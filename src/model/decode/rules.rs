@@ -202,6 +202,19 @@ impl DecoderRules {
         self.rules.is_empty()
     }
 
+    /// `json` (a JSON value's text) encoded by the decoder of the first rule whose
+    /// decoder is written `name`; why not in words.
+    pub fn encode(&self, name: &str, json: &[u8]) -> Result<Vec<u8>, String> {
+        let rule = self
+            .rules
+            .iter()
+            .find(|r| &*r.name == name.trim())
+            .ok_or_else(|| format!("no working decoder rule uses {name}"))?;
+        let value: Value = serde_json::from_slice(json)
+            .map_err(|e| format!("the payload is not a JSON value: {e}"))?;
+        rule.spec.encode(&value)
+    }
+
     /// The decoder of `topic`: the first rule that matches it.
     pub fn for_topic(&self, topic: &str) -> Option<&DecoderSpec> {
         self.rule_for(topic).map(|r| &r.spec)
