@@ -323,7 +323,21 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
     // Samples made by independent encoders, published retained by mosquitto_pub.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, r#"{"temp":21.5,"id":"温室-1"}"#.as_bytes()).unwrap();
-    let samples: [(&str, Vec<u8>); 4] = [
+    // An Avro reading in the Confluent wire format (schema id 8), by apache-avro's writer.
+    let alarm = apache_avro::Schema::parse_str(
+        r#"{"type": "record", "name": "Alarm", "fields": [{"name": "on", "type": "boolean"}]}"#,
+    )
+    .unwrap();
+    let datum = apache_avro::writer::datum::GenericDatumWriter::builder(&alarm)
+        .build()
+        .unwrap()
+        .write_value_to_vec(apache_avro::types::Value::Record(vec![(
+            "on".into(),
+            apache_avro::types::Value::Boolean(true),
+        )]))
+        .unwrap();
+    let samples: [(&str, Vec<u8>); 5] = [
+        ("dec/avro", [vec![0, 0, 0, 0, 8], datum].concat()),
         ("dec/pb", mqscope::testkit::plant_proto::sample_state()),
         ("dec/state", gz.finish().unwrap()),
         (
@@ -359,11 +373,18 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
             "-t",
             "dec/#",
             "--count",
-            "4",
+            "5",
             "--timeout-ms",
             "10000",
             "--decode",
             "dec/raw=binary:f32le[]",
+            "--decode",
+            &format!(
+                "dec/avro=avro-confluent:{}",
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/avro/registry")
+                    .display()
+            ),
             "--decode",
             &format!("dec/pb={}", mqscope::testkit::plant_proto::state_decoder()),
             "--decoders",
@@ -385,6 +406,7 @@ fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
     assert_eq!(pb["readings"][1]["unit"], "PERCENT");
     assert_eq!(pb["counters"]["starts"], 3);
     assert_eq!(pb["#99"], 42);
+    assert_eq!(line("dec/avro")["decoded"], serde_json::json!({"on": true}));
     let broken = line("dec/broken");
     assert!(broken.get("decoded").is_none());
     assert!(

@@ -166,6 +166,15 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
             DecoderRule::new("plant/+/raw", "binary:f32le[]"),
             DecoderRule::new("plant/+/pb", mqscope::testkit::plant_proto::state_decoder()),
             DecoderRule::new(
+                "plant/+/avro",
+                format!(
+                    "avro:{}",
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("tests/fixtures/avro/list.avsc")
+                        .display()
+                ),
+            ),
+            DecoderRule::new(
                 "plant/+/gps",
                 format!(
                     "script:{}",
@@ -213,6 +222,28 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
         .chain([87])
         .collect();
     publish_bytes(&broker, &dir, "plant/7/gps", &fix);
+    // A two-node list written by apache-avro's writer (a recursive schema).
+    use apache_avro::types::Value as A;
+    let list = apache_avro::Schema::parse_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/avro/list.avsc"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let node = |value: i32, next: A| {
+        A::Record(vec![("value".into(), A::Int(value)), ("next".into(), next)])
+    };
+    let two = node(
+        4,
+        A::Union(1, Box::new(node(5, A::Union(0, Box::new(A::Null))))),
+    );
+    let datum = apache_avro::writer::datum::GenericDatumWriter::builder(&list)
+        .build()
+        .unwrap()
+        .write_value_to_vec(two)
+        .unwrap();
+    publish_bytes(&broker, &dir, "plant/7/avro", &datum);
     let decoded = |a: &App, topic: &str| {
         common::latest(a.store(), topic).and_then(|m| {
             m.payload
@@ -225,7 +256,8 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
         "plant/7/raw",
         "plant/7/broken",
         "plant/7/pb",
-        "plant/7/gps"
+        "plant/7/gps",
+        "plant/7/avro"
     ]
     .iter()
     .all(|t| decoded(a, t).is_some())));
@@ -248,6 +280,12 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
     assert_eq!(value["readings"][0]["name"], "air");
     assert_eq!(value["readings"][0]["unit"], "CELSIUS");
     assert_eq!(value["uptime_s"], 5_000_000_000i64);
+    let (_, value, _) = decoded(h.state(), "plant/7/avro").unwrap();
+    let value = value.unwrap();
+    assert_eq!(
+        (value["value"].as_i64(), value["next"]["value"].as_i64()),
+        (Some(4), Some(5))
+    );
     let (by, value, _) = decoded(h.state(), "plant/7/gps").unwrap();
     assert!(by.ends_with("tracker.js"), "{by}");
     let value = value.unwrap();

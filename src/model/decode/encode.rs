@@ -42,6 +42,7 @@ impl DecoderSpec {
             Format::Binary(b) => binary(*b, value)?,
             Format::Protobuf(p) => p.encode(value)?,
             Format::Script(s) => s.encode(value)?,
+            Format::Avro(a) => a.encode(value)?,
         };
         for step in self.steps.iter().rev() {
             bytes = step.undo(&bytes)?;

@@ -16,6 +16,7 @@
 //! than 256 levels is refused, and a payload whose tree would hold more than about a
 //! million values (maps and messages weigh 16) is refused before it can take gigabytes.
 
+mod avro;
 mod binary;
 mod cbor;
 mod encode;

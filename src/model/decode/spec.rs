@@ -14,6 +14,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::Decoder;
+use super::avro::{Avro, Source as AvroSource};
 use super::binary::binary;
 pub use super::binary::{Binary, Number};
 use super::protobuf::Protobuf;
@@ -51,6 +52,8 @@ pub enum Format {
     JsonSchema(Box<JsonSchema>),
     /// The user's JavaScript `decode(message)`.
     Script(Box<Script>),
+    /// Avro, from the user's schema (or folder of schemas by id).
+    Avro(Box<Avro>),
 }
 
 /// A decoder: pre-steps, in order, then a format.
@@ -75,7 +78,7 @@ pub enum SpecError {
 }
 
 /// The decoder names understood, in words (for help texts and errors).
-pub const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug, protobuf:FILE.proto:pkg.Message, json-schema:FILE.json, script:FILE.js or binary:TYPE (i8…i64, u8…u64, \
+pub const FORMATS: &str = "json, text, xml, msgpack, cbor, sparkplug, protobuf:FILE.proto:pkg.Message, json-schema:FILE.json, avro:FILE.avsc, avro-confluent:DIR, script:FILE.js or binary:TYPE (i8…i64, u8…u64, \
     f32, f64, with le or be, [] for an array: binary:f32le[]), after pre-steps base64, hex, \
     gzip, zlib, deflate, zstd joined with +";
 
@@ -103,6 +106,24 @@ impl FromStr for DecoderSpec {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let name = last.to_ascii_lowercase();
+        for (prefix, registry) in [("avro-confluent:", true), ("avro:", false)] {
+            if name.starts_with(prefix) {
+                let path = last[prefix.len()..].trim();
+                if path.is_empty() {
+                    return Err(unknown(
+                        "name the schema: avro:FILE.avsc, or avro-confluent:FOLDER".into(),
+                    ));
+                }
+                let source = match registry {
+                    true => AvroSource::Registry(path.into()),
+                    false => AvroSource::File(path.into()),
+                };
+                return Ok(Self {
+                    steps,
+                    format: Format::Avro(Box::new(Avro::new(source))),
+                });
+            }
+        }
         if name.starts_with("script:") {
             let script = Script::new(&last["script:".len()..])
                 .ok_or_else(|| unknown("name the script file: script:FILE.js".into()))?;
@@ -219,7 +240,7 @@ impl DecoderSpec {
     pub fn needs_files(&self) -> bool {
         matches!(
             self.format,
-            Format::Protobuf(_) | Format::JsonSchema(_) | Format::Script(_)
+            Format::Protobuf(_) | Format::JsonSchema(_) | Format::Script(_) | Format::Avro(_)
         )
     }
 
@@ -239,6 +260,7 @@ impl DecoderSpec {
             Format::Protobuf(p) => p.load(import_paths).map_err(SpecError::Load),
             Format::JsonSchema(s) => s.load().map_err(SpecError::Load),
             Format::Script(s) => s.load().map_err(SpecError::Load),
+            Format::Avro(a) => a.load().map_err(SpecError::Load),
             _ => Ok(()),
         }
     }
@@ -257,6 +279,7 @@ impl DecoderSpec {
             Format::Protobuf(p) => p.describe(),
             Format::JsonSchema(s) => s.describe(),
             Format::Script(s) => s.describe(),
+            Format::Avro(a) => a.describe(),
         };
         let mut parts: Vec<String> = self
             .steps
@@ -299,6 +322,7 @@ impl DecoderSpec {
             Format::Binary(b) => b.decode(now),
             Format::Protobuf(p) => p.decode(now),
             Format::Script(s) => s.decode(now, message),
+            Format::Avro(a) => a.decode(now),
         }
     }
 }
