@@ -136,6 +136,19 @@ pub fn decoders_ui(
                     )
                     .labelled_by(label.id)
                     .on_hover_text(FORMATS);
+                    if rule.decoder.contains("protobuf:") || !rule.imports.is_empty() {
+                        let label = ui.label("Imports");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut rule.imports)
+                                .hint_text("/path/to/protos")
+                                .desired_width(theme::SUBSCRIPTION_FIELD_WIDTH),
+                        )
+                        .labelled_by(label.id)
+                        .on_hover_text(
+                            "Folders where the .proto file's imports are found, besides its \
+                             own (several joined as in PATH)",
+                        );
+                    }
                     if ui
                         .add_enabled(i > 0, egui::Button::new("Up").small())
                         .on_hover_text("Try this rule before the one above")

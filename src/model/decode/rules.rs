@@ -24,6 +24,10 @@ pub struct DecoderRule {
     pub filter: String,
     /// The decoder, as `mqscope sub --decode` names it (`base64+gzip+json`).
     pub decoder: String,
+    /// Where a Protobuf rule's `.proto` imports are looked for besides the file's folder:
+    /// folders in the system's path-list form (`a:b`, `a;b` on Windows); empty for none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub imports: String,
 }
 
 impl DecoderRule {
@@ -31,7 +35,22 @@ impl DecoderRule {
         Self {
             filter: filter.into(),
             decoder: decoder.into(),
+            imports: String::new(),
         }
+    }
+
+    /// The folders of [`Self::imports`], then `more`.
+    fn import_paths(&self, more: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+        let own = self.imports.trim();
+        let mut paths: Vec<std::path::PathBuf> = if own.is_empty() {
+            Vec::new()
+        } else {
+            std::env::split_paths(own)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        };
+        paths.extend(more.iter().cloned());
+        paths
     }
 
     /// The rule's decoder when its filter and name are right, or why not in words.
@@ -48,7 +67,7 @@ impl DecoderRule {
     /// where `.proto` imports are looked for, besides the file's own folder), or why not.
     pub fn load(&self, import_paths: &[std::path::PathBuf]) -> Result<DecoderSpec, SpecError> {
         let mut spec = self.check()?;
-        spec.load(import_paths)?;
+        spec.load(&self.import_paths(import_paths))?;
         Ok(spec)
     }
 }
@@ -362,6 +381,42 @@ mod tests {
         let d = working.decode("hex/2", b"zz").unwrap();
         assert_eq!(d.result, Err("not hex: no hex digit at 0".into()));
         assert_eq!(d.value(), None);
+    }
+
+    #[test]
+    fn a_protobuf_rule_finds_its_imports_in_the_folders_it_names() {
+        let dir = std::env::temp_dir().join(format!("mqscope-imports-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("meter.proto");
+        std::fs::write(
+            &file,
+            "syntax = \"proto3\";\nimport \"units.proto\";\n\
+             message Meter { common.Reading reading = 1; }\n",
+        )
+        .unwrap();
+        let mut rule = DecoderRule::new("m/#", format!("protobuf:{}:Meter", file.display()));
+        let e = rule.load(&[]).unwrap_err().to_string();
+        assert!(
+            e.contains("units.proto"),
+            "not found without the folder: {e}"
+        );
+        let common = crate::testkit::plant_proto::fixtures().join("common");
+        rule.imports = std::env::join_paths([&common])
+            .unwrap()
+            .into_string()
+            .unwrap();
+        let spec = rule.load(&[]).unwrap();
+        // Reading { name: "air", value: 1.5 } inside Meter.
+        let bytes = [
+            0x0a, 0x0e, 0x0a, 0x03, b'a', b'i', b'r', 0x11, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f,
+        ];
+        let v = spec.decode(&bytes).unwrap();
+        assert_eq!(v["reading"]["value"], 1.5);
+        // The same through a rule kept in a profile (JSON, with its imports).
+        let saved: DecoderRule =
+            serde_json::from_str(&serde_json::to_string(&rule).unwrap()).unwrap();
+        assert_eq!(saved, rule);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
