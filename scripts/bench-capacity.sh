@@ -14,9 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=100000; feed=200000
 if [ "${1:-}" = "--quick" ]; then n=20000; feed=60000; fi
-cargo build --release --locked --quiet --features testkit --examples --bins
+cargo build --release --locked --quiet --bins
+cargo build --profile bench-tools --locked --quiet --features testkit --examples
 bin=target/release/mqscope
-flood=target/release/examples/flood
+flood=target/bench-tools/examples/flood
 read -r port mpid dir < <(scripts/mosquitto-free-port.sh)
 trap 'kill $mpid 2>/dev/null || true; rm -rf "$dir"' EXIT
 hz=$(getconf CLK_TCK)
@@ -58,7 +59,7 @@ echo "== cost at 20,000 msg/s" >&2
 cost_mosq=$(cost mosquitto_sub mosquitto_sub -h 127.0.0.1 -p "$port" -t 'bench/#')
 cost_sub=$(cost "mqscope sub" "$bin" sub "${on[@]}" -t 'bench/#')
 cost_bench=$(cost "mqscope bench sub" "$bin" bench sub "${on[@]}" -t 'bench/#' --duration-s 300)
-cost_pipe=$(cost "headless pipeline" target/release/examples/bench_ingest "$port" 1000000000 0 256 300)
+cost_pipe=$(cost "headless pipeline" target/bench-tools/examples/bench_ingest "$port" 1000000000 0 256 300)
 
 echo "== figures"
 awk -v a="$cap_mosq" -v b="$cap_sub" -v c="$cap_bench" -v x="$cost_mosq" -v y="$cost_sub" \

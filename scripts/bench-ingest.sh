@@ -11,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=1000000; big=10000000
 if [ "${1:-}" = "--quick" ]; then n=200000; big=2000000; fi
-cargo build --release --locked --quiet --features testkit --example flood --example bench_ingest
-ex=target/release/examples
+cargo build --profile bench-tools --locked --quiet --features testkit --example flood --example bench_ingest
+ex=target/bench-tools/examples
 read -r port pid dir < <(scripts/mosquitto-free-port.sh)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 now_ns() { date +%s%N; }

@@ -13,9 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=20; [ "${1:-}" = "--quick" ] && secs=8
-cargo build --release --locked --quiet --features testkit --examples --bins
+cargo build --release --locked --quiet --bins
+cargo build --profile bench-tools --locked --quiet --features testkit --examples
 bin=target/release/mqscope
-flood=target/release/examples/flood
+flood=target/bench-tools/examples/flood
 read -r port mpid dir < <(SYS_INTERVAL=0 scripts/mosquitto-free-port.sh)
 Xvfb :77 -screen 0 1280x800x24 >/dev/null 2>&1 &
 xpid=$!

@@ -18,8 +18,9 @@ cd "$(dirname "$0")/.."
 quick=""; frames=600
 if [ "${1:-}" = "--quick" ]; then quick="--quick"; frames=300; fi
 # The examples need the testkit feature (flooder, hostile corpus, sample series).
-cargo build --release --locked --quiet --features testkit --examples --bins
-ex=target/release/examples
+cargo build --release --locked --quiet --bins
+cargo build --profile bench-tools --locked --quiet --features testkit --examples
+ex=target/bench-tools/examples
 figures=$(mktemp)
 trap 'rm -f "$figures"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; [ -n "${dir:-}" ] && rm -rf "$dir"' EXIT
 # Passes a step's output on to stderr and keeps its `name value` lines.

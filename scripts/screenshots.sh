@@ -28,3 +28,11 @@ echo "wrote screenshots/main.png, publish.png, plots.png, stats.png"
 xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope \
   --select demo/greenhouse/1/state --screenshot screenshots/local-broker.png --screenshot-after-ms 6000
 echo "wrote screenshots/local-broker.png"
+
+# Decoders: the demo's rules in the Decoders window, a base64+gzip JSON payload decoded.
+xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --show decoders \
+  --select demo/fleet/truck-7/telemetry --screenshot screenshots/decoders.png --screenshot-after-ms 6000
+# A camera snapshot, shown as a picture.
+xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope \
+  --select demo/camera/door/snapshot --screenshot screenshots/image.png --screenshot-after-ms 6000
+echo "wrote screenshots/decoders.png, image.png"

@@ -25,6 +25,47 @@ fn harness(options: StartOptions) -> Harness<'static, App> {
         .build_eframe(move |cc| App::new(cc, options))
 }
 
+/// The app connected to a fresh Mosquitto with these decoder rules (and `options`), once
+/// it says so; `None` (after a SKIPPED line) without Mosquitto.
+fn connected(
+    test: &str,
+    decoders: Vec<DecoderRule>,
+    options: StartOptions,
+) -> Option<(common::Mosquitto, Harness<'static, App>)> {
+    let broker = common::Mosquitto::start(test)?;
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        decoders,
+        ..Default::default()
+    };
+    let mut h = harness(StartOptions {
+        form,
+        connect: true,
+        ..options
+    });
+    let up = run_until(&mut h, Duration::from_secs(10), |a| {
+        a.connection().is_connected()
+    });
+    assert!(up, "{test}: connected to Mosquitto");
+    Some((broker, h))
+}
+
+/// Runs frames (real time passing) until the window shows what `shown` looks for, for up
+/// to 6 s; whether it did.
+fn wait_shown(
+    h: &mut Harness<'static, App>,
+    shown: impl Fn(&Harness<'static, App>) -> bool,
+) -> bool {
+    for _ in 0..300 {
+        h.run_steps(1);
+        if shown(h) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("mqscope-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -156,13 +197,10 @@ fn publish_bytes(broker: &common::Mosquitto, dir: &std::path::Path, topic: &str,
 #[test]
 fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
     let test = "payloads_through_mosquitto_come_out_decoded";
-    let Some(broker) = common::Mosquitto::start(test) else {
-        return;
-    };
     let dir = temp_dir("decoders-mosquitto");
-    let form = mqscope::mqtt::ConnectionForm {
-        port: broker.port.to_string(),
-        decoders: vec![
+    let Some((broker, mut h)) = connected(
+        test,
+        vec![
             DecoderRule::new("plant/+/raw", "binary:f32le[]"),
             DecoderRule::new("plant/+/pb", mqscope::testkit::plant_proto::state_decoder()),
             DecoderRule::new(
@@ -185,17 +223,13 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
             ),
             DecoderRule::new("plant/#", "base64+gzip+json"),
         ],
-        ..Default::default()
+        StartOptions {
+            select: Some("plant/7/state".into()),
+            ..StartOptions::default()
+        },
+    ) else {
+        return;
     };
-    let mut h = harness(StartOptions {
-        form,
-        connect: true,
-        select: Some("plant/7/state".into()),
-        ..StartOptions::default()
-    });
-    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
-        .connection()
-        .is_connected()));
     let state = |temp: f64| {
         let doc = format!(
             r#"{{"temp":{temp},"id":"Gewächshaus-7","valves":[{{"open":true}},{{"flow":3}}]}}"#
@@ -327,23 +361,17 @@ fn payloads_through_mosquitto_come_out_decoded_field_by_field_and_plot() {
 #[test]
 fn decode_as_keeps_a_one_off_choice_and_saves_it_as_a_rule() {
     let test = "decode_as_keeps_a_one_off_choice";
-    let Some(broker) = common::Mosquitto::start(test) else {
+    let dir = temp_dir("decoders-decode-as");
+    let Some((broker, mut h)) = connected(
+        test,
+        Vec::new(),
+        StartOptions {
+            select: Some("pack/a/1".into()),
+            ..StartOptions::default()
+        },
+    ) else {
         return;
     };
-    let dir = temp_dir("decoders-decode-as");
-    let form = mqscope::mqtt::ConnectionForm {
-        port: broker.port.to_string(),
-        ..Default::default()
-    };
-    let mut h = harness(StartOptions {
-        form,
-        connect: true,
-        select: Some("pack/a/1".into()),
-        ..StartOptions::default()
-    });
-    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
-        .connection()
-        .is_connected()));
     // MessagePack made by rmpv: {"level": 7}.
     let sample = |level: i64| {
         let v = rmpv::Value::Map(vec![("level".into(), level.into())]);
@@ -409,19 +437,9 @@ fn schema_rules_are_compiled_off_the_frame_and_say_file_and_line() {
     let shown = |text: &'static str| {
         move |h: &Harness<'static, App>| h.query_by_label_contains(text).is_some()
     };
-    let wait = |h: &mut Harness<'static, App>, what: &dyn Fn(&Harness<'static, App>) -> bool| {
-        for _ in 0..300 {
-            h.run_steps(1);
-            if what(h) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        false
-    };
-    assert!(wait(
+    assert!(wait_shown(
         &mut h,
-        &shown("Works: Protobuf plant.State (plant.proto)")
+        shown("Works: Protobuf plant.State (plant.proto)")
     ));
     assert!(
         h.query_by_label_contains("broken.proto:4: ").is_some(),
@@ -434,16 +452,13 @@ fn schema_rules_are_compiled_off_the_frame_and_say_file_and_line() {
     // The file of a working rule deleted: the next compile says so.
     std::fs::remove_file(&copy).unwrap();
     type_nth(&mut h, "Topic filter", 2, "c/+");
-    assert!(wait(&mut h, &shown("units.proto: no such file")));
+    assert!(wait_shown(&mut h, shown("units.proto: no such file")));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn messages_failing_their_schema_are_marked_and_filtered() {
     let test = "messages_failing_their_schema_are_marked";
-    let Some(broker) = common::Mosquitto::start(test) else {
-        return;
-    };
     let dir = temp_dir("decoders-schema-app");
     let schema = dir.join("reading.json");
     std::fs::write(
@@ -451,23 +466,19 @@ fn messages_failing_their_schema_are_marked_and_filtered() {
         r#"{"type": "object", "properties": {"temp": {"type": "number"}}}"#,
     )
     .unwrap();
-    let form = mqscope::mqtt::ConnectionForm {
-        port: broker.port.to_string(),
-        decoders: vec![DecoderRule::new(
+    let Some((broker, mut h)) = connected(
+        test,
+        vec![DecoderRule::new(
             "room/#",
             format!("json-schema:{}", schema.display()),
         )],
-        ..Default::default()
+        StartOptions {
+            select: Some("room/bad".into()),
+            ..StartOptions::default()
+        },
+    ) else {
+        return;
     };
-    let mut h = harness(StartOptions {
-        form,
-        connect: true,
-        select: Some("room/bad".into()),
-        ..StartOptions::default()
-    });
-    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
-        .connection()
-        .is_connected()));
     // Published once the schema rule is compiled (until then the rule waits).
     assert!(run_until(&mut h, Duration::from_secs(10), |a| a
         .shown()
@@ -506,23 +517,17 @@ fn messages_failing_their_schema_are_marked_and_filtered() {
 #[test]
 fn an_image_payload_is_shown_as_a_picture() {
     let test = "an_image_payload_is_shown_as_a_picture";
-    let Some(broker) = common::Mosquitto::start(test) else {
+    let dir = temp_dir("decoders-image");
+    let Some((broker, mut h)) = connected(
+        test,
+        Vec::new(),
+        StartOptions {
+            select: Some("cam/door/snapshot".into()),
+            ..StartOptions::default()
+        },
+    ) else {
         return;
     };
-    let dir = temp_dir("decoders-image");
-    let form = mqscope::mqtt::ConnectionForm {
-        port: broker.port.to_string(),
-        ..Default::default()
-    };
-    let mut h = harness(StartOptions {
-        form,
-        connect: true,
-        select: Some("cam/door/snapshot".into()),
-        ..StartOptions::default()
-    });
-    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
-        .connection()
-        .is_connected()));
     // A snapshot encoded by the image crate's own PNG encoder.
     let img = image::RgbImage::from_fn(64, 40, |x, y| image::Rgb([x as u8 * 4, y as u8 * 6, 90]));
     let mut png = std::io::Cursor::new(Vec::new());
@@ -531,14 +536,7 @@ fn an_image_payload_is_shown_as_a_picture() {
     // The note above the view, and the picture's own text.
     let shown =
         |h: &Harness<'static, App>| h.query_all_by_label("PNG image, 64×40 px").count() == 2;
-    for _ in 0..300 {
-        h.run_steps(1);
-        if shown(&h) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(shown(&h), "the picture, with what it is");
+    assert!(wait_shown(&mut h, shown), "the picture, with what it is");
     assert!(
         h.query_by_label("Image").is_some(),
         "the Image view is offered"
@@ -549,23 +547,19 @@ fn an_image_payload_is_shown_as_a_picture() {
 #[test]
 fn the_publish_panel_sends_a_json_value_through_a_rule() {
     let test = "the_publish_panel_sends_a_json_value_through_a_rule";
-    let Some(broker) = common::Mosquitto::start(test) else {
-        return;
-    };
-    let form = mqscope::mqtt::ConnectionForm {
-        port: broker.port.to_string(),
-        decoders: vec![
+    let Some((broker, mut h)) = connected(
+        test,
+        vec![
             DecoderRule::new("enc/#", "base64+msgpack"),
             DecoderRule::new("num/#", "binary:u8"),
         ],
-        ..Default::default()
+        StartOptions {
+            publish_panel: true,
+            ..StartOptions::default()
+        },
+    ) else {
+        return;
     };
-    let mut h = harness(StartOptions {
-        form,
-        connect: true,
-        publish_panel: true,
-        ..StartOptions::default()
-    });
     assert!(run_until(&mut h, Duration::from_secs(10), |a| a
         .connection()
         .is_connected()
@@ -608,12 +602,5 @@ fn the_publish_panel_sends_a_json_value_through_a_rule() {
         h.query_by_label_contains("failed: not encoded: [1,2] is not a number")
             .is_some()
     };
-    for _ in 0..300 {
-        h.run_steps(1);
-        if said(&h) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(said(&h));
+    assert!(wait_shown(&mut h, said));
 }

@@ -212,15 +212,8 @@ fn read(schema: &Schema, datum: &[u8]) -> Result<Value, String> {
 /// Reads, parses and fingerprints one schema file.
 fn compile(file: &Path) -> Result<Compiled, String> {
     let name = file.display();
-    let size = std::fs::metadata(file)
-        .map_err(|e| format!("{name}: {e}"))?
-        .len();
-    if size > MOST_SCHEMA_BYTES {
-        return Err(format!(
-            "{name}: {size} bytes, more than a schema may be (4 MiB)"
-        ));
-    }
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{name}: {e}"))?;
+    let text = super::read_named_file(file, MOST_SCHEMA_BYTES)?;
+    let text = String::from_utf8(text).map_err(|e| format!("{name}: not UTF-8 text: {e}"))?;
     let schema =
         Schema::parse_str(&text).map_err(|e| format!("{name}: not an Avro schema: {e}"))?;
     let json: Value = serde_json::from_str(&text).map_err(|e| format!("{name}: {e}"))?;

@@ -87,6 +87,22 @@ impl Decoder {
     }
 }
 
+/// The bytes of a file a decoder names (a schema, a script), when it is at most `most`
+/// bytes; why not in words, with the file's name.
+pub(crate) fn read_named_file(path: &std::path::Path, most: u64) -> Result<Vec<u8>, String> {
+    let name = path.display();
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("{name}: {e}"))?
+        .len();
+    if size > most {
+        return Err(format!(
+            "{name}: {size} bytes, more than the {} MiB a schema or script may be",
+            most >> 20
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("{name}: {e}"))
+}
+
 /// Whether a topic is a Sparkplug B topic (first level exactly `spBv1.0`), the only place the
 /// app tries Sparkplug on its own.
 pub fn is_sparkplug_topic(topic: &str) -> bool {

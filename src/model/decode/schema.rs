@@ -49,16 +49,7 @@ impl JsonSchema {
     /// Reads and compiles the schema; why not in words (with the file's name).
     pub fn load(&mut self) -> Result<(), String> {
         let name = self.file.display();
-        let size = std::fs::metadata(&self.file)
-            .map_err(|e| format!("{name}: {e}"))?
-            .len();
-        if size > MOST_SCHEMA_BYTES {
-            return Err(format!(
-                "{name}: {size} bytes, more than a schema may be ({} MiB)",
-                MOST_SCHEMA_BYTES >> 20
-            ));
-        }
-        let text = std::fs::read(&self.file).map_err(|e| format!("{name}: {e}"))?;
+        let text = super::read_named_file(&self.file, MOST_SCHEMA_BYTES)?;
         let schema: Value =
             serde_json::from_slice(&text).map_err(|e| format!("{name}: not JSON: {e}"))?;
         let validator = jsonschema::validator_for(&schema)

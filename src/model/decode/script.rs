@@ -87,15 +87,9 @@ impl Script {
     /// Reads and runs the script once, and checks it defines `decode`; why not in words.
     pub fn load(&mut self) -> Result<(), String> {
         let shown = self.file.display().to_string();
-        let size = std::fs::metadata(&self.file)
-            .map_err(|e| format!("{shown}: {e}"))?
-            .len();
-        if size > MOST_SCRIPT_BYTES {
-            return Err(format!(
-                "{shown}: {size} bytes, more than a script may be (1 MiB)"
-            ));
-        }
-        let source = std::fs::read_to_string(&self.file).map_err(|e| format!("{shown}: {e}"))?;
+        let source = super::read_named_file(&self.file, MOST_SCRIPT_BYTES)?;
+        let source =
+            String::from_utf8(source).map_err(|e| format!("{shown}: not UTF-8 text: {e}"))?;
         let runtime = Runtime::new().map_err(|e| format!("{shown}: {e}"))?;
         runtime.set_memory_limit(MEMORY_LIMIT);
         runtime.set_max_stack_size(1 << 20);

@@ -201,3 +201,45 @@ fn random_buffers_never_panic_in_any_decoder() {
         }
     }
 }
+
+#[test]
+fn sixteen_mebibytes_of_random_bytes_through_every_decoder() {
+    let mut rng = fastrand::Rng::with_seed(1616);
+    let huge: Vec<u8> = (0..16 << 20).map(|_| rng.u8(..)).collect();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let with_files = [
+        crate::testkit::plant_proto::state_decoder(),
+        format!("avro:{}", fixtures.join("avro/reading.avsc").display()),
+        format!("avro:{}", fixtures.join("avro/list.avsc").display()),
+        format!(
+            "avro-confluent:{}",
+            fixtures.join("avro/registry").display()
+        ),
+        format!("script:{}", fixtures.join("scripts/tracker.js").display()),
+    ];
+    let names = [
+        "json",
+        "text",
+        "xml",
+        "msgpack",
+        "cbor",
+        "sparkplug",
+        "base64+json",
+        "hex+cbor",
+        "gzip+json",
+        "zlib+msgpack",
+        "deflate+text",
+        "zstd+json",
+        "binary:f32le[]",
+        "binary:u64be",
+    ];
+    for name in names.iter().map(|n| n.to_string()).chain(with_files) {
+        let mut s = spec(&name);
+        s.load(&[]).unwrap();
+        // Random bytes are almost never a valid anything; what matters is an answer in
+        // words, no panic and bounded memory.
+        if let Err(why) = s.decode(&huge) {
+            assert!(!why.is_empty(), "{name}");
+        }
+    }
+}
