@@ -312,6 +312,8 @@ fn replay_paces_as_recorded_and_reports_bad_lines() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/file.jsonl"));
 }
 
+// The Protobuf sample comes from the testkit (the README's test command turns it on).
+#[cfg(feature = "testkit")]
 #[test]
 fn sub_decodes_by_rule_and_says_why_when_it_cannot() {
     let Some(broker) = Mosquitto::start("sub_decodes_by_rule") else {
@@ -514,6 +516,8 @@ fn sub_checks_json_against_a_schema_and_lists_the_errors() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+// The Protobuf sample comes from the testkit (the README's test command turns it on).
+#[cfg(feature = "testkit")]
 #[test]
 fn pub_encodes_json_values_and_sub_decodes_them_back() {
     let Some(broker) = Mosquitto::start("pub_encodes_json_values") else {

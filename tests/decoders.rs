@@ -537,6 +537,9 @@ fn an_image_payload_is_shown_as_a_picture() {
     let shown =
         |h: &Harness<'static, App>| h.query_all_by_label("PNG image, 64×40 px").count() == 2;
     assert!(wait_shown(&mut h, shown), "the picture, with what it is");
+    // Still there frames later (the texture is kept, not made once and dropped).
+    h.run_steps(5);
+    assert_eq!(h.query_all_by_label("PNG image, 64×40 px").count(), 2);
     assert!(
         h.query_by_label("Image").is_some(),
         "the Image view is offered"

@@ -320,7 +320,10 @@ impl PayloadCache {
 /// The Image view's picture, scaled to fit the view (never up); false when there is none
 /// (the note says why).
 fn picture_ui(ui: &mut Ui, cache: &mut PayloadCache) -> bool {
-    if let Picture::Decoded(pixels) = std::mem::take(&mut cache.image) {
+    // Made a texture once; taken out only when it is still the decoded picture.
+    if matches!(cache.image, Picture::Decoded(_))
+        && let Picture::Decoded(pixels) = std::mem::take(&mut cache.image)
+    {
         let texture = ui
             .ctx()
             .load_texture("payload-image", pixels, egui::TextureOptions::LINEAR);
@@ -330,20 +333,20 @@ fn picture_ui(ui: &mut Ui, cache: &mut PayloadCache) -> bool {
         return false;
     };
     let said = cache.note.clone().unwrap_or_default();
-    egui::ScrollArea::both()
-        .id_salt("payload_image")
-        .auto_shrink([false, false])
-        .min_scrolled_height(theme::fitting_height(ui))
-        .show(ui, |ui| {
-            let room = ui.available_size();
-            ui.add(
-                egui::Image::from_texture(texture)
-                    .max_size(room)
-                    .maintain_aspect_ratio(true)
-                    .shrink_to_fit()
-                    .alt_text(said),
-            );
-        });
+    // As large as the view allows, keeping its shape; a small snapshot up to 4× its size.
+    let room = egui::vec2(
+        ui.available_width(),
+        theme::fitting_height(ui).max(ui.available_height()),
+    );
+    let size = texture.size_vec2();
+    let scale = (room.x / size.x.max(1.0))
+        .min(room.y / size.y.max(1.0))
+        .clamp(0.0, theme::IMAGE_MOST_UPSCALE);
+    ui.add(
+        egui::Image::from_texture(texture)
+            .fit_to_exact_size(size * scale)
+            .alt_text(said),
+    );
     true
 }
 

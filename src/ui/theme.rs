@@ -164,6 +164,8 @@ pub const TAB_GAP: f32 = 10.0;
 pub const SIDE_WINDOW_POS: [f32; 2] = [700.0, 96.0];
 /// Height of the top talkers list.
 pub const TALKERS_HEIGHT: f32 = 420.0;
+/// Most an image payload is enlarged to fill the inspector.
+pub const IMAGE_MOST_UPSCALE: f32 = 4.0;
 /// Characters of a decoder's name shown in the publish panel's Send as (the middle goes).
 pub const ENCODER_NAME_CHARS: usize = 36;
 /// Most height the Decoders window's rule list takes before it scrolls.
