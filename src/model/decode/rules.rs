@@ -271,27 +271,21 @@ impl DecoderRules {
 
     fn decode_message(&self, message: &ScriptMessage<'_>, bytes: &[u8]) -> Option<Decoded> {
         let topic = message.topic;
-        let (by, spec, result) = match self.rule_for(topic) {
-            Some(rule) => (
-                rule.name.clone(),
-                None,
-                rule.spec.decode_message(bytes, message),
-            ),
+        // The topic's rule, found once; else the automatic Sparkplug B rule, if it applies.
+        let automatic;
+        let (by, spec) = match self.rule_for(topic) {
+            Some(rule) => (rule.name.clone(), &rule.spec),
             None => {
-                let d = default_decoder(topic, bytes)?;
-                let auto = sparkplug(d);
-                let result = auto.decode(bytes);
-                (SPARKPLUG_AUTOMATIC.into(), Some(auto), result)
+                automatic = sparkplug(default_decoder(topic, bytes)?);
+                (Arc::from(SPARKPLUG_AUTOMATIC), &automatic)
             }
         };
-        let spec = spec
-            .as_ref()
-            .or_else(|| self.rule_for(topic).map(|r| &r.spec));
-        let schema_errors = match (&result, spec) {
-            (Ok(value), Some(spec)) => spec
+        let result = spec.decode_message(bytes, message);
+        let schema_errors = match &result {
+            Ok(value) => spec
                 .schema_errors(value)
                 .map(|errors| errors.into_iter().map(String::into_boxed_str).collect()),
-            _ => None,
+            Err(_) => None,
         };
         Some(Decoded {
             by,

@@ -366,7 +366,7 @@ mod tests {
         assert!(e.contains("out of memory"), "{e}");
         let e = s.decode(b"throw", &m).unwrap_err();
         assert!(
-            e.starts_with("hostile.js:13: no reading in this payload"),
+            e.starts_with("hostile.js:15: no reading in this payload"),
             "{e}"
         );
         // The engine still works after each of them.
