@@ -334,9 +334,14 @@ fn picture_ui(ui: &mut Ui, cache: &mut PayloadCache) -> bool {
     };
     let said = cache.note.clone().unwrap_or_default();
     // As large as the view allows, keeping its shape; a small snapshot up to 4× its size.
+    // What is in view below the note: in a short, scrolling inspector the space left can
+    // be taller than what shows.
+    let visible = ui.clip_rect().bottom() - ui.cursor().min.y;
     let room = egui::vec2(
         ui.available_width(),
-        theme::fitting_height(ui).max(ui.available_height()),
+        ui.available_height()
+            .min(visible)
+            .max(theme::SCROLL_MIN_HEIGHT),
     );
     let size = texture.size_vec2();
     let scale = (room.x / size.x.max(1.0))
