@@ -89,6 +89,20 @@ pub fn readings(n: u64) -> Vec<(String, Vec<u8>, bool)> {
         if n.is_multiple_of(8) {
             out.push((format!("{PREFIX}camera/door/snapshot"), snapshot(n), false));
         }
+        // A warehouse in Osaka and a workshop in Shenzhen name their devices in their own
+        // languages, as many do.
+        let cold = 4.0 + 1.5 * (t / 40.0).sin();
+        out.push((
+            format!("{PREFIX}倉庫/冷蔵室/温度"),
+            format!("{cold:.1}").into_bytes(),
+            false,
+        ));
+        let line = serde_json::json!({ "状态": "运行", "产量": 120 + n % 7, "温度": 36.5 });
+        out.push((
+            format!("{PREFIX}车间/二号线"),
+            line.to_string().into_bytes(),
+            false,
+        ));
         out.push((
             "/demo/legacy/heartbeat".into(),
             n.to_string().into_bytes(),
@@ -261,6 +275,8 @@ mod tests {
         assert_eq!(raw[..3], [0x01, 0x03, 0x04]);
         assert_eq!(raw.len(), 7);
         assert!(find("/demo/legacy/heartbeat").is_some());
+        assert!(find("demo/倉庫/冷蔵室/温度").is_some());
+        assert!(find("demo/车间/二号线").is_some());
         // The demo's rules read its packed and wrapped payloads.
         let rules =
             crate::model::decode::rules::DecoderRules::loaded(&decoder_rules(), &[]).unwrap();

@@ -3,6 +3,7 @@
 mod decoder_cmds;
 mod demo;
 mod dispatch;
+pub mod fonts;
 mod jobs;
 mod logic;
 mod pace;
@@ -193,6 +194,7 @@ impl App {
 
     /// Builds the app around an egui context (also used by headless tests and benches).
     pub fn with_context(ctx: &egui::Context, saved: SavedState, options: StartOptions) -> Self {
+        fonts::install(ctx, fonts::SystemFonts::Scan);
         let recordings = options
             .data_dir
             .as_ref()

@@ -68,6 +68,16 @@ pub enum Command {
     /// Load a broker from many connections: `pub` at a rate, `sub` counting and timing
     /// what arrives, `conn` opening connections; non-zero when a connection fails.
     Bench(BenchArgs),
+    /// Print a shell completion script: `mqscope completions bash > ~/.local/share/bash-completion/completions/mqscope`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `mqscope man | man -l -`.
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 // The argument structs below carry no doc comments of their own: clap would take one as

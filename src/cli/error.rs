@@ -73,6 +73,9 @@ pub enum CliError {
     /// eframe's reason, as text (its error is not `Send`).
     #[error("the window could not start: {0}")]
     Window(String),
+    /// `completions` or `man`: standard output cannot be written (a closed pipe, a full disk).
+    #[error("cannot write to standard output: {0}")]
+    Output(std::io::Error),
 }
 
 #[cfg(test)]

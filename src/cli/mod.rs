@@ -4,6 +4,7 @@
 //! - [`window`]: no subcommand, the window (local broker and demo when no broker is named).
 //! - [`broker`]: the local broker in the foreground.
 //! - [`bench`]: load from many connections, on the same client code.
+//! - [`docs`]: `completions SHELL` and `man`, generated from these same clap types.
 //! - [`sub`], [`record`], [`replay`], [`publish`] (`pub`): the app's worker, headless,
 //!   through [`session`]; [`connection`] turns the shared options into a connection form.
 //!
@@ -13,6 +14,7 @@ pub mod args;
 pub mod bench;
 pub mod broker;
 pub mod connection;
+pub mod docs;
 mod error;
 pub mod publish;
 pub mod record;
@@ -48,6 +50,8 @@ pub fn run(mut cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Pub(args)) => publish::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Completions(args)) => docs::completions(args.shell, &mut std::io::stdout()),
+        Some(Command::Man) => docs::man(&mut std::io::stdout()),
     }
 }
 

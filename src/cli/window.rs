@@ -88,18 +88,38 @@ fn plot_spec(plot: &str) -> SeriesSpec {
     }
 }
 
+/// The window's application id: the desktop file's name (`assets/io.github.mqscope.desktop`),
+/// which Wayland compositors and X11 docks match to show its icon.
+pub const APP_ID: &str = "io.github.mqscope";
+
+/// The window icon, the 256 px rendering of `assets/icons/mqscope.svg`, built in.
+fn window_icon() -> Option<egui::IconData> {
+    let png = include_bytes!("../../assets/icons/mqscope-256.png");
+    match eframe::icon_data::from_png_bytes(png) {
+        Ok(icon) => Some(icon),
+        Err(e) => {
+            tracing::warn!("the window icon is not a PNG: {e}");
+            None
+        }
+    }
+}
+
 /// Runs the window until it is closed.
 fn open(options: StartOptions) -> Result<(), CliError> {
     let title = match &options.local_broker {
         Some(b) => format!("mqscope — local broker 127.0.0.1:{}", b.port),
         None => format!("mqscope — {}:{}", options.form.host, options.form.port),
     };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(title)
+        .with_app_id(APP_ID)
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([640.0, 400.0]);
+    if let Some(icon) = window_icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(title)
-            .with_app_id("mqscope")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([640.0, 400.0]),
+        viewport,
         // A screenshot run must not take or leave the user's saved window state: it keeps
         // its state in a fresh temporary folder.
         persist_window: options.screenshot.is_none(),
@@ -109,6 +129,8 @@ fn open(options: StartOptions) -> Result<(), CliError> {
         // egui's dithering costs every pixel of every frame a noise sum; its flat panels
         // and text gain nothing visible from it.
         dithering: false,
+        // The app installs its own fallback (system fonts, then a bundled CJK subset).
+        system_font_fallback: false,
         ..Default::default()
     };
     eframe::run_native(
@@ -122,6 +144,13 @@ fn open(options: StartOptions) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_window_icon_is_a_square_png() {
+        let icon = window_icon().expect("icon");
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+    }
 
     #[test]
     fn a_plot_names_a_topic_or_a_field_of_its_json() {

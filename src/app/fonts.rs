@@ -1,0 +1,198 @@
+//! Fonts for every script: egui's own fonts first, then a system font for any character they
+//! lack (Chinese, Japanese, Korean, Arabic, emoji, symbols; found by egui's system font
+//! provider, which asks fontconfig, CoreText or DirectWrite), then a bundled subset of Noto
+//! Sans CJK for common Chinese and Japanese characters when the system has none.
+//!
+//! The system's fonts are listed once per process on a named thread started with the first
+//! window. A character looked up before that list is ready waits for it at most
+//! [`SCAN_WAIT`], once; after that the bundled font answers until the list is ready.
+
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
+
+use egui::{
+    FallbackRequest, FontData, FontFamily, FontInsert, FontPriority, FontProvider as _,
+    InsertFontFamily,
+};
+use egui_system_font_provider::SystemFontProvider;
+use skrifa::MetadataProvider as _;
+
+/// Noto Sans CJK SC cut to 5,567 common characters (`assets/fonts/README.md`).
+const BUNDLED_CJK: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-subset.otf");
+/// The bundled font's name among egui's fonts.
+pub const BUNDLED_NAME: &str = "bundled:Noto Sans CJK SC (subset)";
+
+/// How long the first lookup may wait for the system's font list (the frame waits with it).
+pub const SCAN_WAIT: Duration = Duration::from_millis(250);
+
+/// Where the system's fonts come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SystemFonts {
+    /// Listed on a thread (the window, and the tests that check fallback).
+    Scan,
+    /// Only egui's fonts and the bundled one (identical text on every machine).
+    Off,
+}
+
+/// The system scan, shared by every window of the process.
+struct Scan {
+    provider: OnceLock<SystemFontProvider>,
+    done: Mutex<bool>,
+    ready: Condvar,
+}
+
+fn scan() -> &'static Arc<Scan> {
+    static SCAN: OnceLock<Arc<Scan>> = OnceLock::new();
+    SCAN.get_or_init(|| {
+        let scan = Arc::new(Scan {
+            provider: OnceLock::new(),
+            done: Mutex::new(false),
+            ready: Condvar::new(),
+        });
+        let worker = Arc::clone(&scan);
+        let spawned = std::thread::Builder::new()
+            .name("font-scan".into())
+            .spawn(move || {
+                let provider = SystemFontProvider::new();
+                // The provider lists the fonts on a thread of its own; one lookup waits for it.
+                let _ = provider.font_for(&FallbackRequest {
+                    cluster: "中",
+                    family: &FontFamily::Proportional,
+                });
+                let _ = worker.provider.set(provider);
+                worker.finish();
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("system fonts are not looked up: {e}");
+            scan.finish();
+        }
+        scan
+    })
+}
+
+impl Scan {
+    fn finish(&self) {
+        if let Ok(mut done) = self.done.lock() {
+            *done = true;
+        }
+        self.ready.notify_all();
+    }
+
+    /// The provider once the list is ready; waits up to `wait` for it.
+    fn provider(&self, wait: Duration) -> Option<&SystemFontProvider> {
+        if let Some(p) = self.provider.get() {
+            return Some(p);
+        }
+        if !wait.is_zero()
+            && let Ok(done) = self.done.lock()
+        {
+            let _ = self.ready.wait_timeout_while(done, wait, |done| !*done);
+        }
+        self.provider.get()
+    }
+}
+
+/// egui's font provider for characters its installed fonts lack.
+pub struct Fallback {
+    system: Option<&'static Arc<Scan>>,
+    /// Whether a lookup already waited for the scan (only the first one waits).
+    waited: Mutex<bool>,
+    /// The characters the bundled font has.
+    bundled: Option<skrifa::charmap::Charmap<'static>>,
+}
+
+impl Fallback {
+    pub fn new(system: SystemFonts) -> Self {
+        let bundled = match skrifa::FontRef::new(BUNDLED_CJK) {
+            Ok(font) => Some(font.charmap()),
+            Err(e) => {
+                tracing::warn!("the bundled CJK font cannot be read: {e}");
+                None
+            }
+        };
+        Self {
+            system: (system == SystemFonts::Scan).then(scan),
+            waited: Mutex::new(false),
+            bundled,
+        }
+    }
+
+    /// Whether the bundled font draws `c`.
+    pub fn bundled_has(&self, c: char) -> bool {
+        self.bundled.as_ref().is_some_and(|m| m.map(c).is_some())
+    }
+
+    fn wait(&self) -> Duration {
+        match self.waited.lock() {
+            Ok(mut waited) if !*waited => {
+                *waited = true;
+                SCAN_WAIT
+            }
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+impl egui::FontProvider for Fallback {
+    fn font_for(&self, request: &FallbackRequest<'_>) -> Option<FontInsert> {
+        let c = request.cluster.chars().next()?;
+        if let Some(system) = self.system.and_then(|s| s.provider(self.wait()))
+            && let Some(found) = system.font_for(request)
+        {
+            return Some(found);
+        }
+        self.bundled_has(c).then(|| FontInsert {
+            name: BUNDLED_NAME.to_string(),
+            data: FontData::from_static(BUNDLED_CJK),
+            families: [FontFamily::Proportional, FontFamily::Monospace]
+                .into_iter()
+                .map(|family| InsertFontFamily {
+                    family,
+                    priority: FontPriority::Lowest,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// Adds the fallback fonts to `ctx`.
+pub fn install(ctx: &egui::Context, system: SystemFonts) {
+    ctx.add_font_provider(Arc::new(Fallback::new(system)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_font_has_common_chinese_and_japanese_and_nothing_it_should_not() {
+        let fonts = Fallback::new(SystemFonts::Off);
+        for c in "温度传感器湿度センサー東京の気温、。".chars() {
+            assert!(fonts.bundled_has(c), "{c}");
+        }
+        assert!(!fonts.bundled_has('한'));
+        assert!(!fonts.bundled_has('م'));
+    }
+
+    #[test]
+    fn with_no_system_fonts_the_bundled_font_is_the_fallback() {
+        let fonts = Fallback::new(SystemFonts::Off);
+        let found = egui::FontProvider::font_for(
+            &fonts,
+            &FallbackRequest {
+                cluster: "温",
+                family: &FontFamily::Monospace,
+            },
+        )
+        .expect("a font");
+        assert_eq!(found.name, BUNDLED_NAME);
+        let none = egui::FontProvider::font_for(
+            &fonts,
+            &FallbackRequest {
+                cluster: "한",
+                family: &FontFamily::Proportional,
+            },
+        );
+        assert!(none.is_none());
+    }
+}
