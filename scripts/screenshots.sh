@@ -2,37 +2,46 @@
 # Regenerates the README screenshots from the real app: a local Mosquitto fed with sample
 # topics, the release binary under Xvfb saving its own window.
 # Needs: mosquitto mosquitto-clients xvfb (apt-get install -y mosquitto mosquitto-clients xvfb)
+# BIN=/usr/bin/mqscope takes them from the installed package (scripts/package.sh, dpkg -i)
+# instead of building the release binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked
+  BIN=target/release/mqscope
+fi
 read -r port pid dir < <(scripts/mosquitto-free-port.sh)
 trap 'kill $pid $feed 2>/dev/null || true; rm -rf "$dir"' EXIT
 scripts/sample-feed.sh 127.0.0.1 "$port" 30 >/dev/null 2>&1 &
 feed=$!
 sleep 4
 mkdir -p screenshots
-xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --port "$port" \
   --select factory/line-1/state --screenshot screenshots/main.png --screenshot-after-ms 2500
-xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" --publish-panel \
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --port "$port" --publish-panel \
   --select home/kitchen/light/state --screenshot screenshots/publish.png --screenshot-after-ms 2500
-xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --port "$port" \
   --plot home/kitchen/temperature --plot home/living-room/temperature \
   --plot 'factory/line-1/state#temperature' --plot 'zigbee2mqtt/sensor_1#temperature' \
   --select factory/line-1/state --screenshot screenshots/plots.png --screenshot-after-ms 9000
-xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --port "$port" \
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --port "$port" \
   --select home/kitchen/temperature --show stats --show talkers \
   --screenshot screenshots/stats.png --screenshot-after-ms 7000
 echo "wrote screenshots/main.png, publish.png, plots.png, stats.png"
 
 # First run: no broker named, so the local broker starts with demo devices.
-xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope \
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" \
   --select demo/greenhouse/1/state --screenshot screenshots/local-broker.png --screenshot-after-ms 6000
 echo "wrote screenshots/local-broker.png"
 
 # Decoders: the demo's rules in the Decoders window, a base64+gzip JSON payload decoded.
-xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope --show decoders \
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --show decoders \
   --select demo/fleet/truck-7/telemetry --screenshot screenshots/decoders.png --screenshot-after-ms 6000
 # A camera snapshot, shown as a picture.
-xvfb-run -a -s "-screen 0 1280x800x24" target/release/mqscope \
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" \
   --select demo/camera/door/snapshot --screenshot screenshots/image.png --screenshot-after-ms 6000
 echo "wrote screenshots/decoders.png, image.png"
+# Device names in Chinese and Japanese, drawn from the system's fonts or the bundled subset.
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" \
+  --select 'demo/车间/二号线' --screenshot screenshots/cjk.png --screenshot-after-ms 6000
+echo "wrote screenshots/cjk.png"

@@ -16,8 +16,10 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,mqscope=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                // The font provider warns of a "C" locale, which is no fault of the user.
+                "warn,mqscope=info,egui_system_font_provider=error".into()
+            }),
         )
         .init();
     mqscope::install_crypto_provider();
