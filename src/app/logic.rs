@@ -139,6 +139,12 @@ impl App {
         self.shown_mut().feed(batch);
     }
 
+    /// The topic (or level) selected in the shown tab's tree, as its full path.
+    pub fn selected_topic(&self) -> Option<String> {
+        let tab = self.shown();
+        tab.tree.selected.and_then(|id| tab.store.tree().path(id))
+    }
+
     /// Notices recordings that ended (stopped, or a write failed) and keeps their summary.
     pub(super) fn record_step(&mut self, ctx: &egui::Context) {
         for c in &mut self.tabs {

@@ -1,5 +1,6 @@
 //! The app: where the model, the MQTT worker and the UI meet (eframe `App`).
 
+mod actions;
 mod decoder_cmds;
 mod demo;
 mod dispatch;
@@ -49,7 +50,8 @@ pub struct StartOptions {
     pub demo: bool,
     /// Open the publish panel at start.
     pub publish_panel: bool,
-    /// Windows to open at start: "stats", "talkers", "record", "connections", "decoders".
+    /// Windows to open at start: "stats", "talkers", "record", "connections", "decoders",
+    /// "palette", "shortcuts".
     pub show: Vec<String>,
     /// Keychain service name for remembered passwords; `None`: none are kept or read.
     pub keychain_service: Option<String>,
@@ -154,6 +156,8 @@ pub struct App {
     /// The tab to connect to the local broker as soon as it runs.
     connect_when_broker_runs: Option<TabId>,
     windows: Windows,
+    /// The command palette, the help windows, and the actions of keys and menus.
+    keyboard: actions::Keyboard,
     /// Saved connection profiles, and the connections window's state.
     profiles: crate::profiles::connections::ProfileStore,
     profile_ui: ProfileUi,
@@ -195,6 +199,7 @@ impl App {
     /// Builds the app around an egui context (also used by headless tests and benches).
     pub fn with_context(ctx: &egui::Context, saved: SavedState, options: StartOptions) -> Self {
         fonts::install(ctx, fonts::SystemFonts::Scan);
+        ctx.set_theme(saved.theme.preference());
         let recordings = options
             .data_dir
             .as_ref()
@@ -247,6 +252,7 @@ impl App {
             demo_on: options.demo,
             connect_when_broker_runs: None,
             windows,
+            keyboard: actions::Keyboard::opened(&options.show),
             profiles: crate::profiles::connections::ProfileStore::open(options.config_dir),
             profile_ui: ProfileUi::default(),
             rules_file: RulesFileUi::default(),

@@ -31,6 +31,8 @@ pub struct SavedState {
     pub tabs: Vec<SavedTab>,
     /// Which tab was shown (0: the first).
     pub shown_tab: usize,
+    /// Dark, light or the system's.
+    pub theme: crate::ui::theme::ThemeChoice,
 }
 
 /// A tab as it comes back after a restart.
@@ -59,6 +61,7 @@ impl Default for SavedState {
             panel_sizes: std::collections::BTreeMap::new(),
             tabs: Vec::new(),
             shown_tab: 0,
+            theme: crate::ui::theme::ThemeChoice::default(),
         }
     }
 }

@@ -80,6 +80,14 @@ pub struct Pause {
 pub const PAUSE_CAPACITY: usize = 500_000;
 
 impl Pause {
+    /// Pauses, or resumes (what was held is applied in the next frames).
+    pub fn toggle(&mut self) {
+        self.on = !self.on;
+        if self.on {
+            self.overflowed = 0;
+        }
+    }
+
     fn hold(&mut self, batch: Vec<Incoming>) {
         if self.held_messages + batch.len() > PAUSE_CAPACITY {
             self.overflowed += batch.len() as u64;

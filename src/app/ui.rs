@@ -25,6 +25,8 @@ struct Views {
 
 impl App {
     pub(super) fn draw_ui(&mut self, ui: &mut egui::Ui) {
+        let keys = crate::ui::actions::pressed(ui.ctx());
+        self.keyboard.pending.extend(keys);
         let i = self.index_of(self.active).unwrap_or(0);
         self.commands.tab = self.tabs[i].id;
         let tab = &self.tabs[i];
@@ -48,6 +50,8 @@ impl App {
         self.windows_ui(ui, i, &v);
         self.bottom_panels_ui(ui, i, &v);
         self.side_panels_ui(ui, i);
+        self.keyboard_ui(ui.ctx());
+        self.run_actions(ui.ctx());
         if !self.commands.is_empty() {
             ui.ctx().request_repaint();
         }
@@ -65,11 +69,19 @@ impl App {
             library,
             problems,
             broker,
+            keyboard,
             ..
         } = self;
         let tab = &mut tabs[i];
+        let menu = crate::ui::menu::MenuState {
+            connected: matches!(tab.connection, crate::mqtt::ConnectionState::Connected),
+            tabs: v.tab_list.len(),
+            theme: saved.theme,
+        };
         egui::Panel::top("connection").show(ui, |ui| {
-            ui.add_space(4.0);
+            if let Some(action) = crate::ui::menu::menu_bar_ui(ui, &menu) {
+                keyboard.pending.push(action);
+            }
             connection::connection_tabs_ui(ui, &v.tab_list, v.active, commands);
             connection::connection_bar_ui(
                 ui,
@@ -99,10 +111,7 @@ impl App {
                     )
                     .clicked()
                 {
-                    tab.pause.on = !tab.pause.on;
-                    if tab.pause.on {
-                        tab.pause.overflowed = 0;
-                    }
+                    tab.pause.toggle();
                 }
                 if tab.pause.on {
                     ui.colored_label(

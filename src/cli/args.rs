@@ -38,8 +38,9 @@ pub struct Cli {
     #[arg(long)]
     pub publish_panel: bool,
     /// Open windows at start: stats (broker statistics), talkers (top talkers), record
-    /// (record and replay), connections, decoders. Repeatable.
-    #[arg(long, value_name = "WINDOW", value_parser = ["stats", "talkers", "record", "connections", "decoders"])]
+    /// (record and replay), connections, decoders, palette (the command palette), shortcuts.
+    /// Repeatable.
+    #[arg(long, value_name = "WINDOW", value_parser = ["stats", "talkers", "record", "connections", "decoders", "palette", "shortcuts"])]
     pub show: Vec<String>,
     /// Plot a topic's value, or a field of its JSON after a `#` (a topic name has no `#`):
     /// `--plot sensors/temp`, `--plot 'sensors/state#sensors[2].temp'`. Repeatable.

@@ -1,12 +1,16 @@
 //! Panels and widgets: they read the model and emit commands; no network, no locks.
 
+pub mod actions;
 pub mod broker_panel;
 pub mod chart;
 pub mod connection;
 pub mod decode_picker;
 pub mod decoders;
+pub mod help;
 pub mod inspector;
+pub mod menu;
 pub mod message_meta;
+pub mod palette;
 pub mod payload_image;
 pub mod payload_render;
 pub mod payload_view;

@@ -29,6 +29,8 @@ pub struct PublishForm {
     /// The topic last filled in from the tree's selection: another selection replaces
     /// it only while the user has not typed over it.
     filled_topic: Option<String>,
+    /// Send on the next frame, as if Publish were clicked (Ctrl+Enter, the palette).
+    pub send_now: bool,
 }
 
 /// The editor's payload, encoded.
@@ -346,7 +348,7 @@ pub fn publish_ui(
         let button = ui
             .add_enabled(ready.is_ok(), egui::Button::new("Publish"))
             .on_hover_text("Ctrl+Enter");
-        let shortcut = ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Enter));
+        let shortcut = std::mem::take(&mut form.send_now);
         match &ready {
             Err(reason) => {
                 ui.colored_label(theme::muted(dark), format!("Publish is off: {reason}"));

@@ -77,6 +77,11 @@ pub const HISTORY_MAX_SHARE: f32 = 0.4;
 pub const PANEL_MARGIN: f32 = 8.0;
 /// Widest a dialog's text runs before it wraps.
 pub const DIALOG_WIDTH: f32 = 420.0;
+/// Width of the command palette, and the height its list may take.
+pub const PALETTE_WIDTH: f32 = 460.0;
+pub const PALETTE_LIST_HEIGHT: f32 = 340.0;
+/// Room the shortcuts overlay gives an action's keys.
+pub const SHORTCUT_KEYS_WIDTH: f32 = 150.0;
 /// Tree panel width when nothing is saved.
 pub const TREE_PANEL_WIDTH: f32 = 560.0;
 /// Narrowest the tree panel may be dragged.
@@ -293,6 +298,25 @@ pub fn apply(ctx: &egui::Context) {
     // (`background`), so that each frame shades the window's pixels once fewer. Under a
     // software renderer that fill pass was most of a frame's cost.
     ctx.all_styles_mut(|style| style.visuals.panel_fill = Color32::TRANSPARENT);
+}
+
+/// Dark, light, or as the system says (the View menu and the palette; saved).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ThemeChoice {
+    #[default]
+    Dark,
+    Light,
+    System,
+}
+
+impl ThemeChoice {
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            Self::Dark => egui::ThemePreference::Dark,
+            Self::Light => egui::ThemePreference::Light,
+            Self::System => egui::ThemePreference::System,
+        }
+    }
 }
 
 /// The colour the window is cleared to, behind every panel (egui's panel colour).

@@ -23,7 +23,7 @@ impl TreeView {
     /// Asks to confirm clearing the retained message of `id`, or (`below`) every retained
     /// one under it. Every topic may be cleared: an empty retained message where the
     /// broker keeps nothing changes nothing, so the dialog says what is known instead.
-    pub(super) fn ask_clear(&mut self, tree: &TopicTree, id: NodeId, below: bool) {
+    pub fn ask_clear(&mut self, tree: &TopicTree, id: NodeId, below: bool) {
         let Some(path) = tree.path(id) else {
             return; // removed since the rows were built
         };

@@ -12,16 +12,20 @@ pub(super) fn controls_ui(ui: &mut Ui, view: &mut TreeView) {
     let dark = ui.visuals().dark_mode;
     ui.horizontal(|ui| {
         let label = ui.label("Filter");
-        ui.add(
-            egui::TextEdit::singleline(&mut view.filter.text)
-                .hint_text(match view.filter.mode {
-                    FilterMode::Text => "part of a topic, or a filter: home/+/temperature",
-                    FilterMode::Mqtt => "home/+/temperature, zigbee2mqtt/#",
-                    FilterMode::Regex => r"^sensors/\d+/temp$",
-                })
-                .desired_width(ui.available_width() - theme::FILTER_CLEAR_ROOM),
-        )
-        .labelled_by(label.id);
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut view.filter.text)
+                    .hint_text(match view.filter.mode {
+                        FilterMode::Text => "part of a topic, or a filter: home/+/temperature",
+                        FilterMode::Mqtt => "home/+/temperature, zigbee2mqtt/#",
+                        FilterMode::Regex => r"^sensors/\d+/temp$",
+                    })
+                    .desired_width(ui.available_width() - theme::FILTER_CLEAR_ROOM),
+            )
+            .labelled_by(label.id);
+        if std::mem::take(&mut view.focus_filter) {
+            field.request_focus();
+        }
         if ui
             .add_enabled(!view.filter.text.is_empty(), egui::Button::new("Clear"))
             .clicked()

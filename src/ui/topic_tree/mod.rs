@@ -63,6 +63,12 @@ pub struct TreeView {
     scroll_offset: f32,
     /// A retained clean-up waiting for the user's confirmation.
     pub confirm_clear: Option<clear::ClearAsk>,
+    /// Give the filter box the keyboard on the next frame (Ctrl+F, the palette).
+    pub focus_filter: bool,
+    /// Rows that fit in the tree's view (PageUp and PageDown move this many).
+    page_rows: usize,
+    /// What was typed to jump to a row, and when its last letter came.
+    type_ahead: (String, f64),
 }
 
 impl std::fmt::Debug for TreeView {
@@ -213,6 +219,7 @@ fn rows_ui(ui: &mut Ui, store: &Store, view: &mut TreeView) {
             }
         });
         view.scroll_offset = out.state.clamped_offset().y;
+        view.page_rows = ((out.inner_rect.height() / theme::ROW_HEIGHT) as usize).max(1);
     });
     if next_glow.is_finite() {
         // A frame when the glow steps down (or ends), not at animation rate.
