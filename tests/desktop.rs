@@ -9,6 +9,8 @@ use mqscope::app::fonts::{self, SystemFonts};
 use mqscope::app::{App, StartOptions};
 use mqscope::model::{Incoming, Message, Payload, QoS};
 
+mod common;
+
 fn msg(topic: &str, payload: &str) -> Incoming {
     Incoming {
         topic: topic.into(),
@@ -365,4 +367,72 @@ fn every_control_in_every_window_has_a_name() {
         "unnamed controls:\n{}",
         missing.join("\n")
     );
+}
+
+fn record_window(picker: mqscope::app::FilePicker) -> Harness<'static, App> {
+    let options = StartOptions {
+        show: vec!["record".into()],
+        file_picker: picker,
+        ..StartOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::new(cc, options));
+    h.run_steps(3);
+    h
+}
+
+fn field_value(h: &Harness<'static, App>, label: &str) -> String {
+    use egui_kittest::kittest::NodeT as _;
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .accesskit_node()
+        .value()
+        .unwrap_or_default()
+}
+
+#[test]
+fn with_no_dialog_service_the_path_is_typed_and_the_user_is_told() {
+    let mut h = record_window(mqscope::app::FilePicker::Off);
+    h.get_all_by_label("Browse…").next().unwrap().click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("No file dialog opened").is_some(),
+        "says why no dialog came"
+    );
+    common::window::type_into(
+        &mut h,
+        egui::accesskit::Role::TextInput,
+        "Record to",
+        "/tmp/typed.jsonl",
+    );
+    assert_eq!(field_value(&h, "Record to"), "/tmp/typed.jsonl");
+}
+
+#[test]
+fn a_picked_path_fills_its_own_field_and_its_folder_is_remembered() {
+    let dir = std::env::temp_dir().join(format!("mqscope-pick-{}", std::process::id()));
+    let picked = dir.join("picked.jsonl");
+    let mut h = record_window(mqscope::app::FilePicker::Fixed(picked.clone()));
+    let before = field_value(&h, "Recording");
+    // The second Browse… is the replay field's.
+    h.get_all_by_label("Browse…").nth(1).unwrap().click();
+    // The dialog runs on a thread of its own; its answer comes back within a few frames.
+    for _ in 0..500 {
+        h.run_steps(1);
+        if field_value(&h, "Recording") == picked.display().to_string() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(field_value(&h, "Recording"), picked.display().to_string());
+    assert_ne!(
+        field_value(&h, "Record to"),
+        picked.display().to_string(),
+        "only its own field"
+    );
+    assert_ne!(before, picked.display().to_string());
+    let folder = h
+        .state()
+        .dialog_folder(mqscope::ui::file_field::FileKind::Recording, "");
+    assert_eq!(folder, Some(dir));
 }

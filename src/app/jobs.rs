@@ -41,6 +41,8 @@ pub enum JobDone {
         std::path::PathBuf,
         Result<Vec<crate::model::decode::rules::DecoderRule>, String>,
     ),
+    /// A file dialog closed.
+    FilePicked(super::file_dialogs::Picked),
     /// A profiles file read for import: its profiles, or why not.
     ProfilesRead(
         std::path::PathBuf,

@@ -204,6 +204,7 @@ impl App {
                 }
                 JobDone::RulesExported(result) => self.rules_file.result = Some(result),
                 JobDone::RulesRead(id, path, read) => self.rules_read(id, &path, read),
+                JobDone::FilePicked(picked) => self.file_picked(ctx, picked),
             }
         }
         if let Some(write) = self.profiles.pending_write() {

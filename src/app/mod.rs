@@ -4,6 +4,7 @@ mod actions;
 mod decoder_cmds;
 mod demo;
 mod dispatch;
+mod file_dialogs;
 pub mod fonts;
 mod jobs;
 mod logic;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub use demo::PLOTTED as DEMO_PLOTTED;
+pub use file_dialogs::{FilePicker, NO_DIALOG};
 pub use jobs::{JobDone, KeychainDone};
 pub use recorder::Recorder;
 pub use state::{SavedState, SavedTab, check_settings_file};
@@ -68,6 +70,8 @@ pub struct StartOptions {
     /// The program run as `PROGRAM broker …` for the local broker; `None`: this one
     /// (tests name the mqscope binary, since they run inside a test executable).
     pub broker_program: Option<PathBuf>,
+    /// Where picked paths come from (the system's dialogs; none when headless).
+    pub file_picker: FilePicker,
 }
 
 impl Default for StartOptions {
@@ -89,6 +93,7 @@ impl Default for StartOptions {
             plots: Vec::new(),
             broker_program: None,
             exit_after: None,
+            file_picker: FilePicker::Native,
         }
     }
 }
@@ -158,6 +163,7 @@ pub struct App {
     windows: Windows,
     /// The command palette, the help windows, and the actions of keys and menus.
     keyboard: actions::Keyboard,
+    file_picker: FilePicker,
     /// Saved connection profiles, and the connections window's state.
     profiles: crate::profiles::connections::ProfileStore,
     profile_ui: ProfileUi,
@@ -253,6 +259,7 @@ impl App {
             connect_when_broker_runs: None,
             windows,
             keyboard: actions::Keyboard::opened(&options.show),
+            file_picker: options.file_picker.clone(),
             profiles: crate::profiles::connections::ProfileStore::open(options.config_dir),
             profile_ui: ProfileUi::default(),
             rules_file: RulesFileUi::default(),

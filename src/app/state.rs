@@ -33,6 +33,8 @@ pub struct SavedState {
     pub shown_tab: usize,
     /// Dark, light or the system's.
     pub theme: crate::ui::theme::ThemeChoice,
+    /// The folder each kind of file dialog last picked in ("csv", "pem", …).
+    pub last_folders: std::collections::BTreeMap<String, std::path::PathBuf>,
 }
 
 /// A tab as it comes back after a restart.
@@ -62,6 +64,7 @@ impl Default for SavedState {
             tabs: Vec::new(),
             shown_tab: 0,
             theme: crate::ui::theme::ThemeChoice::default(),
+            last_folders: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -52,6 +52,7 @@ impl App {
         self.side_panels_ui(ui, i);
         self.keyboard_ui(ui.ctx());
         self.run_actions(ui.ctx());
+        self.file_dialogs_step(ui.ctx());
         if !self.commands.is_empty() {
             ui.ctx().request_repaint();
         }

@@ -53,6 +53,12 @@ fn start_options(cli: Cli) -> Result<StartOptions, CliError> {
             .filter(|s| s.is_finite() && *s > 0.0)
             .map(|s| Duration::from_secs_f64(s.min(1e6))),
         select: cli.select,
+        // A screenshot run opens no dialog.
+        file_picker: if keep_files {
+            crate::app::FilePicker::Native
+        } else {
+            crate::app::FilePicker::Off
+        },
         publish_panel: cli.publish_panel,
         show: cli.show,
         keychain_service: keep_files.then(|| SERVICE.to_string()),

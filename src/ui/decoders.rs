@@ -48,12 +48,13 @@ fn rules_file_ui(
     let dark = ui.visuals().dark_mode;
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("Rules file");
-        ui.add(
-            egui::TextEdit::singleline(file)
-                .hint_text("/path/to/rules.json")
-                .desired_width(theme::PROFILE_FIELD_WIDTH),
+        crate::ui::file_field::path_field_ui(
+            ui,
+            file,
+            (label.id, "rules_file"),
+            (crate::ui::file_field::FileKind::Rules, false),
+            "/path/to/rules.json",
         )
-        .labelled_by(label.id)
         .on_hover_text("A JSON list of rules; mqscope sub --decoders FILE reads it too");
         let path = file.trim();
         if ui

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod connection;
 pub mod decode_picker;
 pub mod decoders;
+pub mod file_field;
 pub mod help;
 pub mod inspector;
 pub mod menu;

@@ -157,11 +157,15 @@ fn record_section_ui(
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
             let label = ui.label("Record to");
-            ui.add_enabled(
-                !recording,
-                egui::TextEdit::singleline(&mut form.path).desired_width(theme::PATH_FIELD_WIDTH),
-            )
-            .labelled_by(label.id);
+            ui.add_enabled_ui(!recording, |ui| {
+                crate::ui::file_field::path_field_ui(
+                    ui,
+                    &mut form.path,
+                    (label.id, "record_to"),
+                    (crate::ui::file_field::FileKind::Recording, true),
+                    "recording.jsonl",
+                );
+            });
             ui.end_row();
             let label = ui.label("Only topics");
             ui.add_enabled(
@@ -246,12 +250,15 @@ fn replay_section_ui(
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
             let label = ui.label("Recording");
-            ui.add_enabled(
-                !running,
-                egui::TextEdit::singleline(&mut form.replay_path)
-                    .desired_width(theme::PATH_FIELD_WIDTH),
-            )
-            .labelled_by(label.id);
+            ui.add_enabled_ui(!running, |ui| {
+                crate::ui::file_field::path_field_ui(
+                    ui,
+                    &mut form.replay_path,
+                    (label.id, "replay_from"),
+                    (crate::ui::file_field::FileKind::Recording, false),
+                    "recording.jsonl",
+                );
+            });
             ui.end_row();
             let label = ui.label("Pace");
             ui.add_enabled_ui(!running, |ui| {

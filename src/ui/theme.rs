@@ -142,6 +142,8 @@ pub const FILTER_CLEAR_ROOM: f32 = 70.0;
 pub const NUMBER_MAX_BYTES: usize = 64;
 /// Width of a file path field.
 pub const PATH_FIELD_WIDTH: f32 = 420.0;
+/// What a path field leaves for its Browse… button.
+pub const BROWSE_BUTTON_ROOM: f32 = 84.0;
 /// Narrowest time span the chart shows while following live, in seconds.
 pub const CHART_MIN_SPAN_S: f64 = 10.0;
 /// Width of a series' colour swatch in the statistics table.

@@ -54,11 +54,13 @@ pub(super) fn export_dialog_ui(ctx: &egui::Context, view: &mut ChartView, comman
             ));
             ui.horizontal(|ui| {
                 let label = ui.label("File");
-                ui.add(
-                    egui::TextEdit::singleline(&mut dialog.path)
-                        .desired_width(theme::PATH_FIELD_WIDTH),
-                )
-                .labelled_by(label.id);
+                crate::ui::file_field::path_field_ui(
+                    ui,
+                    &mut dialog.path,
+                    (label.id, "csv_export"),
+                    (crate::ui::file_field::FileKind::Csv, true),
+                    "plots.csv",
+                );
             });
             ui.horizontal(|ui| {
                 let can = !dialog.running && !dialog.path.trim().is_empty();

@@ -99,12 +99,13 @@ fn profiles_file_ui(
     let dark = ui.visuals().dark_mode;
     ui.horizontal(|ui| {
         let label = ui.label("File");
-        ui.add(
-            egui::TextEdit::singleline(file)
-                .hint_text("profiles.json to import or export (no passwords)")
-                .desired_width(theme::PATH_FIELD_WIDTH),
-        )
-        .labelled_by(label.id);
+        crate::ui::file_field::path_field_ui(
+            ui,
+            file,
+            (label.id, "profiles_file"),
+            (crate::ui::file_field::FileKind::Profiles, false),
+            "profiles.json to import or export (no passwords)",
+        );
         let path = file.trim();
         if ui
             .add_enabled(!path.is_empty(), egui::Button::new("Import"))

@@ -113,14 +113,24 @@ fn tls_rows_ui(ui: &mut Ui, form: &mut ConnectionForm, error: Option<&SettingsEr
         ),
     ] {
         let label = ui.label(name);
-        changed |= ui
-            .add(
+        let file = matches!(field, Field::CaFile | Field::CertFile | Field::KeyFile);
+        changed |= if file {
+            crate::ui::file_field::path_field_ui(
+                ui,
+                value,
+                (label.id, name),
+                (crate::ui::file_field::FileKind::Pem, false),
+                hint,
+            )
+        } else {
+            ui.add(
                 egui::TextEdit::singleline(value)
                     .hint_text(hint)
                     .desired_width(theme::PATH_FIELD_WIDTH),
             )
             .labelled_by(label.id)
-            .changed();
+        }
+        .changed();
         ui.end_row();
         if field == Field::KeyFile {
             let label = ui.label("Key passphrase");
