@@ -127,6 +127,10 @@ awk -v secs="$secs" '
       printf "trickle_cpu_ratio %.3f\n", pct["mqscope", 1] / pct["baseline", 1]
       printf "idle_cpu_ratio %.3f\n", pct["mqscope", 0] / (pct["baseline", 0] > 0 ? pct["baseline", 0] : 0.1)
       printf "window_cpu_ratio_10k_vs_baseline %.3f\n", cpu["mqscope", 10000] / cpu["baseline", 10000]
+      printf "baseline_first_frame_ms %d\n", ff["baseline", 0]
+      printf "first_frame_ratio %.3f\n", ff["mqscope", 0] / (ff["baseline", 0] > 0 ? ff["baseline", 0] : 1)
+      printf "idle_rss_ratio %.3f\n", rss["mqscope", 0] / rss["baseline", 0]
+      printf "window_rss_ratio_10k_vs_baseline %.3f\n", rss["mqscope", 10000] / rss["baseline", 10000]
     }
     if (seen["mqttui"]) {
       printf "mqttui_cpu_s_10k %.2f\n", cpu["mqttui", 10000]

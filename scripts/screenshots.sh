@@ -44,4 +44,7 @@ echo "wrote screenshots/decoders.png, image.png"
 # Device names in Chinese and Japanese, drawn from the system's fonts or the bundled subset.
 xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" \
   --select 'demo/车间/二号线' --screenshot screenshots/cjk.png --screenshot-after-ms 6000
-echo "wrote screenshots/cjk.png"
+# The command palette over the demo.
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --show palette \
+  --select demo/greenhouse/1/state --screenshot screenshots/palette.png --screenshot-after-ms 6000
+echo "wrote screenshots/cjk.png, palette.png"

@@ -7,21 +7,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use mqscope::app::fonts::{self, SystemFonts};
 use mqscope::app::{App, StartOptions};
-use mqscope::model::{Incoming, Message, Payload, QoS};
 
 mod common;
 
-fn msg(topic: &str, payload: &str) -> Incoming {
-    Incoming {
-        topic: topic.into(),
-        message: Message {
-            received_at_us: 1_700_000_000_042_000,
-            qos: QoS::AtLeastOnce,
-            retain: false,
-            payload: Payload::decode(payload.as_bytes(), 16 << 20),
-            properties: None,
-        },
-    }
+fn msg(topic: &str, payload: &str) -> mqscope::model::Incoming {
+    common::window::incoming(topic, payload.as_bytes(), false)
 }
 
 /// Chinese, Japanese, Arabic (right to left) and emoji, in topics and payloads.
@@ -218,6 +208,20 @@ fn shortcuts_open_windows_and_the_overlay_lists_them() {
     h.event(egui::Event::Text("office".into()));
     h.run_steps(3);
     assert!(h.query_by_label("greenhouse").is_none(), "filtered");
+    // Tab moves the keyboard on from the filter to the next control.
+    let filter_focused = |h: &Harness<'static, App>| {
+        use egui_kittest::kittest::NodeT as _;
+        h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Filter")
+            .accesskit_node()
+            .is_focused()
+    };
+    assert!(filter_focused(&h));
+    h.key_press(egui::Key::Tab);
+    h.run_steps(2);
+    assert!(!filter_focused(&h), "Tab left the filter");
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Tab);
+    h.run_steps(2);
+    assert!(filter_focused(&h), "Shift+Tab came back");
 }
 
 #[test]

@@ -5,23 +5,12 @@ use egui::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use mqscope::app::{App, StartOptions};
-use mqscope::model::{Incoming, Message, Payload, QoS};
+use mqscope::model::{Incoming, Message};
 
 mod common;
 use common::window::type_into;
 
-fn msg(topic: &str, payload: &[u8], retain: bool) -> Incoming {
-    Incoming {
-        topic: topic.into(),
-        message: Message {
-            received_at_us: 1_700_000_000_042_000,
-            qos: QoS::AtLeastOnce,
-            retain,
-            payload: Payload::decode(payload, 16 << 20),
-            properties: None,
-        },
-    }
-}
+use common::window::incoming as msg;
 
 fn harness() -> Harness<'static, App> {
     let mut h = Harness::builder()

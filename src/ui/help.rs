@@ -9,9 +9,9 @@ pub const HOMEPAGE: &str = "https://github.com/mqscope/mqscope";
 
 /// The README's sections that the Help menu links to: (title, anchor).
 pub const README_SECTIONS: [(&str, &str); 5] = [
-    ("Getting started", "set-up"),
+    ("Set up", "set-up"),
     ("What you get", "what-you-get"),
-    ("Decoders", "decoders"),
+    ("Keyboard", "keyboard"),
     ("Command line", "command-line"),
     ("Packages", "packages"),
 ];
@@ -88,5 +88,23 @@ pub fn about_window_ui(ctx: &egui::Context, open: &mut bool) {
 pub fn readme_links_ui(ui: &mut egui::Ui) {
     for (title, anchor) in README_SECTIONS {
         ui.hyperlink_to(title, format!("{HOMEPAGE}#{anchor}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_menu_links_to_sections_the_readme_has() {
+        let readme = include_str!("../../README.md");
+        let anchors: Vec<String> = readme
+            .lines()
+            .filter_map(|l| l.strip_prefix("## "))
+            .map(|h| h.to_lowercase().replace(' ', "-"))
+            .collect();
+        for (title, anchor) in README_SECTIONS {
+            assert!(anchors.iter().any(|a| a == anchor), "{title}: no #{anchor}");
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! Helpers for driving the real App under egui_kittest: typing into a field as a user
-//! would, and running frames with real time passing until something holds.
+//! Helpers for driving the real App under egui_kittest: messages to feed it, typing into a
+//! field as a user would, and running frames with real time passing until something holds.
 
 use std::time::{Duration, Instant};
 
@@ -7,6 +7,21 @@ use egui::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use mqscope::app::App;
+
+/// A message as the worker hands it over (QoS 1, at a fixed time), to feed the app.
+pub fn incoming(topic: &str, payload: &[u8], retain: bool) -> mqscope::model::Incoming {
+    use mqscope::model::{Incoming, Message, Payload, QoS};
+    Incoming {
+        topic: topic.into(),
+        message: Message {
+            received_at_us: 1_700_000_000_042_000,
+            qos: QoS::AtLeastOnce,
+            retain,
+            payload: Payload::decode(payload, 16 << 20),
+            properties: None,
+        },
+    }
+}
 
 /// Focuses the field `label` (of `role`), selects what it holds and types `text` over it.
 pub fn type_into(h: &mut Harness<'static, App>, role: Role, label: &str, text: &str) {
