@@ -440,3 +440,59 @@ fn a_picked_path_fills_its_own_field_and_its_folder_is_remembered() {
         .dialog_folder(mqscope::ui::file_field::FileKind::Recording, "");
     assert_eq!(folder, Some(dir));
 }
+
+#[test]
+fn plot_selected_takes_a_number_or_a_json_field_and_says_why_not_otherwise() {
+    let mut h = demo_harness(&[]);
+    let big = format!(r#"{{"t":1,"pad":"{}"}}"#, "x".repeat(1 << 20));
+    h.state_mut().feed(vec![msg("big/dump", &big)]);
+    h.run_steps(2);
+    // A JSON payload: its first numeric field is plotted.
+    h.get_by_label("greenhouse").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    h.get_by_label("state").click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::G);
+    h.run_steps(3);
+    let labels: Vec<String> = h
+        .state()
+        .store()
+        .plots()
+        .series()
+        .iter()
+        .map(|s| s.spec.label())
+        .collect();
+    assert_eq!(labels, ["greenhouse/state › rpm"]);
+    assert!(
+        h.query_by_label("Export CSV…").is_some(),
+        "the plots opened"
+    );
+    // Text that is no number: said so.
+    h.get_by_label("office").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    h.get_by_label("lamp").click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::G);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("office/lamp has no number to plot")
+            .is_some()
+    );
+    // A megabyte of JSON is not parsed on the frame: said so.
+    h.get_by_label("big").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    h.get_by_label("dump").click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::G);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("too large to look for a number")
+            .is_some()
+    );
+}

@@ -7,7 +7,7 @@ use crate::model::number::parse_number;
 use crate::model::{PayloadKind, SeriesSpec};
 use crate::mqtt::ConnectionState;
 use crate::ui::actions::Action;
-use crate::ui::theme::ThemeChoice;
+use crate::ui::theme::{self, ThemeChoice};
 
 /// The palette, the help windows, and the actions asked for this frame.
 #[derive(Debug, Default)]
@@ -150,28 +150,42 @@ impl App {
             return;
         };
         let latest = tree.node(node).history().and_then(|h| h.latest());
-        let spec = latest.and_then(|m| match m.payload.kind() {
-            PayloadKind::Json => m
-                .payload
-                .text()
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-                .and_then(|v| first_number_field(&v))
-                .map(|field| SeriesSpec {
-                    path: field,
-                    ..SeriesSpec::new(topic.clone(), &Default::default())
-                }),
-            _ => m
-                .payload
-                .text()
-                .and_then(parse_number)
-                .map(|_| SeriesSpec::new(topic.clone(), &Default::default())),
-        });
+        let size = latest.map_or(0, |m| m.payload.bytes().len());
+        // The payload is read here, on the frame: a large one is left to the JSON view,
+        // which lays it out off the frame.
+        let too_large = match latest.map(|m| m.payload.kind()) {
+            Some(PayloadKind::Json) => size > theme::OFF_FRAME_BYTES,
+            _ => size > theme::NUMBER_MAX_BYTES,
+        };
+        let spec = latest
+            .filter(|_| !too_large)
+            .and_then(|m| match m.payload.kind() {
+                PayloadKind::Json => m
+                    .payload
+                    .text()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                    .and_then(|v| first_number_field(&v))
+                    .map(|field| SeriesSpec {
+                        path: field,
+                        ..SeriesSpec::new(topic.clone(), &Default::default())
+                    }),
+                _ => m
+                    .payload
+                    .text()
+                    .and_then(parse_number)
+                    .map(|_| SeriesSpec::new(topic.clone(), &Default::default())),
+            });
         match spec {
             Some(spec) => {
                 self.saved.show_chart = true;
                 self.commands
                     .push(AppCommand::Tab(tab.id, TabCommand::AddSeries(spec)));
             }
+            None if too_large => self.problems.push(format!(
+                "{topic}: its last message ({}) is too large to look for a number in; plot a \
+                 field from the inspector's JSON view",
+                crate::model::units::format_bytes(size)
+            )),
             None => self.problems.push(format!("{topic} has no number to plot")),
         }
     }
@@ -214,14 +228,17 @@ fn first_number_field(value: &serde_json::Value) -> Option<String> {
 impl App {
     /// The palette and the help windows, over the panels.
     pub(super) fn keyboard_ui(&mut self, ctx: &egui::Context) {
-        let can: Vec<Action> = crate::ui::actions::ACTIONS
-            .iter()
-            .map(|a| a.action)
-            .filter(|&a| self.can_run(a))
-            .collect();
-        let chosen =
-            crate::ui::palette::palette_ui(ctx, &mut self.keyboard.palette, &|a| can.contains(&a));
-        self.keyboard.pending.extend(chosen);
+        if self.keyboard.palette.open {
+            let can: Vec<Action> = crate::ui::actions::ACTIONS
+                .iter()
+                .map(|a| a.action)
+                .filter(|&a| self.can_run(a))
+                .collect();
+            let chosen = crate::ui::palette::palette_ui(ctx, &mut self.keyboard.palette, &|a| {
+                can.contains(&a)
+            });
+            self.keyboard.pending.extend(chosen);
+        }
         crate::ui::help::shortcuts_window_ui(ctx, &mut self.keyboard.shortcuts);
         crate::ui::help::about_window_ui(ctx, &mut self.keyboard.about);
     }

@@ -252,16 +252,23 @@ pub fn shortcut_text(ctx: &egui::Context, action: Action) -> String {
 /// Ctrl+Shift+P. Delete is the tree's own key, and `?` opens the shortcuts only when no
 /// text field has the keyboard.
 pub fn pressed(ctx: &egui::Context) -> Vec<Action> {
-    let typing = ctx.egui_wants_keyboard_input();
-    let mut order: Vec<&ActionInfo> = ACTIONS
-        .iter()
-        .filter(|a| a.shortcut.is_some() && a.action != Action::ClearRetained)
-        .collect();
-    order.sort_by_key(|a| {
-        std::cmp::Reverse(a.shortcut.map_or(0, |s| {
-            u8::from(s.modifiers.shift) + u8::from(s.modifiers.alt) + u8::from(s.modifiers.command)
-        }))
+    // The order is worked out once, not every frame.
+    static ORDER: std::sync::LazyLock<Vec<&'static ActionInfo>> = std::sync::LazyLock::new(|| {
+        let mut order: Vec<&ActionInfo> = ACTIONS
+            .iter()
+            .filter(|a| a.shortcut.is_some() && a.action != Action::ClearRetained)
+            .collect();
+        order.sort_by_key(|a| {
+            std::cmp::Reverse(a.shortcut.map_or(0, |s| {
+                u8::from(s.modifiers.shift)
+                    + u8::from(s.modifiers.alt)
+                    + u8::from(s.modifiers.command)
+            }))
+        });
+        order
     });
+    let typing = ctx.egui_wants_keyboard_input();
+    let order = ORDER.iter().copied();
     let mut out = Vec::new();
     ctx.input_mut(|i| {
         if i.consume_shortcut(&PALETTE_TOO) {
