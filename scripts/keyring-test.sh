@@ -16,4 +16,4 @@ MQSCOPE_KEYRING_TEST=1 XDG_DATA_HOME="$keyrings" dbus-run-session -- sh -c '
       | grep -q "boolean true" && break
     sleep 0.1
   done
-  cargo test --locked --features testkit --lib --test ui -- profiles::secrets remember'
+  cargo test --locked --features testkit --lib --test integration -- profiles::secrets remember'

@@ -6,7 +6,7 @@
 //! `$share/g`, a shared subscription without a topic, with 0x8F.)
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! non-zero.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 

@@ -2,7 +2,7 @@
 //! mosquitto_pub/mosquitto_sub and rumqttc, over real loopback sockets.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

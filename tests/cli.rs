@@ -1,7 +1,7 @@
 //! The `mqscope sub` and `mqscope pub` companions, run as the real binary against Mosquitto.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

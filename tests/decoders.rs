@@ -5,7 +5,7 @@
 //! choice and saves it as a rule.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::io::Write as _;
 use std::time::Duration;

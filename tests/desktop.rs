@@ -8,7 +8,7 @@ use egui_kittest::kittest::Queryable;
 use mqscope::app::fonts::{self, SystemFonts};
 use mqscope::app::{App, StartOptions};
 
-mod common;
+use crate::common;
 
 fn msg(topic: &str, payload: &str) -> mqscope::model::Incoming {
     common::window::incoming(topic, payload.as_bytes(), false)

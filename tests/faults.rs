@@ -3,7 +3,7 @@
 //! and an event channel overrun on purpose. Bounded in time and count, loopback only.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

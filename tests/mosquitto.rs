@@ -1,7 +1,7 @@
 //! Loopback tests of the client worker against a real Mosquitto.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! the real App under egui_kittest, clicks and typing as a user would.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

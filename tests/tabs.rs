@@ -4,7 +4,7 @@
 //! real App; the local broker is the real `mqscope broker` child process.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -7,7 +7,7 @@ use egui_kittest::kittest::{NodeT as _, Queryable};
 use mqscope::app::{App, StartOptions};
 use mqscope::model::{Incoming, Message};
 
-mod common;
+use crate::common;
 use common::window::type_into;
 
 use common::window::incoming as msg;

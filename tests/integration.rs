@@ -1,0 +1,21 @@
+//! Every integration test in one binary: one link instead of fifteen (each was ~275 MB of
+//! test program), so a cold CI build needs a fraction of the disk and link time. Each
+//! module is one area, run against real brokers, sockets and windows.
+
+mod common;
+
+mod acl;
+mod bench;
+mod broker;
+mod cli;
+#[cfg(feature = "testkit")]
+mod decoders;
+mod desktop;
+mod faults;
+mod frames;
+mod mosquitto;
+mod outcomes;
+mod retained;
+mod tabs;
+mod tls;
+mod ui;
