@@ -26,8 +26,10 @@ fn main() -> ExitCode {
     match mqscope::cli::run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
+            // 2: the command line is wrong (as clap's own errors); 1: anything else.
+            let code = if e.is_usage() { 2 } else { 1 };
             eprintln!("mqscope: {:#}", anyhow::Error::from(e));
-            ExitCode::FAILURE
+            ExitCode::from(code)
         }
     }
 }

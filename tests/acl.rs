@@ -71,10 +71,7 @@ fn alice(port: u16, filters: &[&str]) -> mqscope::mqtt::ConnectionSettings {
     let mut s = settings(port, MqttVersion::V5, &[]);
     s.subscriptions = filters
         .iter()
-        .map(|f| Subscription {
-            filter: (*f).into(),
-            qos: QoS::AtLeastOnce,
-        })
+        .map(|f| Subscription::new(*f, QoS::AtLeastOnce))
         .collect();
     s.username = Some("alice".into());
     s.password = Some("s3cret".into());
@@ -92,10 +89,7 @@ fn a_refused_subscription_is_said_on_its_filter() {
     let mut s = settings(b.port, MqttVersion::V5, &[]);
     s.subscriptions = ["fine/#", BAD_SHARE]
         .iter()
-        .map(|f| Subscription {
-            filter: (*f).into(),
-            qos: QoS::AtLeastOnce,
-        })
+        .map(|f| Subscription::new(*f, QoS::AtLeastOnce))
         .collect();
     w.send(WorkerCommand::Connect(Box::new(s)));
     wait_connected(&mut w, T);

@@ -8,6 +8,7 @@ mod acl;
 mod bench;
 mod broker;
 mod cli;
+mod cli_pub;
 #[cfg(feature = "testkit")]
 mod decoders;
 mod desktop;
@@ -16,6 +17,7 @@ mod frames;
 mod mosquitto;
 mod outcomes;
 mod retained;
+mod sub_options;
 mod tabs;
 mod tls;
 mod ui;

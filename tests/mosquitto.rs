@@ -745,14 +745,8 @@ fn each_subscription_keeps_its_own_qos() {
     };
     let mut settings = common::settings(broker.port, MqttVersion::V5, &[]);
     settings.subscriptions = vec![
-        mqscope::mqtt::Subscription {
-            filter: "q1/#".into(),
-            qos: QoS::AtLeastOnce,
-        },
-        mqscope::mqtt::Subscription {
-            filter: "q0/#".into(),
-            qos: QoS::AtMostOnce,
-        },
+        mqscope::mqtt::Subscription::new("q1/#", QoS::AtLeastOnce),
+        mqscope::mqtt::Subscription::new("q0/#", QoS::AtMostOnce),
     ];
     let mut w = common::worker();
     w.send(mqscope::mqtt::WorkerCommand::Connect(Box::new(settings)));

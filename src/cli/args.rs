@@ -118,8 +118,60 @@ pub struct SubArgs {
     #[arg(short = 'C', long)]
     pub count: Option<u64>,
     /// Exit after this many milliseconds.
-    #[arg(long, value_name = "N", default_value_t = 3_600_000)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3_600_000,
+        conflicts_with = "timeout_s"
+    )]
     pub timeout_ms: u64,
+    /// Exit after this many seconds (as mosquitto_sub's -W).
+    #[arg(short = 'W', long, value_name = "N")]
+    pub timeout_s: Option<u64>,
+    /// The client id (default: mqscope- and eight random letters).
+    #[arg(short = 'i', long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// QoS of the subscriptions.
+    #[arg(short = 'q', long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub qos: u8,
+    /// A persistent session: the broker keeps the subscriptions and queues QoS 1/2 messages
+    /// while disconnected (needs -i).
+    #[arg(short = 'c', long, requires = "client_id")]
+    pub no_clean: bool,
+    /// MQTT 5: how long the broker keeps the session after a disconnect (default with -c:
+    /// for ever; without: 0).
+    #[arg(long, value_name = "N")]
+    pub session_expiry_s: Option<u32>,
+    /// MQTT 5: messages this client publishes are not sent back to it.
+    #[arg(long)]
+    pub no_local: bool,
+    /// MQTT 5: live messages keep their retain flag (otherwise only the retained messages
+    /// sent on subscribing have it set, as with mosquitto_sub).
+    #[arg(long)]
+    pub retain_as_published: bool,
+    /// MQTT 5: when the broker sends retained messages: 0 on every subscribe, 1 only for a
+    /// new subscription, 2 never.
+    #[arg(long, value_name = "0|1|2", value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub retain_handling: Option<u8>,
+    /// MQTT 5: each -t its own SUBSCRIBE with identifier 1, 2, … in order; each line says
+    /// `"subscription_identifiers": [..]`.
+    #[arg(long)]
+    pub subscription_ids: bool,
+    /// Leave out stale retained messages (those the broker keeps, sent on subscribing).
+    #[arg(short = 'R', long)]
+    pub no_retained: bool,
+    /// Print each message as FORMAT instead of JSON, with mosquitto_sub's codes: %t topic,
+    /// %p payload, %x hex payload, %l length, %q QoS, %r retain, %I ISO time, %U Unix time,
+    /// %j the JSON line, %S subscription ids, %C content type, %R response topic, %P user
+    /// properties, %% a percent sign; \n \t escapes.
+    #[arg(short = 'F', long, value_name = "FORMAT", conflicts_with = "verbose")]
+    pub format: Option<String>,
+    /// Print each message as its topic, a space and its payload.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// No newline after each message.
+    #[arg(short = 'N', long)]
+    pub no_newline: bool,
     /// Decode the payloads of topics matching FILTER (repeatable; the first match wins),
     /// adding `"decoded": VALUE` or `"decode_error": "why"` to each line. DECODER: json,
     /// text, xml, msgpack, cbor, sparkplug or binary:TYPE (i8…i64, u8…u64, f32, f64 with le or
@@ -170,27 +222,61 @@ pub struct ReplayArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("payload").required(true).multiple(false)))]
 pub struct PubArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
+    /// The topic (placeholders as in the payload with --repeat).
     #[arg(short = 't', long = "topic")]
     pub topic: String,
     /// The payload as text.
-    #[arg(
-        short = 'm',
-        long,
-        conflicts_with = "file",
-        required_unless_present = "file"
-    )]
+    #[arg(short = 'm', long, group = "payload")]
     pub message: Option<String>,
     /// Read the payload from this file.
-    #[arg(long, value_name = "PATH")]
+    #[arg(short = 'f', long, value_name = "PATH", group = "payload")]
     pub file: Option<PathBuf>,
+    /// Each line of standard input is a message (blank lines are not sent).
+    #[arg(short = 'l', long = "stdin-line", group = "payload")]
+    pub stdin_line: bool,
+    /// The whole of standard input is one message.
+    #[arg(short = 's', long = "stdin-file", group = "payload")]
+    pub stdin_file: bool,
+    /// An empty payload (clears a retained message with -r).
+    #[arg(short = 'n', long = "null-message", group = "payload")]
+    pub null_message: bool,
+    /// The client id (default: mqscope- and eight random letters).
+    #[arg(short = 'i', long, value_name = "ID")]
+    pub client_id: Option<String>,
     #[arg(short = 'q', long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
     pub qos: u8,
     /// Ask the broker to retain the message.
     #[arg(short = 'r', long)]
     pub retain: bool,
+    /// Send the message this many times; with it, -t and -m may hold placeholders:
+    /// {{seq}}, {{now_ms}}, {{now_iso}}, {{uuid}}, {{random:20:30}}, {{random_int:0:100}}.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "stdin_line")]
+    pub repeat: Option<u64>,
+    /// Milliseconds between messages (with --repeat or -l).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub interval_ms: u64,
+    /// MQTT 5: a user property (repeatable): `--user-property site=berlin`.
+    #[arg(long = "user-property", value_name = "KEY=VALUE")]
+    pub user_properties: Vec<String>,
+    /// MQTT 5: the payload's content type (a MIME type, say).
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+    /// MQTT 5: the broker drops the message if not delivered within this many seconds.
+    #[arg(long, value_name = "N")]
+    pub message_expiry_s: Option<u32>,
+    /// MQTT 5: 1 says the payload is UTF-8 text, 0 bytes.
+    #[arg(long, value_name = "0|1", value_parser = clap::value_parser!(u8).range(0..=1))]
+    pub payload_format_indicator: Option<u8>,
+    /// MQTT 5: where a responder should answer.
+    #[arg(long, value_name = "TOPIC")]
+    pub response_topic: Option<String>,
+    /// MQTT 5: data the responder sends back, to match its answer (as text).
+    #[arg(long, value_name = "TEXT")]
+    pub correlation_data: Option<String>,
     /// Read the payload as a JSON value and send it encoded: `protobuf:FILE.proto:pkg.Msg`,
     /// `msgpack`, `cbor`, `binary:f32le[]`, `script:FILE.js` (its encode(value)), with
     /// pre-steps as for `sub --decode` (`base64+gzip+json`).

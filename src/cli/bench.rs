@@ -97,10 +97,7 @@ pub fn bench(args: &BenchArgs, settings: ConnectionSettings) -> BenchReport {
         _ => "bench/%i".into(),
     });
     let subscriptions = match args.mode {
-        BenchMode::Sub => vec![Subscription {
-            filter: topic.clone(),
-            qos,
-        }],
+        BenchMode::Sub => vec![Subscription::new(topic.clone(), qos)],
         BenchMode::Pub | BenchMode::Conn => Vec::new(),
     };
     let fleet = Fleet::connect(&settings, subscriptions, args.connections.max(1));

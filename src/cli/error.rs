@@ -73,9 +73,35 @@ pub enum CliError {
     /// eframe's reason, as text (its error is not `Send`).
     #[error("the window could not start: {0}")]
     Window(String),
+    /// `pub --repeat`: a placeholder in the topic or payload that cannot be used.
+    #[error(transparent)]
+    Template(#[from] crate::model::placeholders::TemplateError),
+    #[error("--user-property {0:?}: give KEY=VALUE")]
+    UserProperty(String),
+    /// `sub -F`: a format that cannot be used.
+    #[error(transparent)]
+    Format(#[from] super::format::FormatError),
     /// `completions` or `man`: standard output cannot be written (a closed pipe, a full disk).
     #[error("cannot write to standard output: {0}")]
     Output(std::io::Error),
+}
+
+impl CliError {
+    /// Whether the command line itself is at fault (exit code 2, as for clap's own
+    /// errors), not the broker, a file or the network (exit code 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Self::BrokerNamedTwice
+                | Self::Filter { .. }
+                | Self::PublishTopic(_)
+                | Self::Speed(_)
+                | Self::Format(_)
+                | Self::Template(_)
+                | Self::UserProperty(_)
+                | Self::Decode(_)
+        )
+    }
 }
 
 #[cfg(test)]

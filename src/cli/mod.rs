@@ -16,6 +16,7 @@ pub mod broker;
 pub mod connection;
 pub mod docs;
 mod error;
+pub mod format;
 pub mod publish;
 pub mod record;
 pub mod replay;

@@ -4,8 +4,10 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::model::QoS;
 use crate::model::decode::spec::DecoderSpec;
+use crate::model::message::now_us;
+use crate::model::placeholders::Template;
+use crate::model::{Properties, QoS};
 use crate::mqtt::settings::DEFAULT_PAYLOAD_CAP;
 use crate::mqtt::{ConnectionSettings, Delivered, PublishRequest};
 
@@ -23,44 +25,209 @@ pub enum PubError {
     Failed(String),
 }
 
+/// One message to publish (topic, payload), or why it could not be made.
+pub type Outgoing = Result<(String, Vec<u8>), CliError>;
+
 /// Runs `mqscope pub`: prints nothing when it worked.
 pub fn run(args: PubArgs) -> Result<ExitCode, CliError> {
-    let PubArgs {
-        connection,
-        topic,
-        message,
-        file,
-        qos,
-        retain,
-        encode,
-        proto_path,
-    } = args;
-    let settings = connection.form()?.to_settings(DEFAULT_PAYLOAD_CAP)?;
-    if topic.is_empty() || topic.contains(['+', '#']) {
-        return Err(CliError::PublishTopic(topic));
+    let mut settings = args.connection.form()?.to_settings(DEFAULT_PAYLOAD_CAP)?;
+    if let Some(id) = &args.client_id {
+        settings.client_id = id.clone();
     }
-    let payload = match (message, file) {
-        (Some(m), _) => m.into_bytes(),
-        (None, Some(path)) => {
-            std::fs::read(&path).map_err(|source| CliError::Read { path, source })?
-        }
-        (None, None) => Vec::new(),
+    let templated = args.repeat.is_some();
+    let topic = if templated {
+        Template::parse(&args.topic)?
+    } else {
+        Template::literal(&args.topic)
     };
-    let payload = match encode {
-        Some(name) => encoded(&name, &payload, &proto_path)?,
-        None => payload,
+    let first = topic.fill(1, now_us());
+    if first.is_empty() || first.contains(['+', '#']) {
+        return Err(CliError::PublishTopic(first));
+    }
+    let properties = properties(&args)?;
+    let qos = QoS::from_u8(args.qos).unwrap_or(QoS::AtMostOnce);
+    let encode = |payload: Vec<u8>| match &args.encode {
+        Some(name) => encoded(name, &payload, &args.proto_path),
+        None => Ok(payload),
     };
-    let qos = QoS::from_u8(qos).unwrap_or(QoS::AtMostOnce);
-    let outcome = run_pub(
-        settings,
-        &topic,
-        payload,
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|source| CliError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let stdin = || {
+        let mut all = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut all)
+            .map(|_| all)
+            .map_err(|source| CliError::Read {
+                path: "standard input".into(),
+                source,
+            })
+    };
+    let messages: Box<dyn Iterator<Item = Outgoing>> = if args.stdin_line {
+        let lines = std::io::BufRead::lines(std::io::stdin().lock());
+        Box::new(
+            lines
+                .filter(|l| l.as_ref().is_ok_and(|l| !l.is_empty()) || l.is_err())
+                .map(move |line| {
+                    let line = line.map_err(|source| CliError::Read {
+                        path: "standard input".into(),
+                        source,
+                    })?;
+                    Ok((first.clone(), encode(line.into_bytes())?))
+                }),
+        )
+    } else {
+        let fixed = match (&args.message, &args.file) {
+            (Some(_), _) => None,
+            (None, Some(path)) => Some(encode(read(path)?)?),
+            (None, None) if args.stdin_file => Some(encode(stdin()?)?),
+            (None, None) => Some(Vec::new()),
+        };
+        let payload = match (&args.message, templated) {
+            (Some(m), true) => Some(Template::parse(m)?),
+            (Some(m), false) => Some(Template::literal(m)),
+            (None, _) => None,
+        };
+        let encode = &encode;
+        Box::new((1..=args.repeat.unwrap_or(1)).map(move |seq| {
+            let now = now_us();
+            let bytes = match (&payload, &fixed) {
+                (Some(t), _) => encode(t.fill(seq, now).into_bytes())?,
+                (None, Some(b)) => b.clone(),
+                (None, None) => Vec::new(),
+            };
+            Ok((topic.fill(seq, now), bytes))
+        }))
+    };
+    let plan = Plan {
         qos,
-        retain,
-        Duration::from_secs(10),
-    )?;
-    tracing::debug!("published: {outcome}");
+        retain: args.retain,
+        properties,
+        interval: Duration::from_millis(args.interval_ms),
+        timeout: Duration::from_secs(10),
+    };
+    let sent = publish_all(settings, messages, &plan)?;
+    tracing::debug!("published {sent} messages");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The MQTT 5 properties `pub`'s flags ask for (`None` when none is given).
+fn properties(args: &PubArgs) -> Result<Option<Properties>, CliError> {
+    let mut p = Properties {
+        content_type: args.content_type.clone(),
+        message_expiry_interval: args.message_expiry_s,
+        payload_format_indicator: args.payload_format_indicator,
+        response_topic: args.response_topic.clone(),
+        correlation_data: args.correlation_data.clone().map(String::into_bytes),
+        ..Properties::default()
+    };
+    for pair in &args.user_properties {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(CliError::UserProperty(pair.clone()));
+        };
+        p.user_properties.push((k.to_string(), v.to_string()));
+    }
+    if let Some(t) = &p.response_topic
+        && (t.is_empty() || t.contains(['+', '#']))
+    {
+        return Err(CliError::PublishTopic(t.clone()));
+    }
+    Ok((!p.is_empty()).then_some(p))
+}
+
+/// How `publish_all` sends each message.
+pub struct Plan {
+    pub qos: QoS,
+    pub retain: bool,
+    pub properties: Option<Properties>,
+    /// Pause between two messages.
+    pub interval: Duration,
+    /// How long to wait for the connection, and for the last acknowledgement.
+    pub timeout: Duration,
+}
+
+/// Publishes at most this many messages before waiting for their acknowledgements.
+const IN_FLIGHT: usize = 256;
+
+/// Connects, publishes each message of `messages` (stopping at the first that cannot be
+/// made or is refused), waits until all are sent (QoS 0) or acknowledged (QoS 1 and 2),
+/// and disconnects. Returns how many were published.
+pub fn publish_all(
+    mut settings: ConnectionSettings,
+    messages: impl Iterator<Item = Outgoing>,
+    plan: &Plan,
+) -> Result<u64, CliError> {
+    settings.subscriptions.clear();
+    let worker =
+        session::connect(settings, Default::default(), plan.timeout).map_err(PubError::Session)?;
+    let mut waiting = std::collections::BTreeSet::new();
+    let mut sent = 0u64;
+    let result = (|| {
+        for (n, message) in messages.enumerate() {
+            let (topic, payload) = message?;
+            if n > 0 && !plan.interval.is_zero() {
+                std::thread::sleep(plan.interval);
+            }
+            let id = n as u64 + 1;
+            let request = PublishRequest {
+                id,
+                topic,
+                payload,
+                qos: plan.qos,
+                retain: plan.retain,
+                properties: plan.properties.clone(),
+                encode: None,
+            };
+            while waiting.len() >= IN_FLIGHT {
+                answered(&worker, &mut waiting, plan.timeout)?;
+            }
+            loop {
+                match worker.publish(request.clone()) {
+                    Ok(()) => break,
+                    Err(crate::mqtt::PublishError::Busy) if !waiting.is_empty() => {
+                        answered(&worker, &mut waiting, plan.timeout)?;
+                    }
+                    Err(e) => return Err(PubError::Failed(e.to_string()).into()),
+                }
+            }
+            waiting.insert(id);
+            sent += 1;
+        }
+        while !waiting.is_empty() {
+            answered(&worker, &mut waiting, plan.timeout)?;
+        }
+        Ok(sent)
+    })();
+    session::disconnect(worker);
+    result
+}
+
+/// Waits for the next outcome of a message in `waiting`; a refusal is the error.
+fn answered(
+    worker: &crate::mqtt::WorkerHandle,
+    waiting: &mut std::collections::BTreeSet<u64>,
+    timeout: Duration,
+) -> Result<(), CliError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(
+                PubError::Failed("no acknowledgement from the broker in time".into()).into(),
+            );
+        }
+        if let Some(outcome) = worker.outcomes.recv_timeout(left)
+            && waiting.remove(&outcome.id)
+        {
+            return match outcome.result {
+                Ok(_) => Ok(()),
+                Err(e) if outcome.id == 1 => Err(PubError::Failed(e.to_string()).into()),
+                Err(e) => Err(PubError::Failed(format!("message {}: {e}", outcome.id)).into()),
+            };
+        }
+    }
 }
 
 /// `payload` read as a JSON value and encoded by the decoder named `name` (its files read,
@@ -81,40 +248,28 @@ fn encoded(
 /// Connects, publishes one message, waits for it to be sent (QoS 0) or acknowledged
 /// (QoS 1 and 2), and disconnects.
 pub fn run_pub(
-    mut settings: ConnectionSettings,
+    settings: ConnectionSettings,
     topic: &str,
     payload: Vec<u8>,
     qos: QoS,
     retain: bool,
     timeout: Duration,
 ) -> Result<Delivered, PubError> {
-    settings.subscriptions.clear();
-    let worker = session::connect(settings, Default::default(), timeout)?;
-    let request = PublishRequest {
-        id: 1,
-        topic: topic.into(),
-        payload,
+    let plan = Plan {
         qos,
         retain,
         properties: None,
-        encode: None,
+        interval: Duration::ZERO,
+        timeout,
     };
-    if let Err(e) = worker.publish(request) {
-        session::disconnect(worker);
-        return Err(PubError::Failed(e.to_string()));
+    let one = std::iter::once(Ok((topic.to_string(), payload)));
+    match publish_all(settings, one, &plan) {
+        Ok(_) => Ok(if qos == QoS::AtMostOnce {
+            Delivered::Written
+        } else {
+            Delivered::Acknowledged
+        }),
+        Err(CliError::Publish(e)) => Err(e),
+        Err(other) => Err(PubError::Failed(other.to_string())),
     }
-    let deadline = Instant::now() + timeout;
-    let result = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break Err("no acknowledgement from the broker in time".to_string());
-        }
-        if let Some(outcome) = worker.outcomes.recv_timeout(left)
-            && outcome.id == 1
-        {
-            break outcome.result.map_err(|e| e.to_string());
-        }
-    };
-    session::disconnect(worker);
-    result.map_err(PubError::Failed)
 }

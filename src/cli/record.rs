@@ -50,6 +50,8 @@ pub fn run_record(
     out: &mut impl Write,
 ) -> Result<SubSummary, ReceiveError> {
     receive((settings, Default::default()), count, timeout, out, |m| {
-        RecordLine::from_incoming(m).to_json()
+        let mut line = RecordLine::from_incoming(m).to_json().into_bytes();
+        line.push(b'\n');
+        Some(line)
     })
 }

@@ -10,10 +10,11 @@ use base64::Engine as _;
 use crate::model::decode::rules::DecoderRules;
 use crate::model::topic_path::validate_filter;
 use crate::model::{Incoming, PayloadKind, QoS};
-use crate::mqtt::{ConnectionSettings, Subscription, WorkerHandle};
+use crate::mqtt::{ConnectionSettings, RetainHandling, Subscription, WorkerHandle};
 
 use super::CliError;
 use super::args::SubArgs;
+use super::format::{Format, Output};
 use super::session::{self, SessionError};
 
 /// How a `sub` or `record` run ended.
@@ -39,16 +40,28 @@ pub enum ReceiveError {
     Refused(String),
 }
 
-/// Runs `mqscope sub`: the JSON lines go to stdout, a drop count (if any) to stderr.
+/// Runs `mqscope sub`: the messages go to stdout (JSON lines, `-v` or `-F`), a drop count
+/// (if any) to stderr.
 pub fn run(args: SubArgs) -> Result<ExitCode, CliError> {
     let rules = decoder_rules(&args.decode, args.decoders.as_deref(), &args.proto_path)?;
-    let mut settings = args.connection.form()?.to_settings(usize::MAX)?;
-    settings.subscriptions = subscriptions(args.topics, QoS::AtMostOnce)?;
+    let output = match (&args.format, args.verbose) {
+        (Some(f), _) => Output::Format(Format::parse(f)?),
+        (None, true) => Output::Verbose,
+        (None, false) => Output::Json,
+    };
+    let eol = !args.no_newline;
+    let settings = sub_settings(&args)?;
+    let v311 = settings.version == crate::mqtt::MqttVersion::V311;
+    // -R: MQTT 5 asks the broker not to send them; 3.1.1 leaves them out here (live
+    // messages never carry the flag there).
+    let skip_retained = args.no_retained && v311;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let timeout = Duration::from_millis(args.timeout_ms);
+    let timeout = args
+        .timeout_s
+        .map_or(Duration::from_millis(args.timeout_ms), Duration::from_secs);
     let summary = receive((settings, rules), args.count, timeout, &mut out, |m| {
-        decoded_json(m).to_string()
+        (!(skip_retained && m.message.retain)).then(|| output.record(m, eol))
     })?;
     if summary.dropped > 0 {
         eprintln!(
@@ -57,6 +70,33 @@ pub fn run(args: SubArgs) -> Result<ExitCode, CliError> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The connection and subscriptions `sub`'s flags ask for.
+fn sub_settings(args: &SubArgs) -> Result<ConnectionSettings, CliError> {
+    let mut settings = args.connection.form()?.to_settings(usize::MAX)?;
+    if let Some(id) = &args.client_id {
+        settings.client_id = id.clone();
+    }
+    settings.clean_session = !args.no_clean;
+    settings.session_expiry_s =
+        args.session_expiry_s
+            .unwrap_or(if args.no_clean { u32::MAX } else { 0 });
+    let qos = QoS::from_u8(args.qos).unwrap_or(QoS::AtMostOnce);
+    let mut subs = subscriptions(args.topics.clone(), qos)?;
+    let handling = match args.retain_handling.and_then(RetainHandling::from_u8) {
+        Some(h) => h,
+        None if args.no_retained => RetainHandling::Never,
+        None => RetainHandling::Send,
+    };
+    for s in &mut subs {
+        s.no_local = args.no_local;
+        s.retain_as_published = args.retain_as_published;
+        s.retain_handling = handling;
+    }
+    settings.subscriptions = subs;
+    settings.subscription_ids = args.subscription_ids;
+    Ok(settings)
 }
 
 /// `-t` filters (default `#`) as subscriptions at `qos`, each checked.
@@ -69,7 +109,7 @@ pub(super) fn subscriptions(topics: Vec<String>, qos: QoS) -> Result<Vec<Subscri
     topics
         .into_iter()
         .map(|filter| match validate_filter(&filter) {
-            Ok(()) => Ok(Subscription { filter, qos }),
+            Ok(()) => Ok(Subscription::new(filter, qos)),
             Err(message) => Err(CliError::Filter { filter, message }),
         })
         .collect()
@@ -98,6 +138,12 @@ pub fn message_json(m: &Incoming) -> serde_json::Value {
         o.insert("size".into(), msg.payload.original_len().into());
     }
     if let Some(props) = &msg.properties {
+        if !props.subscription_identifiers.is_empty() {
+            o.insert(
+                "subscription_identifiers".into(),
+                props.subscription_identifiers.clone().into(),
+            );
+        }
         o.insert(
             "properties".into(),
             serde_json::to_value(props).unwrap_or_default(),
@@ -163,8 +209,15 @@ pub fn run_sub(
         count,
         timeout,
         out,
-        |m| message_json(m).to_string(),
+        |m| Some(json_line(&message_json(m))),
     )
+}
+
+/// A JSON value as one line, newline included.
+pub(super) fn json_line(v: &serde_json::Value) -> Vec<u8> {
+    let mut line = v.to_string().into_bytes();
+    line.push(b'\n');
+    line
 }
 
 /// Says on stderr which subscriptions the broker refused (from its SUBACK); fails when it
@@ -188,15 +241,15 @@ fn check_subscriptions(worker: &WorkerHandle) -> Result<(), ReceiveError> {
     Ok(())
 }
 
-/// Connects, subscribes and writes `line` of each message (decoded on the worker by
-/// `rules`) to `out` (flushed after every batch) until `count` messages or `timeout`,
+/// Connects, subscribes and writes the `record` of each message (decoded on the worker by
+/// `rules`; `None` leaves it out) to `out` (flushed after every batch) until `count` messages or `timeout`,
 /// whichever first.
 pub(super) fn receive(
     (settings, rules): (ConnectionSettings, DecoderRules),
     count: Option<u64>,
     timeout: Duration,
     out: &mut impl Write,
-    line: impl Fn(&Incoming) -> String,
+    record: impl Fn(&Incoming) -> Option<Vec<u8>>,
 ) -> Result<SubSummary, ReceiveError> {
     let deadline = Instant::now() + timeout;
     let worker = session::connect(settings, rules, timeout)?;
@@ -215,9 +268,11 @@ pub(super) fn receive(
             if count.is_some_and(|c| messages >= c) {
                 break;
             }
-            let text = line(&m);
-            writeln!(out, "{text}").map_err(ReceiveError::Write)?;
-            bytes += text.len() as u64 + 1;
+            let Some(bytes_out) = record(&m) else {
+                continue; // left out (-R), not counted
+            };
+            out.write_all(&bytes_out).map_err(ReceiveError::Write)?;
+            bytes += bytes_out.len() as u64;
             messages += 1;
         }
         out.flush().map_err(ReceiveError::Write)?;

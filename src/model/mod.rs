@@ -25,6 +25,7 @@ pub mod number;
 pub mod own_retained;
 pub mod payload;
 pub mod payload_format;
+pub mod placeholders;
 pub mod recording;
 pub mod reduce;
 pub mod series;

@@ -6,6 +6,7 @@
 pub mod channel;
 mod clear;
 pub mod command;
+pub mod connack;
 pub mod convert;
 pub mod event;
 mod linger;
@@ -20,12 +21,13 @@ pub mod worker;
 
 pub use channel::{Batch, EventReceiver, EventSender, OutcomeReceiver, Waker};
 pub use command::{PublishRequest, WorkerCommand};
+pub use connack::BrokerInfo;
 pub use convert::Reason;
 pub use event::{
     ClearProgress, ConnectionState, Delivered, PublishError, PublishOutcome, SubscriptionResult,
 };
 pub use settings::{
-    ConnectionForm, ConnectionSettings, MqttVersion, SettingsError, Subscription, TlsOptions,
-    Transport, WINDOW_BATCH_LINGER,
+    ConnectionForm, ConnectionSettings, MqttVersion, RetainHandling, SettingsError, Subscription,
+    TlsOptions, Transport, WINDOW_BATCH_LINGER,
 };
 pub use worker::WorkerHandle;

@@ -25,8 +25,11 @@ pub(super) async fn run<S: Session>(
     let mut batch: Vec<Incoming> = Vec::with_capacity(MAX_BATCH);
     // When the last keep-alive ping went out with nothing heard from the broker since.
     let mut ping_at: Option<tokio::time::Instant> = None;
-    // Whether "connected" was said for this connection (after SUBACK).
+    // Whether "connected" was said for this connection (after every SUBACK).
     let mut subscribed = false;
+    // SUBACKs still to come for this connection's subscriptions, and their answers so far.
+    let mut acks_due = 0;
+    let mut granted = Vec::new();
     // When the last batch was handed on, for `batch_linger`.
     let mut flushed_at: Option<tokio::time::Instant> = None;
     // Events polled since rumqttc's buffer was last empty: one read from the socket.
@@ -46,26 +49,36 @@ pub(super) async fn run<S: Session>(
             _ => None,
         };
         match polled {
-            Ok(Polled::ConnAck) => {
+            Ok(Polled::ConnAck(info)) => {
                 backoff.reset();
                 attempt = 1;
                 outbox.subscriptions.send_replace(Vec::new());
+                granted.clear();
+                let ids = settings.sends_subscription_ids(&info);
+                outbox.broker.send_replace(Some(*info));
                 // "Connected" once the subscriptions are in place (SUBACK), so whatever is
                 // published from then on arrives.
                 subscribed = settings.subscriptions.is_empty();
-                if !subscribed && let Err(e) = session.subscribe(&settings.subscriptions) {
-                    tracing::warn!("subscribing failed: {e}");
-                    subscribed = true;
+                if !subscribed {
+                    match session.subscribe(&settings.subscriptions, ids) {
+                        Ok(due) => acks_due = due,
+                        Err(e) => {
+                            tracing::warn!("subscribing failed: {e}");
+                            subscribed = true;
+                        }
+                    }
                 }
                 if subscribed {
                     outbox.set_state(ConnectionState::Connected);
                 }
             }
-            Ok(Polled::SubAck(granted)) => {
+            Ok(Polled::SubAck(answered)) => {
+                granted.extend(answered);
+                acks_due = acks_due.saturating_sub(1);
                 outbox
                     .subscriptions
-                    .send_replace(answers(&settings, granted));
-                if !subscribed {
+                    .send_replace(answers(&settings, granted.clone()));
+                if !subscribed && acks_due == 0 {
                     subscribed = true;
                     outbox.set_state(ConnectionState::Connected);
                 } else {

@@ -14,7 +14,8 @@ use crate::model::{Incoming, Message, Payload, QoS};
 /// One step of a connection, the same for both protocol versions.
 #[derive(Debug)]
 pub(super) enum Polled {
-    ConnAck,
+    /// CONNACK: what the broker said about the session and its limits.
+    ConnAck(Box<super::connack::BrokerInfo>),
     Message(Incoming),
     /// A PUBLISH was written with this packet id (0 for QoS 0).
     PublishSent(u16),
@@ -37,7 +38,10 @@ pub(super) trait Session: Send + 'static {
     fn poll(&mut self, payload_cap: usize) -> impl Future<Output = Result<Polled, String>> + Send;
     /// Whether events are already buffered (the next poll will not wait).
     fn buffered(&self) -> bool;
-    fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String>;
+    /// Sends the subscriptions and returns how many SUBACKs will answer them: one
+    /// SUBSCRIBE for all, or (MQTT 5, `ids`) one per subscription, each with its identifier
+    /// (set, or its place in the list from 1).
+    fn subscribe(&self, subscriptions: &[Subscription], ids: bool) -> Result<usize, String>;
     /// Drops the network connection at once (the next poll reconnects).
     fn drop_connection(&mut self);
     /// Forgets the requests rumqttc keeps to send again after a reconnect.
@@ -150,7 +154,9 @@ impl Session for V311Session {
     async fn poll(&mut self, payload_cap: usize) -> Result<Polled, String> {
         use rumqttc::{ConnectionError as CE, Event, Outgoing, Packet};
         match self.eventloop.poll().await {
-            Ok(Event::Incoming(Packet::ConnAck(_))) => Ok(Polled::ConnAck),
+            Ok(Event::Incoming(Packet::ConnAck(a))) => Ok(Polled::ConnAck(Box::new(
+                super::connack::BrokerInfo::v311(a.session_present),
+            ))),
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 let message = received(&p.payload, qos_from_v311(p.qos), p.retain, payload_cap);
                 Ok(Polled::Message(Incoming {
@@ -181,13 +187,14 @@ impl Session for V311Session {
 
     eventloop_methods!();
 
-    fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
+    fn subscribe(&self, subscriptions: &[Subscription], _ids: bool) -> Result<usize, String> {
         let filters = subscriptions
             .iter()
             .map(|s| rumqttc::SubscribeFilter::new(s.filter.clone(), v311_qos(s.qos)));
         self.client
             .try_subscribe_many(filters)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        Ok(1)
     }
 }
 
@@ -217,7 +224,9 @@ impl Session for V5Session {
             ));
         }
         match self.eventloop.poll().await {
-            Ok(Event::Incoming(Packet::ConnAck(_))) => Ok(Polled::ConnAck),
+            Ok(Event::Incoming(Packet::ConnAck(a))) => Ok(Polled::ConnAck(Box::new(
+                super::connack::BrokerInfo::v5(a.session_present, a.properties),
+            ))),
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 let topic = match String::from_utf8(p.topic.to_vec()) {
                     Ok(t) => t,
@@ -279,17 +288,40 @@ impl Session for V5Session {
 
     eventloop_methods!();
 
-    fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), String> {
-        let filters = subscriptions.iter().map(|s| {
-            let mut filter =
-                rumqttc::v5::mqttbytes::v5::Filter::new(s.filter.clone(), v5_qos(s.qos));
-            // Retain as published: a live retained message keeps its flag, so the
-            // tree and `sub` tell which topics the broker keeps.
-            filter.preserve_retain = true;
-            filter
-        });
-        self.client
-            .try_subscribe_many(filters)
-            .map_err(|e| e.to_string())
+    fn subscribe(&self, subscriptions: &[Subscription], ids: bool) -> Result<usize, String> {
+        use rumqttc::v5::mqttbytes::v5::SubscribeProperties;
+        if !ids {
+            let filters = subscriptions.iter().map(v5_filter);
+            self.client
+                .try_subscribe_many(filters)
+                .map_err(|e| e.to_string())?;
+            return Ok(1);
+        }
+        for (place, s) in subscriptions.iter().enumerate() {
+            let id = s.id.map_or(place + 1, |id| id as usize);
+            let properties = SubscribeProperties {
+                id: Some(id),
+                user_properties: Vec::new(),
+            };
+            self.client
+                .try_subscribe_many_with_properties([v5_filter(s)], properties)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(subscriptions.len())
     }
+}
+
+/// A subscription with its MQTT 5 options, as rumqttc sends it.
+fn v5_filter(s: &Subscription) -> rumqttc::v5::mqttbytes::v5::Filter {
+    use super::settings::RetainHandling;
+    use rumqttc::v5::mqttbytes::v5::{Filter, RetainForwardRule};
+    let mut filter = Filter::new(s.filter.clone(), v5_qos(s.qos));
+    filter.nolocal = s.no_local;
+    filter.preserve_retain = s.retain_as_published;
+    filter.retain_forward_rule = match s.retain_handling {
+        RetainHandling::Send => RetainForwardRule::OnEverySubscribe,
+        RetainHandling::IfNew => RetainForwardRule::OnNewSubscribe,
+        RetainHandling::Never => RetainForwardRule::Never,
+    };
+    filter
 }

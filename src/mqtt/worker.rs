@@ -18,6 +18,7 @@ use super::channel::{
 };
 use super::clear::{ClearJob, clear_retained};
 use super::command::{PublishRequest, WorkerCommand};
+use super::connack::BrokerInfo;
 use super::event::{ConnectionState, PublishError, SubscriptionResult};
 use super::poll_loop::run;
 use super::publisher::{Client, Tracker};
@@ -43,6 +44,8 @@ pub struct WorkerHandle {
     pub outcomes: OutcomeReceiver,
     state: watch::Receiver<ConnectionState>,
     subscriptions: watch::Receiver<Vec<SubscriptionResult>>,
+    /// What the broker said in its last CONNACK (`None` before the first).
+    broker: watch::Receiver<Option<BrokerInfo>>,
     /// The decoder rules the worker applies to each message as it arrives.
     decoders: watch::Sender<Arc<DecoderRules>>,
     /// Called when a job's progress changes (the same waker as the channels').
@@ -56,6 +59,7 @@ pub(super) struct Outbox {
     pub outcomes: OutcomeSender,
     pub state: watch::Sender<ConnectionState>,
     pub subscriptions: watch::Sender<Vec<SubscriptionResult>>,
+    pub broker: watch::Sender<Option<BrokerInfo>>,
     /// The decoder rules of the moment (the app may change them while connected).
     pub decoders: watch::Receiver<Arc<DecoderRules>>,
 }
@@ -81,12 +85,14 @@ impl WorkerHandle {
         let (outcomes_tx, outcomes) = outcome_channel(waker.clone());
         let (state_tx, state) = watch::channel(ConnectionState::Idle);
         let (subs_tx, subscriptions) = watch::channel(Vec::new());
+        let (broker_tx, broker) = watch::channel(None);
         let (decoders, decoders_rx) = watch::channel(Arc::new(DecoderRules::default()));
         let outbox = Outbox {
             events: events_tx,
             outcomes: outcomes_tx,
             state: state_tx,
             subscriptions: subs_tx,
+            broker: broker_tx,
             decoders: decoders_rx,
         };
         crate::runtime::spawn_runtime_thread(name, supervise(command_rx, outbox))?;
@@ -96,6 +102,7 @@ impl WorkerHandle {
             outcomes,
             state,
             subscriptions,
+            broker,
             decoders,
             waker,
         })
@@ -148,6 +155,11 @@ impl WorkerHandle {
     /// its SUBACK).
     pub fn subscriptions(&self) -> Vec<SubscriptionResult> {
         self.subscriptions.borrow().clone()
+    }
+
+    /// What the broker said in the last CONNACK: session, assigned id, limits.
+    pub fn broker_info(&self) -> Option<BrokerInfo> {
+        self.broker.borrow().clone()
     }
 
     /// Whether the worker thread still runs.

@@ -33,6 +33,11 @@ struct Fake {
     drops: Arc<AtomicUsize>,
 }
 
+/// An MQTT 5 CONNACK with no properties.
+fn connack() -> Polled {
+    Polled::ConnAck(Box::new(crate::mqtt::BrokerInfo::v5(false, None)))
+}
+
 impl Session for Fake {
     async fn poll(&mut self, _payload_cap: usize) -> Result<Polled, String> {
         self.polls += 1;
@@ -49,9 +54,9 @@ impl Session for Fake {
         self.read_size > 0 && !self.polls.is_multiple_of(self.read_size)
     }
 
-    fn subscribe(&self, _subscriptions: &[Subscription]) -> Result<(), String> {
+    fn subscribe(&self, _subscriptions: &[Subscription], _ids: bool) -> Result<usize, String> {
         self.subscribes.fetch_add(1, Ordering::Relaxed);
-        Ok(())
+        Ok(1)
     }
 
     fn drop_connection(&mut self) {
@@ -96,6 +101,7 @@ fn start_loop_reads(script: Vec<Step>, linger: Duration, read_size: usize) -> Ri
         outcomes: outcomes_tx.clone(),
         state: state_tx,
         subscriptions: subs_tx,
+        broker: watch::channel(None).0,
         decoders: decoders_rx,
     };
     let tracker = Tracker::new(outcomes_tx);
@@ -112,14 +118,8 @@ fn start_loop_reads(script: Vec<Step>, linger: Duration, read_size: usize) -> Ri
     settings.keep_alive = Duration::from_secs(10);
     settings.batch_linger = linger;
     settings.subscriptions = vec![
-        Subscription {
-            filter: "#".into(),
-            qos: QoS::AtMostOnce,
-        },
-        Subscription {
-            filter: "secret/#".into(),
-            qos: QoS::AtLeastOnce,
-        },
+        Subscription::new("#", QoS::AtMostOnce),
+        Subscription::new("secret/#", QoS::AtLeastOnce),
     ];
     tokio::spawn(run(fake, settings, outbox, tracker.clone()));
     Rig {
@@ -165,11 +165,11 @@ async fn states_until(
 #[tokio::test(start_paused = true)]
 async fn reconnects_with_backoff_and_resubscribes_on_every_connack() {
     let mut rig = start_loop(vec![
-        ok(Polled::ConnAck),
+        ok(connack()),
         ok(granted()),
         fail("connection closed by the broker"),
         fail("connection refused"),
-        ok(Polled::ConnAck),
+        ok(connack()),
         ok(granted()),
         Step::Hang,
     ]);
@@ -208,7 +208,7 @@ async fn refusals_are_outcomes_in_words_and_suback_failures_show_per_filter() {
         words: "not authorized",
     };
     let rig = start_loop(vec![
-        ok(Polled::ConnAck),
+        ok(connack()),
         ok(Polled::SubAck(vec![
             Ok(QoS::AtMostOnce),
             Err(not_authorized),
@@ -249,7 +249,7 @@ async fn refusals_are_outcomes_in_words_and_suback_failures_show_per_filter() {
 #[tokio::test(start_paused = true)]
 async fn publishes_in_flight_when_the_connection_drops_are_answered_as_lost() {
     let rig = start_loop(vec![
-        ok(Polled::ConnAck),
+        ok(connack()),
         ok(granted()),
         ok(Polled::PublishSent(3)),
         fail("connection closed by the broker"),
@@ -276,7 +276,7 @@ async fn publishes_in_flight_when_the_connection_drops_are_answered_as_lost() {
 #[tokio::test(start_paused = true)]
 async fn a_broker_that_stops_answering_pings_is_dropped_after_half_a_keep_alive() {
     let mut rig = start_loop(vec![
-        ok(Polled::ConnAck),
+        ok(connack()),
         ok(granted()),
         ok(Polled::PingSent),
         Step::Hang,
@@ -335,7 +335,7 @@ async fn batches_until(events: &EventReceiver, n: usize) -> Vec<(Duration, usize
 
 /// Messages a millisecond apart after the connection is up, then silence.
 fn stream(qos: QoS, n: usize) -> Vec<Step> {
-    let mut script = vec![ok(Polled::ConnAck), ok(granted())];
+    let mut script = vec![ok(connack()), ok(granted())];
     script.extend((0..n).map(|_| message(qos)));
     script.push(Step::Hang);
     script
@@ -375,7 +375,7 @@ async fn no_linger_after_messages_that_need_an_acknowledgement() {
 
 #[tokio::test(start_paused = true)]
 async fn a_message_after_a_quiet_spell_is_handed_on_at_once() {
-    let mut script = vec![ok(Polled::ConnAck), ok(granted()), message(QoS::AtMostOnce)];
+    let mut script = vec![ok(connack()), ok(granted()), message(QoS::AtMostOnce)];
     script.push(Step::After(
         Duration::from_secs(1),
         Ok(Polled::Message(crate::model::Incoming {
@@ -403,7 +403,7 @@ async fn a_message_after_a_quiet_spell_is_handed_on_at_once() {
 #[tokio::test(start_paused = true)]
 async fn no_linger_while_reads_come_full() {
     // ConnAck and SubAck, then 88 messages waiting in the socket: ten reads of nine.
-    let mut script = vec![ok(Polled::ConnAck), ok(granted())];
+    let mut script = vec![ok(connack()), ok(granted())];
     script.extend((0..88).map(|_| match message(QoS::AtMostOnce) {
         Step::After(_, m) => Step::After(Duration::ZERO, m),
         hang => hang,
@@ -421,7 +421,7 @@ async fn no_linger_while_reads_come_full() {
 
 #[tokio::test(start_paused = true)]
 async fn messages_are_decoded_once_on_the_worker_by_the_rules_of_the_moment() {
-    let mut script = vec![ok(Polled::ConnAck), ok(granted())];
+    let mut script = vec![ok(connack()), ok(granted())];
     script.push(message_on("hex/1", b"6869", QoS::AtMostOnce));
     script.push(message_on("other/1", b"6869", QoS::AtMostOnce));
     script.push(Step::After(

@@ -157,10 +157,7 @@ pub fn settings(port: u16, version: MqttVersion, filters: &[&str]) -> Connection
     s.version = version;
     s.subscriptions = filters
         .iter()
-        .map(|f| Subscription {
-            filter: (*f).into(),
-            qos: QoS::ExactlyOnce,
-        })
+        .map(|f| Subscription::new(*f, QoS::ExactlyOnce))
         .collect();
     s
 }

@@ -24,10 +24,7 @@ fn subscriptions_compat<'de, D: serde::Deserializer<'de>>(
             .split(',')
             .map(str::trim)
             .filter(|f| !f.is_empty())
-            .map(|f| Subscription {
-                filter: f.into(),
-                qos: QoS::AtMostOnce,
-            })
+            .map(|f| Subscription::new(f, QoS::AtMostOnce))
             .collect(),
     })
 }
@@ -53,6 +50,9 @@ pub struct ConnectionForm {
     /// string, read as filters at QoS 0 (empty: the defaults).
     #[serde(deserialize_with = "subscriptions_compat")]
     pub subscriptions: Vec<Subscription>,
+    /// MQTT 5: number the subscriptions without an identifier of their own (1, 2, … in
+    /// order), so each message says which delivered it.
+    pub subscription_ids: bool,
     pub transport: Transport,
     /// WebSocket path, for the WebSocket transports.
     pub ws_path: String,
@@ -99,6 +99,7 @@ impl Default for ConnectionForm {
             remember_password: false,
             keep_alive_s: "30".into(),
             subscriptions: default_subscriptions(),
+            subscription_ids: false,
             transport: Transport::Tcp,
             ws_path: "/mqtt".into(),
             ca_file: String::new(),
@@ -128,24 +129,15 @@ mod tests {
     fn subscriptions_keep_their_qos_and_old_profiles_still_read() {
         let mut form = ConnectionForm {
             subscriptions: vec![
-                Subscription {
-                    filter: " sensors/# ".into(),
-                    qos: QoS::ExactlyOnce,
-                },
-                Subscription {
-                    filter: "".into(),
-                    qos: QoS::AtLeastOnce,
-                },
+                Subscription::new(" sensors/# ", QoS::ExactlyOnce),
+                Subscription::new("", QoS::AtLeastOnce),
             ],
             ..ConnectionForm::default()
         };
         let s = form.to_settings(1).unwrap();
         assert_eq!(
             s.subscriptions,
-            [Subscription {
-                filter: "sensors/#".into(),
-                qos: QoS::ExactlyOnce
-            }],
+            [Subscription::new("sensors/#", QoS::ExactlyOnce)],
             "trimmed, empty rows left out"
         );
         form.subscriptions.clear();

@@ -36,11 +36,92 @@ impl MqttVersion {
     }
 }
 
-/// One subscription the worker makes after every CONNACK.
+/// One subscription the worker makes after every CONNACK, with its MQTT 5 options (a
+/// 3.1.1 connection sends the filter and QoS only).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Subscription {
     pub filter: String,
     pub qos: QoS,
+    /// Messages this connection publishes are not sent back to it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_local: bool,
+    /// Live messages keep the retain flag they were published with (otherwise only the
+    /// retained messages sent on subscribing carry it). On by default: the tree tells which
+    /// topics the broker keeps.
+    #[serde(default = "yes")]
+    pub retain_as_published: bool,
+    /// When the broker sends its retained messages for this filter.
+    #[serde(default, skip_serializing_if = "RetainHandling::is_default")]
+    pub retain_handling: RetainHandling,
+    /// The subscription identifier: set (1 ..= 268,435,455), or `None` for automatic (the
+    /// subscription's place in the list, from 1, when the broker takes identifiers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u32>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The largest subscription identifier MQTT 5 allows (a variable byte integer).
+pub const MAX_SUBSCRIPTION_ID: u32 = 268_435_455;
+
+impl Subscription {
+    /// `filter` at `qos` with the default options.
+    pub fn new(filter: impl Into<String>, qos: QoS) -> Self {
+        Self {
+            filter: filter.into(),
+            qos,
+            no_local: false,
+            retain_as_published: true,
+            retain_handling: RetainHandling::default(),
+            id: None,
+        }
+    }
+}
+
+/// MQTT 5 retain handling: when the broker sends the retained messages of a filter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetainHandling {
+    /// 0: on every subscribe.
+    #[default]
+    Send,
+    /// 1: only when the subscription is new (not on re-subscribing).
+    IfNew,
+    /// 2: never.
+    Never,
+}
+
+impl RetainHandling {
+    pub const ALL: [Self; 3] = [Self::Send, Self::IfNew, Self::Never];
+
+    fn is_default(&self) -> bool {
+        *self == Self::Send
+    }
+
+    /// The wire value, 0 to 2.
+    pub fn as_u8(self) -> u8 {
+        match self {
+            Self::Send => 0,
+            Self::IfNew => 1,
+            Self::Never => 2,
+        }
+    }
+
+    /// From the wire value (`--retain-handling 0|1|2`).
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.as_u8() == v)
+    }
+
+    /// In words, for the Connections window.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Send => "send retained on every subscribe",
+            Self::IfNew => "send retained only if new",
+            Self::Never => "never send retained",
+        }
+    }
 }
 
 /// The message the broker publishes for us when our connection ends without a DISCONNECT.
@@ -70,6 +151,8 @@ pub struct ConnectionSettings {
     pub session_expiry_s: u32,
     pub will: Option<Will>,
     pub subscriptions: Vec<Subscription>,
+    /// MQTT 5: number the subscriptions without an identifier (1, 2, … in order).
+    pub subscription_ids: bool,
     /// Payload bytes kept per message; the rest is cut and flagged.
     pub payload_cap: usize,
     pub transport: Transport,
@@ -102,14 +185,32 @@ pub fn random_client_id() -> String {
 pub fn default_subscriptions() -> Vec<Subscription> {
     ["#", "$SYS/#"]
         .into_iter()
-        .map(|f| Subscription {
-            filter: f.into(),
-            qos: QoS::AtMostOnce,
-        })
+        .map(|f| Subscription::new(f, QoS::AtMostOnce))
         .collect()
 }
 
 impl ConnectionSettings {
+    /// Whether the subscriptions go with identifiers (one SUBSCRIBE each): numbered, or
+    /// any has one set, and the broker (`info`) takes them.
+    pub fn sends_subscription_ids(&self, info: &super::connack::BrokerInfo) -> bool {
+        info.takes_subscription_ids()
+            && (self.subscription_ids || self.subscriptions.iter().any(|s| s.id.is_some()))
+    }
+
+    /// The filters that carry subscription identifier `id` (its place from 1 when
+    /// numbered, or set), for saying which subscriptions delivered a message.
+    pub fn filters_of_id(&self, id: usize) -> Vec<&str> {
+        self.subscriptions
+            .iter()
+            .enumerate()
+            .filter(|(place, s)| match s.id {
+                Some(set) => set as usize == id,
+                None => self.subscription_ids && place + 1 == id,
+            })
+            .map(|(_, s)| s.filter.as_str())
+            .collect()
+    }
+
     /// Settings for `host:port` with every default.
     pub fn new(host: impl Into<String>, port: u16) -> Self {
         Self {
@@ -124,6 +225,7 @@ impl ConnectionSettings {
             session_expiry_s: 0,
             will: None,
             subscriptions: default_subscriptions(),
+            subscription_ids: false,
             payload_cap: DEFAULT_PAYLOAD_CAP,
             transport: Transport::Tcp,
             ws_path: "/mqtt".into(),

@@ -103,9 +103,20 @@ impl ConnectionForm {
             }
             validate_filter(filter)
                 .map_err(|m| field_error(Field::Subscription, format!("{filter}: {m}")))?;
+            if s.id
+                .is_some_and(|id| id == 0 || id > super::MAX_SUBSCRIPTION_ID)
+            {
+                return Err(field_error(
+                    Field::Subscription,
+                    format!(
+                        "{filter}: a subscription identifier is 1 to {}",
+                        super::MAX_SUBSCRIPTION_ID
+                    ),
+                ));
+            }
             subscriptions.push(Subscription {
                 filter: filter.into(),
-                qos: s.qos,
+                ..s.clone()
             });
         }
         Ok(ConnectionSettings {
@@ -124,6 +135,7 @@ impl ConnectionForm {
             session_expiry_s: seconds(&self.session_expiry_s, Field::SessionExpiry)?.unwrap_or(0),
             will: self.will_checked()?,
             subscriptions,
+            subscription_ids: self.subscription_ids,
             payload_cap,
             transport: self.transport,
             ws_path: self.ws_path_checked()?,

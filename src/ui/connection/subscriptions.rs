@@ -58,10 +58,7 @@ pub(super) fn subscriptions_ui(
         }
         ui.horizontal(|ui| {
             if ui.small_button("Add subscription").clicked() {
-                subs.push(Subscription {
-                    filter: String::new(),
-                    qos: QoS::AtMostOnce,
-                });
+                subs.push(Subscription::new(String::new(), QoS::AtMostOnce));
                 changed = true;
             }
             if subs.iter().all(|s| s.filter.trim().is_empty()) {
