@@ -54,6 +54,8 @@ pub enum TabCommand {
     /// Check the connection form (it may name TLS files to read) and connect with it, or
     /// show its problem next to the field.
     ConnectForm,
+    /// Send the form's subscriptions to the live connection (SUBSCRIBE / UNSUBSCRIBE).
+    ApplySubscriptions,
     /// Check the connection form after an edit; its problem is shown next to the field.
     CheckForm,
     /// Point the connection at the running local broker and connect.

@@ -208,8 +208,14 @@ fn subscription_identifiers_say_which_filters_delivered() {
         BTreeSet::from([1, 2, 42]),
         "a set identifier"
     );
-    assert_eq!(s.filters_of_id(2), ["ov/+/x"]);
-    assert_eq!(s.filters_of_id(42), ["ov/set/#"]);
+    assert_eq!(
+        s.id_filters(),
+        [
+            (1, "ov/#".into()),
+            (2, "ov/+/x".into()),
+            (42, "ov/set/#".into())
+        ]
+    );
 }
 
 #[test]
@@ -356,4 +362,125 @@ fn sub_usage_errors_exit_with_2_and_say_why() {
     let out = mqscope(port, &["sub", "-c"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "-c needs a client id");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--client-id"));
+}
+
+#[test]
+fn the_window_sets_subscription_options_and_shows_what_the_broker_said() {
+    use crate::common::window::run_until;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use mqscope::app::{App, StartOptions};
+    if !common::mosquitto_available(
+        "the_window_sets_subscription_options_and_shows_what_the_broker_said",
+    ) {
+        return;
+    }
+    let broker = Mosquitto::start_on(free_port(), "max_qos 1\nmax_packet_size 5000");
+    let mut form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        subscriptions: vec![Subscription::new("win/#", QoS::AtMostOnce)],
+        ..Default::default()
+    };
+    form.subscription_ids = true;
+    let options = StartOptions {
+        form,
+        connect: true,
+        show: vec!["connections".into()],
+        ..StartOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_eframe(|cc| App::new(cc, options));
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
+        .connection()
+        .is_connected()));
+    // The numbered subscription says its identifier on its options button.
+    h.get_by_label("id 1").click();
+    h.run_steps(2);
+    h.get_by_label("No local: not the messages this connection publishes")
+        .click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("no-local, id 1").is_some(),
+        "the button sums the options up"
+    );
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    // What the CONNACK said, in words.
+    h.get_by_label("Connection info").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("5000 B").is_some(), "maximum packet size");
+    assert!(h.query_by_label("no: a new session").is_some());
+    assert!(h.query_by_label("Maximum QoS").is_some());
+    assert!(
+        h.query_by_label("no limit stated").is_none(),
+        "every limit was stated"
+    );
+    // A new filter while connected: applied at once, no reconnect.
+    // The no-local change waits to be applied to the live connection, with a new filter.
+    assert!(h.query_by_label("Apply subscriptions").is_some());
+    h.get_by_label("Add subscription").click();
+    h.run_steps(2);
+    crate::common::window::type_into(&mut h, egui::Role::TextInput, "2.", "added/#");
+    h.get_by_label("Apply subscriptions").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Apply subscriptions").is_none(), "applied");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.state().store().tree().find("added/x").is_none() {
+        assert!(Instant::now() < deadline, "added/# never delivered");
+        broker.publish(&["-t", "added/x", "-m", "1"]);
+        run_until(&mut h, Duration::from_millis(300), |a| {
+            a.store().tree().find("added/x").is_some()
+        });
+    }
+    assert!(h.state().connection().is_connected());
+}
+
+#[test]
+fn subscriptions_change_while_connected_without_reconnecting() {
+    let Some(broker) =
+        Mosquitto::start("subscriptions_change_while_connected_without_reconnecting")
+    else {
+        return;
+    };
+    let w = connect(settings(broker.port, vec![with("old/#", |_| {})]));
+    let seen = |got: &[Incoming], topic: &str| got.iter().any(|m| m.topic == topic);
+    broker.publish(&["-t", "old/a", "-m", "1"]);
+    let got = until_marker(&broker, &w, "old/marker");
+    assert!(seen(&got, "old/a"));
+    // old/# goes, new/# comes with an identifier and no retained messages.
+    broker.publish(&["-t", "new/kept", "-m", "r", "-r"]);
+    let list = vec![with("new/#", |s| {
+        s.id = Some(9);
+        s.retain_handling = RetainHandling::Never;
+    })];
+    w.send(WorkerCommand::Subscriptions {
+        list,
+        numbered: false,
+    });
+    let answered = Instant::now() + Duration::from_secs(10);
+    while !(w.subscriptions().len() == 1 && w.subscriptions()[0].filter == "new/#") {
+        assert!(Instant::now() < answered, "{:?}", w.subscriptions());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    broker.publish(&["-t", "old/b", "-m", "2"]);
+    let got = until_marker(&broker, &w, "new/marker");
+    assert!(!seen(&got, "old/b"), "unsubscribed: {:?}", topics(&got));
+    assert!(
+        !seen(&got, "new/kept"),
+        "retain handling 2 on the new filter"
+    );
+    let marker = got.iter().find(|m| m.topic == "new/marker").unwrap();
+    let ids = &marker
+        .message
+        .properties
+        .as_ref()
+        .unwrap()
+        .subscription_identifiers;
+    assert_eq!(ids, &[9]);
+    assert!(w.state().is_connected());
+    assert!(
+        !w.broker_info().unwrap().session_present,
+        "still the first connection"
+    );
 }

@@ -62,6 +62,7 @@ impl App {
             TabCommand::Disconnect => {
                 self.send_to_worker(id, WorkerCommand::Disconnect);
             }
+            TabCommand::ApplySubscriptions => self.apply_subscriptions(id),
             TabCommand::ConnectForm => {
                 let cap = self.saved.payload_cap;
                 let checked = self.tab(id).map(|t| t.form.to_settings(cap));
@@ -169,10 +170,34 @@ impl App {
             tab.store.clear_sys_stats();
         }
         tab.form_error = None;
+        tab.inspector.subscription_filters = settings.id_filters();
         tab.settings = Some(*settings);
         if shown {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(tab.title()));
         }
+    }
+
+    /// The form's subscriptions to the live connection at once; a bad filter is said on
+    /// the form.
+    fn apply_subscriptions(&mut self, id: TabId) {
+        let Some(tab) = self.tab_mut(id) else { return };
+        let list = match tab.form.checked_subscriptions() {
+            Ok(list) => list,
+            Err(e) => {
+                tab.form_error = Some(e);
+                return;
+            }
+        };
+        tab.form_error = None;
+        if let Some(s) = &mut tab.settings {
+            s.subscriptions = list.clone();
+            tab.inspector.subscription_filters = s.id_filters();
+        }
+        let command = WorkerCommand::Subscriptions {
+            list,
+            numbered: false, // the identifiers are explicit already
+        };
+        self.send_to_worker(id, command);
     }
 
     fn edit_as_new(&mut self, id: TabId, node: crate::model::NodeId, seq: u64) {

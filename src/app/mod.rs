@@ -16,6 +16,7 @@ mod restore;
 mod state;
 mod tab;
 mod ui;
+mod views;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -157,6 +157,16 @@ pub struct Tab {
 }
 
 impl Tab {
+    /// Connected, and the form's subscriptions (checked) differ from the connection's.
+    pub(super) fn subscriptions_changed(&self) -> bool {
+        let (Some(settings), true) = (&self.settings, self.connection.is_connected()) else {
+            return false;
+        };
+        self.form
+            .checked_subscriptions()
+            .is_ok_and(|list| list != settings.subscriptions)
+    }
+
     /// A connection not yet asked to connect, with its own worker thread (which calls
     /// `waker` when something arrives), filled in from `form`, with `limits`.
     pub fn new(

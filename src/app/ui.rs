@@ -1,27 +1,13 @@
 //! Panel layout only: connection bar, status bar, tree on the left, inspector in the middle.
 
 use super::panel_size::keep_size;
-use super::{App, AppCommand, ClearRun, Recorder, ReplayRun};
-use crate::mqtt::MqttVersion;
+use super::views::Views;
+use super::{App, AppCommand};
 use crate::ui::theme;
 use crate::ui::{
     broker_panel, chart, connection, decoders, inspector, publish, record, settings, status_bar,
     sys_view, talkers, topic_tree,
 };
-
-/// What the panels show of the tab and the app, read before drawing.
-struct Views {
-    tab_list: Vec<(crate::command::TabId, String, crate::mqtt::ConnectionState)>,
-    active: crate::command::TabId,
-    dropped: u64,
-    v5: bool,
-    key: String,
-    record_status: Option<crate::status::RecordStatus>,
-    replay_status: Option<crate::status::ReplayStatus>,
-    clear_status: Option<crate::status::ClearStatus>,
-    limits: crate::status::Limits,
-    granted: Vec<crate::mqtt::SubscriptionResult>,
-}
 
 impl App {
     pub(super) fn draw_ui(&mut self, ui: &mut egui::Ui) {
@@ -29,23 +15,7 @@ impl App {
         self.keyboard.pending.extend(keys);
         let i = self.index_of(self.active).unwrap_or(0);
         self.commands.tab = self.tabs[i].id;
-        let tab = &self.tabs[i];
-        let v = Views {
-            tab_list: self.tabs(),
-            active: self.active,
-            dropped: tab.dropped(),
-            v5: tab.version() == MqttVersion::V5,
-            key: tab.key(),
-            record_status: tab.recorder.as_ref().map(Recorder::status),
-            replay_status: tab.replay.as_ref().map(ReplayRun::status),
-            clear_status: tab.clear.as_ref().map(ClearRun::status),
-            limits: self.saved.limits(),
-            granted: tab
-                .worker
-                .as_ref()
-                .map(crate::mqtt::WorkerHandle::subscriptions)
-                .unwrap_or_default(),
-        };
+        let v = self.views(i);
         self.top_bar_ui(ui, i, &v);
         self.windows_ui(ui, i, &v);
         self.bottom_panels_ui(ui, i, &v);
@@ -189,7 +159,12 @@ impl App {
             (&mut profile_ui.file, profile_ui.file_result.as_ref()),
             &mut tab.form,
             &mut tab.form_error,
-            (&tab.connection, &v.granted),
+            (
+                &tab.connection,
+                &v.granted,
+                v.broker.as_ref(),
+                v.subs_changed,
+            ),
             commands,
         );
         if let Some((id, ask)) = &profile_ui.overwrite

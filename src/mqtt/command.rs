@@ -23,6 +23,13 @@ pub enum WorkerCommand {
     /// Publish a recording on the current connection, reporting to its progress watch
     /// until it ends or is cancelled.
     Replay(Box<ReplayRequest>),
+    /// Change the subscriptions: on a live connection at once (UNSUBSCRIBE the filters
+    /// gone, SUBSCRIBE the new or changed), otherwise from the next CONNACK. `numbered`:
+    /// those without an identifier get their place from 1.
+    Subscriptions {
+        list: Vec<super::settings::Subscription>,
+        numbered: bool,
+    },
     /// Stop everything; the worker thread ends.
     Shutdown,
 }

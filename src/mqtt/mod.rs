@@ -15,6 +15,7 @@ mod publisher;
 pub mod replay;
 mod session;
 pub mod settings;
+mod subscriber;
 pub mod tls;
 pub mod tls_extra;
 pub mod worker;

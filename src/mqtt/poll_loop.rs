@@ -5,11 +5,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::event::{Backoff, ConnectionState, SubscriptionResult};
+use super::event::{Backoff, ConnectionState};
 use super::linger::{READ_PACKETS, linger};
 use super::publisher::Tracker;
 use super::session::{Polled, Session, poll_watched};
 use super::settings::ConnectionSettings;
+use super::subscriber::Subscriptions;
 use super::worker::{MAX_BATCH, Outbox};
 use crate::model::Incoming;
 
@@ -17,7 +18,7 @@ use crate::model::Incoming;
 pub(super) async fn run<S: Session>(
     mut session: S,
     settings: ConnectionSettings,
-    outbox: Outbox,
+    (outbox, subs): (Outbox, Subscriptions),
     tracker: Arc<Tracker>,
 ) {
     let mut backoff = Backoff::new();
@@ -27,9 +28,6 @@ pub(super) async fn run<S: Session>(
     let mut ping_at: Option<tokio::time::Instant> = None;
     // Whether "connected" was said for this connection (after every SUBACK).
     let mut subscribed = false;
-    // SUBACKs still to come for this connection's subscriptions, and their answers so far.
-    let mut acks_due = 0;
-    let mut granted = Vec::new();
     // When the last batch was handed on, for `batch_linger`.
     let mut flushed_at: Option<tokio::time::Instant> = None;
     // Events polled since rumqttc's buffer was last empty: one read from the socket.
@@ -52,16 +50,15 @@ pub(super) async fn run<S: Session>(
             Ok(Polled::ConnAck(info)) => {
                 backoff.reset();
                 attempt = 1;
+                let (list, ids) = subs.reconnected(info.takes_subscription_ids());
                 outbox.subscriptions.send_replace(Vec::new());
-                granted.clear();
-                let ids = settings.sends_subscription_ids(&info);
                 outbox.broker.send_replace(Some(*info));
-                // "Connected" once the subscriptions are in place (SUBACK), so whatever is
-                // published from then on arrives.
-                subscribed = settings.subscriptions.is_empty();
+                // "Connected" once the subscriptions are in place (every SUBACK), so
+                // whatever is published from then on arrives.
+                subscribed = list.is_empty();
                 if !subscribed {
-                    match session.subscribe(&settings.subscriptions, ids) {
-                        Ok(due) => acks_due = due,
+                    match session.subscribe(&list, ids) {
+                        Ok(()) => subs.sent(&list, ids),
                         Err(e) => {
                             tracing::warn!("subscribing failed: {e}");
                             subscribed = true;
@@ -73,12 +70,9 @@ pub(super) async fn run<S: Session>(
                 }
             }
             Ok(Polled::SubAck(answered)) => {
-                granted.extend(answered);
-                acks_due = acks_due.saturating_sub(1);
-                outbox
-                    .subscriptions
-                    .send_replace(answers(&settings, granted.clone()));
-                if !subscribed && acks_due == 0 {
+                let all = subs.answered(answered);
+                outbox.subscriptions.send_replace(subs.results());
+                if !subscribed && all {
                     subscribed = true;
                     outbox.set_state(ConnectionState::Connected);
                 } else {
@@ -135,22 +129,6 @@ pub(super) async fn run<S: Session>(
             }
         }
     }
-}
-
-/// Each subscription with the broker's answer to it (SUBACK entries come in order).
-fn answers(
-    settings: &ConnectionSettings,
-    granted: Vec<Result<crate::model::QoS, super::Reason>>,
-) -> Vec<SubscriptionResult> {
-    settings
-        .subscriptions
-        .iter()
-        .zip(granted)
-        .map(|(s, granted)| SubscriptionResult {
-            filter: s.filter.clone(),
-            granted,
-        })
-        .collect()
 }
 
 /// Says why the connection is down and when the next attempt is, waits, and says it tries.

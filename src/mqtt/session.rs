@@ -5,8 +5,9 @@
 use std::io;
 use std::time::Duration;
 
-use super::convert::{self, props_from_v5, qos_from_v5, qos_from_v311, v5_qos, v311_qos};
+use super::convert::{self, props_from_v5, qos_from_v5, qos_from_v311};
 use super::event::PublishError;
+use super::publisher::Client;
 use super::settings::Subscription;
 use crate::model::message::now_us;
 use crate::model::{Incoming, Message, Payload, QoS};
@@ -38,10 +39,9 @@ pub(super) trait Session: Send + 'static {
     fn poll(&mut self, payload_cap: usize) -> impl Future<Output = Result<Polled, String>> + Send;
     /// Whether events are already buffered (the next poll will not wait).
     fn buffered(&self) -> bool;
-    /// Sends the subscriptions and returns how many SUBACKs will answer them: one
-    /// SUBSCRIBE for all, or (MQTT 5, `ids`) one per subscription, each with its identifier
-    /// (set, or its place in the list from 1).
-    fn subscribe(&self, subscriptions: &[Subscription], ids: bool) -> Result<usize, String>;
+    /// Sends the subscriptions: one SUBSCRIBE for all, or (MQTT 5, `ids`) one per
+    /// subscription, each with its identifier (set, or its place in the list from 1).
+    fn subscribe(&self, subscriptions: &[Subscription], ids: bool) -> Result<(), String>;
     /// Drops the network connection at once (the next poll reconnects).
     fn drop_connection(&mut self);
     /// Forgets the requests rumqttc keeps to send again after a reconnect.
@@ -187,14 +187,8 @@ impl Session for V311Session {
 
     eventloop_methods!();
 
-    fn subscribe(&self, subscriptions: &[Subscription], _ids: bool) -> Result<usize, String> {
-        let filters = subscriptions
-            .iter()
-            .map(|s| rumqttc::SubscribeFilter::new(s.filter.clone(), v311_qos(s.qos)));
-        self.client
-            .try_subscribe_many(filters)
-            .map_err(|e| e.to_string())?;
-        Ok(1)
+    fn subscribe(&self, subscriptions: &[Subscription], ids: bool) -> Result<(), String> {
+        Client::V311(self.client.clone()).subscribe(subscriptions, ids)
     }
 }
 
@@ -288,40 +282,7 @@ impl Session for V5Session {
 
     eventloop_methods!();
 
-    fn subscribe(&self, subscriptions: &[Subscription], ids: bool) -> Result<usize, String> {
-        use rumqttc::v5::mqttbytes::v5::SubscribeProperties;
-        if !ids {
-            let filters = subscriptions.iter().map(v5_filter);
-            self.client
-                .try_subscribe_many(filters)
-                .map_err(|e| e.to_string())?;
-            return Ok(1);
-        }
-        for (place, s) in subscriptions.iter().enumerate() {
-            let id = s.id.map_or(place + 1, |id| id as usize);
-            let properties = SubscribeProperties {
-                id: Some(id),
-                user_properties: Vec::new(),
-            };
-            self.client
-                .try_subscribe_many_with_properties([v5_filter(s)], properties)
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(subscriptions.len())
+    fn subscribe(&self, subscriptions: &[Subscription], ids: bool) -> Result<(), String> {
+        Client::V5(self.client.clone()).subscribe(subscriptions, ids)
     }
-}
-
-/// A subscription with its MQTT 5 options, as rumqttc sends it.
-fn v5_filter(s: &Subscription) -> rumqttc::v5::mqttbytes::v5::Filter {
-    use super::settings::RetainHandling;
-    use rumqttc::v5::mqttbytes::v5::{Filter, RetainForwardRule};
-    let mut filter = Filter::new(s.filter.clone(), v5_qos(s.qos));
-    filter.nolocal = s.no_local;
-    filter.preserve_retain = s.retain_as_published;
-    filter.retain_forward_rule = match s.retain_handling {
-        RetainHandling::Send => RetainForwardRule::OnEverySubscribe,
-        RetainHandling::IfNew => RetainForwardRule::OnNewSubscribe,
-        RetainHandling::Never => RetainForwardRule::Never,
-    };
-    filter
 }

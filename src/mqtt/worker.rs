@@ -24,6 +24,7 @@ use super::poll_loop::run;
 use super::publisher::{Client, Tracker};
 use super::session::{V5Session, V311Session};
 use super::settings::{ConnectionSettings, MqttVersion};
+use super::subscriber::Subscriptions;
 use crate::model::decode::rules::DecoderRules;
 
 /// Most messages in one batch sent to the UI.
@@ -196,6 +197,7 @@ struct Live {
     client: Client,
     task: JoinHandle<()>,
     tracker: Arc<Tracker>,
+    subs: Subscriptions,
 }
 
 /// Takes commands until Shutdown (or the handle is gone), then stops what it started.
@@ -298,6 +300,16 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
                     }
                 };
             }
+            WorkerCommand::Subscriptions { list, numbered } => {
+                if let Some(l) = &live {
+                    let client = connected.map(|c| &c.client);
+                    if let Err(e) = l.subs.change(list, numbered, client) {
+                        tracing::warn!("changing the subscriptions failed: {e}");
+                    }
+                    outbox.subscriptions.send_replace(l.subs.results());
+                    outbox.events.wake();
+                }
+            }
             WorkerCommand::Shutdown => break,
         }
     }
@@ -328,6 +340,8 @@ fn start_clear(connected: Option<&Live>, job: ClearJob) -> Option<JoinHandle<()>
 /// unreadable certificate file), in words.
 fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
     let tracker = Tracker::new(outbox.outcomes.clone());
+    let subs = Subscriptions::new(settings.subscriptions.clone(), settings.subscription_ids);
+    let shared = (outbox, subs.clone());
     let (client, task) = match settings.version {
         MqttVersion::V311 => {
             let (client, eventloop) =
@@ -336,7 +350,7 @@ fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
                 client: client.clone(),
                 eventloop,
             };
-            let task = tokio::spawn(run(session, settings, outbox, tracker.clone()));
+            let task = tokio::spawn(run(session, settings, shared, tracker.clone()));
             (Client::V311(client), task)
         }
         MqttVersion::V5 => {
@@ -347,7 +361,7 @@ fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
                 eventloop,
                 leaked: 0,
             };
-            let task = tokio::spawn(run(session, settings, outbox, tracker.clone()));
+            let task = tokio::spawn(run(session, settings, shared, tracker.clone()));
             (Client::V5(client), task)
         }
     };
@@ -355,6 +369,7 @@ fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
         client,
         task,
         tracker,
+        subs,
     })
 }
 
@@ -365,6 +380,7 @@ async fn stop(live: Live) {
         client,
         mut task,
         tracker,
+        ..
     } = live;
     let _ = match &client {
         Client::V311(c) => c.try_disconnect().map_err(|e| e.to_string()),

@@ -54,9 +54,9 @@ impl Session for Fake {
         self.read_size > 0 && !self.polls.is_multiple_of(self.read_size)
     }
 
-    fn subscribe(&self, _subscriptions: &[Subscription], _ids: bool) -> Result<usize, String> {
+    fn subscribe(&self, _subscriptions: &[Subscription], _ids: bool) -> Result<(), String> {
         self.subscribes.fetch_add(1, Ordering::Relaxed);
-        Ok(1)
+        Ok(())
     }
 
     fn drop_connection(&mut self) {
@@ -121,7 +121,8 @@ fn start_loop_reads(script: Vec<Step>, linger: Duration, read_size: usize) -> Ri
         Subscription::new("#", QoS::AtMostOnce),
         Subscription::new("secret/#", QoS::AtLeastOnce),
     ];
-    tokio::spawn(run(fake, settings, outbox, tracker.clone()));
+    let subs = crate::mqtt::subscriber::Subscriptions::new(settings.subscriptions.clone(), false);
+    tokio::spawn(run(fake, settings, (outbox, subs), tracker.clone()));
     Rig {
         events,
         outcomes,

@@ -24,6 +24,9 @@ pub struct Inspector {
     /// The Text view runs long lines on one row (wrapping is the default).
     no_wrap: bool,
     cache: PayloadCache,
+    /// The subscription identifiers of the connection and their filters, to say which
+    /// subscriptions delivered a message.
+    pub subscription_filters: Vec<(usize, String)>,
 }
 
 /// Local wall-clock time with milliseconds, e.g. `2026-11-24 22:13:21.042`.
@@ -147,7 +150,7 @@ fn message_ui(
     let details_ui = |ui: &mut Ui, state: &mut Inspector, commands: &mut Commands| {
         metadata_ui(ui, message, received, rate, state.picked.is_some());
         if let Some(props) = &message.properties {
-            properties_ui(ui, props);
+            properties_ui(ui, props, &state.subscription_filters);
         }
         ui.horizontal_wrapped(|ui| {
             if ui

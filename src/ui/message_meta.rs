@@ -73,8 +73,9 @@ pub fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, rate: f64, picked: b
         });
 }
 
-/// The MQTT 5 properties of a message, each in words.
-pub fn properties_ui(ui: &mut Ui, p: &Properties) {
+/// The MQTT 5 properties of a message, each in words; subscription identifiers with the
+/// filter each stands for (from `filters`).
+pub fn properties_ui(ui: &mut Ui, p: &Properties, filters: &[(usize, String)]) {
     let dark = ui.visuals().dark_mode;
     egui::CollapsingHeader::new("MQTT 5 properties")
         .default_open(true)
@@ -119,9 +120,12 @@ pub fn properties_ui(ui: &mut Ui, p: &Properties) {
                         let ids: Vec<String> = p
                             .subscription_identifiers
                             .iter()
-                            .map(|i| i.to_string())
+                            .map(|id| match filters.iter().find(|(f, _)| f == id) {
+                                Some((_, filter)) => format!("{id} ({filter})"),
+                                None => id.to_string(),
+                            })
                             .collect();
-                        row(ui, "Subscription ids", ids.join(", "));
+                        row(ui, "Delivered by", ids.join(", "));
                     }
                     for (k, v) in &p.user_properties {
                         row(ui, "User property", format!("{k} = {v}"));

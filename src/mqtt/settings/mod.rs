@@ -190,24 +190,16 @@ pub fn default_subscriptions() -> Vec<Subscription> {
 }
 
 impl ConnectionSettings {
-    /// Whether the subscriptions go with identifiers (one SUBSCRIBE each): numbered, or
-    /// any has one set, and the broker (`info`) takes them.
-    pub fn sends_subscription_ids(&self, info: &super::connack::BrokerInfo) -> bool {
-        info.takes_subscription_ids()
-            && (self.subscription_ids || self.subscriptions.iter().any(|s| s.id.is_some()))
-    }
-
-    /// The filters that carry subscription identifier `id` (its place from 1 when
-    /// numbered, or set), for saying which subscriptions delivered a message.
-    pub fn filters_of_id(&self, id: usize) -> Vec<&str> {
+    /// Each subscription identifier the subscriptions carry, with its filter.
+    pub fn id_filters(&self) -> Vec<(usize, String)> {
         self.subscriptions
             .iter()
             .enumerate()
-            .filter(|(place, s)| match s.id {
-                Some(set) => set as usize == id,
-                None => self.subscription_ids && place + 1 == id,
+            .filter_map(|(place, s)| {
+                let id = s.id.map(|id| id as usize);
+                let id = id.or(self.subscription_ids.then_some(place + 1))?;
+                Some((id, s.filter.clone()))
             })
-            .map(|(_, s)| s.filter.as_str())
             .collect()
     }
 

@@ -57,6 +57,39 @@ fn seconds(text: &str, field: Field) -> Result<Option<u32>, SettingsError> {
 
 impl ConnectionForm {
     /// Validates every field; the first problem is returned with its field.
+    /// The subscription rows checked: empty ones left out, each filter valid, numbered
+    /// ones given their row's place from 1 as identifier.
+    pub fn checked_subscriptions(&self) -> Result<Vec<Subscription>, SettingsError> {
+        let mut subscriptions = Vec::new();
+        for (place, s) in self.subscriptions.iter().enumerate() {
+            let filter = s.filter.trim();
+            if filter.is_empty() {
+                continue;
+            }
+            validate_filter(filter)
+                .map_err(|m| field_error(Field::Subscription, format!("{filter}: {m}")))?;
+            if s.id
+                .is_some_and(|id| id == 0 || id > super::MAX_SUBSCRIPTION_ID)
+            {
+                return Err(field_error(
+                    Field::Subscription,
+                    format!(
+                        "{filter}: a subscription identifier is 1 to {}",
+                        super::MAX_SUBSCRIPTION_ID
+                    ),
+                ));
+            }
+            // Numbered by the row's place in the form, as the form shows it.
+            let numbered = self.subscription_ids.then_some(place as u32 + 1);
+            subscriptions.push(Subscription {
+                filter: filter.into(),
+                id: s.id.or(numbered),
+                ..s.clone()
+            });
+        }
+        Ok(subscriptions)
+    }
+
     pub fn to_settings(&self, payload_cap: usize) -> Result<ConnectionSettings, SettingsError> {
         if self.host.contains("://") {
             let mut from_url = self.clone();
@@ -95,30 +128,7 @@ impl ConnectionForm {
                 ));
             }
         };
-        let mut subscriptions = Vec::new();
-        for s in &self.subscriptions {
-            let filter = s.filter.trim();
-            if filter.is_empty() {
-                continue;
-            }
-            validate_filter(filter)
-                .map_err(|m| field_error(Field::Subscription, format!("{filter}: {m}")))?;
-            if s.id
-                .is_some_and(|id| id == 0 || id > super::MAX_SUBSCRIPTION_ID)
-            {
-                return Err(field_error(
-                    Field::Subscription,
-                    format!(
-                        "{filter}: a subscription identifier is 1 to {}",
-                        super::MAX_SUBSCRIPTION_ID
-                    ),
-                ));
-            }
-            subscriptions.push(Subscription {
-                filter: filter.into(),
-                ..s.clone()
-            });
-        }
+        let subscriptions = self.checked_subscriptions()?;
         Ok(ConnectionSettings {
             host: host.into(),
             port,

@@ -147,7 +147,11 @@ fn client_rows_ui(ui: &mut Ui, form: &mut ConnectionForm, granted: &[Subscriptio
         false,
     );
     ui.label("Subscriptions");
-    changed |= subscriptions_ui(ui, &mut form.subscriptions, granted);
+    changed |= subscriptions_ui(
+        ui,
+        (&mut form.subscriptions, &mut form.subscription_ids),
+        granted,
+    );
     ui.end_row();
     changed
 }

@@ -6,7 +6,7 @@ use egui::Ui;
 
 use super::profile_form::profile_form_ui;
 use crate::command::{AppCommand, Commands, TabCommand};
-use crate::mqtt::{ConnectionForm, ConnectionState, SettingsError, SubscriptionResult};
+use crate::mqtt::{BrokerInfo, ConnectionForm, ConnectionState, SettingsError, SubscriptionResult};
 use crate::profiles::connections::ProfileStore;
 use crate::ui::theme;
 
@@ -25,7 +25,12 @@ pub fn connections_window_ui(
     (file, file_result): (&mut String, Option<&Result<String, String>>),
     form: &mut ConnectionForm,
     error: &mut Option<SettingsError>,
-    (state, granted): (&ConnectionState, &[SubscriptionResult]),
+    (state, granted, broker, subs_changed): (
+        &ConnectionState,
+        &[SubscriptionResult],
+        Option<&BrokerInfo>,
+        bool,
+    ),
     commands: &mut Commands,
 ) {
     egui::Window::new("Connections")
@@ -60,10 +65,48 @@ pub fn connections_window_ui(
                 } else if ui.button("Connect").clicked() {
                     commands.tab(TabCommand::ConnectForm);
                 }
+                if subs_changed
+                    && ui
+                        .button("Apply subscriptions")
+                        .on_hover_text(
+                            "Subscribe and unsubscribe now, without reconnecting (the session \
+                             stays)",
+                        )
+                        .clicked()
+                {
+                    commands.tab(TabCommand::ApplySubscriptions);
+                }
                 if let Some(e) = error.as_ref() {
                     ui.colored_label(theme::error(dark), &e.message);
                 }
             });
+            connection_info_ui(ui, broker, state.is_connected());
+        });
+}
+
+/// What the broker said in its last CONNACK, in words: the session and its limits.
+fn connection_info_ui(ui: &mut Ui, broker: Option<&BrokerInfo>, connected: bool) {
+    let dark = ui.visuals().dark_mode;
+    egui::CollapsingHeader::new("Connection info")
+        .id_salt("connection_info")
+        .show(ui, |ui| {
+            let Some(info) = broker else {
+                ui.colored_label(theme::muted(dark), "Not connected yet");
+                return;
+            };
+            if !connected {
+                ui.colored_label(theme::muted(dark), "From the last connection:");
+            }
+            egui::Grid::new("connack_grid")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (what, said) in info.lines() {
+                        ui.label(what);
+                        ui.label(said);
+                        ui.end_row();
+                    }
+                });
         });
 }
 
