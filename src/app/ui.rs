@@ -293,8 +293,8 @@ impl App {
                             ui,
                             &mut tab.publish,
                             (tab.store.tree(), &tab.encoders),
-                            tab.connection.is_connected(),
-                            v.v5,
+                            (tab.connection.is_connected(), v.v5),
+                            tab.worker.as_ref().and_then(|w| w.broker_info()).as_ref(),
                             commands,
                         );
                     });

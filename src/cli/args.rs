@@ -66,6 +66,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Publish one message and exit; non-zero with the reason if it fails.
     Pub(PubArgs),
+    /// MQTT 5 request/response (like mosquitto_rr): publish with a response topic and
+    /// correlation data, print the matching reply as one JSON line with `rtt_ms`.
+    Request(RequestArgs),
     /// Load a broker from many connections: `pub` at a rate, `sub` counting and timing
     /// what arrives, `conn` opening connections; non-zero when a connection fails.
     Bench(BenchArgs),
@@ -285,6 +288,29 @@ pub struct PubArgs {
     /// Where `import`s of `.proto` files are looked for (repeatable).
     #[arg(long = "proto-path", value_name = "DIR")]
     pub proto_path: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RequestArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// The topic the request goes to.
+    #[arg(short = 't', long = "topic")]
+    pub topic: String,
+    /// The request's payload as text (default: empty).
+    #[arg(short = 'm', long)]
+    pub message: Option<String>,
+    /// Where the reply should go (default: mqscope/reply/ and the client id).
+    #[arg(long, value_name = "TOPIC")]
+    pub response_topic: Option<String>,
+    /// How long to wait for the reply.
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    pub timeout_ms: u64,
+    #[arg(short = 'q', long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub qos: u8,
+    /// The client id (default: mqscope- and eight random letters).
+    #[arg(short = 'i', long, value_name = "ID")]
+    pub client_id: Option<String>,
 }
 
 /// What `mqscope bench` measures.

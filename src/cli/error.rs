@@ -78,6 +78,11 @@ pub enum CliError {
     Template(#[from] crate::model::placeholders::TemplateError),
     #[error("--user-property {0:?}: give KEY=VALUE")]
     UserProperty(String),
+    /// A command that only MQTT 5 has (the name), asked for over 3.1.1.
+    #[error("{0} needs MQTT 5 (--mqtt-version 5, the default)")]
+    NeedsV5(&'static str),
+    #[error(transparent)]
+    Request(super::request::RequestError),
     /// `sub -F`: a format that cannot be used.
     #[error(transparent)]
     Format(#[from] super::format::FormatError),
@@ -98,6 +103,7 @@ impl CliError {
                 | Self::Speed(_)
                 | Self::Format(_)
                 | Self::Template(_)
+                | Self::NeedsV5(_)
                 | Self::UserProperty(_)
                 | Self::Decode(_)
         )

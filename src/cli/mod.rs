@@ -20,6 +20,7 @@ pub mod format;
 pub mod publish;
 pub mod record;
 pub mod replay;
+pub mod request;
 pub mod session;
 pub mod sub;
 pub mod window;
@@ -50,6 +51,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Record(args)) => record::run(args),
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Pub(args)) => publish::run(args),
+        Some(Command::Request(args)) => request::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Completions(args)) => docs::completions(args.shell, &mut std::io::stdout()),
         Some(Command::Man) => docs::man(&mut std::io::stdout()),

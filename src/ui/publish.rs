@@ -7,7 +7,7 @@ use super::theme;
 use crate::command::{AppCommand, Commands, TabCommand};
 use crate::model::payload_format::{PayloadFormat, validate_topic};
 use crate::model::{Message, NodeId, Properties, TopicTree};
-use crate::mqtt::PublishRequest;
+use crate::mqtt::{BrokerInfo, PublishRequest};
 use crate::mqtt::{Delivered, PublishError};
 use crate::profiles::publish::{PublishLibrary, SavedMessage};
 
@@ -184,6 +184,23 @@ impl PublishForm {
         Ok(())
     }
 
+    /// Why the broker would refuse this message by what its CONNACK said (QoS, retain,
+    /// packet size), if it would.
+    pub fn within(&mut self, broker: &BrokerInfo) -> Result<(), String> {
+        let (qos, retain, topic) = (self.msg.qos, self.msg.retain, self.msg.topic.len());
+        let props = self
+            .properties()
+            .ok()
+            .flatten()
+            .map_or(0, |p| p.heap_bytes() + 16);
+        let payload = self.payload_bytes().as_ref().map_or(0, Vec::len);
+        // Fixed header (at most 5), topic length, packet id.
+        let packet = 5 + 2 + topic + 2 + props + payload;
+        broker
+            .refuses_publish(qos, retain, packet)
+            .map_or(Ok(()), Err)
+    }
+
     /// The request to send, or the reason the Publish button is disabled.
     pub fn request(&mut self, connected: bool, v5: bool) -> Result<PublishRequest, String> {
         self.check(connected, v5)?;
@@ -326,8 +343,8 @@ pub fn publish_ui(
     ui: &mut Ui,
     form: &mut PublishForm,
     (tree, encoders): (&TopicTree, &[String]),
-    connected: bool,
-    v5: bool,
+    (connected, v5): (bool, bool),
+    broker: Option<&BrokerInfo>,
     commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
@@ -338,7 +355,9 @@ pub fn publish_ui(
     if v5 {
         properties_rows_ui(ui, form);
     }
-    let ready = form.check(connected, v5);
+    let ready = form
+        .check(connected, v5)
+        .and_then(|()| broker.map_or(Ok(()), |b| form.within(b)));
     // The last outcome belongs to the message as it was sent: once the form changes, or
     // publishing is off, it goes (a request still waiting keeps its "publishing…").
     if (form.msg != before || ready.is_err()) && matches!(form.last, Some((_, Some(_)))) {
@@ -461,6 +480,7 @@ fn properties_rows_ui(ui: &mut Ui, form: &mut PublishForm) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::QoS;
 
     #[test]
     fn the_payload_is_encoded_again_only_when_it_changes() {
@@ -480,6 +500,30 @@ mod tests {
             form.payload_bytes(),
             &Ok(b"de ad be".to_vec()),
             "format changed"
+        );
+    }
+
+    #[test]
+    fn the_brokers_limits_say_why_a_message_cannot_go() {
+        let mut broker = BrokerInfo::v5(false, None);
+        broker.maximum_qos = Some(1);
+        broker.retain_available = Some(false);
+        broker.maximum_packet_size = Some(100);
+        let mut form = PublishForm::default();
+        form.msg.topic = "a/b".into();
+        form.msg.payload = "x".repeat(50);
+        assert_eq!(form.within(&broker), Ok(()));
+        form.msg.qos = QoS::ExactlyOnce;
+        assert!(form.within(&broker).unwrap_err().contains("QoS 1 at most"));
+        form.msg.qos = QoS::AtLeastOnce;
+        form.msg.retain = true;
+        assert!(form.within(&broker).unwrap_err().contains("retained"));
+        form.msg.retain = false;
+        form.msg.payload = "x".repeat(100);
+        let why = form.within(&broker).unwrap_err();
+        assert!(
+            why.contains("over the broker's largest packet (100 B)"),
+            "{why}"
         );
     }
 
