@@ -510,3 +510,36 @@ fn a_version_1_client_certificate_is_sent_as_it_is() {
         ],
     );
 }
+
+#[test]
+fn tls_keys_are_logged_when_sslkeylogfile_is_set() {
+    if !mosquitto_available("tls_keys_are_logged") {
+        return;
+    }
+    let pki = Pki::new("keylog", &["localhost"]);
+    let broker = Mosquitto::start_on(free_port(), &pki.listener(false));
+    let log = pki.path("keys.log");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mqscope"))
+        .args([
+            "pub",
+            "--url",
+            &format!("mqtts://localhost:{}", broker.port),
+        ])
+        .args(["--cafile", pki.path("ca.pem").to_str().unwrap()])
+        .args(["-t", "keylog/x", "-m", "1", "-q", "1"])
+        .env("SSLKEYLOGFILE", &log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // NSS key log lines, one per secret of the session (TLS 1.3) or CLIENT_RANDOM (1.2).
+    let keys = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        keys.lines()
+            .any(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 ") || l.starts_with("CLIENT_RANDOM ")),
+        "{keys}"
+    );
+}

@@ -142,7 +142,23 @@ pub fn client_config(options: &TlsOptions) -> Result<rustls::ClientConfig, Strin
         (None, None) => builder.with_no_client_auth(),
     };
     config.alpn_protocols = options.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    if key_log_path().is_some() {
+        // rustls appends each session's secrets to $SSLKEYLOGFILE (NSS key log format).
+        config.key_log = Arc::new(rustls::KeyLogFile::new());
+    }
     Ok(config)
+}
+
+/// Where TLS session keys are logged, for Wireshark: `$SSLKEYLOGFILE` when set (read once;
+/// the window says so while a TLS connection is on).
+pub fn key_log_path() -> Option<&'static std::path::Path> {
+    static PATH: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        std::env::var_os("SSLKEYLOGFILE")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    })
+    .as_deref()
 }
 
 fn read_certs(path: &std::path::Path, what: &str) -> Result<Vec<CertificateDer<'static>>, String> {

@@ -174,4 +174,14 @@ fn state_inline_ui(ui: &mut Ui, form: &ConnectionForm, state: &ConnectionState) 
         ui.colored_label(theme::warn(dark), "certificates not verified")
             .on_hover_text("Skip certificate verification is on (Options…)");
     }
+    if let Some(path) = crate::mqtt::tls::key_log_path()
+        && form.transport.uses_tls()
+    {
+        ui.colored_label(theme::warn(dark), "TLS keys logged")
+            .on_hover_text(format!(
+                "SSLKEYLOGFILE is set: the session keys go to {} (for Wireshark); anyone \
+                 with that file can read this connection",
+                path.display()
+            ));
+    }
 }
