@@ -16,6 +16,7 @@ mod faults;
 mod frames;
 mod mosquitto;
 mod outcomes;
+mod proxy;
 mod request;
 mod retained;
 mod sub_options;

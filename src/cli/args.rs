@@ -401,6 +401,13 @@ pub struct ConnectionArgs {
     /// Accept any server certificate (for test brokers only; the app warns while on).
     #[arg(long, global = true)]
     pub insecure: bool,
+    /// Dial the broker through a proxy: http://[user@]host:port (HTTP CONNECT) or
+    /// socks5://[user@]host:port.
+    #[arg(long, value_name = "URL", global = true)]
+    pub proxy: Option<String>,
+    /// Name of an environment variable holding the proxy's password.
+    #[arg(long, value_name = "VAR", global = true, requires = "proxy")]
+    pub proxy_password_env: Option<String>,
     /// A saved connection profile (see Connections… in the app); its password comes from
     /// --password-env.
     #[arg(long, value_name = "NAME", global = true, conflicts_with_all = ["url", "host", "port"])]

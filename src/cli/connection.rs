@@ -66,6 +66,8 @@ impl ConnectionArgs {
             insecure: self.insecure,
             key_passphrase: env_var_or_empty(self.key_passphrase_env.as_ref(), "key passphrase")?,
             server_name: self.tls_server_name.clone().unwrap_or_default(),
+            proxy: self.proxy.clone().unwrap_or_default(),
+            proxy_password: env_var_or_empty(self.proxy_password_env.as_ref(), "proxy password")?,
             ..ConnectionForm::default()
         };
         if let Some(name) = &self.profile {
@@ -103,13 +105,18 @@ impl ConnectionArgs {
             });
         };
         let server_name = std::mem::take(&mut given.server_name);
+        let proxy = std::mem::take(&mut given.proxy);
         let mut form = ConnectionForm {
             password: std::mem::take(&mut given.password),
             key_passphrase: std::mem::take(&mut given.key_passphrase),
+            proxy_password: std::mem::take(&mut given.proxy_password),
             ..profile.form.clone()
         };
         if !server_name.is_empty() {
             form.server_name = server_name;
+        }
+        if !proxy.is_empty() {
+            form.proxy = proxy;
         }
         if form.password.is_empty() && form.remember_password {
             match Keychain::new(SERVICE).recall(name) {

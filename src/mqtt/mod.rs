@@ -11,6 +11,7 @@ pub mod convert;
 pub mod event;
 mod linger;
 mod poll_loop;
+pub mod proxy;
 mod publisher;
 pub mod replay;
 mod session;

@@ -180,6 +180,7 @@ impl Session for V311Session {
                 CE::NetworkTimeout => "no answer from the broker (timed out)".into(),
                 CE::ConnectionRefused(code) => describe_refusal(convert::connack_v311(code)),
                 CE::Tls(t) => super::tls::explain(t).unwrap_or_else(|| format!("TLS: {t}")),
+                CE::Proxy(p) => format!("through the proxy: {p}"),
                 other => super::tls::explain(&e).unwrap_or_else(|| other.to_string()),
             }),
         }
@@ -275,6 +276,7 @@ impl Session for V5Session {
                 CE::ConnectionRefused(code) => describe_refusal(convert::connack_v5(code)),
                 CE::Timeout(_) => "no answer from the broker (timed out)".into(),
                 CE::Tls(t) => super::tls::explain(t).unwrap_or_else(|| format!("TLS: {t}")),
+                CE::Proxy(p) => format!("through the proxy: {p}"),
                 other => super::tls::explain(&e).unwrap_or_else(|| other.to_string()),
             }),
         }

@@ -198,6 +198,8 @@ struct Live {
     task: JoinHandle<()>,
     tracker: Arc<Tracker>,
     subs: Subscriptions,
+    /// The SOCKS5 bridge of this connection, if it goes through one.
+    bridge: Option<JoinHandle<()>>,
 }
 
 /// Takes commands until Shutdown (or the handle is gone), then stops what it started.
@@ -342,10 +344,19 @@ fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
     let tracker = Tracker::new(outbox.outcomes.clone());
     let subs = Subscriptions::new(settings.subscriptions.clone(), settings.subscription_ids);
     let shared = (outbox, subs.clone());
+    let route = settings
+        .proxy
+        .as_ref()
+        .map(super::proxy::route)
+        .transpose()?;
+    let (proxy, bridge) = route.map_or((None, None), |r| (Some(r.proxy), r.bridge));
     let (client, task) = match settings.version {
         MqttVersion::V311 => {
-            let (client, eventloop) =
-                rumqttc::AsyncClient::new(settings.v311_options()?, REQUEST_CAPACITY);
+            let mut options = settings.v311_options()?;
+            if let Some(p) = proxy {
+                options.set_proxy(p);
+            }
+            let (client, eventloop) = rumqttc::AsyncClient::new(options, REQUEST_CAPACITY);
             let session = V311Session {
                 client: client.clone(),
                 eventloop,
@@ -354,8 +365,11 @@ fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
             (Client::V311(client), task)
         }
         MqttVersion::V5 => {
-            let (client, eventloop) =
-                rumqttc::v5::AsyncClient::new(settings.v5_options()?, REQUEST_CAPACITY);
+            let mut options = settings.v5_options()?;
+            if let Some(p) = proxy {
+                options.set_proxy(p);
+            }
+            let (client, eventloop) = rumqttc::v5::AsyncClient::new(options, REQUEST_CAPACITY);
             let session = V5Session {
                 client: client.clone(),
                 eventloop,
@@ -370,6 +384,7 @@ fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
         task,
         tracker,
         subs,
+        bridge,
     })
 }
 
@@ -380,6 +395,7 @@ async fn stop(live: Live) {
         client,
         mut task,
         tracker,
+        bridge,
         ..
     } = live;
     let _ = match &client {
@@ -392,6 +408,9 @@ async fn stop(live: Live) {
     {
         task.abort();
         let _ = task.await;
+    }
+    if let Some(bridge) = bridge {
+        bridge.abort(); // after the DISCONNECT went out through it
     }
     tracker.lost();
 }

@@ -71,6 +71,11 @@ pub struct ConnectionForm {
     pub alpn: String,
     /// Accept any server certificate (shown as a warning while on).
     pub insecure: bool,
+    /// `http://[user@]host:port` or `socks5://[user@]host:port` (empty: none).
+    pub proxy: String,
+    /// The proxy's password. Never saved to disk.
+    #[serde(skip)]
+    pub proxy_password: String,
     /// Off: the broker keeps our session (subscriptions, queued messages) between connections.
     pub clean_session: bool,
     /// MQTT 5 session expiry in seconds (empty: 0).
@@ -109,6 +114,8 @@ impl Default for ConnectionForm {
             server_name: String::new(),
             alpn: String::new(),
             insecure: false,
+            proxy: String::new(),
+            proxy_password: String::new(),
             clean_session: true,
             session_expiry_s: String::new(),
             will_topic: String::new(),

@@ -153,6 +153,8 @@ pub struct ConnectionSettings {
     pub subscriptions: Vec<Subscription>,
     /// MQTT 5: number the subscriptions without an identifier (1, 2, … in order).
     pub subscription_ids: bool,
+    /// Dial the broker through this proxy.
+    pub proxy: Option<super::proxy::ProxyUrl>,
     /// Payload bytes kept per message; the rest is cut and flagged.
     pub payload_cap: usize,
     pub transport: Transport,
@@ -218,6 +220,7 @@ impl ConnectionSettings {
             will: None,
             subscriptions: default_subscriptions(),
             subscription_ids: false,
+            proxy: None,
             payload_cap: DEFAULT_PAYLOAD_CAP,
             transport: Transport::Tcp,
             ws_path: "/mqtt".into(),

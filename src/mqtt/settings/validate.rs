@@ -27,6 +27,7 @@ pub enum Field {
     SessionExpiry,
     WillTopic,
     WillDelay,
+    Proxy,
 }
 
 /// A form field that does not validate, with the message to show next to it.
@@ -146,12 +147,37 @@ impl ConnectionForm {
             will: self.will_checked()?,
             subscriptions,
             subscription_ids: self.subscription_ids,
+            proxy: self.proxy_checked()?,
             payload_cap,
             transport: self.transport,
             ws_path: self.ws_path_checked()?,
             tls: self.tls_checked()?,
             batch_linger: Duration::ZERO,
         })
+    }
+
+    /// The proxy URL with the password of its own field; a password in the URL is refused
+    /// (the URL is saved with the profile, the password never).
+    fn proxy_checked(&self) -> Result<Option<super::super::proxy::ProxyUrl>, SettingsError> {
+        let text = self.proxy.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let mut url: super::super::proxy::ProxyUrl =
+            text.parse()
+                .map_err(|e: super::super::proxy::ProxyUrlError| {
+                    field_error(Field::Proxy, e.to_string())
+                })?;
+        if url.password.as_deref().is_some_and(|p| !p.is_empty()) {
+            return Err(field_error(
+                Field::Proxy,
+                "give the proxy password in its own field (it is never saved), not in the URL",
+            ));
+        }
+        if !self.proxy_password.is_empty() {
+            url.password = Some(self.proxy_password.clone());
+        }
+        Ok(Some(url))
     }
 
     fn will_checked(&self) -> Result<Option<Will>, SettingsError> {

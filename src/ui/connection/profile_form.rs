@@ -146,6 +146,22 @@ fn client_rows_ui(ui: &mut Ui, form: &mut ConnectionForm, granted: &[Subscriptio
         "0 (off) or 5 to 65535",
         false,
     );
+    changed |= text_row_ui(
+        ui,
+        "Proxy",
+        &mut form.proxy,
+        "none, http://host:3128 or socks5://user@host:1080",
+        false,
+    );
+    if !form.proxy.trim().is_empty() {
+        changed |= text_row_ui(
+            ui,
+            "Proxy password",
+            &mut form.proxy_password,
+            "if the proxy asks for one; not saved",
+            true,
+        );
+    }
     ui.label("Subscriptions");
     changed |= subscriptions_ui(
         ui,
