@@ -56,6 +56,10 @@ pub enum TabCommand {
     ConnectForm,
     /// Send the form's subscriptions to the live connection (SUBSCRIBE / UNSUBSCRIBE).
     ApplySubscriptions,
+    /// Start a timed publish on the live connection.
+    StartRepeat(Box<RepeatSpec>),
+    /// Stop the timed publish at this place in the list (or take a finished one off it).
+    StopRepeat(usize),
     /// Check the connection form after an edit; its problem is shown next to the field.
     CheckForm,
     /// Point the connection at the running local broker and connect.
@@ -146,4 +150,19 @@ impl Commands {
     pub fn iter(&self) -> impl Iterator<Item = &AppCommand> {
         self.list.iter()
     }
+}
+
+/// A timed publish as the publish panel asks for it.
+#[derive(Debug)]
+pub struct RepeatSpec {
+    /// How the panel lists it: "plant/{{seq}} every 1000 ms".
+    pub label: String,
+    pub topic: crate::model::placeholders::Template,
+    pub payload: crate::mqtt::repeat::RepeatPayload,
+    pub qos: crate::model::QoS,
+    pub retain: bool,
+    pub properties: Option<crate::model::Properties>,
+    pub every_ms: u64,
+    /// `None`: until stopped.
+    pub times: Option<u64>,
 }

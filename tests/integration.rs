@@ -17,6 +17,7 @@ mod frames;
 mod mosquitto;
 mod outcomes;
 mod proxy;
+mod repeat;
 mod request;
 mod retained;
 mod sub_options;

@@ -63,6 +63,17 @@ impl App {
                 self.send_to_worker(id, WorkerCommand::Disconnect);
             }
             TabCommand::ApplySubscriptions => self.apply_subscriptions(id),
+            TabCommand::StartRepeat(spec) => {
+                if let Some(tab) = self.tab_mut(id) {
+                    let command = tab.repeats.start(*spec);
+                    self.send_to_worker(id, command);
+                }
+            }
+            TabCommand::StopRepeat(i) => {
+                if let Some(tab) = self.tab_mut(id) {
+                    tab.repeats.stop(i);
+                }
+            }
             TabCommand::ConnectForm => {
                 let cap = self.saved.payload_cap;
                 let checked = self.tab(id).map(|t| t.form.to_settings(cap));

@@ -12,6 +12,7 @@ mod pace;
 mod panel_size;
 mod profile_cmds;
 mod recorder;
+mod repeats;
 mod restore;
 mod state;
 mod tab;

@@ -112,6 +112,8 @@ pub struct Tab {
     pub(super) worker_error: Option<String>,
     /// Latest connection state, read from the worker each frame.
     pub(super) connection: ConnectionState,
+    /// Timed publishes started from the publish panel.
+    pub(super) repeats: super::repeats::Repeats,
     pub(super) form: ConnectionForm,
     pub(super) form_error: Option<SettingsError>,
     /// The profile last loaded into (or saved from) this tab's form: the one "Rename"
@@ -189,6 +191,7 @@ impl Tab {
             worker,
             worker_error,
             connection: ConnectionState::Idle,
+            repeats: Default::default(),
             form,
             form_error: None,
             profile_loaded: None,
@@ -343,6 +346,9 @@ impl Tab {
         };
         self.connection = worker.state();
         while let Some(outcome) = worker.outcomes.try_recv() {
+            if self.repeats.outcome(outcome.id, &outcome.result) {
+                continue;
+            }
             self.publish.outcome(outcome.id, outcome.result);
         }
         let start = Instant::now();

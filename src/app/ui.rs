@@ -297,6 +297,14 @@ impl App {
                             tab.worker.as_ref().and_then(|w| w.broker_info()).as_ref(),
                             commands,
                         );
+                        ui.separator();
+                        crate::ui::publish_repeat::repeat_ui(
+                            ui,
+                            &mut tab.publish,
+                            (tab.connection.is_connected(), v.v5),
+                            &tab.repeats.views(),
+                            commands,
+                        );
                     });
                 });
             if kept.taken(ui, &mut wish) {

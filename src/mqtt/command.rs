@@ -23,6 +23,8 @@ pub enum WorkerCommand {
     /// Publish a recording on the current connection, reporting to its progress watch
     /// until it ends or is cancelled.
     Replay(Box<ReplayRequest>),
+    /// Publish a message again every so often (timed publish), until its count or stopped.
+    Repeat(Box<super::repeat::RepeatRequest>),
     /// Change the subscriptions: on a live connection at once (UNSUBSCRIBE the filters
     /// gone, SUBSCRIBE the new or changed), otherwise from the next CONNACK. `numbered`:
     /// those without an identifier get their place from 1.

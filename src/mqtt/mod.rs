@@ -13,6 +13,7 @@ mod linger;
 mod poll_loop;
 pub mod proxy;
 mod publisher;
+pub mod repeat;
 pub mod replay;
 mod session;
 pub mod settings;

@@ -207,12 +207,15 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
     let mut live: Option<Live> = None;
     let mut clearing: Option<JoinHandle<()>> = None;
     let mut replaying: Option<JoinHandle<()>> = None;
+    // Timed publishes of the current connection; a new connection ends them.
+    let mut repeating: Vec<JoinHandle<()>> = Vec::new();
     while let Some(command) = commands.recv().await {
         let connected = live
             .as_ref()
             .filter(|_| outbox.state.borrow().is_connected());
         match command {
             WorkerCommand::Connect(settings) => {
+                repeating.drain(..).for_each(|t| t.abort());
                 if let Some(old) = live.take() {
                     stop(old).await;
                 }
@@ -229,6 +232,7 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
                 };
             }
             WorkerCommand::Disconnect => {
+                repeating.drain(..).for_each(|t| t.abort());
                 if let Some(old) = live.take() {
                     stop(old).await;
                 }
@@ -302,6 +306,19 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
                     }
                 };
             }
+            WorkerCommand::Repeat(request) => {
+                repeating.retain(|t| !t.is_finished());
+                let waker = outbox.events.waker();
+                match connected {
+                    Some(l) => repeating.push(tokio::spawn(super::repeat::repeat(
+                        l.client.clone(),
+                        l.tracker.clone(),
+                        *request,
+                        waker,
+                    ))),
+                    None => super::repeat::refuse(&request, "not connected", &waker),
+                }
+            }
             WorkerCommand::Subscriptions { list, numbered } => {
                 if let Some(l) = &live {
                     let client = connected.map(|c| &c.client);
@@ -315,7 +332,11 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
             WorkerCommand::Shutdown => break,
         }
     }
-    for task in [clearing.take(), replaying.take()].into_iter().flatten() {
+    for task in [clearing.take(), replaying.take()]
+        .into_iter()
+        .flatten()
+        .chain(repeating)
+    {
         task.abort();
     }
     if let Some(old) = live.take() {

@@ -17,6 +17,7 @@ pub mod payload_render;
 pub mod payload_view;
 pub mod publish;
 pub mod publish_options;
+pub mod publish_repeat;
 pub mod record;
 pub mod settings;
 pub mod status_bar;

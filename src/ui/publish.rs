@@ -31,6 +31,8 @@ pub struct PublishForm {
     filled_topic: Option<String>,
     /// Send on the next frame, as if Publish were clicked (Ctrl+Enter, the palette).
     pub send_now: bool,
+    /// Timed publish: how often and how many times.
+    pub repeat: super::publish_repeat::RepeatForm,
 }
 
 /// The editor's payload, encoded.
@@ -110,7 +112,7 @@ impl PublishForm {
     }
 
     /// MQTT 5 properties from the form, or why they are wrong.
-    fn properties(&self) -> Result<Option<Properties>, String> {
+    pub fn properties(&self) -> Result<Option<Properties>, String> {
         let mut props = Properties::default();
         if !self.msg.content_type.trim().is_empty() {
             props.content_type = Some(self.msg.content_type.trim().to_string());
