@@ -406,16 +406,6 @@ fn the_window_sets_subscription_options_and_shows_what_the_broker_said() {
     );
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
-    // What the CONNACK said, in words.
-    h.get_by_label("Connection info").click();
-    h.run_steps(3);
-    assert!(h.query_by_label("5000 B").is_some(), "maximum packet size");
-    assert!(h.query_by_label("no: a new session").is_some());
-    assert!(h.query_by_label("Maximum QoS").is_some());
-    assert!(
-        h.query_by_label("no limit stated").is_none(),
-        "every limit was stated"
-    );
     // A new filter while connected: applied at once, no reconnect.
     // The no-local change waits to be applied to the live connection, with a new filter.
     assert!(h.query_by_label("Apply subscriptions").is_some());
@@ -425,6 +415,16 @@ fn the_window_sets_subscription_options_and_shows_what_the_broker_said() {
     h.get_by_label("Apply subscriptions").click();
     h.run_steps(2);
     assert!(h.query_by_label("Apply subscriptions").is_none(), "applied");
+    // What the CONNACK said, in words.
+    h.get_by_label("Connection info…").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("5000 B").is_some(), "maximum packet size");
+    assert!(h.query_by_label("no: a new session").is_some());
+    assert!(h.query_by_label("Maximum QoS").is_some());
+    assert!(
+        h.query_by_label("no limit stated").is_none(),
+        "every limit was stated"
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while h.state().store().tree().find("added/x").is_none() {
         assert!(Instant::now() < deadline, "added/# never delivered");

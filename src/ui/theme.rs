@@ -169,6 +169,10 @@ pub const TAB_INNER_GAP: f32 = 4.0;
 pub const TAB_GAP: f32 = 10.0;
 /// Where a second window opens, beside the first.
 pub const SIDE_WINDOW_POS: [f32; 2] = [700.0, 96.0];
+/// The Connection info window first opens at the screen's right edge, this far in, and
+/// this far down.
+pub const INFO_WINDOW_WIDTH: f32 = 440.0;
+pub const INFO_WINDOW_TOP: f32 = 96.0;
 /// Height of the top talkers list.
 pub const TALKERS_HEIGHT: f32 = 420.0;
 /// Most an image payload is enlarged to fill the inspector.

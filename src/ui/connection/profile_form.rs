@@ -150,7 +150,7 @@ fn client_rows_ui(ui: &mut Ui, form: &mut ConnectionForm, granted: &[Subscriptio
         ui,
         "Proxy",
         &mut form.proxy,
-        "none, http://host:3128 or socks5://user@host:1080",
+        "http://host:3128 or socks5://host:1080",
         false,
     );
     if !form.proxy.trim().is_empty() {

@@ -65,6 +65,17 @@ pub fn connections_window_ui(
                 } else if ui.button("Connect").clicked() {
                     commands.tab(TabCommand::ConnectForm);
                 }
+                if ui
+                    .button("Connection info…")
+                    .on_hover_text("What the broker said it supports (its CONNACK)")
+                    .clicked()
+                {
+                    let id = info_open_id();
+                    ui.ctx().data_mut(|d| {
+                        let open = d.get_temp_mut_or(id, false);
+                        *open = !*open;
+                    });
+                }
                 if subs_changed
                     && ui
                         .button("Apply subscriptions")
@@ -80,16 +91,31 @@ pub fn connections_window_ui(
                     ui.colored_label(theme::error(dark), &e.message);
                 }
             });
-            connection_info_ui(ui, broker, state.is_connected());
         });
+    connection_info_window_ui(ctx, broker, state.is_connected());
 }
 
-/// What the broker said in its last CONNACK, in words: the session and its limits.
-fn connection_info_ui(ui: &mut Ui, broker: Option<&BrokerInfo>, connected: bool) {
-    let dark = ui.visuals().dark_mode;
-    egui::CollapsingHeader::new("Connection info")
-        .id_salt("connection_info")
-        .show(ui, |ui| {
+/// Whether the Connection info window is open (kept in egui's memory: it is the UI's own).
+fn info_open_id() -> egui::Id {
+    egui::Id::unique("connection_info_open")
+}
+
+/// What the broker said in its last CONNACK, in words: the session and its limits, in a
+/// window of its own (opened from the Connections window).
+fn connection_info_window_ui(ctx: &egui::Context, broker: Option<&BrokerInfo>, connected: bool) {
+    let mut open = ctx.data(|d| d.get_temp::<bool>(info_open_id()).unwrap_or(false));
+    if !open {
+        return;
+    }
+    egui::Window::new("Connection info")
+        .open(&mut open)
+        .resizable(false)
+        .default_pos([
+            ctx.content_rect().right() - theme::INFO_WINDOW_WIDTH,
+            theme::INFO_WINDOW_TOP,
+        ])
+        .show(ctx, |ui| {
+            let dark = ui.visuals().dark_mode;
             let Some(info) = broker else {
                 ui.colored_label(theme::muted(dark), "Not connected yet");
                 return;
@@ -108,6 +134,7 @@ fn connection_info_ui(ui: &mut Ui, broker: Option<&BrokerInfo>, connected: bool)
                     }
                 });
         });
+    ctx.data_mut(|d| d.insert_temp(info_open_id(), open));
 }
 
 /// The saved profiles; a click loads one.
