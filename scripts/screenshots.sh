@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the README screenshots from the real app: a local Mosquitto fed with sample
 # topics, the release binary under Xvfb saving its own window.
-# Needs: mosquitto mosquitto-clients xvfb (apt-get install -y mosquitto mosquitto-clients xvfb)
+# Needs: mosquitto mosquitto-clients xvfb xdotool (apt-get install -y mosquitto mosquitto-clients
+# xvfb xdotool)
 # BIN=/usr/bin/mqscope takes them from the installed package (scripts/package.sh, dpkg -i)
 # instead of building the release binary.
 set -euo pipefail
@@ -27,7 +28,12 @@ xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --port "$port" \
 xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --port "$port" \
   --select home/kitchen/temperature --show stats --show talkers \
   --screenshot screenshots/stats.png --screenshot-after-ms 7000
-echo "wrote screenshots/main.png, publish.png, plots.png, stats.png"
+# The Connections window: the form, each subscription's options, the proxy.
+# (The pointer starts mid-screen, over a control with a tooltip: it is moved to a corner.)
+xvfb-run -a -s "-screen 0 1280x800x24" sh -c '(sleep 1; xdotool mousemove 5 795) & exec "$0" "$@"' \
+  "$BIN" --port "$port" --show connections \
+  --select home/kitchen/temperature --screenshot screenshots/connections.png --screenshot-after-ms 2500
+echo "wrote screenshots/main.png, publish.png, plots.png, stats.png, connections.png"
 
 # First run: no broker named, so the local broker starts with demo devices.
 xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" \
