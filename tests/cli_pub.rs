@@ -4,15 +4,12 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::common::{Mosquitto, collect, free_port, mosquitto_sub_spawn};
 
 fn mqscope_pub(port: u16, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mqscope"))
-        .arg("pub")
-        .args(args)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+    let mut child = crate::common::mqscope_at(port, &[&["pub"], args].concat())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

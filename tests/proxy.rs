@@ -60,10 +60,7 @@ fn start(program: &str, args: &[&str], config: &str, tag: &str) -> Proxy {
 }
 
 fn mqscope_pub(port: u16, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mqscope"))
-        .arg("pub")
-        .args(args)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+    crate::common::mqscope_at(port, &[&["pub"], args].concat())
         .envs(env.iter().copied())
         .output()
         .unwrap()

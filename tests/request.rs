@@ -3,7 +3,6 @@
 //! correlation data left out, a timeout. Loopback only, bounded in time.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -56,10 +55,7 @@ fn responder(port: u16, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
 }
 
 fn request(port: u16, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mqscope"))
-        .arg("request")
-        .args(args)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+    common::mqscope_at(port, &[&["request"], args].concat())
         .output()
         .unwrap()
 }

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::{self, Mosquitto, free_port, worker};
@@ -241,12 +241,7 @@ fn the_connack_limits_of_a_configured_broker_are_read() {
     assert!(info.refuses_publish(QoS::ExactlyOnce, false, 10).is_some());
 }
 
-fn mqscope(port: u16, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mqscope"));
-    c.args(args)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()]);
-    c
-}
+use crate::common::mqscope_at as mqscope;
 
 /// Runs `sub` with `args` while publishing `live` (not retained) every 200 ms, until it
 /// exits; returns its output.

@@ -302,3 +302,11 @@ pub fn connected(port: u16, version: MqttVersion, filters: &[&str]) -> WorkerHan
     wait_connected(&mut w, Duration::from_secs(10));
     w
 }
+
+/// The mqscope binary with `args`, pointed at the broker on 127.0.0.1:`port`.
+pub fn mqscope_at(port: u16, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mqscope"));
+    c.args(args)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()]);
+    c
+}
