@@ -19,8 +19,8 @@ pub(super) struct Subscriptions(Arc<Mutex<Inner>>);
 #[derive(Default)]
 struct Inner {
     current: Vec<Subscription>,
-    /// Identifiers go with the SUBSCRIBEs (the broker takes them and one is set).
-    ids: bool,
+    /// The broker takes subscription identifiers (MQTT 5, not refused in its CONNACK).
+    takes_ids: bool,
     /// The filters of each SUBSCRIBE sent and not yet answered, oldest first.
     due: VecDeque<Vec<String>>,
     answers: HashMap<String, Result<QoS, Reason>>,
@@ -56,8 +56,9 @@ impl Subscriptions {
         let mut i = self.lock();
         i.answers.clear();
         i.due.clear();
-        i.ids = takes_ids && i.current.iter().any(|s| s.id.is_some());
-        (i.current.clone(), i.ids)
+        i.takes_ids = takes_ids;
+        let ids = takes_ids && i.current.iter().any(|s| s.id.is_some());
+        (i.current.clone(), ids)
     }
 
     /// Notes SUBSCRIBEs sent for `subs`: one for all, or one each with identifiers.
@@ -122,8 +123,8 @@ impl Subscriptions {
         for filter in &gone {
             i.answers.remove(filter);
         }
-        let ids =
-            i.ids || changed.iter().any(|s| s.id.is_some()) && matches!(client, Client::V5(_));
+        // Identifiers only where the broker takes them (never on 3.1.1).
+        let ids = i.takes_ids && changed.iter().any(|s| s.id.is_some());
         drop(i);
         client.unsubscribe(&gone)?;
         if !changed.is_empty() {
