@@ -56,6 +56,9 @@ pub enum TabCommand {
     ConnectForm,
     /// Send the form's subscriptions to the live connection (SUBSCRIBE / UNSUBSCRIBE).
     ApplySubscriptions,
+    /// Publish as an MQTT 5 request and wait for its reply (the publish panel's "Wait for
+    /// reply").
+    Request(Box<PublishRequest>, SavedMessage),
     /// Start a timed publish on the live connection.
     StartRepeat(Box<RepeatSpec>),
     /// Stop the timed publish at this place in the list (or take a finished one off it).

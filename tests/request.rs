@@ -8,51 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::common::{self, Mosquitto};
-use mqscope::model::{Properties, QoS};
-use mqscope::mqtt::{MqttVersion, PublishRequest};
-
-/// Answers each request on `svc/req`: first with wrong correlation data, then with the
-/// request's own, the payload `pong:` and the request's. Stops when `stop` is set.
-fn responder(port: u16, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
-    let w = common::connected(port, MqttVersion::V5, &["svc/req"]);
-    std::thread::Builder::new()
-        .name("responder".into())
-        .spawn(move || {
-            let mut id = 0;
-            while !stop.load(Ordering::Relaxed) {
-                let Some(batch) = w.events.recv_timeout(Duration::from_millis(50)) else {
-                    continue;
-                };
-                for m in batch {
-                    let p = m.message.properties.clone().unwrap_or_default();
-                    let Some(to) = p.response_topic.clone() else {
-                        continue;
-                    };
-                    let payload = [b"pong:".as_slice(), m.message.payload.bytes()].concat();
-                    for data in [
-                        b"someone-else".to_vec(),
-                        p.correlation_data.clone().unwrap_or_default(),
-                    ] {
-                        id += 1;
-                        let request = PublishRequest {
-                            id,
-                            topic: to.clone(),
-                            payload: payload.clone(),
-                            qos: QoS::AtLeastOnce,
-                            retain: false,
-                            properties: Some(Properties {
-                                correlation_data: Some(data),
-                                ..Properties::default()
-                            }),
-                            encode: None,
-                        };
-                        w.publish(request).unwrap();
-                    }
-                }
-            }
-        })
-        .unwrap()
-}
 
 fn request(port: u16, args: &[&str]) -> std::process::Output {
     common::mqscope_at(port, &[&["request"], args].concat())
@@ -68,7 +23,7 @@ fn request_prints_the_reply_that_matches_with_its_round_trip() {
         return;
     };
     let stop = Arc::new(AtomicBool::new(false));
-    let answering = responder(broker.port, stop.clone());
+    let answering = common::responder(broker.port, stop.clone());
     let out = request(
         broker.port,
         &[
@@ -118,4 +73,70 @@ fn request_without_a_responder_times_out_in_words() {
     );
     let out = request(broker.port, &["-t", "svc/none", "--mqtt-version", "3"]);
     assert_eq!(out.status.code(), Some(2), "MQTT 5 only");
+}
+
+#[test]
+fn the_publish_panel_waits_for_the_reply_and_shows_its_round_trip() {
+    use crate::common::window::{run_until, type_into};
+    use egui::Role;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use mqscope::app::{App, StartOptions};
+    let Some(broker) =
+        Mosquitto::start("the_publish_panel_waits_for_the_reply_and_shows_its_round_trip")
+    else {
+        return;
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let answering = common::responder(broker.port, stop.clone());
+    // Subscribed to nothing the reply goes to: the panel subscribes for the wait.
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        subscriptions: vec![mqscope::mqtt::Subscription::new(
+            "other/#",
+            mqscope::model::QoS::AtMostOnce,
+        )],
+        ..Default::default()
+    };
+    let options = StartOptions {
+        form,
+        connect: true,
+        publish_panel: true,
+        ..StartOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1000.0))
+        .build_eframe(|cc| App::new(cc, options));
+    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
+        .connection()
+        .is_connected()));
+    type_into(&mut h, Role::TextInput, "Topic", "svc/req");
+    type_into(&mut h, Role::MultilineTextInput, "Payload", "ping");
+    h.get_by_label("Wait for reply").click_accesskit();
+    h.run_steps(2);
+    h.query_all_by_label("Publish")
+        .last()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(2);
+    let mut said = false;
+    for _ in 0..250 {
+        h.run_steps(1);
+        if h.query_by_label_contains("reply in ").is_some() {
+            said = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop.store(true, Ordering::Relaxed);
+    answering.join().unwrap();
+    assert!(said, "the reply is shown");
+    assert!(h.query_by_label_contains("on mqscope/reply/").is_some());
+    assert!(
+        h.query_by_label("pong:ping").is_some(),
+        "the reply with our correlation data"
+    );
+    // The reply came in through a subscription made for the wait (only other/# was asked).
+    assert!(h.state().store().tree().find("mqscope").is_some());
+    assert!(h.state().store().tree().find("svc").is_none());
 }

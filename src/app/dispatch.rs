@@ -101,6 +101,13 @@ impl App {
                     publish(tab, *request);
                 }
             }
+            TabCommand::Request(request, saved) => {
+                let key = self.tab(id).map(Tab::key).unwrap_or_default();
+                self.library.record(&key, saved);
+                if let Some(tab) = self.tab_mut(id) {
+                    tab.send_request(*request);
+                }
+            }
             TabCommand::EditAsNew(node, seq) => self.edit_as_new(id, node, seq),
             TabCommand::ClearRetained(topics) => self.clear_retained(id, topics),
             TabCommand::CancelClear => {
@@ -350,7 +357,7 @@ impl App {
 }
 
 /// Hands one publish to the tab's worker; what cannot be sent is answered at once.
-fn publish(tab: &mut Tab, request: crate::mqtt::PublishRequest) {
+pub(super) fn publish(tab: &mut Tab, request: crate::mqtt::PublishRequest) {
     let id = request.id;
     if request.retain {
         tab.store

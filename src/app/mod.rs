@@ -13,6 +13,7 @@ mod panel_size;
 mod profile_cmds;
 mod recorder;
 mod repeats;
+mod reply;
 mod restore;
 mod state;
 mod tab;

@@ -114,6 +114,8 @@ pub struct Tab {
     pub(super) connection: ConnectionState,
     /// Timed publishes started from the publish panel.
     pub(super) repeats: super::repeats::Repeats,
+    /// The request whose reply the publish panel waits for.
+    pub(super) reply: Option<super::reply::PendingReply>,
     pub(super) form: ConnectionForm,
     pub(super) form_error: Option<SettingsError>,
     /// The profile last loaded into (or saved from) this tab's form: the one "Rename"
@@ -192,6 +194,7 @@ impl Tab {
             worker_error,
             connection: ConnectionState::Idle,
             repeats: Default::default(),
+            reply: None,
             form,
             form_error: None,
             profile_loaded: None,
@@ -322,6 +325,7 @@ impl Tab {
 
     /// Files one batch of received messages (held instead while paused).
     pub fn feed(&mut self, batch: Vec<Incoming>) {
+        self.watch_reply(&batch);
         if let Some(r) = &mut self.recorder {
             r.take(&batch);
         }
@@ -345,6 +349,10 @@ impl Tab {
             return false;
         };
         self.connection = worker.state();
+        self.reply_timeout();
+        let Some(worker) = &self.worker else {
+            return false;
+        };
         while let Some(outcome) = worker.outcomes.try_recv() {
             if self.repeats.outcome(outcome.id, &outcome.result) {
                 continue;

@@ -18,6 +18,7 @@ pub mod payload_view;
 pub mod publish;
 pub mod publish_options;
 pub mod publish_repeat;
+pub mod publish_reply;
 pub mod record;
 pub mod settings;
 pub mod status_bar;

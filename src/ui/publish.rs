@@ -3,6 +3,7 @@
 
 use egui::Ui;
 
+pub use super::publish_reply::ReplyState;
 use super::theme;
 use crate::command::{AppCommand, Commands, TabCommand};
 use crate::model::payload_format::{PayloadFormat, validate_topic};
@@ -33,6 +34,9 @@ pub struct PublishForm {
     pub send_now: bool,
     /// Timed publish: how often and how many times.
     pub repeat: super::publish_repeat::RepeatForm,
+    /// Send as a request and wait for its reply (MQTT 5).
+    pub wait_reply: bool,
+    pub reply: Option<ReplyState>,
 }
 
 /// The editor's payload, encoded.
@@ -379,7 +383,12 @@ pub fn publish_ui(
                 if let Ok(req) = form.request(connected, v5) {
                     form.last = Some((req.id, None));
                     form.next_id += 1;
-                    commands.tab(TabCommand::Publish(Box::new(req), form.to_saved()));
+                    let (req, saved) = (Box::new(req), form.to_saved());
+                    commands.tab(if form.wait_reply && v5 {
+                        TabCommand::Request(req, saved)
+                    } else {
+                        TabCommand::Publish(req, saved)
+                    });
                 }
             }
             Ok(()) => {}
@@ -397,6 +406,7 @@ pub fn publish_ui(
             None => {}
         }
     });
+    super::publish_reply::reply_ui(ui, (&mut form.wait_reply, &form.reply), v5);
 }
 
 /// The topic, its problem if it has one, and known topics that continue what is typed.

@@ -5,10 +5,11 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use mqscope::model::{QoS, Store};
-use mqscope::mqtt::{ConnectionSettings, MqttVersion, Subscription, WorkerHandle};
+use mqscope::model::{Properties, QoS, Store};
+use mqscope::mqtt::{ConnectionSettings, MqttVersion, PublishRequest, Subscription, WorkerHandle};
 
 pub mod window;
 
@@ -309,4 +310,47 @@ pub fn mqscope_at(port: u16, args: &[&str]) -> Command {
     c.args(args)
         .args(["--host", "127.0.0.1", "--port", &port.to_string()]);
     c
+}
+
+/// Answers each request on `svc/req`: first with wrong correlation data, then with the
+/// request's own, the payload `pong:` and the request's. Stops when `stop` is set.
+pub fn responder(port: u16, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    let w = connected(port, MqttVersion::V5, &["svc/req"]);
+    std::thread::Builder::new()
+        .name("responder".into())
+        .spawn(move || {
+            let mut id = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let Some(batch) = w.events.recv_timeout(Duration::from_millis(50)) else {
+                    continue;
+                };
+                for m in batch {
+                    let p = m.message.properties.clone().unwrap_or_default();
+                    let Some(to) = p.response_topic.clone() else {
+                        continue;
+                    };
+                    let payload = [b"pong:".as_slice(), m.message.payload.bytes()].concat();
+                    for data in [
+                        b"someone-else".to_vec(),
+                        p.correlation_data.clone().unwrap_or_default(),
+                    ] {
+                        id += 1;
+                        let request = PublishRequest {
+                            id,
+                            topic: to.clone(),
+                            payload: payload.clone(),
+                            qos: QoS::AtLeastOnce,
+                            retain: false,
+                            properties: Some(Properties {
+                                correlation_data: Some(data),
+                                ..Properties::default()
+                            }),
+                            encode: None,
+                        };
+                        w.publish(request).expect("the responder publishes");
+                    }
+                }
+            }
+        })
+        .expect("the responder thread starts")
 }

@@ -1,0 +1,66 @@
+//! "Wait for reply" (MQTT 5 request/response) in the publish panel: the checkbox, and the
+//! reply as it stands — waiting, received with its round-trip time, or none in time.
+
+use egui::Ui;
+
+use super::theme;
+
+/// Where a request's reply is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReplyState {
+    Waiting {
+        topic: String,
+    },
+    Got {
+        topic: String,
+        rtt_ms: f64,
+        payload: String,
+    },
+    NoReply {
+        topic: String,
+        waited_s: u64,
+    },
+}
+
+/// The checkbox (MQTT 5 only) and the last request's reply.
+pub fn reply_ui(ui: &mut Ui, (wait, reply): (&mut bool, &Option<ReplyState>), v5: bool) {
+    let dark = ui.visuals().dark_mode;
+    if !v5 {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(wait, "Wait for reply").on_hover_text(
+            "Send with a response topic (the field's, or mqscope/reply/CLIENT_ID) and fresh \
+             correlation data, and show the reply that carries the same",
+        );
+        match reply {
+            Some(ReplyState::Waiting { topic }) => {
+                ui.colored_label(
+                    theme::warn(dark),
+                    format!("waiting for a reply on {topic}…"),
+                );
+                // The time-out is shown even if nothing else changes.
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs(1));
+            }
+            Some(ReplyState::Got {
+                topic,
+                rtt_ms,
+                payload,
+            }) => {
+                ui.colored_label(
+                    theme::good(dark),
+                    format!("reply in {rtt_ms:.1} ms on {topic}:"),
+                );
+                ui.label(egui::RichText::new(payload).font(theme::mono()));
+            }
+            Some(ReplyState::NoReply { topic, waited_s }) => {
+                ui.colored_label(
+                    theme::error(dark),
+                    format!("no reply on {topic} within {waited_s} s"),
+                );
+            }
+            None => {}
+        }
+    });
+}
