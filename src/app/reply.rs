@@ -39,12 +39,7 @@ impl Tab {
             .clone();
         let correlation = props
             .correlation_data
-            .get_or_insert_with(|| {
-                (0..16)
-                    .map(|_| format!("{:02x}", fastrand::u8(..)))
-                    .collect::<String>()
-                    .into_bytes()
-            })
+            .get_or_insert_with(crate::model::message::new_correlation)
             .clone();
         request.properties = Some(props);
         self.end_wait();

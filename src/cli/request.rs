@@ -81,14 +81,6 @@ pub fn run(args: RequestArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Sixteen random bytes as 32 hex digits: the correlation data of one request.
-fn correlation() -> Vec<u8> {
-    (0..16)
-        .map(|_| format!("{:02x}", fastrand::u8(..)))
-        .collect::<String>()
-        .into_bytes()
-}
-
 /// Connects subscribed to `response_topic`, publishes `(topic, payload, qos)` with it as
 /// the response topic and fresh correlation data, and waits up to `timeout` for the reply
 /// that carries the same correlation data.
@@ -100,7 +92,7 @@ pub fn request(
 ) -> Result<Reply, RequestError> {
     settings.subscriptions = vec![Subscription::new(response_topic, QoS::AtLeastOnce)];
     let worker = session::connect(settings, Default::default(), timeout)?;
-    let data = correlation();
+    let data = crate::model::message::new_correlation();
     let request = PublishRequest {
         id: 1,
         topic: topic.into(),

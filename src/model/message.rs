@@ -126,6 +126,28 @@ pub struct Incoming {
     pub message: Message,
 }
 
+impl Incoming {
+    /// Whether this is the reply on `topic` to the MQTT 5 request that carried
+    /// `correlation` (request/response: `mqscope request`, "Wait for reply").
+    pub fn is_reply(&self, topic: &str, correlation: &[u8]) -> bool {
+        self.topic == topic
+            && self
+                .message
+                .properties
+                .as_ref()
+                .and_then(|p| p.correlation_data.as_deref())
+                == Some(correlation)
+    }
+}
+
+/// Fresh correlation data for a request: sixteen random bytes as 32 hex digits.
+pub fn new_correlation() -> Vec<u8> {
+    (0..16)
+        .map(|_| format!("{:02x}", fastrand::u8(..)))
+        .collect::<String>()
+        .into_bytes()
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     now_us() / 1000
