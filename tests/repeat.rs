@@ -32,17 +32,10 @@ fn timed_publish_fills_placeholders_counts_and_stops() {
         ..Default::default()
     };
     let options = StartOptions {
-        form,
-        connect: true,
         publish_panel: true,
         ..StartOptions::default()
     };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_eframe(|cc| App::new(cc, options));
-    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
-        .connection()
-        .is_connected()));
+    let mut h = crate::common::window::connected_app(form, options, 900.0);
     let counted = common::mosquitto_sub_spawn(
         broker.port,
         &["-t", "rep/#", "-C", "3", "-W", "10", "-F", "%t %p"],

@@ -77,11 +77,10 @@ fn request_without_a_responder_times_out_in_words() {
 
 #[test]
 fn the_publish_panel_waits_for_the_reply_and_shows_its_round_trip() {
-    use crate::common::window::{run_until, type_into};
+    use crate::common::window::type_into;
     use egui::Role;
-    use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
-    use mqscope::app::{App, StartOptions};
+    use mqscope::app::StartOptions;
     let Some(broker) =
         Mosquitto::start("the_publish_panel_waits_for_the_reply_and_shows_its_round_trip")
     else {
@@ -99,17 +98,10 @@ fn the_publish_panel_waits_for_the_reply_and_shows_its_round_trip() {
         ..Default::default()
     };
     let options = StartOptions {
-        form,
-        connect: true,
         publish_panel: true,
         ..StartOptions::default()
     };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 1000.0))
-        .build_eframe(|cc| App::new(cc, options));
-    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
-        .connection()
-        .is_connected()));
+    let mut h = crate::common::window::connected_app(form, options, 1000.0);
     type_into(&mut h, Role::TextInput, "Topic", "svc/req");
     type_into(&mut h, Role::MultilineTextInput, "Payload", "ping");
     h.get_by_label("Wait for reply").click_accesskit();

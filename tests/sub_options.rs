@@ -362,9 +362,8 @@ fn sub_usage_errors_exit_with_2_and_say_why() {
 #[test]
 fn the_window_sets_subscription_options_and_shows_what_the_broker_said() {
     use crate::common::window::run_until;
-    use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
-    use mqscope::app::{App, StartOptions};
+    use mqscope::app::StartOptions;
     if !common::mosquitto_available(
         "the_window_sets_subscription_options_and_shows_what_the_broker_said",
     ) {
@@ -378,17 +377,10 @@ fn the_window_sets_subscription_options_and_shows_what_the_broker_said() {
     };
     form.subscription_ids = true;
     let options = StartOptions {
-        form,
-        connect: true,
         show: vec!["connections".into()],
         ..StartOptions::default()
     };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_eframe(|cc| App::new(cc, options));
-    assert!(run_until(&mut h, Duration::from_secs(10), |a| a
-        .connection()
-        .is_connected()));
+    let mut h = crate::common::window::connected_app(form, options, 900.0);
     // The numbered subscription says its identifier on its options button.
     h.get_by_label("id 1").click();
     h.run_steps(2);

@@ -48,3 +48,25 @@ pub fn run_until(
     }
     true
 }
+
+/// The app (`options`, connecting with `form`) in a `height`-tall window, once it says it
+/// is connected (at most 10 s).
+pub fn connected_app(
+    form: mqscope::mqtt::ConnectionForm,
+    options: mqscope::app::StartOptions,
+    height: f32,
+) -> Harness<'static, App> {
+    let options = mqscope::app::StartOptions {
+        form,
+        connect: true,
+        ..options
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, height))
+        .build_eframe(|cc| App::new(cc, options));
+    let up = run_until(&mut h, Duration::from_secs(10), |a| {
+        a.connection().is_connected()
+    });
+    assert!(up, "connected: {:?}", h.state().connection());
+    h
+}
