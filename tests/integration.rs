@@ -23,4 +23,5 @@ mod retained;
 mod sub_options;
 mod tabs;
 mod tls;
+mod topic_alias;
 mod ui;

@@ -368,6 +368,6 @@ pub(super) fn publish(tab: &mut Tab, request: crate::mqtt::PublishRequest) {
         None => Err(PublishError::NotConnected),
     };
     if let Err(e) = result {
-        tab.publish.outcome(id, Err(e));
+        tab.publish.outcome(id, Err(e), None);
     }
 }

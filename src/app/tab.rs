@@ -357,7 +357,8 @@ impl Tab {
             if self.repeats.outcome(outcome.id, &outcome.result) {
                 continue;
             }
-            self.publish.outcome(outcome.id, outcome.result);
+            self.publish
+                .outcome(outcome.id, outcome.result, outcome.topic_alias);
         }
         let start = Instant::now();
         while let Some(batch) = self.worker.as_ref().and_then(|w| w.events.try_recv()) {

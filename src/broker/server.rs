@@ -105,7 +105,8 @@ impl Handler for ClientEvents {
 
 /// Counts messages in and out in the broker's metrics, which its `$SYS/…/metrics` topic
 /// publishes (rmqtt itself leaves these counters at 0), so the app's broker statistics show
-/// message rates for the local broker too.
+/// message rates for the local broker too; gives each delivered message properties, so a
+/// topic alias can go with it.
 struct MessageCounter {
     scx: ServerContext,
 }
@@ -115,6 +116,22 @@ impl Handler for MessageCounter {
     async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
         match param {
             Parameter::MessagePublish(..) => self.scx.metrics.messages_publish_inc(),
+            Parameter::MessageDelivered(session, _, publish)
+                if session.fitter.max_server_topic_aliases() > 0 =>
+            {
+                self.scx.metrics.messages_delivered_inc();
+                // rmqtt 0.24 puts a topic alias only into properties that exist: without
+                // any (a 3.1.1 publisher's message) it would empty the topic and send no
+                // alias, a packet no client can read. Empty properties take the alias.
+                let mut publish = match acc {
+                    Some(HookResult::Publish(p)) => p,
+                    Some(other) => return (true, Some(other)),
+                    None if publish.properties.is_some() => return (true, None),
+                    None => (*publish).clone(),
+                };
+                publish.properties.get_or_insert_with(Default::default);
+                return (true, Some(HookResult::Publish(publish)));
+            }
             Parameter::MessageDelivered(..) => self.scx.metrics.messages_delivered_inc(),
             _ => {}
         }
@@ -153,6 +170,9 @@ impl Handler for Credentials {
     }
 }
 
+/// Topic aliases a client may use, and the broker towards a client that takes them.
+const TOPIC_ALIASES: u16 = 10;
+
 fn listener(name: &str, addr: SocketAddr, anonymous: bool) -> Builder {
     Builder::new()
         .name(name)
@@ -161,6 +181,8 @@ fn listener(name: &str, addr: SocketAddr, anonymous: bool) -> Builder {
         .max_packet_size(MAX_PACKET)
         .max_mqueue_len(MAX_QUEUE)
         .max_inflight(std::num::NonZeroU16::MAX)
+        // MQTT 5 topic aliases both ways, as many as Mosquitto's default.
+        .max_topic_aliases(TOPIC_ALIASES)
         // No expiry added to messages that carry none (rmqtt's default adds 300 s).
         .message_expiry_interval(Duration::ZERO)
         .max_session_expiry_interval(Duration::ZERO)

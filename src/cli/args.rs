@@ -280,6 +280,10 @@ pub struct PubArgs {
     /// MQTT 5: data the responder sends back, to match its answer (as text).
     #[arg(long, value_name = "TEXT")]
     pub correlation_data: Option<String>,
+    /// MQTT 5: send the topic by this alias (1 up to the broker's maximum): with the topic
+    /// on the first message, alone after it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub topic_alias: Option<u16>,
     /// Read the payload as a JSON value and send it encoded: `protobuf:FILE.proto:pkg.Msg`,
     /// `msgpack`, `cbor`, `binary:f32le[]`, `script:FILE.js` (its encode(value)), with
     /// pre-steps as for `sub --decode` (`base64+gzip+json`).

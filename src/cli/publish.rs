@@ -34,6 +34,11 @@ pub fn run(args: PubArgs) -> Result<ExitCode, CliError> {
     if let Some(id) = &args.client_id {
         settings.client_id = id.clone();
     }
+    // Like mosquitto_pub: a topic alias only when asked for.
+    settings.topic_aliases = false;
+    if args.topic_alias.is_some() && settings.version != crate::mqtt::MqttVersion::V5 {
+        return Err(CliError::NeedsV5("--topic-alias"));
+    }
     let templated = args.repeat.is_some();
     let topic = if templated {
         Template::parse(&args.topic)?
@@ -121,6 +126,7 @@ fn properties(args: &PubArgs) -> Result<Option<Properties>, CliError> {
         payload_format_indicator: args.payload_format_indicator,
         response_topic: args.response_topic.clone(),
         correlation_data: args.correlation_data.clone().map(String::into_bytes),
+        topic_alias: args.topic_alias,
         ..Properties::default()
     };
     for pair in &args.user_properties {

@@ -289,6 +289,7 @@ mod outcome_tests {
             tx.send(PublishOutcome {
                 id,
                 result: Ok(Delivered::Written),
+                topic_alias: None,
             });
         }
         assert_eq!(rx.try_recv().map(|o| o.id), Some(0));
@@ -296,6 +297,7 @@ mod outcome_tests {
         tx.send(PublishOutcome {
             id: 9,
             result: Err(PublishError::NotConnected),
+            topic_alias: None,
         });
         let mut n = 0;
         while rx.try_recv().is_some() {

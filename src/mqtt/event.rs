@@ -50,6 +50,8 @@ pub enum PublishError {
 pub struct PublishOutcome {
     pub id: u64,
     pub result: Result<Delivered, PublishError>,
+    /// The topic alias the PUBLISH carried (MQTT 5), if it had one.
+    pub topic_alias: Option<u16>,
 }
 
 /// Progress of a retained clean-up (a watch per run: the latest is never lost).

@@ -20,6 +20,7 @@ pub mod settings;
 mod subscriber;
 pub mod tls;
 pub mod tls_extra;
+pub mod topic_alias;
 pub mod worker;
 
 pub use channel::{Batch, EventReceiver, EventSender, OutcomeReceiver, Waker};

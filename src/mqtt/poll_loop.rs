@@ -51,6 +51,8 @@ pub(super) async fn run<S: Session>(
                 backoff.reset();
                 attempt = 1;
                 let (list, ids) = subs.reconnected(info.takes_subscription_ids());
+                let aliases = info.topic_alias_maximum.unwrap_or(0);
+                tracker.connected(aliases, settings.topic_aliases);
                 outbox.subscriptions.send_replace(Vec::new());
                 outbox.broker.send_replace(Some(*info));
                 // "Connected" once the subscriptions are in place (every SUBACK), so

@@ -7,6 +7,7 @@
 //! so the n-th PUBLISH rumqttc writes is the n-th request noted. A request whose hand-over
 //! is cancelled is taken out again; one that connection loss answered while it was being
 //! handed over is remembered, so its late write does not take another request's place.
+//! Topic aliases are chosen in the same turn, so they follow the order of the writes.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,6 +20,7 @@ use super::channel::OutcomeSender;
 use super::command::PublishRequest;
 use super::convert::{v5_props, v5_qos, v311_qos};
 use super::event::{Delivered, PublishError, PublishOutcome};
+use super::topic_alias::{AliasUse, TopicAliases};
 use crate::model::QoS;
 
 /// Ids of the worker's own publishes: run `n` of a job uses `INTERNAL | n << 1 | job`.
@@ -60,14 +62,15 @@ struct Noted {
     seq: u64,
     id: u64,
     qos: QoS,
+    alias: Option<u16>,
 }
 
 #[derive(Default)]
 struct Waiting {
     /// Requests handed to rumqttc whose packet id is not known yet, in order.
     queued: VecDeque<Noted>,
-    /// Packet id → request id, waiting for PUBACK / PUBCOMP.
-    awaiting: HashMap<u16, u64>,
+    /// Packet id → request id and its topic alias, waiting for PUBACK / PUBCOMP.
+    awaiting: HashMap<u16, (u64, Option<u16>)>,
     /// Requests answered as lost while being handed over: their PUBLISH, if rumqttc still
     /// writes it, belongs to no one waiting.
     orphans: u32,
@@ -92,6 +95,8 @@ pub(super) struct Tracker {
     turn: tokio::sync::Mutex<()>,
     next_seq: AtomicU64,
     outcomes: OutcomeSender,
+    /// The topic aliases of the current connection (MQTT 5).
+    aliases: Mutex<TopicAliases>,
 }
 
 impl Tracker {
@@ -102,6 +107,7 @@ impl Tracker {
             turn: tokio::sync::Mutex::new(()),
             next_seq: AtomicU64::new(0),
             outcomes,
+            aliases: Mutex::default(),
         })
     }
 
@@ -109,10 +115,26 @@ impl Tracker {
         self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn note(&self, id: u64, qos: QoS) -> u64 {
+    fn note(&self, id: u64, qos: QoS, alias: Option<u16>) -> u64 {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        self.lock().queued.push_back(Noted { seq, id, qos });
+        let noted = Noted {
+            seq,
+            id,
+            qos,
+            alias,
+        };
+        self.lock().queued.push_back(noted);
         seq
+    }
+
+    fn aliases(&self) -> MutexGuard<'_, TopicAliases> {
+        self.aliases.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A CONNACK: this connection's topic alias maximum (0: none), and whether repeated
+    /// topics get aliases without being asked.
+    pub(super) fn connected(&self, topic_alias_max: u16, auto: bool) {
+        self.aliases().reset(topic_alias_max, auto);
     }
 
     /// Takes request `seq` out of the queue; false when it was answered already.
@@ -130,7 +152,7 @@ impl Tracker {
     /// Notes a request as handed to the client (tests drive the loop without one).
     #[cfg(test)]
     pub(super) fn expect(&self, id: u64, qos: QoS) {
-        self.note(id, qos);
+        self.note(id, qos, None);
     }
 
     /// Starts a new run of `job`: its counts start at 0, and answers to earlier runs are
@@ -158,40 +180,42 @@ impl Tracker {
             if let Some(n) = next
                 && n.qos != QoS::AtMostOnce
             {
-                w.awaiting.insert(pkid, n.id);
+                w.awaiting.insert(pkid, (n.id, n.alias));
             }
             next
         };
         if let Some(n) = next.filter(|n| n.qos == QoS::AtMostOnce) {
-            self.settle(n.id, Ok(Delivered::Written));
+            self.settle(n.id, Ok(Delivered::Written), n.alias);
         }
     }
 
     /// The broker answered the publish with `pkid` (success, or a refusal).
     pub(super) fn answered(&self, pkid: u16, result: Result<(), PublishError>) {
         let id = self.lock().awaiting.remove(&pkid);
-        if let Some(id) = id {
-            self.settle(id, result.map(|()| Delivered::Acknowledged));
+        if let Some((id, alias)) = id {
+            self.settle(id, result.map(|()| Delivered::Acknowledged), alias);
         }
     }
 
-    /// The connection ended: everything in flight is lost (said once each).
+    /// The connection ended: everything in flight is lost (said once each), and no alias
+    /// is used until the next CONNACK.
     pub(super) fn lost(&self) {
+        self.aliases().reset(0, false);
         let ids: Vec<u64> = {
             let mut w = self.lock();
             let queued: Vec<u64> = w.queued.drain(..).map(|n| n.id).collect();
             queued
                 .into_iter()
-                .chain(w.awaiting.drain().map(|(_, id)| id))
+                .chain(w.awaiting.drain().map(|(_, (id, _))| id))
                 .collect()
         };
         for id in ids {
-            self.settle(id, Err(PublishError::Lost));
+            self.settle(id, Err(PublishError::Lost), None);
         }
     }
 
     /// Answers request `id`: an outcome for the user's, a count for a job's current run.
-    fn settle(&self, id: u64, result: Result<Delivered, PublishError>) {
+    fn settle(&self, id: u64, result: Result<Delivered, PublishError>, alias: Option<u16>) {
         match job_of(id) {
             Some((job, run)) => {
                 let c = &self.jobs[job as usize];
@@ -202,7 +226,11 @@ impl Tracker {
                 count.fetch_add(1, Ordering::Relaxed);
                 c.notify.notify_one();
             }
-            None => self.outcomes.send(PublishOutcome { id, result }),
+            None => self.outcomes.send(PublishOutcome {
+                id,
+                result,
+                topic_alias: alias,
+            }),
         }
     }
 
@@ -253,14 +281,29 @@ impl Tracker {
         request: &PublishRequest,
     ) -> Result<(), PublishError> {
         let _turn = self.turn.lock().await;
-        let seq = self.note(request.id, request.qos);
+        let alias = match client {
+            Client::V311(_) => Ok(None),
+            Client::V5(_) => {
+                let asked = request.properties.as_ref().and_then(|p| p.topic_alias);
+                self.aliases().assign(&request.topic, asked)
+            }
+        };
+        let alias = match alias {
+            Ok(a) => a,
+            Err(e) => {
+                let e = PublishError::Client(e.to_string());
+                self.settle(request.id, Err(e.clone()), None);
+                return Err(e);
+            }
+        };
+        let seq = self.note(request.id, request.qos, alias.map(|a| a.alias));
         let mut handing = Handing {
             tracker: self,
             seq,
             id: request.id,
             done: false,
         };
-        let result = hand_over(client, request).await;
+        let result = hand_over(client, request, alias).await;
         handing.done = true;
         match result {
             Ok(()) => {
@@ -274,7 +317,7 @@ impl Tracker {
             Err(e) => {
                 let e = PublishError::Client(e);
                 if self.unnote(seq) {
-                    self.settle(request.id, Err(e.clone()));
+                    self.settle(request.id, Err(e.clone()), None);
                 }
                 Err(e)
             }
@@ -294,12 +337,17 @@ struct Handing<'a> {
 impl Drop for Handing<'_> {
     fn drop(&mut self) {
         if !self.done && self.tracker.unnote(self.seq) {
-            self.tracker.settle(self.id, Err(PublishError::Lost));
+            self.tracker.settle(self.id, Err(PublishError::Lost), None);
         }
     }
 }
 
-async fn hand_over(client: &Client, request: &PublishRequest) -> Result<(), String> {
+/// Hands `request` to rumqttc; with an alias bound before, its topic is left empty.
+async fn hand_over(
+    client: &Client,
+    request: &PublishRequest,
+    alias: Option<AliasUse>,
+) -> Result<(), String> {
     match client {
         Client::V311(c) => c
             .publish(
@@ -312,11 +360,18 @@ async fn hand_over(client: &Client, request: &PublishRequest) -> Result<(), Stri
             .map_err(|e| e.to_string()),
         Client::V5(c) => {
             let qos = v5_qos(request.qos);
-            let topic = request.topic.clone();
+            let topic = match alias {
+                Some(a) if !a.with_topic => String::new(),
+                _ => request.topic.clone(),
+            };
             let payload = request.payload.clone();
-            match &request.properties {
+            let mut props = request.properties.as_ref().map(v5_props);
+            if let Some(a) = alias {
+                props.get_or_insert_with(Default::default).topic_alias = Some(a.alias);
+            }
+            match props {
                 Some(p) => {
-                    c.publish_with_properties(topic, qos, request.retain, payload, v5_props(p))
+                    c.publish_with_properties(topic, qos, request.retain, payload, p)
                         .await
                 }
                 None => c.publish(topic, qos, request.retain, payload).await,

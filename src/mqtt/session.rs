@@ -199,6 +199,10 @@ pub(super) struct V5Session {
     /// QoS 2 publishes refused at PUBREC or PUBCOMP: rumqttc 0.25 keeps their in-flight
     /// slots until the connection is cleaned, so after [`LEAKED_SLOTS`] it is renewed.
     pub leaked: u16,
+    /// Topic aliases the broker set on this connection. rumqttc 0.25 hands a PUBLISH on
+    /// before resolving its alias, so a message sent by alias alone would arrive with an
+    /// empty topic: they are resolved here.
+    pub aliases: std::collections::HashMap<u16, String>,
 }
 
 /// Refused QoS 2 publishes after which the connection is renewed, well before rumqttc
@@ -219,13 +223,30 @@ impl Session for V5Session {
             ));
         }
         match self.eventloop.poll().await {
-            Ok(Event::Incoming(Packet::ConnAck(a))) => Ok(Polled::ConnAck(Box::new(
-                super::connack::BrokerInfo::v5(a.session_present, a.properties),
-            ))),
+            Ok(Event::Incoming(Packet::ConnAck(a))) => {
+                self.aliases.clear();
+                Ok(Polled::ConnAck(Box::new(super::connack::BrokerInfo::v5(
+                    a.session_present,
+                    a.properties,
+                ))))
+            }
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 let topic = match String::from_utf8(p.topic.to_vec()) {
                     Ok(t) => t,
                     Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
+                let alias = p.properties.as_ref().and_then(|p| p.topic_alias);
+                let topic = match alias {
+                    Some(a) if topic.is_empty() => match self.aliases.get(&a) {
+                        Some(t) => t.clone(),
+                        // rumqttc answers this with DISCONNECT (protocol error).
+                        None => return Ok(Polled::Heard),
+                    },
+                    Some(a) => {
+                        self.aliases.insert(a, topic.clone());
+                        topic
+                    }
+                    None => topic,
                 };
                 let mut message = received(&p.payload, qos_from_v5(p.qos), p.retain, payload_cap);
                 message.properties = p

@@ -256,6 +256,7 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
                                     outcomes.send(super::PublishOutcome {
                                         id: request.id,
                                         result: Err(PublishError::Encode(why)),
+                                        topic_alias: None,
                                     });
                                     return;
                                 }
@@ -268,6 +269,7 @@ async fn supervise(mut commands: mpsc::Receiver<WorkerCommand>, outbox: Outbox) 
                 None => outbox.outcomes.send(super::PublishOutcome {
                     id: request.id,
                     result: Err(PublishError::NotConnected),
+                    topic_alias: None,
                 }),
             },
             WorkerCommand::ClearRetained {
@@ -395,6 +397,7 @@ fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
                 client: client.clone(),
                 eventloop,
                 leaked: 0,
+                aliases: Default::default(),
             };
             let task = tokio::spawn(run(session, settings, shared, tracker.clone()));
             (Client::V5(client), task)

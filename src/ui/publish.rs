@@ -19,6 +19,8 @@ pub struct PublishForm {
     pub msg: SavedMessage,
     /// Request id of the last publish and its outcome (`None` while waiting).
     pub last: Option<(u64, Option<Result<Delivered, PublishError>>)>,
+    /// The topic alias the last publish went by (MQTT 5).
+    pub last_alias: Option<u16>,
     next_id: u64,
     /// Name typed for "Save as template".
     pub template_name: String,
@@ -225,9 +227,14 @@ impl PublishForm {
     }
 
     /// Records the outcome of publish request `id`.
-    pub fn outcome(&mut self, id: u64, result: Result<Delivered, PublishError>) {
+    pub fn outcome(
+        &mut self,
+        id: u64,
+        result: Result<Delivered, PublishError>,
+        alias: Option<u16>,
+    ) {
         if matches!(self.last, Some((last, _)) if last == id) {
-            self.last = Some((id, Some(result)));
+            (self.last, self.last_alias) = (Some((id, Some(result))), alias);
         }
     }
 }
@@ -393,18 +400,7 @@ pub fn publish_ui(
             }
             Ok(()) => {}
         }
-        match &form.last {
-            Some((_, None)) => {
-                ui.colored_label(theme::warn(dark), "publishing…");
-            }
-            Some((_, Some(Ok(what)))) => {
-                ui.colored_label(theme::good(dark), what.to_string());
-            }
-            Some((_, Some(Err(e)))) => {
-                ui.colored_label(theme::error(dark), format!("failed: {e}"));
-            }
-            None => {}
-        }
+        super::publish_reply::outcome_ui(ui, &form.last, form.last_alias);
     });
     super::publish_reply::reply_ui(ui, (&mut form.wait_reply, &form.reply), v5);
 }

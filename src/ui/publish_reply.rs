@@ -1,9 +1,11 @@
-//! "Wait for reply" (MQTT 5 request/response) in the publish panel: the checkbox, and the
-//! reply as it stands — waiting, received with its round-trip time, or none in time.
+//! What comes back to the publish panel: the last publish's outcome (with the topic alias
+//! it went by), and "Wait for reply" (MQTT 5 request/response) — the checkbox, and the
+//! reply as it stands: waiting, received with its round-trip time, or none in time.
 
 use egui::Ui;
 
 use super::theme;
+use crate::mqtt::{Delivered, PublishError};
 
 /// Where a request's reply is.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,4 +65,27 @@ pub fn reply_ui(ui: &mut Ui, (wait, reply): (&mut bool, &Option<ReplyState>), v5
             None => {}
         }
     });
+}
+
+/// The last publish: waiting, its outcome, or why it failed.
+pub fn outcome_ui(
+    ui: &mut Ui,
+    last: &Option<(u64, Option<Result<Delivered, PublishError>>)>,
+    alias: Option<u16>,
+) {
+    let dark = ui.visuals().dark_mode;
+    match last {
+        Some((_, None)) => {
+            ui.colored_label(theme::warn(dark), "publishing…");
+        }
+        Some((_, Some(Ok(what)))) => {
+            let alias = alias.map(|a| format!(" · by topic alias {a}"));
+            let text = format!("{what}{}", alias.unwrap_or_default());
+            ui.colored_label(theme::good(dark), text);
+        }
+        Some((_, Some(Err(e)))) => {
+            ui.colored_label(theme::error(dark), format!("failed: {e}"));
+        }
+        None => {}
+    }
 }

@@ -53,6 +53,8 @@ pub struct ConnectionForm {
     /// MQTT 5: number the subscriptions without an identifier of their own (1, 2, … in
     /// order), so each message says which delivered it.
     pub subscription_ids: bool,
+    /// MQTT 5: topics published again go by a topic alias, within the broker's maximum.
+    pub topic_aliases: bool,
     pub transport: Transport,
     /// WebSocket path, for the WebSocket transports.
     pub ws_path: String,
@@ -105,6 +107,7 @@ impl Default for ConnectionForm {
             keep_alive_s: "30".into(),
             subscriptions: default_subscriptions(),
             subscription_ids: false,
+            topic_aliases: true,
             transport: Transport::Tcp,
             ws_path: "/mqtt".into(),
             ca_file: String::new(),

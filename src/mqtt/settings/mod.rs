@@ -153,6 +153,8 @@ pub struct ConnectionSettings {
     pub subscriptions: Vec<Subscription>,
     /// MQTT 5: number the subscriptions without an identifier (1, 2, … in order).
     pub subscription_ids: bool,
+    /// MQTT 5: topics published again go by a topic alias, within the broker's maximum.
+    pub topic_aliases: bool,
     /// Dial the broker through this proxy.
     pub proxy: Option<super::proxy::ProxyUrl>,
     /// Payload bytes kept per message; the rest is cut and flagged.
@@ -220,6 +222,7 @@ impl ConnectionSettings {
             will: None,
             subscriptions: default_subscriptions(),
             subscription_ids: false,
+            topic_aliases: true,
             proxy: None,
             payload_cap: DEFAULT_PAYLOAD_CAP,
             transport: Transport::Tcp,

@@ -9,6 +9,10 @@ use super::{ConnectionSettings, Transport};
 /// large retained message never kills the connection on every reconnect.
 pub const MAX_PACKET_SIZE: usize = 268_435_455;
 
+/// Topic aliases (MQTT 5) the broker may use towards this client: a few per device
+/// stream, within what rumqttc keeps.
+pub const INCOMING_TOPIC_ALIASES: u16 = 256;
+
 impl ConnectionSettings {
     /// rumqttc's transport for these settings (builds the TLS configuration).
     fn rumqttc_transport(&self) -> Result<rumqttc::Transport, String> {
@@ -76,7 +80,10 @@ impl ConnectionSettings {
                 (self.session_expiry_s > 0).then_some(self.session_expiry_s),
             )
             .set_max_packet_size(Some(MAX_PACKET_SIZE as u32))
-            .set_receive_maximum(Some(100));
+            .set_receive_maximum(Some(100))
+            // Aliases the broker may use towards us (rumqttc resolves them; the inspector
+            // shows which a message came by).
+            .set_topic_alias_max(Some(INCOMING_TOPIC_ALIASES));
         if let Some(user) = &self.username {
             o.set_credentials(user, self.password.clone().unwrap_or_default());
         }

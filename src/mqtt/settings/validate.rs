@@ -147,6 +147,7 @@ impl ConnectionForm {
             will: self.will_checked()?,
             subscriptions,
             subscription_ids: self.subscription_ids,
+            topic_aliases: self.topic_aliases,
             proxy: self.proxy_checked()?,
             payload_cap,
             transport: self.transport,

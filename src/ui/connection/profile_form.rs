@@ -189,6 +189,12 @@ fn session_rows_ui(ui: &mut Ui, form: &mut ConnectionForm) -> bool {
             .changed();
         if v5 {
             changed |= seconds_field_ui(ui, "expiry (s)", &mut form.session_expiry_s);
+            changed |= ui
+                .checkbox(&mut form.topic_aliases, "Topic aliases")
+                .on_hover_text(
+                    "Topics published again go by a short alias, within what the broker allows",
+                )
+                .changed();
         }
     });
     ui.end_row();
