@@ -10,6 +10,13 @@ use mqscope::cli::Cli;
 
 fn main() -> ExitCode {
     mqscope::mark_start();
+    let cli = Cli::parse();
+    // `check` breaks connections on purpose: their reconnects are no news.
+    let ours = if matches!(cli.command, Some(mqscope::cli::args::Command::Check(_))) {
+        "warn"
+    } else {
+        "info"
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         // Colour codes only on a terminal: the app shows the broker child's log as text.
@@ -18,12 +25,12 @@ fn main() -> ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
                 // The font provider warns of a "C" locale, which is no fault of the user.
-                "warn,mqscope=info,egui_system_font_provider=error".into()
+                format!("warn,mqscope={ours},egui_system_font_provider=error").into()
             }),
         )
         .init();
     mqscope::install_crypto_provider();
-    match mqscope::cli::run(Cli::parse()) {
+    match mqscope::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
             // 2: the command line is wrong (as clap's own errors); 1: anything else.

@@ -7,6 +7,7 @@ mod common;
 mod acl;
 mod bench;
 mod broker;
+mod check;
 mod cli;
 mod cli_pub;
 #[cfg(feature = "testkit")]

@@ -69,6 +69,10 @@ pub enum Command {
     /// MQTT 5 request/response (like mosquitto_rr): publish with a response topic and
     /// correlation data, print the matching reply as one JSON line with `rtt_ms`.
     Request(RequestArgs),
+    /// Probe a broker and print what it supports: MQTT versions, its CONNACK, the largest
+    /// payload and topic, retained messages, wills, wildcards, shared subscriptions,
+    /// subscription identifiers, $SYS, and QoS 0/1/2 round trips.
+    Check(CheckArgs),
     /// Load a broker from many connections: `pub` at a rate, `sub` counting and timing
     /// what arrives, `conn` opening connections; non-zero when a connection fails.
     Bench(BenchArgs),
@@ -315,6 +319,18 @@ pub struct RequestArgs {
     /// The client id (default: mqscope- and eight random letters).
     #[arg(short = 'i', long, value_name = "ID")]
     pub client_id: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Print the findings as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// How long a probe waits for a message that may not come.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub wait_ms: u64,
 }
 
 /// What `mqscope bench` measures.

@@ -83,6 +83,8 @@ pub enum CliError {
     NeedsV5(&'static str),
     #[error(transparent)]
     Request(super::request::RequestError),
+    #[error(transparent)]
+    Check(super::check::CheckError),
     /// `sub -F`: a format that cannot be used.
     #[error(transparent)]
     Format(#[from] super::format::FormatError),

@@ -13,6 +13,9 @@
 pub mod args;
 pub mod bench;
 pub mod broker;
+pub mod check;
+mod check_probe;
+pub mod check_report;
 pub mod connection;
 pub mod docs;
 mod error;
@@ -52,6 +55,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Pub(args)) => publish::run(args),
         Some(Command::Request(args)) => request::run(args),
+        Some(Command::Check(args)) => check::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Completions(args)) => docs::completions(args.shell, &mut std::io::stdout()),
         Some(Command::Man) => docs::man(&mut std::io::stdout()),
