@@ -153,3 +153,44 @@ fn pub_usage_errors_exit_with_2() {
     let out = mqscope_pub(port, &["-t", "a", "-m", "1"], b"");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn pub_says_what_the_connack_rules_out_instead_of_sending_it() {
+    if !crate::common::mosquitto_available(
+        "pub_says_what_the_connack_rules_out_instead_of_sending_it",
+    ) {
+        return;
+    }
+    let broker = Mosquitto::start_on(
+        free_port(),
+        "max_packet_size 2000\nmax_qos 1\nretain_available false",
+    );
+    let port = broker.port;
+    let big = "x".repeat(3000);
+    for (args, said) in [
+        (
+            &["-t", "lim/big", "-m", big.as_str()][..],
+            "over the broker's largest packet (2000 B)",
+        ),
+        (
+            &["-t", "lim/q2", "-m", "x", "-q", "2"],
+            "takes QoS 1 at most",
+        ),
+        (
+            &["-t", "lim/r", "-m", "x", "-r"],
+            "keeps no retained messages",
+        ),
+    ] {
+        let out = mqscope_pub(port, args, b"");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+    let sub = mosquitto_sub_spawn(port, &["-t", "lim/#", "-C", "1", "-W", "5", "-v"]);
+    ok(&mqscope_pub(
+        port,
+        &["-t", "lim/ok", "-m", "fits", "-q", "1"],
+        b"",
+    ));
+    assert_eq!(collect(sub), ["lim/ok fits"], "what fits still goes");
+}

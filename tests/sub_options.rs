@@ -471,3 +471,72 @@ fn subscriptions_change_while_connected_without_reconnecting() {
         "still the first connection"
     );
 }
+
+#[test]
+fn the_window_says_a_resumed_session_and_the_expiry_left_of_a_message() {
+    use egui_kittest::kittest::Queryable as _;
+    let Some(broker) =
+        Mosquitto::start("the_window_says_a_resumed_session_and_the_expiry_left_of_a_message")
+    else {
+        return;
+    };
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        client_id: "resume-me".into(),
+        clean_session: false,
+        session_expiry_s: "60".into(),
+        ..Default::default()
+    };
+    let options = mqscope::app::StartOptions {
+        select: Some("exp/t".into()),
+        ..Default::default()
+    };
+    let mut h = common::window::connected_app(form, options, 900.0);
+    assert!(
+        h.query_by_label_contains("session resumed").is_none(),
+        "a new session"
+    );
+    h.query_all_by_label("Disconnect")
+        .next()
+        .unwrap()
+        .click_accesskit();
+    assert!(common::window::run_until(
+        &mut h,
+        Duration::from_secs(5),
+        |a| { !a.connection().is_active() }
+    ));
+    h.query_all_by_label("Connect")
+        .next()
+        .unwrap()
+        .click_accesskit();
+    assert!(common::window::run_until(
+        &mut h,
+        Duration::from_secs(10),
+        |a| { a.connection().is_connected() }
+    ));
+    let resumed = (0..100).any(|_| {
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+        h.query_by_label_contains("session resumed").is_some()
+    });
+    assert!(resumed, "the broker kept it: {:?}", h.state().connection());
+    broker.publish(&[
+        "-V",
+        "5",
+        "-t",
+        "exp/t",
+        "-m",
+        "soon",
+        "-D",
+        "publish",
+        "message-expiry-interval",
+        "90",
+    ]);
+    let shown = (0..250).any(|_| {
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+        h.query_by_label_contains("s left when delivered (until ")
+            .is_some()
+    });
+    assert!(shown, "the inspector says the expiry left");
+}

@@ -237,3 +237,44 @@ fn messages_the_local_broker_sends_by_alias_arrive_on_their_topic_with_the_alias
         "{aliases:?}"
     );
 }
+
+#[test]
+fn the_window_says_the_alias_a_repeated_publish_went_by() {
+    use egui::Role;
+    use egui_kittest::kittest::Queryable as _;
+    if !common::mosquitto_available("the_window_says_the_alias_a_repeated_publish_went_by") {
+        return;
+    }
+    let broker = Mosquitto::start_on(free_port(), "max_topic_alias 4");
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        ..Default::default()
+    };
+    let options = mqscope::app::StartOptions {
+        publish_panel: true,
+        ..Default::default()
+    };
+    let mut h = common::window::connected_app(form, options, 1000.0);
+    common::window::type_into(&mut h, Role::TextInput, "Topic", "win/alias");
+    common::window::type_into(&mut h, Role::MultilineTextInput, "Payload", "x");
+    let mut said = Vec::new();
+    for _ in 0..2 {
+        h.query_all_by_label("Publish")
+            .last()
+            .unwrap()
+            .click_accesskit();
+        h.run_steps(2);
+        let shown = (0..250).any(|_| {
+            h.run_steps(1);
+            std::thread::sleep(Duration::from_millis(20));
+            h.query_by_label_contains("sent").is_some()
+        });
+        assert!(shown, "an outcome is shown");
+        said.push(h.query_by_label_contains("by topic alias 1").is_some());
+    }
+    assert_eq!(
+        said,
+        [false, true],
+        "the second publish of the topic goes by alias 1"
+    );
+}

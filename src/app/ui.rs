@@ -58,7 +58,7 @@ impl App {
                 ui,
                 &mut tab.form,
                 &mut tab.form_error,
-                &tab.connection,
+                (&tab.connection, v.session_present),
                 &mut windows.transport,
                 commands,
             );

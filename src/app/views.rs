@@ -19,6 +19,8 @@ pub(super) struct Views {
     pub(super) broker: Option<crate::mqtt::BrokerInfo>,
     /// Connected, and the form's subscriptions are not the connection's.
     pub(super) subs_changed: bool,
+    /// The last CONNACK said the broker kept the session.
+    pub(super) session_present: bool,
 }
 
 impl App {
@@ -44,6 +46,8 @@ impl App {
                 .filter(|_| self.windows.connections)
                 .and_then(crate::mqtt::WorkerHandle::broker_info),
             subs_changed: self.windows.connections && tab.subscriptions_changed(),
+            session_present: (tab.worker.as_ref())
+                .is_some_and(crate::mqtt::WorkerHandle::session_present),
         }
     }
 }

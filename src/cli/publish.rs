@@ -168,6 +168,7 @@ pub fn publish_all(
     settings.subscriptions.clear();
     let worker =
         session::connect(settings, Default::default(), plan.timeout).map_err(PubError::Session)?;
+    let broker = worker.broker_info().unwrap_or_default();
     let mut waiting = std::collections::BTreeSet::new();
     let mut sent = 0u64;
     let result = (|| {
@@ -186,6 +187,10 @@ pub fn publish_all(
                 properties: plan.properties.clone(),
                 encode: None,
             };
+            // What the CONNACK rules out is said, not sent (the broker would drop us).
+            if let Some(why) = broker.refuses(&request) {
+                return Err(PubError::Failed(why).into());
+            }
             while waiting.len() >= IN_FLIGHT {
                 answered(&worker, &mut waiting, plan.timeout)?;
             }

@@ -7,6 +7,18 @@ use rumqttc::v5::mqttbytes::v5::ConnAckProperties;
 use super::settings::MqttVersion;
 use crate::model::QoS;
 
+/// The bytes of a PUBLISH with a topic and payload of these lengths, at most (the fixed
+/// header at its largest, the properties estimated from above).
+pub fn packet_bytes(
+    topic: usize,
+    properties: Option<&crate::model::Properties>,
+    payload: usize,
+) -> usize {
+    let props = properties.map_or(0, |p| p.heap_bytes() + 16);
+    // Fixed header (at most 5), topic length, packet id.
+    5 + 2 + topic + 2 + props + payload
+}
+
 /// The broker's CONNACK. `None` fields were not sent: MQTT 5 then means the default (no
 /// limit, available), and a 3.1.1 CONNACK carries none of them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -104,6 +116,16 @@ impl BrokerInfo {
             ));
         }
         None
+    }
+
+    /// Why the broker would refuse `request` by what its CONNACK said, if it would.
+    pub fn refuses(&self, request: &super::PublishRequest) -> Option<String> {
+        let bytes = packet_bytes(
+            request.topic.len(),
+            request.properties.as_ref(),
+            request.payload.len(),
+        );
+        self.refuses_publish(request.qos, request.retain, bytes)
     }
 
     /// Each fact as (what, in words), in the order the Connection info view shows them.

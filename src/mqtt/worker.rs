@@ -163,6 +163,14 @@ impl WorkerHandle {
         self.broker.borrow().clone()
     }
 
+    /// Whether the last CONNACK said the broker kept this client's session.
+    pub fn session_present(&self) -> bool {
+        self.broker
+            .borrow()
+            .as_ref()
+            .is_some_and(|b| b.session_present)
+    }
+
     /// Whether the worker thread still runs.
     pub fn is_alive(&self) -> bool {
         !self.commands.is_closed()

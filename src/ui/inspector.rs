@@ -150,7 +150,12 @@ fn message_ui(
     let details_ui = |ui: &mut Ui, state: &mut Inspector, commands: &mut Commands| {
         metadata_ui(ui, message, received, rate, state.picked.is_some());
         if let Some(props) = &message.properties {
-            properties_ui(ui, props, &state.subscription_filters);
+            properties_ui(
+                ui,
+                props,
+                message.received_at_us,
+                &state.subscription_filters,
+            );
         }
         ui.horizontal_wrapped(|ui| {
             if ui

@@ -73,9 +73,14 @@ pub fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, rate: f64, picked: b
         });
 }
 
-/// The MQTT 5 properties of a message, each in words; subscription identifiers with the
-/// filter each stands for (from `filters`).
-pub fn properties_ui(ui: &mut Ui, p: &Properties, filters: &[(usize, String)]) {
+/// The MQTT 5 properties of a message received at `received_at_us`, each in words;
+/// subscription identifiers with the filter each stands for (from `filters`).
+pub fn properties_ui(
+    ui: &mut Ui,
+    p: &Properties,
+    received_at_us: i64,
+    filters: &[(usize, String)],
+) {
     let dark = ui.visuals().dark_mode;
     egui::CollapsingHeader::new("MQTT 5 properties")
         .default_open(true)
@@ -101,7 +106,14 @@ pub fn properties_ui(ui: &mut Ui, p: &Properties, filters: &[(usize, String)]) {
                         row(ui, "Payload format", format!("{v} ({meaning})"));
                     }
                     if let Some(v) = p.message_expiry_interval {
-                        row(ui, "Message expiry", format!("{v} s"));
+                        // The broker sends what is left of the expiry when it delivers.
+                        let at = received_at_us / 1000 + i64::from(v) * 1000;
+                        let when = super::inspector::format_time(at, false);
+                        row(
+                            ui,
+                            "Message expiry",
+                            format!("{v} s left when delivered (until {when})"),
+                        );
                     }
                     if let Some(v) = &p.response_topic {
                         row(ui, "Response topic", v.clone());

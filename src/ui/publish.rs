@@ -196,14 +196,9 @@ impl PublishForm {
     /// packet size), if it would.
     pub fn within(&mut self, broker: &BrokerInfo) -> Result<(), String> {
         let (qos, retain, topic) = (self.msg.qos, self.msg.retain, self.msg.topic.len());
-        let props = self
-            .properties()
-            .ok()
-            .flatten()
-            .map_or(0, |p| p.heap_bytes() + 16);
+        let props = self.properties().ok().flatten();
         let payload = self.payload_bytes().as_ref().map_or(0, Vec::len);
-        // Fixed header (at most 5), topic length, packet id.
-        let packet = 5 + 2 + topic + 2 + props + payload;
+        let packet = crate::mqtt::connack::packet_bytes(topic, props.as_ref(), payload);
         broker
             .refuses_publish(qos, retain, packet)
             .map_or(Ok(()), Err)

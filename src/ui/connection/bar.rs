@@ -13,12 +13,13 @@ use crate::mqtt::{ConnectionForm, ConnectionState, MqttVersion, SettingsError, T
 use crate::ui::theme;
 
 /// Draws the bar; a click on Connect asks the app to check the form and connect (a
-/// problem comes back in `error`, shown next to its field).
+/// problem comes back in `error`, shown next to its field). `session_present`: the last
+/// CONNACK said the broker kept this client's session.
 pub fn connection_bar_ui(
     ui: &mut Ui,
     form: &mut ConnectionForm,
     error: &mut Option<SettingsError>,
-    state: &ConnectionState,
+    (state, session_present): (&ConnectionState, bool),
     show_transport: &mut bool,
     commands: &mut Commands,
 ) {
@@ -70,6 +71,13 @@ pub fn connection_bar_ui(
             commands.tab(TabCommand::ConnectForm);
         }
         state_inline_ui(ui, form, state);
+        if session_present && state.is_connected() {
+            ui.colored_label(theme::muted(dark), "· session resumed")
+                .on_hover_text(
+                    "The broker kept this client's session: its subscriptions and the messages \
+                 queued while it was away",
+                );
+        }
     });
     let described = state.describe(Instant::now());
     if described.chars().count() > theme::STATE_INLINE_CHARS {
