@@ -59,6 +59,7 @@ fn messages(topics: &[String], n: usize) -> Vec<Incoming> {
                     received_at_us: 1_700_000_000_000_000 + i as i64,
                     qos: QoS::AtMostOnce,
                     retain: false,
+                    pkid: 0,
                     payload: Payload::decode(payload.as_bytes(), 16 << 20),
                     properties: None,
                 },

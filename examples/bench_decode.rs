@@ -22,6 +22,7 @@ fn batch() -> Vec<Incoming> {
                 received_at_us: 1_700_000_000_000_000 + i as i64,
                 qos: QoS::AtMostOnce,
                 retain: false,
+                pkid: 0,
                 payload: Payload::decode(&state_with(20.0 + (i % 100) as f64 / 10.0), 1 << 20),
                 properties: None,
             },

@@ -31,6 +31,7 @@ fn message(topic: String, i: usize) -> Incoming {
             received_at_us: mqscope::model::message::now_us(),
             qos: QoS::AtMostOnce,
             retain: false,
+            pkid: 0,
             payload: Payload::decode(payload.as_bytes(), 1 << 20),
             properties: None,
         },

@@ -25,6 +25,7 @@ fn main() {
                 received_at_us: mqscope::model::message::now_us(),
                 qos: QoS::AtLeastOnce,
                 retain: true,
+                pkid: 0,
                 payload: Payload::decode(payload, 16 << 20),
                 properties: None,
             },

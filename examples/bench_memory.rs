@@ -33,6 +33,7 @@ fn main() {
                     received_at_us: 1_700_000_000_000_000 + i as i64,
                     qos: QoS::AtMostOnce,
                     retain: false,
+                    pkid: 0,
                     payload: Payload::decode(payload, 1 << 20),
                     properties: None,
                 },

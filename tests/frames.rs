@@ -16,6 +16,7 @@ fn msg(topic: &str, payload: &[u8]) -> Incoming {
             received_at_us: mqscope::model::message::now_us(),
             qos: QoS::AtMostOnce,
             retain: false,
+            pkid: 0,
             payload: Payload::decode(payload, 1 << 20),
             properties: None,
         },

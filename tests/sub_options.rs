@@ -288,6 +288,19 @@ fn sub_prints_formats_and_leaves_out_stale_retained() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.stdout, b"fmt/old|21.5|0|1|4|32312e35\n");
+    // %m: the packet id a QoS 1 delivery came with (0 at QoS 0, as above).
+    let out = mqscope(
+        broker.port,
+        &[
+            "sub", "-t", "fmt/#", "-q", "1", "-C", "1", "-W", "10", "-F", "%q %m",
+        ],
+    )
+    .output()
+    .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout);
+    let (qos, mid) = line.trim().split_once(' ').unwrap();
+    assert_eq!(qos, "1", "{line}");
+    assert!(mid.parse::<u16>().unwrap() >= 1, "{line}");
     let out = mqscope(
         broker.port,
         &["sub", "-t", "fmt/#", "-C", "1", "-W", "10", "-v", "-N"],
@@ -347,11 +360,11 @@ fn sub_prints_formats_and_leaves_out_stale_retained() {
 fn sub_usage_errors_exit_with_2_and_say_why() {
     // No broker is needed: these fail before connecting.
     let port = free_port();
-    let out = mqscope(port, &["sub", "-F", "%t %m"]).output().unwrap();
+    let out = mqscope(port, &["sub", "-F", "%t %w"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("unknown code %m") && err.contains("%t topic"),
+        err.contains("unknown code %w") && err.contains("%t topic"),
         "{err}"
     );
     let out = mqscope(port, &["sub", "-c"]).output().unwrap();

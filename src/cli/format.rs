@@ -18,10 +18,10 @@ enum Piece {
 
 /// The codes `-F` knows, with what each prints (for the error on an unknown one).
 pub const CODES: &str = "%t topic, %p payload, %x/%X payload in hex, %l payload length, \
-%q QoS, %r retain (0/1), %I received time (ISO 8601), %U received time (Unix seconds), \
-%j the JSON line, %S subscription identifier, %A topic alias, %C content type, \
-%E message expiry, %F payload format, %R response topic, %D correlation data, \
-%P user properties, %% a percent sign; \\n \\t \\r \\0 \\e \\\\ escapes";
+%q QoS, %r retain (0/1), %m message id (0 at QoS 0), %I received time (ISO 8601), \
+%U received time (Unix seconds), %j the JSON line, %S subscription identifier, \
+%A topic alias, %C content type, %E message expiry, %F payload format, %R response topic, \
+%D correlation data, %P user properties, %% a percent sign; \\n \\t \\r \\0 \\e \\\\ escapes";
 
 /// A parsed `-F` format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +50,7 @@ impl Format {
                         text.push('%');
                         continue;
                     }
-                    if !"tpxXlqrIUjSACEFRDP".contains(code) {
+                    if !"tpxXlqrmIUjSACEFRDP".contains(code) {
                         return Err(FormatError::Unknown(code));
                     }
                     if !text.is_empty() {
@@ -109,6 +109,9 @@ impl Format {
                     let _ = write!(s, "{}", msg.qos.as_u8());
                 }
                 Piece::Code('r') => s.push(if msg.retain { '1' } else { '0' }),
+                Piece::Code('m') => {
+                    let _ = write!(s, "{}", msg.pkid);
+                }
                 Piece::Code('I') => s.push_str(&local_time(msg.received_at_us)),
                 Piece::Code('U') => {
                     let us = msg.received_at_us;
@@ -233,6 +236,7 @@ mod tests {
                 received_at_us: 1_700_000_000_123_456,
                 qos: QoS::AtLeastOnce,
                 retain: true,
+                pkid: 0,
                 payload: Payload::decode(payload, 1 << 20),
                 properties: Some(Box::new(Properties {
                     subscription_identifiers: vec![2, 5],
@@ -269,8 +273,8 @@ mod tests {
 
     #[test]
     fn an_unknown_code_is_named_with_the_known_ones() {
-        let e = Format::parse("%t %m").unwrap_err();
-        assert_eq!(e, FormatError::Unknown('m'));
+        let e = Format::parse("%t %w").unwrap_err();
+        assert_eq!(e, FormatError::Unknown('w'));
         assert!(e.to_string().contains("%t topic"));
         assert_eq!(Format::parse("50%").unwrap_err(), FormatError::Dangling);
     }

@@ -231,6 +231,7 @@ mod tests {
             received_at_us: i64::from(n),
             qos: QoS::AtMostOnce,
             retain: false,
+            pkid: 0,
             payload: Payload::decode(&[n], 16),
             properties: None,
         }

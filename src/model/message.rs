@@ -88,6 +88,8 @@ pub struct Message {
     pub received_at_us: i64,
     pub qos: QoS,
     pub retain: bool,
+    /// The packet identifier it came with (0 at QoS 0), as `sub -F %m` prints it.
+    pub pkid: u16,
     pub payload: Payload,
     /// Boxed because most messages (all MQTT 3.1.1 ones) have none.
     pub properties: Option<Box<Properties>>,

@@ -128,6 +128,7 @@ mod tests {
                 received_at_us: 1_700_000_000_123_456,
                 qos: QoS::AtLeastOnce,
                 retain: true,
+                pkid: 0,
                 payload: Payload::decode(payload, cap),
                 properties: None,
             },

@@ -396,6 +396,7 @@ mod tests {
             received_at_us: ms * 1000,
             qos: QoS::AtMostOnce,
             retain,
+            pkid: 0,
             payload: Payload::decode(payload.as_bytes(), 1 << 20),
             properties: None,
         }

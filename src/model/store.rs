@@ -345,6 +345,7 @@ mod tests {
                 received_at_us: 0,
                 qos: QoS::AtMostOnce,
                 retain: false,
+                pkid: 0,
                 payload: Payload::decode(payload, usize::MAX),
                 properties: None,
             },

@@ -228,6 +228,7 @@ mod tests {
                 received_at_us: 0,
                 qos: QoS::AtMostOnce,
                 retain: false,
+                pkid: 0,
                 payload: Payload::decode(b"x", 10),
                 properties: None,
             },

@@ -74,11 +74,12 @@ pub(super) async fn poll_watched<S: Session>(
     }
 }
 
-fn received(payload: &[u8], qos: QoS, retain: bool, cap: usize) -> Message {
+fn received(payload: &[u8], (qos, pkid): (QoS, u16), retain: bool, cap: usize) -> Message {
     Message {
         received_at_us: now_us(),
         qos,
         retain,
+        pkid,
         payload: Payload::decode(payload, cap),
         properties: None,
     }
@@ -158,7 +159,12 @@ impl Session for V311Session {
                 super::connack::BrokerInfo::v311(a.session_present),
             ))),
             Ok(Event::Incoming(Packet::Publish(p))) => {
-                let message = received(&p.payload, qos_from_v311(p.qos), p.retain, payload_cap);
+                let message = received(
+                    &p.payload,
+                    (qos_from_v311(p.qos), p.pkid),
+                    p.retain,
+                    payload_cap,
+                );
                 Ok(Polled::Message(Incoming {
                     topic: p.topic,
                     message,
@@ -248,7 +254,12 @@ impl Session for V5Session {
                     }
                     None => topic,
                 };
-                let mut message = received(&p.payload, qos_from_v5(p.qos), p.retain, payload_cap);
+                let mut message = received(
+                    &p.payload,
+                    (qos_from_v5(p.qos), p.pkid),
+                    p.retain,
+                    payload_cap,
+                );
                 message.properties = p
                     .properties
                     .map(props_from_v5)

@@ -17,6 +17,7 @@ pub fn incoming(topic: &str, payload: &[u8], retain: bool) -> mqscope::model::In
             received_at_us: 1_700_000_000_042_000,
             qos: QoS::AtLeastOnce,
             retain,
+            pkid: 0,
             payload: Payload::decode(payload, 16 << 20),
             properties: None,
         },

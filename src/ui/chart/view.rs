@@ -205,6 +205,7 @@ mod tests {
             received_at_us: (at_s * 1e6) as i64,
             qos: QoS::AtMostOnce,
             retain: false,
+            pkid: 0,
             payload: Payload::decode(value.as_bytes(), 1 << 20),
             properties: None,
         }
