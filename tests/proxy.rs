@@ -1,6 +1,7 @@
 //! Connections through real proxies from Debian: tinyproxy (HTTP CONNECT, with Basic
-//! credentials) and Dante (SOCKS5), to a real Mosquitto, from the command line. Loopback
-//! only, bounded in time; each proxy is stopped when its test ends.
+//! credentials) and Dante (SOCKS5), and a minimal SOCKS5 server of the test's own that asks
+//! for a password, to a real Mosquitto, from the command line. Loopback only, bounded in
+//! time; each proxy is stopped when its test ends.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::path::PathBuf;
@@ -219,4 +220,145 @@ fn through_a_socks5_proxy() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("through the proxy"));
+}
+
+/// A minimal SOCKS5 server that takes only a user name and password (RFC 1929) — Dante
+/// checks those against the system's accounts, which a test should not create. It notes
+/// each pair tried and tunnels to the host asked for. Stops when dropped.
+struct PasswordSocks {
+    port: u16,
+    tried: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for PasswordSocks {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl PasswordSocks {
+    fn start(user: &'static str, password: &'static str) -> Self {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let tried = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (noted, stopped) = (tried.clone(), stop.clone());
+        let serve = move |mut c: TcpStream| -> std::io::Result<()> {
+            c.set_nonblocking(false)?;
+            c.set_read_timeout(Some(Duration::from_secs(10)))?;
+            let mut head = [0u8; 2];
+            c.read_exact(&mut head)?;
+            let mut methods = vec![0u8; head[1] as usize];
+            c.read_exact(&mut methods)?;
+            if !methods.contains(&0x02) {
+                return c.write_all(&[0x05, 0xff]);
+            }
+            c.write_all(&[0x05, 0x02])?;
+            let mut field = |c: &mut TcpStream| -> std::io::Result<String> {
+                let mut n = [0u8; 1];
+                c.read_exact(&mut n)?;
+                let mut v = vec![0u8; n[0] as usize];
+                c.read_exact(&mut v)?;
+                Ok(String::from_utf8_lossy(&v).into_owned())
+            };
+            let mut version = [0u8; 1];
+            c.read_exact(&mut version)?;
+            let (u, p) = (field(&mut c)?, field(&mut c)?);
+            noted.lock().unwrap().push(format!("{u}:{p}"));
+            if (u.as_str(), p.as_str()) != (user, password) {
+                return c.write_all(&[0x01, 0x01]);
+            }
+            c.write_all(&[0x01, 0x00])?;
+            let mut req = [0u8; 4];
+            c.read_exact(&mut req)?;
+            let host = match req[3] {
+                0x03 => field(&mut c)?,
+                _ => {
+                    let mut ip = [0u8; 4];
+                    c.read_exact(&mut ip)?;
+                    std::net::Ipv4Addr::from(ip).to_string()
+                }
+            };
+            let mut port = [0u8; 2];
+            c.read_exact(&mut port)?;
+            let up = TcpStream::connect((host.as_str(), u16::from_be_bytes(port)))?;
+            c.write_all(&[0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0])?;
+            c.set_read_timeout(None)?;
+            let (mut c2, mut up2) = (c.try_clone()?, up.try_clone()?);
+            std::thread::Builder::new()
+                .name("password-socks-up".into())
+                .spawn(move || std::io::copy(&mut c2, &mut up2))?;
+            std::io::copy(&mut &up, &mut c).map(|_| ())
+        };
+        let serve = std::sync::Arc::new(serve);
+        std::thread::Builder::new()
+            .name("password-socks".into())
+            .spawn(move || {
+                while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    match listener.accept() {
+                        Ok((c, _)) => {
+                            let serve = serve.clone();
+                            let _ = std::thread::Builder::new()
+                                .name("password-socks-conn".into())
+                                .spawn(move || serve(c));
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                    }
+                }
+            })
+            .unwrap();
+        Self { port, tried, stop }
+    }
+}
+
+#[test]
+fn through_a_socks5_proxy_that_asks_for_a_password() {
+    let Some(broker) = Mosquitto::start("through_a_socks5_proxy_that_asks_for_a_password") else {
+        return;
+    };
+    let proxy = PasswordSocks::start("alice", "s3cret");
+    let url = format!("socks5://alice@127.0.0.1:{}", proxy.port);
+    let sub = mosquitto_sub_spawn(broker.port, &["-t", "px/#", "-C", "1", "-W", "10"]);
+    let publish = |url: &str, password: &str| {
+        mqscope_pub(
+            broker.port,
+            &[
+                "--proxy",
+                url,
+                "--proxy-password-env",
+                "PX",
+                "-t",
+                "px/pw",
+                "-m",
+                "with a password",
+                "-q",
+                "1",
+            ],
+            &[("PX", password)],
+        )
+    };
+    let out = publish(&url, "s3cret");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(collect(sub), ["with a password"]);
+    let out = publish(&url, "wrong");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refused the user name or password"), "{err}");
+    let bare = format!("socks5://127.0.0.1:{}", proxy.port);
+    let out = publish(&bare, "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("wants a user name and password"), "{err}");
+    assert_eq!(
+        *proxy.tried.lock().unwrap(),
+        ["alice:s3cret", "alice:wrong"]
+    );
 }
