@@ -132,3 +132,48 @@ fn the_publish_panel_waits_for_the_reply_and_shows_its_round_trip() {
     assert!(h.state().store().tree().find("mqscope").is_some());
     assert!(h.state().store().tree().find("svc").is_none());
 }
+
+#[test]
+fn the_window_says_no_reply_when_none_comes_in_time() {
+    use crate::common::window::type_into;
+    use egui::Role;
+    use egui_kittest::kittest::Queryable;
+    let Some(broker) = Mosquitto::start("the_window_says_no_reply_when_none_comes_in_time") else {
+        return;
+    };
+    let form = mqscope::mqtt::ConnectionForm {
+        port: broker.port.to_string(),
+        ..Default::default()
+    };
+    let options = mqscope::app::StartOptions {
+        publish_panel: true,
+        ..Default::default()
+    };
+    let mut h = crate::common::window::connected_app(form, options, 1000.0);
+    type_into(&mut h, Role::TextInput, "Topic", "svc/nobody");
+    h.get_by_label("Wait for reply").click_accesskit();
+    h.run_steps(2);
+    h.query_all_by_label("Publish")
+        .last()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(2);
+    let started = std::time::Instant::now();
+    let mut said = false;
+    while started.elapsed() < Duration::from_secs(14) {
+        h.run_steps(1);
+        if h.query_by_label_contains("no reply on mqscope/reply/")
+            .is_some()
+        {
+            said = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(said, "no reply is said");
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "after the 10 s wait"
+    );
+    assert!(h.query_by_label_contains("within 10 s").is_some());
+}

@@ -127,6 +127,11 @@ impl App {
             self.pending_select = None;
         }
         let shown = self.shown();
+        if let Some(at) = shown.reply_deadline() {
+            // "No reply" must show when the wait ends, input or not.
+            let left = at.saturating_duration_since(std::time::Instant::now());
+            ctx.request_repaint_after(left + Duration::from_millis(10));
+        }
         if shown.connection.is_connected() && shown.store.rate() > 0.0 {
             // Keep the rate display current while it moves (it settles at 0 a few seconds
             // after the last message; then no frame is needed for it).

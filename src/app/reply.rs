@@ -96,6 +96,12 @@ impl Tab {
         }
     }
 
+    /// When a reply still waited for stops being waited for (a frame is due then, to say
+    /// so).
+    pub(super) fn reply_deadline(&self) -> Option<Instant> {
+        self.reply.as_ref().map(|p| p.sent + REPLY_WAIT)
+    }
+
     /// Gives up on a reply that did not come in time.
     pub(super) fn reply_timeout(&mut self) {
         if let Some(p) = &self.reply
