@@ -258,7 +258,7 @@ impl PasswordSocks {
                 return c.write_all(&[0x05, 0xff]);
             }
             c.write_all(&[0x05, 0x02])?;
-            let mut field = |c: &mut TcpStream| -> std::io::Result<String> {
+            let field = |c: &mut TcpStream| -> std::io::Result<String> {
                 let mut n = [0u8; 1];
                 c.read_exact(&mut n)?;
                 let mut v = vec![0u8; n[0] as usize];
