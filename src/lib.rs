@@ -11,6 +11,8 @@
 //!   convert (model ↔ rumqttc, every reason code), publisher (ack tracking, clean-up),
 //!   worker (supervisor and poll loop), channel (data: lossy, counted; outcomes: never
 //!   shed), tls, replay. Depends on `model`; no egui.
+//! - [`archive`]: message history on disk (SQLite, FTS5): the file, its search, its writer
+//!   thread; depends on `model`; no egui, tokio or rumqttc.
 //! - [`runtime`]: the named threads owning a tokio runtime.
 //! - [`broker`]: the local broker (child-process control, `mqscope broker`); no egui.
 //! - [`profiles`]: files on disk (connection profiles, publish history, templates, the
@@ -29,6 +31,7 @@
 //!   benchmarks; depends on nothing here.
 
 pub mod app;
+pub mod archive;
 pub mod broker;
 pub mod cli;
 pub mod command;

@@ -47,6 +47,18 @@ impl Payload {
         }
     }
 
+    /// Bytes kept earlier (e.g. read back from disk) of a payload that had `original_len`
+    /// bytes on the wire, classified again.
+    pub fn restored(kept: Vec<u8>, original_len: usize) -> Self {
+        let truncated = kept.len() < original_len;
+        Self {
+            kind: classify(&kept, truncated),
+            bytes: kept.into(),
+            original_len: u32::try_from(original_len).unwrap_or(u32::MAX),
+            decoded: None,
+        }
+    }
+
     /// What the topic's decoder rule made of the payload, if a rule is for it.
     pub fn decoded(&self) -> Option<&Decoded> {
         self.decoded.as_deref()
