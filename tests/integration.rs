@@ -15,6 +15,7 @@ mod decoders;
 mod desktop;
 mod faults;
 mod frames;
+mod history;
 mod mosquitto;
 mod outcomes;
 mod proxy;

@@ -73,6 +73,9 @@ pub enum Command {
     /// payload and topic, retained messages, wills, wildcards, shared subscriptions,
     /// subscription identifiers, $SYS, and QoS 0/1/2 round trips.
     Check(CheckArgs),
+    /// The message history kept on disk: search, stats, export, prune (while the app runs,
+    /// too).
+    History(super::history::HistoryArgs),
     /// Load a broker from many connections: `pub` at a rate, `sub` counting and timing
     /// what arrives, `conn` opening connections; non-zero when a connection fails.
     Bench(BenchArgs),
@@ -194,6 +197,16 @@ pub struct SubArgs {
     /// own folder.
     #[arg(long = "proto-path", value_name = "DIR")]
     pub proto_path: Vec<std::path::PathBuf>,
+    /// Also write what arrives into the broker's history on disk, where the app and
+    /// `mqscope history` read it.
+    #[arg(long)]
+    pub store: bool,
+    /// Where the history files are (default: the platform data folder's `history`).
+    #[arg(long, value_name = "DIR")]
+    pub history_dir: Option<std::path::PathBuf>,
+    /// The disk the history may use, in MiB (the oldest go first; each topic's latest stays).
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub history_budget_mb: u64,
 }
 
 #[derive(Args, Debug)]

@@ -85,6 +85,8 @@ pub enum CliError {
     Request(super::request::RequestError),
     #[error(transparent)]
     Check(super::check::CheckError),
+    #[error(transparent)]
+    History(#[from] super::history::HistoryError),
     /// `sub -F`: a format that cannot be used.
     #[error(transparent)]
     Format(#[from] super::format::FormatError),

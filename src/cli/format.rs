@@ -178,7 +178,7 @@ fn property(
 }
 
 /// `2016-08-10T09:47:38+0100`: the receive time in the local zone, as mosquitto_sub's %I.
-fn local_time(us: i64) -> String {
+pub(super) fn local_time(us: i64) -> String {
     let secs = us.div_euclid(1_000_000);
     match chrono::Local.timestamp_opt(secs, 0) {
         chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {

@@ -20,6 +20,7 @@ pub mod connection;
 pub mod docs;
 mod error;
 pub mod format;
+pub mod history;
 pub mod publish;
 pub mod record;
 pub mod replay;
@@ -56,6 +57,7 @@ pub fn run(mut cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Pub(args)) => publish::run(args),
         Some(Command::Request(args)) => request::run(args),
         Some(Command::Check(args)) => check::run(args),
+        Some(Command::History(args)) => history::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Completions(args)) => docs::completions(args.shell, &mut std::io::stdout()),
         Some(Command::Man) => docs::man(&mut std::io::stdout()),

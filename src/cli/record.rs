@@ -49,9 +49,15 @@ pub fn run_record(
     timeout: Duration,
     out: &mut impl Write,
 ) -> Result<SubSummary, ReceiveError> {
-    receive((settings, Default::default()), count, timeout, out, |m| {
-        let mut line = RecordLine::from_incoming(m).to_json().into_bytes();
-        line.push(b'\n');
-        Some(line)
-    })
+    receive(
+        (settings, Default::default(), None),
+        count,
+        timeout,
+        out,
+        |m| {
+            let mut line = RecordLine::from_incoming(m).to_json().into_bytes();
+            line.push(b'\n');
+            Some(line)
+        },
+    )
 }

@@ -24,8 +24,21 @@ pub fn connect(
     rules: crate::model::decode::rules::DecoderRules,
     timeout: Duration,
 ) -> Result<WorkerHandle, SessionError> {
+    connect_tapped(settings, (rules, None), timeout)
+}
+
+/// The same, with `tap` seeing every batch from the first (`sub --store`).
+pub fn connect_tapped(
+    settings: ConnectionSettings,
+    (rules, tap): (
+        crate::model::decode::rules::DecoderRules,
+        Option<crate::mqtt::Tap>,
+    ),
+    timeout: Duration,
+) -> Result<WorkerHandle, SessionError> {
     let mut worker = WorkerHandle::spawn(Arc::new(|| {})).map_err(SessionError::Start)?;
     worker.set_decoders(rules);
+    worker.set_tap(tap);
     worker.send(WorkerCommand::Connect(Box::new(settings)));
     let settled = |s: &ConnectionState| {
         matches!(

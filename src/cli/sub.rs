@@ -60,9 +60,31 @@ pub fn run(args: SubArgs) -> Result<ExitCode, CliError> {
     let timeout = args
         .timeout_s
         .map_or(Duration::from_millis(args.timeout_ms), Duration::from_secs);
-    let summary = receive((settings, rules), args.count, timeout, &mut out, |m| {
+    let store = match args.store {
+        true => Some(store_writer(&args, &settings)?),
+        false => None,
+    };
+    let tap = store
+        .as_ref()
+        .map(|w| std::sync::Arc::new(w.feeder()) as crate::mqtt::Tap);
+    let summary = receive((settings, rules, tap), args.count, timeout, &mut out, |m| {
         (!(skip_retained && m.message.retain)).then(|| output.record(m, eol))
-    })?;
+    });
+    if let Some(w) = store {
+        let s = w.finish();
+        eprintln!(
+            "mqscope: stored {} messages{}",
+            crate::model::units::thousands(s.written),
+            match s.skipped {
+                0 => String::new(),
+                n => format!(", {} skipped", crate::model::units::thousands(n)),
+            }
+        );
+        if let Some(e) = s.error {
+            eprintln!("mqscope: history: {e}");
+        }
+    }
+    let summary = summary?;
     if summary.dropped > 0 {
         eprintln!(
             "mqscope: {} messages dropped (output too slow)",
@@ -70,6 +92,31 @@ pub fn run(args: SubArgs) -> Result<ExitCode, CliError> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The writer of `sub --store`: the broker's history file, as the app keeps it.
+fn store_writer(
+    args: &SubArgs,
+    settings: &ConnectionSettings,
+) -> Result<crate::archive::ArchiveWriter, CliError> {
+    let dir = super::history::history_dir(args.history_dir.as_deref())?;
+    let path = crate::archive::path_for(&dir, &settings.host, settings.port);
+    let (archive, aside) =
+        crate::archive::Archive::open(&path).map_err(super::history::HistoryError::from)?;
+    if let Some(aside) = aside {
+        eprintln!(
+            "mqscope: the history file was unreadable: moved to {}",
+            aside.display()
+        );
+    }
+    let keep = crate::archive::Retention {
+        budget: args.history_budget_mb.saturating_mul(1 << 20),
+        keep_days: None,
+    };
+    crate::archive::ArchiveWriter::start(archive, keep, "history-writer").map_err(|e| {
+        super::history::HistoryError::from(crate::archive::ArchiveError::Other(e.to_string()))
+            .into()
+    })
 }
 
 /// The connection and subscriptions `sub`'s flags ask for.
@@ -205,7 +252,7 @@ pub fn run_sub(
     out: &mut impl Write,
 ) -> Result<SubSummary, ReceiveError> {
     receive(
-        (settings, DecoderRules::default()),
+        (settings, DecoderRules::default(), None),
         count,
         timeout,
         out,
@@ -245,14 +292,14 @@ fn check_subscriptions(worker: &WorkerHandle) -> Result<(), ReceiveError> {
 /// `rules`; `None` leaves it out) to `out` (flushed after every batch) until `count` messages or `timeout`,
 /// whichever first.
 pub(super) fn receive(
-    (settings, rules): (ConnectionSettings, DecoderRules),
+    (settings, rules, tap): (ConnectionSettings, DecoderRules, Option<crate::mqtt::Tap>),
     count: Option<u64>,
     timeout: Duration,
     out: &mut impl Write,
     record: impl Fn(&Incoming) -> Option<Vec<u8>>,
 ) -> Result<SubSummary, ReceiveError> {
     let deadline = Instant::now() + timeout;
-    let worker = session::connect(settings, rules, timeout)?;
+    let worker = session::connect_tapped(settings, (rules, tap), timeout)?;
     check_subscriptions(&worker)?;
     let mut messages = 0;
     let mut bytes = 0;

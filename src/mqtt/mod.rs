@@ -34,4 +34,4 @@ pub use settings::{
     ConnectionForm, ConnectionSettings, MqttVersion, RetainHandling, SettingsError, Subscription,
     TlsOptions, Transport, WINDOW_BATCH_LINGER,
 };
-pub use worker::WorkerHandle;
+pub use worker::{Tap, WorkerHandle};

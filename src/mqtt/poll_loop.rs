@@ -144,8 +144,8 @@ async fn retry_after(outbox: &Outbox, reason: String, delay: Duration, attempt: 
     outbox.set_state(ConnectionState::Connecting { attempt: *attempt });
 }
 
-/// Decodes the batch by the decoder rules and hands it to the UI channel; false once the
-/// receiver is gone.
+/// Decodes the batch by the decoder rules and hands it to the tap (if any) and the UI
+/// channel; false once the receiver is gone.
 fn flush(outbox: &Outbox, batch: &mut Vec<Incoming>) -> bool {
     if batch.is_empty() {
         return true;
@@ -154,6 +154,9 @@ fn flush(outbox: &Outbox, batch: &mut Vec<Incoming>) -> bool {
     for m in batch.iter_mut() {
         let decoded = rules.decode_incoming(m);
         m.message.payload.set_decoded(decoded);
+    }
+    if let Some(tap) = outbox.tap.borrow().as_ref() {
+        tap(batch);
     }
     outbox.events.send(std::mem::take(batch))
 }

@@ -49,6 +49,8 @@ pub struct WorkerHandle {
     broker: watch::Receiver<Option<BrokerInfo>>,
     /// The decoder rules the worker applies to each message as it arrives.
     decoders: watch::Sender<Arc<DecoderRules>>,
+    /// A second consumer of each decoded batch (history on disk).
+    tap: watch::Sender<Option<Tap>>,
     /// Called when a job's progress changes (the same waker as the channels').
     waker: Waker,
 }
@@ -63,7 +65,12 @@ pub(super) struct Outbox {
     pub broker: watch::Sender<Option<BrokerInfo>>,
     /// The decoder rules of the moment (the app may change them while connected).
     pub decoders: watch::Receiver<Arc<DecoderRules>>,
+    pub tap: watch::Receiver<Option<Tap>>,
 }
+
+/// Sees each batch as it is handed on, decoded, on the worker thread: it must not wait
+/// (history on disk queues a copy, or counts it as skipped).
+pub type Tap = Arc<dyn Fn(&[crate::model::Incoming]) + Send + Sync>;
 
 impl Outbox {
     pub(super) fn set_state(&self, new: ConnectionState) {
@@ -88,6 +95,7 @@ impl WorkerHandle {
         let (subs_tx, subscriptions) = watch::channel(Vec::new());
         let (broker_tx, broker) = watch::channel(None);
         let (decoders, decoders_rx) = watch::channel(Arc::new(DecoderRules::default()));
+        let (tap, tap_rx) = watch::channel(None);
         let outbox = Outbox {
             events: events_tx,
             outcomes: outcomes_tx,
@@ -95,6 +103,7 @@ impl WorkerHandle {
             subscriptions: subs_tx,
             broker: broker_tx,
             decoders: decoders_rx,
+            tap: tap_rx,
         };
         crate::runtime::spawn_runtime_thread(name, supervise(command_rx, outbox))?;
         Ok(Self {
@@ -105,8 +114,14 @@ impl WorkerHandle {
             subscriptions,
             broker,
             decoders,
+            tap,
             waker,
         })
+    }
+
+    /// Hands each batch to `tap` too, from now on (`None`: no more).
+    pub fn set_tap(&self, tap: Option<Tap>) {
+        self.tap.send_replace(tap);
     }
 
     /// Sets the decoder rules applied to each message from now on (once per message, on

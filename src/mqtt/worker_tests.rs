@@ -103,6 +103,7 @@ fn start_loop_reads(script: Vec<Step>, linger: Duration, read_size: usize) -> Ri
         subscriptions: subs_tx,
         broker: watch::channel(None).0,
         decoders: decoders_rx,
+        tap: watch::channel(None).1,
     };
     let tracker = Tracker::new(outcomes_tx);
     let subscribes = Arc::new(AtomicUsize::new(0));

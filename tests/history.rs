@@ -1,0 +1,215 @@
+//! Message history on disk from the command line, against a real Mosquitto: `sub --store`
+//! collects, `history stats|search|export|prune` read it back (by filter, text, time and
+//! flags), an export replays, and bad queries and unknown brokers are said in words.
+//! Loopback only, bounded in time; each test has a history folder of its own.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::common::{self, Mosquitto, collect, mosquitto_sub_spawn};
+
+fn folder(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mqscope-history-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn history(port: u16, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    common::mqscope_at(
+        port,
+        &[
+            &["history"],
+            args,
+            &["--history-dir", dir.to_str().unwrap()],
+        ]
+        .concat(),
+    )
+    .output()
+    .unwrap()
+}
+
+fn lines(out: &std::process::Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `sub --store` while Mosquitto gets `count` messages on plant/N/temp and one on
+/// office/lamp.
+fn collect_into(broker: &Mosquitto, dir: &std::path::Path) {
+    let mut sub = common::mqscope_at(
+        broker.port,
+        &[
+            "sub",
+            "-t",
+            "#",
+            "-q",
+            "1",
+            "-C",
+            "41",
+            "-W",
+            "10",
+            "--store",
+            "--history-dir",
+            dir.to_str().unwrap(),
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for i in 0..40 {
+        broker.publish(&[
+            "-t",
+            &format!("plant/{}/temp", i % 4),
+            "-m",
+            &format!("{{\"t\": {i}, \"state\": \"run\"}}"),
+            "-q",
+            "1",
+        ]);
+    }
+    broker.publish(&[
+        "-t",
+        "office/lamp",
+        "-m",
+        "alarm on",
+        "-r",
+        "-V",
+        "5",
+        "-D",
+        "publish",
+        "user-property",
+        "k",
+        "v",
+    ]);
+    let status = sub.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(sub.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("stored 41 messages"), "{err}");
+}
+
+#[test]
+fn sub_store_then_history_search_stats_export_and_prune() {
+    let Some(broker) = Mosquitto::start("sub_store_then_history_search_stats_export_and_prune")
+    else {
+        return;
+    };
+    let dir = folder("roundtrip");
+    collect_into(&broker, &dir);
+    let port = broker.port;
+    let stats = lines(&history(port, &dir, &["stats", "--json"]));
+    let s = &stats[0][0]["stats"];
+    assert_eq!(
+        (s["messages"].as_u64(), s["topics"].as_u64()),
+        (Some(41), Some(5)),
+        "{stats:?}"
+    );
+    let found = lines(&history(
+        port,
+        &dir,
+        &["search", "-t", "plant/1/+", "--json"],
+    ));
+    assert_eq!(found.len(), 10);
+    assert_eq!(
+        found[0]["payload"], "{\"t\": 37, \"state\": \"run\"}",
+        "newest first"
+    );
+    assert_eq!(found[0]["qos"], 1);
+    let lamp = lines(&history(
+        port,
+        &dir,
+        &["search", "--text", "alarm", "--json"],
+    ));
+    assert_eq!(lamp.len(), 1);
+    assert_eq!(lamp[0]["topic"], "office/lamp");
+    assert_eq!(lamp[0]["retain"], false, "a live publish, delivered live");
+    assert_eq!(
+        lamp[0]["properties"]["user_properties"][0][0], "k",
+        "{lamp:?}"
+    );
+    let recent = lines(&history(
+        port,
+        &dir,
+        &["search", "--since", "-1h", "--limit", "5", "--json"],
+    ));
+    assert_eq!(recent.len(), 5);
+    let none = lines(&history(
+        port,
+        &dir,
+        &["search", "--until", "-1h", "--json"],
+    ));
+    assert!(none.is_empty());
+    let contains = lines(&history(
+        port,
+        &dir,
+        &["search", "--text", "\"t\": 3", "--contains", "--json"],
+    ));
+    assert_eq!(contains.len(), 11, "3 and 30 to 39: {contains:?}");
+    // Export, then replay it into the broker: the same messages arrive.
+    let file = dir.join("plant.jsonl");
+    let out = history(
+        port,
+        &dir,
+        &["export", "-t", "plant/#", "--out", file.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 40);
+    let sub = mosquitto_sub_spawn(port, &["-t", "plant/#", "-C", "40", "-W", "10"]);
+    let out = common::mqscope_at(port, &["replay", file.to_str().unwrap(), "--max-rate"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(collect(sub).len(), 40);
+    // Pruning everything older than now keeps each topic's latest.
+    let out = history(port, &dir, &["prune", "--older-than", "0s"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats = lines(&history(port, &dir, &["stats", "--json"]));
+    assert_eq!(stats[0][0]["stats"]["messages"], 5);
+}
+
+#[test]
+fn history_says_what_is_wrong_in_words() {
+    let Some(broker) = Mosquitto::start("history_says_what_is_wrong_in_words") else {
+        return;
+    };
+    let dir = folder("words");
+    collect_into(&broker, &dir);
+    let out = history(broker.port, &dir, &["search", "--text", "\"unclosed"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a valid FTS5 query") && err.contains("contains"),
+        "{err}"
+    );
+    let out = history(
+        broker.port,
+        &dir,
+        &["search", "--connection", "elsewhere:1884"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no history of"));
+    let out = history(broker.port, &dir, &["search", "--since", "yesterday"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ISO 8601"));
+}
