@@ -60,6 +60,7 @@ fn messages(topics: &[String], n: usize) -> Vec<Incoming> {
                     qos: QoS::AtMostOnce,
                     retain: false,
                     pkid: 0,
+                    from_disk: false,
                     payload: Payload::decode(payload.as_bytes(), 16 << 20),
                     properties: None,
                 },

@@ -23,6 +23,7 @@ fn batch() -> Vec<Incoming> {
                 qos: QoS::AtMostOnce,
                 retain: false,
                 pkid: 0,
+                from_disk: false,
                 payload: Payload::decode(&state_with(20.0 + (i % 100) as f64 / 10.0), 1 << 20),
                 properties: None,
             },

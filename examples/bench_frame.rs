@@ -32,6 +32,7 @@ fn message(topic: String, i: usize) -> Incoming {
             qos: QoS::AtMostOnce,
             retain: false,
             pkid: 0,
+            from_disk: false,
             payload: Payload::decode(payload.as_bytes(), 1 << 20),
             properties: None,
         },

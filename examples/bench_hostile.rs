@@ -26,6 +26,7 @@ fn main() {
                 qos: QoS::AtLeastOnce,
                 retain: true,
                 pkid: 0,
+                from_disk: false,
                 payload: Payload::decode(payload, 16 << 20),
                 properties: None,
             },

@@ -34,6 +34,7 @@ fn main() {
                     qos: QoS::AtMostOnce,
                     retain: false,
                     pkid: 0,
+                    from_disk: false,
                     payload: Payload::decode(payload, 1 << 20),
                     properties: None,
                 },

@@ -17,6 +17,7 @@ fn msg(topic: &str, payload: &[u8]) -> Incoming {
             qos: QoS::AtMostOnce,
             retain: false,
             pkid: 0,
+            from_disk: false,
             payload: Payload::decode(payload, 1 << 20),
             properties: None,
         },

@@ -22,6 +22,7 @@ fn msg(topic: &str, payload: &[u8], at: i64) -> Incoming {
             qos: QoS::AtMostOnce,
             retain: false,
             pkid: 0,
+            from_disk: false,
             payload: Payload::decode(payload, usize::MAX),
             properties: None,
         },
@@ -62,6 +63,8 @@ fn every_field_comes_back_and_large_payloads_are_compressed() {
         .map(|s| s.incoming)
         .collect();
     back.sort_by_key(|x| x.message.received_at_us);
+    assert!(back.iter().all(|m| m.message.from_disk), "marked as read from disk");
+    back.iter_mut().for_each(|m| m.message.from_disk = false);
     assert_eq!(back, [m, cut.clone(), large, binary]);
     assert!(back[1].message.payload.is_truncated());
     assert_eq!(back[1].message.payload.original_len(), big.len());

@@ -77,6 +77,7 @@ pub fn row_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
                 qos: QoS::from_u8(qos).unwrap_or(QoS::AtMostOnce),
                 retain: r.get(4)?,
                 pkid: 0,
+                from_disk: true,
                 payload,
                 properties: properties
                     .and_then(|p| serde_json::from_str::<Properties>(&p).ok())

@@ -237,6 +237,7 @@ mod tests {
                 qos: QoS::AtLeastOnce,
                 retain: true,
                 pkid: 0,
+                from_disk: false,
                 payload: Payload::decode(payload, 1 << 20),
                 properties: Some(Box::new(Properties {
                     subscription_identifiers: vec![2, 5],

@@ -232,6 +232,7 @@ mod tests {
             qos: QoS::AtMostOnce,
             retain: false,
             pkid: 0,
+            from_disk: false,
             payload: Payload::decode(&[n], 16),
             properties: None,
         }

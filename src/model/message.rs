@@ -90,6 +90,8 @@ pub struct Message {
     pub retain: bool,
     /// The packet identifier it came with (0 at QoS 0), as `sub -F %m` prints it.
     pub pkid: u16,
+    /// Read back from the history on disk (stored before this run), not received live.
+    pub from_disk: bool,
     pub payload: Payload,
     /// Boxed because most messages (all MQTT 3.1.1 ones) have none.
     pub properties: Option<Box<Properties>>,

@@ -129,6 +129,7 @@ mod tests {
                 qos: QoS::AtLeastOnce,
                 retain: true,
                 pkid: 0,
+                from_disk: false,
                 payload: Payload::decode(payload, cap),
                 properties: None,
             },

@@ -397,6 +397,7 @@ mod tests {
             qos: QoS::AtMostOnce,
             retain,
             pkid: 0,
+            from_disk: false,
             payload: Payload::decode(payload.as_bytes(), 1 << 20),
             properties: None,
         }

@@ -346,6 +346,7 @@ mod tests {
                 qos: QoS::AtMostOnce,
                 retain: false,
                 pkid: 0,
+                from_disk: false,
                 payload: Payload::decode(payload, usize::MAX),
                 properties: None,
             },

@@ -229,6 +229,7 @@ mod tests {
                 qos: QoS::AtMostOnce,
                 retain: false,
                 pkid: 0,
+                from_disk: false,
                 payload: Payload::decode(b"x", 10),
                 properties: None,
             },

@@ -80,6 +80,7 @@ fn received(payload: &[u8], (qos, pkid): (QoS, u16), retain: bool, cap: usize) -
         qos,
         retain,
         pkid,
+        from_disk: false,
         payload: Payload::decode(payload, cap),
         properties: None,
     }

@@ -18,6 +18,7 @@ pub fn incoming(topic: &str, payload: &[u8], retain: bool) -> mqscope::model::In
             qos: QoS::AtLeastOnce,
             retain,
             pkid: 0,
+            from_disk: false,
             payload: Payload::decode(payload, 16 << 20),
             properties: None,
         },

@@ -206,6 +206,7 @@ mod tests {
             qos: QoS::AtMostOnce,
             retain: false,
             pkid: 0,
+            from_disk: false,
             payload: Payload::decode(value.as_bytes(), 1 << 20),
             properties: None,
         }
