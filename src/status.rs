@@ -17,6 +17,41 @@ pub struct Limits {
     pub point_cap: usize,
     /// Frames per second while only data changes (1 to 60).
     pub data_fps: u32,
+    pub disk: DiskLimits,
+}
+
+/// History on disk: whether connections keep it unless their profile says otherwise, how
+/// much disk each may use, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct DiskLimits {
+    pub on_by_default: bool,
+    pub budget_mb: u64,
+    /// Days kept (0: as long as the budget allows).
+    pub keep_days: u32,
+}
+
+impl Default for DiskLimits {
+    fn default() -> Self {
+        Self {
+            on_by_default: false,
+            budget_mb: crate::archive::DEFAULT_BUDGET >> 20,
+            keep_days: 0,
+        }
+    }
+}
+
+/// A tab's history on disk as the status bar shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiskStatus {
+    pub file_bytes: u64,
+    pub budget: u64,
+    /// Messages not written to disk (the writer fell behind, or writing failed).
+    pub skipped: u64,
+    /// What the user should know (read only, moved aside, a failure), if anything.
+    pub note: Option<String>,
+    /// The note is a failure: history on disk is off or failing.
+    pub failing: bool,
 }
 
 /// A recording, running or finishing.

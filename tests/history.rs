@@ -213,3 +213,133 @@ fn history_says_what_is_wrong_in_words() {
     let out = history(broker.port, &dir, &["search", "--since", "yesterday"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("ISO 8601"));
 }
+
+/// The app on `port` keeping its history under `data`, connected, in a 900-tall window.
+fn app_keeping_history(
+    port: u16,
+    data: &std::path::Path,
+    select: Option<&str>,
+) -> egui_kittest::Harness<'static, mqscope::app::App> {
+    let form = mqscope::mqtt::ConnectionForm {
+        port: port.to_string(),
+        keep_history: Some(true),
+        ..Default::default()
+    };
+    let options = mqscope::app::StartOptions {
+        data_dir: Some(data.to_path_buf()),
+        select: select.map(str::to_string),
+        ..Default::default()
+    };
+    common::window::connected_app(form, options, 900.0)
+}
+
+/// Runs frames until the status bar shows `text` (at most 10 s).
+fn until_label(h: &mut egui_kittest::Harness<'static, mqscope::app::App>, text: &str) -> bool {
+    use egui_kittest::kittest::Queryable as _;
+    (0..500).any(|_| {
+        h.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.query_by_label_contains(text).is_some()
+    })
+}
+
+#[test]
+fn the_tree_comes_back_from_disk_after_a_restart_exactly() {
+    use egui_kittest::kittest::Queryable as _;
+    let Some(broker) = Mosquitto::start("the_tree_comes_back_from_disk_after_a_restart_exactly")
+    else {
+        return;
+    };
+    let data = folder("restart");
+    let mut h = app_keeping_history(broker.port, &data, None);
+    assert!(
+        until_label(&mut h, "disk "),
+        "the status bar shows the history on disk"
+    );
+    broker.publish(&["-t", "keep/a", "-m", "first", "-q", "1"]);
+    broker.publish(&["-t", "keep/a", "-m", "{\"v\": 2}", "-q", "1"]);
+    broker.publish(&[
+        "-t",
+        "keep/b",
+        "-m",
+        "b",
+        "-V",
+        "5",
+        "-D",
+        "publish",
+        "content-type",
+        "text/x",
+    ]);
+    broker.publish(&["-t", "keep/r", "-m", "kept", "-r"]);
+    assert!(common::window::run_until(
+        &mut h,
+        std::time::Duration::from_secs(10),
+        |a| {
+            ["keep/a", "keep/b", "keep/r"]
+                .iter()
+                .all(|t| common::latest(a.store(), t).is_some())
+                && common::latest(a.store(), "keep/a")
+                    .is_some_and(|m| m.payload.bytes() == b"{\"v\": 2}")
+        }
+    ));
+    let before: Vec<mqscope::model::Message> = ["keep/a", "keep/b"]
+        .iter()
+        .map(|t| common::latest(h.state().store(), t).unwrap().clone())
+        .collect();
+    drop(h); // the writer writes what is queued, then the file closes
+    let mut h = app_keeping_history(broker.port, &data, Some("keep/a"));
+    assert!(
+        until_label(&mut h, "(from disk)"),
+        "the inspector says where it came from"
+    );
+    for (t, was) in ["keep/a", "keep/b"].iter().zip(&before) {
+        let back = common::latest(h.state().store(), t).unwrap();
+        assert!(back.from_disk, "{t} is marked from disk");
+        assert_eq!(back.payload, was.payload, "{t}: the same bytes");
+        assert_eq!(
+            (back.qos, back.retain, back.received_at_us),
+            (was.qos, was.retain, was.received_at_us)
+        );
+        assert_eq!(back.properties, was.properties, "{t}: the same properties");
+    }
+    // A live message replaces what came from disk.
+    broker.publish(&["-t", "keep/a", "-m", "live"]);
+    assert!(common::window::run_until(
+        &mut h,
+        std::time::Duration::from_secs(10),
+        |a| { common::latest(a.store(), "keep/a").is_some_and(|m| !m.from_disk) }
+    ));
+    assert!(h.query_by_label_contains("(from disk)").is_none());
+}
+
+#[test]
+fn a_second_instance_only_reads_and_an_unusable_folder_leaves_the_app_in_memory() {
+    let Some(broker) = Mosquitto::start(
+        "a_second_instance_only_reads_and_an_unusable_folder_leaves_the_app_in_memory",
+    ) else {
+        return;
+    };
+    let data = folder("two");
+    let mut first = app_keeping_history(broker.port, &data, None);
+    assert!(until_label(&mut first, "disk "));
+    let mut second = app_keeping_history(broker.port, &data, None);
+    assert!(
+        until_label(&mut second, "disk history read only"),
+        "another instance writes it"
+    );
+    drop(second);
+    drop(first);
+    // A data folder that cannot be made (a file is in its way): said, and messages still
+    // arrive in memory.
+    let blocked = folder("blocked");
+    std::fs::create_dir_all(&blocked).unwrap();
+    std::fs::write(blocked.join("data"), b"a file, not a folder").unwrap();
+    let mut h = app_keeping_history(broker.port, &blocked.join("data"), None);
+    assert!(until_label(&mut h, "disk history off"));
+    broker.publish(&["-t", "mem/x", "-m", "1"]);
+    assert!(common::window::run_until(
+        &mut h,
+        std::time::Duration::from_secs(10),
+        |a| { common::latest(a.store(), "mem/x").is_some() }
+    ));
+}

@@ -47,6 +47,7 @@ fn limits_reach_every_tab_and_new_tabs_start_with_them() {
         payload_cap: 1 << 20,
         point_cap: 12_000,
         data_fps: 12,
+        disk: Default::default(),
     };
     h.state_mut().push(AppCommand::SetLimits(limits));
     h.run_steps(2);

@@ -193,6 +193,7 @@ impl App {
         if shown {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(tab.title()));
         }
+        self.start_history(ctx, id);
     }
 
     /// The form's subscriptions to the live connection at once; a bad filter is said on

@@ -210,6 +210,11 @@ impl App {
                 JobDone::RulesExported(result) => self.rules_file.result = Some(result),
                 JobDone::RulesRead(id, path, read) => self.rules_read(id, &path, read),
                 JobDone::FilePicked(picked) => self.file_picked(ctx, picked),
+                JobDone::HistoryOpened(id, opened) => {
+                    if let Some(tab) = self.tab_mut(id) {
+                        tab.history_opened(*opened);
+                    }
+                }
             }
         }
         if let Some(write) = self.profiles.pending_write() {

@@ -6,6 +6,7 @@ mod demo;
 mod dispatch;
 mod file_dialogs;
 pub mod fonts;
+mod history;
 mod jobs;
 mod logic;
 mod pace;

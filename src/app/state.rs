@@ -35,6 +35,8 @@ pub struct SavedState {
     pub theme: crate::ui::theme::ThemeChoice,
     /// The folder each kind of file dialog last picked in ("csv", "pem", …).
     pub last_folders: std::collections::BTreeMap<String, std::path::PathBuf>,
+    /// History on disk: on for new connections or not, its budget and age.
+    pub disk: crate::status::DiskLimits,
 }
 
 /// A tab as it comes back after a restart.
@@ -65,6 +67,7 @@ impl Default for SavedState {
             shown_tab: 0,
             theme: crate::ui::theme::ThemeChoice::default(),
             last_folders: std::collections::BTreeMap::new(),
+            disk: crate::status::DiskLimits::default(),
         }
     }
 }
@@ -77,6 +80,7 @@ impl SavedState {
             payload_cap: self.payload_cap,
             point_cap: self.point_cap,
             data_fps: self.data_fps,
+            disk: self.disk,
         }
     }
 
@@ -97,6 +101,7 @@ impl SavedState {
         self.payload_cap = limits.payload_cap;
         self.point_cap = limits.point_cap;
         self.data_fps = limits.data_fps;
+        self.disk = limits.disk;
     }
 }
 

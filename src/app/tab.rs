@@ -115,6 +115,14 @@ pub struct Tab {
     /// Timed publishes started from the publish panel.
     pub(super) repeats: super::repeats::Repeats,
     /// The request whose reply the publish panel waits for.
+    /// The history on disk (while "History on disk" is on and it opened).
+    pub(super) history: Option<super::history::TabHistory>,
+    /// Why the history on disk is off, when it could not be opened.
+    pub(super) history_error: Option<String>,
+    /// A history file is being opened for this tab.
+    pub(super) history_opening: bool,
+    /// Where history files go (beside the recordings folder); `None`: nowhere.
+    pub(super) history_dir: Option<PathBuf>,
     pub(super) reply: Option<super::reply::PendingReply>,
     pub(super) form: ConnectionForm,
     pub(super) form_error: Option<SettingsError>,
@@ -194,6 +202,13 @@ impl Tab {
             worker_error,
             connection: ConnectionState::Idle,
             repeats: Default::default(),
+            history: None,
+            history_error: None,
+            history_opening: false,
+            history_dir: recordings
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(|p| p.join("history")),
             reply: None,
             form,
             form_error: None,

@@ -202,7 +202,12 @@ impl App {
             commands,
         );
         egui::Panel::bottom("status").show(ui, |ui| {
-            status_bar::status_bar_ui(ui, &tab.store, v.dropped, saved.payload_cap);
+            status_bar::status_bar_ui(
+                ui,
+                &tab.store,
+                (v.dropped, v.disk.as_ref()),
+                saved.payload_cap,
+            );
         });
         if tab
             .tree

@@ -21,6 +21,8 @@ pub(super) struct Views {
     pub(super) subs_changed: bool,
     /// The last CONNACK said the broker kept the session.
     pub(super) session_present: bool,
+    /// The tab's history on disk, if it keeps one.
+    pub(super) disk: Option<crate::status::DiskStatus>,
 }
 
 impl App {
@@ -46,6 +48,7 @@ impl App {
                 .filter(|_| self.windows.connections)
                 .and_then(crate::mqtt::WorkerHandle::broker_info),
             subs_changed: self.windows.connections && tab.subscriptions_changed(),
+            disk: tab.disk_status(),
             session_present: (tab.worker.as_ref())
                 .is_some_and(crate::mqtt::WorkerHandle::session_present),
         }

@@ -63,7 +63,10 @@ fn every_field_comes_back_and_large_payloads_are_compressed() {
         .map(|s| s.incoming)
         .collect();
     back.sort_by_key(|x| x.message.received_at_us);
-    assert!(back.iter().all(|m| m.message.from_disk), "marked as read from disk");
+    assert!(
+        back.iter().all(|m| m.message.from_disk),
+        "marked as read from disk"
+    );
     back.iter_mut().for_each(|m| m.message.from_disk = false);
     assert_eq!(back, [m, cut.clone(), large, binary]);
     assert!(back[1].message.payload.is_truncated());

@@ -45,10 +45,7 @@ pub fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, rate: f64, picked: b
     };
     // The wide order pairs a long value with a short one on each row.
     let cells: [(&str, egui::RichText); 6] = [
-        (
-            "Received",
-            format_time(m.received_at_us / 1000, true).into(),
-        ),
+        ("Received", received_text(m, dark)),
         ("QoS", m.qos.as_u8().to_string().into()),
         ("Size", size_text),
         ("Retained", retained),
@@ -71,6 +68,16 @@ pub fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, rate: f64, picked: b
                 }
             }
         });
+}
+
+/// When a message arrived, and that it came back from disk (stored before this run).
+fn received_text(m: &Message, dark: bool) -> egui::RichText {
+    let at = format_time(m.received_at_us / 1000, true);
+    if m.from_disk {
+        egui::RichText::new(format!("{at} (from disk)")).color(theme::muted(dark))
+    } else {
+        at.into()
+    }
 }
 
 /// The MQTT 5 properties of a message received at `received_at_us`, each in words;

@@ -23,6 +23,41 @@ fn mib_ui(ui: &mut Ui, bytes: &mut usize, range: std::ops::RangeInclusive<u64>) 
     r
 }
 
+/// History on disk: on for connections that do not say, its budget and age; whether an
+/// edit is final.
+fn disk_rows_ui(ui: &mut Ui, disk: &mut crate::status::DiskLimits) -> bool {
+    let mut apply = false;
+    ui.label("History on disk");
+    apply |= ui
+        .checkbox(&mut disk.on_by_default, "for connections that do not say")
+        .on_hover_text(
+            "Each connection can say on or off for itself in the Connections window; the \
+             messages go to a database in the data folder, searchable after a restart",
+        )
+        .changed();
+    ui.end_row();
+    ui.label("Disk per connection");
+    let r = ui.add(
+        egui::DragValue::new(&mut disk.budget_mb)
+            .range(16..=1_048_576)
+            .suffix(" MiB"),
+    );
+    apply |= applies(&r.on_hover_text("The oldest go first; each topic's latest stays"));
+    ui.end_row();
+    ui.label("Days kept on disk");
+    let r = ui.add(
+        egui::DragValue::new(&mut disk.keep_days)
+            .range(0..=36_500)
+            .custom_formatter(|n, _| match n as u32 {
+                0 => "as the disk allows".into(),
+                d => format!("{d}"),
+            }),
+    );
+    apply |= applies(&r);
+    ui.end_row();
+    apply
+}
+
 /// Draws the limits from `draft` (edited in place); true when the draft should be applied
 /// (the app applies it to every tab).
 pub fn settings_ui(ui: &mut Ui, draft: &mut Limits) -> bool {
@@ -63,6 +98,7 @@ pub fn settings_ui(ui: &mut Ui, draft: &mut Limits) -> bool {
             );
             apply |= applies(&r);
             ui.end_row();
+            apply |= disk_rows_ui(ui, &mut draft.disk);
         });
     ui.colored_label(
         theme::muted(dark),

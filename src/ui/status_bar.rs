@@ -1,13 +1,21 @@
-//! The status bar: rate, totals, history memory against its budget, drops and truncations.
+//! The status bar: rate, totals, history memory against its budget, the history on disk
+//! against its own, drops and truncations.
 
 use egui::Ui;
 
 use super::inspector::format_bytes;
 use super::theme;
 use crate::model::Store;
+use crate::status::DiskStatus;
 
-/// Draws one line of counters; problems (drops, truncation) only appear when non-zero.
-pub fn status_bar_ui(ui: &mut Ui, store: &Store, dropped: u64, payload_cap: usize) {
+/// Draws one line of counters; problems (drops, truncation, skips) only appear when
+/// non-zero. `disk`: the history on disk, when the tab keeps one.
+pub fn status_bar_ui(
+    ui: &mut Ui,
+    store: &Store,
+    (dropped, disk): (u64, Option<&DiskStatus>),
+    payload_cap: usize,
+) {
     let dark = ui.visuals().dark_mode;
     let stats = store.stats();
     ui.horizontal(|ui| {
@@ -41,6 +49,10 @@ pub fn status_bar_ui(ui: &mut Ui, store: &Store, dropped: u64, payload_cap: usiz
                 plots.cap
             ));
         }
+        if let Some(d) = disk {
+            ui.separator();
+            disk_ui(ui, d);
+        }
         if dropped > 0 {
             ui.separator();
             ui.colored_label(theme::error(dark), format!("{dropped} dropped"))
@@ -55,4 +67,44 @@ pub fn status_bar_ui(ui: &mut Ui, store: &Store, dropped: u64, payload_cap: usiz
                 ));
         }
     });
+}
+
+/// The history on disk: its size against its budget, what was skipped, and what is wrong.
+fn disk_ui(ui: &mut Ui, d: &DiskStatus) {
+    let dark = ui.visuals().dark_mode;
+    if d.budget == 0 {
+        // Not written here: off (a failure), or read only (another instance writes it).
+        let (color, text) = if d.failing {
+            (theme::error(dark), "disk history off")
+        } else {
+            (theme::warn(dark), "disk history read only")
+        };
+        ui.colored_label(color, text)
+            .on_hover_text(d.note.clone().unwrap_or_default());
+        return;
+    }
+    ui.label(format!(
+        "disk {} / {}",
+        format_bytes(d.file_bytes as usize),
+        format_bytes(d.budget as usize)
+    ))
+    .on_hover_text("History on disk: the oldest messages go first, each topic's latest stays");
+    if d.skipped > 0 {
+        ui.colored_label(theme::warn(dark), format!("{} not on disk", d.skipped))
+            .on_hover_text("Messages the disk could not take in time (shown, not stored)");
+    }
+    if let Some(note) = &d.note {
+        let color = if d.failing {
+            theme::error(dark)
+        } else {
+            theme::warn(dark)
+        };
+        let short: String = note.chars().take(theme::STATE_INLINE_CHARS).collect();
+        let text = if short.len() < note.len() {
+            format!("{short}…")
+        } else {
+            short
+        };
+        ui.colored_label(color, text).on_hover_text(note);
+    }
 }

@@ -55,6 +55,8 @@ pub struct ConnectionForm {
     pub subscription_ids: bool,
     /// MQTT 5: topics published again go by a topic alias, within the broker's maximum.
     pub topic_aliases: bool,
+    /// Keep this connection's messages on disk (`None`: as the Limits window says for all).
+    pub keep_history: Option<bool>,
     pub transport: Transport,
     /// WebSocket path, for the WebSocket transports.
     pub ws_path: String,
@@ -108,6 +110,7 @@ impl Default for ConnectionForm {
             subscriptions: default_subscriptions(),
             subscription_ids: false,
             topic_aliases: true,
+            keep_history: None,
             transport: Transport::Tcp,
             ws_path: "/mqtt".into(),
             ca_file: String::new(),

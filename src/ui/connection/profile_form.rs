@@ -198,6 +198,28 @@ fn session_rows_ui(ui: &mut Ui, form: &mut ConnectionForm) -> bool {
         }
     });
     ui.end_row();
+    let l = ui.label("History on disk");
+    let label = |v: Option<bool>| match v {
+        None => "as set in Limits",
+        Some(true) => "kept",
+        Some(false) => "not kept",
+    };
+    egui::ComboBox::from_id_salt("keep_history")
+        .selected_text(label(form.keep_history))
+        .show_ui(ui, |ui| {
+            for v in [None, Some(true), Some(false)] {
+                changed |= ui
+                    .selectable_value(&mut form.keep_history, v, label(v))
+                    .changed();
+            }
+        })
+        .response
+        .labelled_by(l.id)
+        .on_hover_text(
+            "Messages of this connection go to a database on disk: they come back after a \
+             restart and can be searched (from the next connect)",
+        );
+    ui.end_row();
     changed |= text_row_ui(
         ui,
         "Last will topic",

@@ -210,6 +210,9 @@ impl Pen<'_> {
             if node.is_retained() {
                 self.badge("R", theme::retained(dark));
             }
+            if latest.from_disk {
+                self.badge("disk", theme::muted(dark));
+            }
             if latest.payload.decoded().and_then(|d| d.invalid()).is_some() {
                 self.badge("invalid", theme::error(dark));
             }
@@ -231,8 +234,9 @@ impl Pen<'_> {
         }
     }
 
-    /// An outlined word: "R" when the topic's latest message is retained, "invalid" when
-    /// it fails its rule's JSON Schema.
+    /// An outlined word: "R" when the topic's latest message is retained, "disk" when it
+    /// was read back from the history on disk, "invalid" when it fails its rule's JSON
+    /// Schema.
     fn badge(&mut self, text: &str, color: egui::Color32) {
         let (x, mid, painter) = (self.x, self.mid, self.painter);
         let badge = painter.layout_no_wrap(text.into(), theme::mono_small(), color);
