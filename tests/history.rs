@@ -343,3 +343,92 @@ fn a_second_instance_only_reads_and_an_unusable_folder_leaves_the_app_in_memory(
         |a| { common::latest(a.store(), "mem/x").is_some() }
     ));
 }
+
+#[test]
+fn kill_9_during_a_flood_loses_at_most_the_last_batch_and_the_file_opens_cleanly() {
+    let Some(broker) = Mosquitto::start(
+        "kill_9_during_a_flood_loses_at_most_the_last_batch_and_the_file_opens_cleanly",
+    ) else {
+        return;
+    };
+    let dir = folder("kill9");
+    let store = |extra: &[&str]| {
+        common::mqscope_at(
+            broker.port,
+            &[
+                &[
+                    "sub",
+                    "-t",
+                    "flood/#",
+                    "--store",
+                    "--history-dir",
+                    dir.to_str().unwrap(),
+                ],
+                extra,
+            ]
+            .concat(),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let mut sub = store(&["-W", "30"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut flood = common::mqscope_at(
+        broker.port,
+        &[
+            "bench",
+            "pub",
+            "-c",
+            "2",
+            "--rate",
+            "5000",
+            "--size",
+            "100",
+            "-t",
+            "flood/%i",
+            "--duration-s",
+            "4",
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    let _ = std::process::Command::new("kill")
+        .args(["-9", &sub.id().to_string()])
+        .status();
+    let _ = sub.wait();
+    let _ = flood.wait();
+    let stats = lines(&history(broker.port, &dir, &["stats", "--json"]));
+    let kept = stats[0][0]["stats"]["messages"].as_u64().unwrap();
+    assert!(
+        kept > 1_000,
+        "what was committed before the kill is there: {kept}"
+    );
+    // The next start opens the same file (nothing moved aside) and goes on writing.
+    let mut again = store(&["-C", "1", "-W", "10"]);
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    broker.publish(&["-t", "flood/after", "-m", "x"]);
+    let status = again.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(again.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(status.success() && !err.contains("moved"), "{err}");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.to_string_lossy().contains("corrupt")),
+        "{files:?}"
+    );
+    let after = lines(&history(broker.port, &dir, &["stats", "--json"]));
+    assert!(
+        after[0][0]["stats"]["messages"].as_u64().unwrap() > kept,
+        "{after:?}"
+    );
+}
