@@ -112,6 +112,27 @@ pub enum TabCommand {
         speed: Option<f64>,
     },
     StopReplay,
+    /// The Search window (history on disk).
+    Search(SearchCommand),
+}
+
+/// What the Search window asks of its tab's history on disk.
+#[derive(Debug)]
+pub enum SearchCommand {
+    /// A new search (the first page).
+    Run(Box<crate::archive::Query>),
+    /// The next page of the last search.
+    More,
+    Cancel,
+    /// Show result `n` in the inspector.
+    Open(usize),
+    /// Every result of the last search to a file: JSON Lines (the record format), or CSV.
+    Export {
+        path: PathBuf,
+        csv: bool,
+    },
+    /// The stored message shown in the inspector into the publish panel.
+    EditAsNew,
 }
 
 /// Where the UI pushes commands while it draws one tab.

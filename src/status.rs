@@ -96,3 +96,44 @@ pub struct OverwriteAsk {
     pub name: String,
     pub changes: Vec<String>,
 }
+
+/// A stored message as the Search window lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchRow {
+    /// Its row in the history file.
+    pub id: i64,
+    pub time: String,
+    pub topic: String,
+    pub preview: String,
+    pub qos: u8,
+    pub retain: bool,
+    pub size: usize,
+}
+
+/// How many stored messages match.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SearchCount {
+    #[default]
+    NotAsked,
+    Counting,
+    Exactly(u64),
+    /// More than this many (counting stopped there).
+    AtLeast(u64),
+}
+
+/// The Search window's results for a tab, as the app keeps them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchView {
+    /// Why this tab's history cannot be searched (none kept), if it cannot.
+    pub unavailable: Option<String>,
+    pub rows: Vec<SearchRow>,
+    /// A page is being read.
+    pub running: bool,
+    /// More may match below the last row.
+    pub more: bool,
+    pub count: SearchCount,
+    /// The query could not run, in words.
+    pub error: Option<String>,
+    pub export: Option<Result<String, String>>,
+    pub exporting: bool,
+}

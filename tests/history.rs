@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::common::{self, Mosquitto, collect, mosquitto_sub_spawn};
+use crate::common::{self, Mosquitto};
 
 fn folder(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("mqscope-history-{}-{name}", std::process::id()));
@@ -42,31 +42,35 @@ fn lines(out: &std::process::Output) -> Vec<Value> {
         .collect()
 }
 
-/// `sub --store` while Mosquitto gets `count` messages on plant/N/temp and one on
-/// office/lamp.
+/// `sub --store` of 40 messages on plant/N/temp and one on office/lamp. They are queued
+/// for a persistent session first, so none is missed however late the subscriber is.
 fn collect_into(broker: &Mosquitto, dir: &std::path::Path) {
-    let mut sub = common::mqscope_at(
-        broker.port,
-        &[
-            "sub",
-            "-t",
-            "#",
-            "-q",
-            "1",
-            "-C",
-            "41",
-            "-W",
-            "10",
-            "--store",
-            "--history-dir",
-            dir.to_str().unwrap(),
-        ],
-    )
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::piped())
-    .spawn()
-    .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let session = [
+        "-c",
+        "-i",
+        "history-collector",
+        "--session-expiry-s",
+        "300",
+        "-q",
+        "1",
+    ];
+    let sub = |extra: &[&str]| {
+        common::mqscope_at(
+            broker.port,
+            &[&["sub", "-t", "#"], &session[..], extra].concat(),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+    };
+    // The session and its subscription, kept by the broker while nobody is connected.
+    let out = sub(&["-C", "0", "-W", "1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for i in 0..40 {
         broker.publish(&[
             "-t",
@@ -82,7 +86,8 @@ fn collect_into(broker: &Mosquitto, dir: &std::path::Path) {
         "office/lamp",
         "-m",
         "alarm on",
-        "-r",
+        "-q",
+        "1",
         "-V",
         "5",
         "-D",
@@ -91,10 +96,17 @@ fn collect_into(broker: &Mosquitto, dir: &std::path::Path) {
         "k",
         "v",
     ]);
-    let status = sub.wait().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(sub.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert!(status.success(), "{err}");
+    let out = sub(&[
+        "-C",
+        "41",
+        "-W",
+        "10",
+        "--store",
+        "--history-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
     assert!(err.contains("stored 41 messages"), "{err}");
 }
 
@@ -168,7 +180,8 @@ fn sub_store_then_history_search_stats_export_and_prune() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 40);
-    let sub = mosquitto_sub_spawn(port, &["-t", "plant/#", "-C", "40", "-W", "10"]);
+    // Subscribed (SUBACK seen) before the replay starts.
+    let sub = common::connected(port, mqscope::mqtt::MqttVersion::V5, &["plant/#"]);
     let out = common::mqscope_at(port, &["replay", file.to_str().unwrap(), "--max-rate"])
         .output()
         .unwrap();
@@ -177,7 +190,17 @@ fn sub_store_then_history_search_stats_export_and_prune() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(collect(sub).len(), 40);
+    let mut got = 0;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while got < 40 && std::time::Instant::now() < deadline {
+        if let Some(batch) = sub
+            .events
+            .recv_timeout(std::time::Duration::from_millis(100))
+        {
+            got += batch.len();
+        }
+    }
+    assert_eq!(got, 40, "the export replays");
     // Pruning everything older than now keeps each topic's latest.
     let out = history(port, &dir, &["prune", "--older-than", "0s"]);
     assert!(
@@ -431,4 +454,90 @@ fn kill_9_during_a_flood_loses_at_most_the_last_batch_and_the_file_opens_cleanly
         after[0][0]["stats"]["messages"].as_u64().unwrap() > kept,
         "{after:?}"
     );
+}
+
+#[test]
+fn the_search_window_finds_pages_opens_in_the_inspector_and_exports() {
+    use egui::Role;
+    use egui_kittest::kittest::Queryable as _;
+    let Some(broker) =
+        Mosquitto::start("the_search_window_finds_pages_opens_in_the_inspector_and_exports")
+    else {
+        return;
+    };
+    let data = folder("search-window");
+    let mut h = app_keeping_history(broker.port, &data, None);
+    assert!(until_label(&mut h, "disk "));
+    let many: String = (0..600).map(|i| format!("reading {i}\n")).collect();
+    let mut publisher = common::mqscope_at(broker.port, &["pub", "-t", "srch/a", "-l", "-q", "1"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(publisher.stdin.as_mut().unwrap(), many.as_bytes()).unwrap();
+    drop(publisher.stdin.take());
+    assert!(publisher.wait().unwrap().success());
+    broker.publish(&["-t", "srch/b", "-m", "the needle is here", "-q", "1"]);
+    assert!(common::window::run_until(
+        &mut h,
+        std::time::Duration::from_secs(10),
+        |a| {
+            common::latest(a.store(), "srch/b").is_some()
+                && common::latest(a.store(), "srch/a")
+                    .is_some_and(|m| m.payload.bytes() == b"reading 599")
+        }
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(500)); // the writer commits
+    h.get_by_label("Search…").click();
+    h.run_steps(2);
+    common::window::type_into(&mut h, Role::TextInput, "Topic filter", "srch/#");
+    h.get_by_label("Search").click();
+    assert!(
+        until_label(&mut h, "601 found, 500 shown"),
+        "a first page and the count"
+    );
+    h.get_by_label("Load more").click_accesskit();
+    assert!(until_label(&mut h, "601 found, 601 shown"), "the next page");
+    common::window::type_into(&mut h, Role::TextInput, "Text", "needle");
+    h.get_by_label("Search").click();
+    assert!(until_label(&mut h, "1 found, 1 shown"));
+    h.get_by_label_contains("srch/b  =  the needle is here")
+        .click_accesskit();
+    assert!(until_label(&mut h, "A message from the history on disk"));
+    assert!(
+        h.query_by_label_contains("stored on disk (found by a search)")
+            .is_some()
+    );
+    // Export the results: JSON Lines in the record format.
+    let out = data.join("found.jsonl");
+    common::window::type_into(&mut h, Role::TextInput, "Export to", out.to_str().unwrap());
+    h.get_by_label("JSON Lines").click_accesskit();
+    assert!(until_label(&mut h, "exported 1 messages to"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let line: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(
+        (line["topic"].as_str(), line["payload"].as_str()),
+        (Some("srch/b"), Some("the needle is here"))
+    );
+    let csv = data.join("found.csv");
+    common::window::type_into(&mut h, Role::TextInput, "Export to", csv.to_str().unwrap());
+    h.get_by_label("CSV").click_accesskit();
+    assert!(until_label(&mut h, "found.csv"));
+    let table = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = table.lines().collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    assert!(
+        rows[0].starts_with("time,topic,qos,retain,size,payload"),
+        "{table}"
+    );
+    assert!(
+        rows[1].contains(",srch/b,0,false,18,the needle is here,"),
+        "{table}"
+    );
+    // The stored message into the publish panel.
+    h.get_by_label("Edit as new message").click_accesskit();
+    h.run_steps(3);
+    let topic = h.get_by_role_and_label(Role::TextInput, "Topic");
+    assert_eq!(topic.value().as_deref(), Some("srch/b"));
+    let payload = h.get_by_role_and_label(Role::MultilineTextInput, "Payload");
+    assert_eq!(payload.value().as_deref(), Some("the needle is here"));
 }

@@ -63,6 +63,7 @@ impl App {
                 self.send_to_worker(id, WorkerCommand::Disconnect);
             }
             TabCommand::ApplySubscriptions => self.apply_subscriptions(id),
+            TabCommand::Search(c) => self.search_command(ctx, id, c),
             TabCommand::StartRepeat(spec) => {
                 if let Some(tab) = self.tab_mut(id) {
                     let command = tab.repeats.start(*spec);

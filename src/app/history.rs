@@ -17,6 +17,7 @@ use crate::status::{DiskLimits, DiskStatus};
 pub(super) struct TabHistory {
     /// The broker it belongs to (`host:port`).
     pub address: String,
+    pub path: PathBuf,
     /// `None`: another instance writes it; this one only read it.
     writer: Option<ArchiveWriter>,
     pub note: Option<String>,
@@ -27,6 +28,7 @@ pub(super) struct TabHistory {
 /// What opening a history file found, from the job thread.
 pub struct Opened {
     address: String,
+    path: PathBuf,
     writer: Option<ArchiveWriter>,
     latest: Vec<Incoming>,
     note: Option<String>,
@@ -69,6 +71,7 @@ pub fn open(path: PathBuf, address: String, disk: DiskLimits) -> Result<Opened, 
                 .map_err(|e| off(e.to_string()))?;
             Ok(Opened {
                 address,
+                path,
                 writer: Some(writer),
                 latest: latest.into_iter().map(|s| s.incoming).collect(),
                 note: aside
@@ -81,6 +84,7 @@ pub fn open(path: PathBuf, address: String, disk: DiskLimits) -> Result<Opened, 
             let latest = archive.latest().map_err(|e| off(e.to_string()))?;
             Ok(Opened {
                 address,
+                path,
                 writer: None,
                 latest: latest.into_iter().map(|s| s.incoming).collect(),
                 note: Some(
@@ -187,10 +191,21 @@ impl Tab {
         }
         self.history = Some(TabHistory {
             address: opened.address,
+            path: opened.path,
             writer: opened.writer,
             note: opened.note,
             _lock: opened.lock,
         });
+    }
+
+    /// The history file a search reads: the one open, or the one stored for this broker
+    /// before (searchable while the tab does not keep history now).
+    pub(super) fn history_path(&self) -> Option<PathBuf> {
+        if let Some(h) = &self.history {
+            return Some(h.path.clone());
+        }
+        let s = self.settings.as_ref()?;
+        super::search::history_file(self.history_dir.as_deref(), s).filter(|p| p.exists())
     }
 
     /// The history on disk as the status bar shows it (`None`: not kept).

@@ -43,6 +43,8 @@ pub enum JobDone {
     ),
     /// A file dialog closed.
     FilePicked(super::file_dialogs::Picked),
+    /// A search job of a tab's history on disk finished.
+    Search(TabId, super::search::SearchDone),
     /// A tab's history file opened (or why not).
     HistoryOpened(TabId, Box<Result<super::history::Opened, String>>),
     /// A profiles file read for import: its profiles, or why not.

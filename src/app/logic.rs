@@ -210,6 +210,7 @@ impl App {
                 JobDone::RulesExported(result) => self.rules_file.result = Some(result),
                 JobDone::RulesRead(id, path, read) => self.rules_read(id, &path, read),
                 JobDone::FilePicked(picked) => self.file_picked(ctx, picked),
+                JobDone::Search(id, done) => self.search_done(id, done),
                 JobDone::HistoryOpened(id, opened) => {
                     if let Some(tab) = self.tab_mut(id) {
                         tab.history_opened(*opened);

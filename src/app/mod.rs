@@ -16,10 +16,14 @@ mod recorder;
 mod repeats;
 mod reply;
 mod restore;
+mod search;
 mod state;
 mod tab;
 mod ui;
 mod views;
+mod windows;
+
+use windows::{ProfileUi, RulesFileUi, Windows};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -108,44 +112,6 @@ struct ScreenshotPlan {
     path: PathBuf,
     at: Instant,
     requested: bool,
-}
-
-/// Which windows and panels are open (view state only).
-#[derive(Debug, Default)]
-struct Windows {
-    broker: bool,
-    publish: bool,
-    settings: bool,
-    /// The transport options window (TLS files, WebSocket path).
-    transport: bool,
-    connections: bool,
-    sys: bool,
-    talkers: bool,
-    record: bool,
-    /// The decoder rules window.
-    decoders: bool,
-    /// The limits window's values while they are edited (applied when a drag ends).
-    limits_draft: Option<crate::status::Limits>,
-}
-
-/// The Decoders window's rules file, as typed, and what its last export or import did.
-#[derive(Debug, Default)]
-struct RulesFileUi {
-    path: String,
-    result: Option<Result<String, String>>,
-}
-
-/// The connections window's fields and what its last actions did.
-#[derive(Debug, Default)]
-struct ProfileUi {
-    /// A save that would overwrite a saved profile, waiting for the user's answer (the
-    /// tab whose form it saves).
-    overwrite: Option<(TabId, crate::status::OverwriteAsk)>,
-    /// File for profile import/export, as typed, and what the last one did.
-    file: String,
-    file_result: Option<Result<String, String>>,
-    /// What the last keychain call did.
-    keychain_note: Option<Result<String, String>>,
 }
 
 /// The whole application state: the tabs, and beside them, once each, what is app-wide.

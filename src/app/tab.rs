@@ -123,6 +123,10 @@ pub struct Tab {
     pub(super) history_opening: bool,
     /// Where history files go (beside the recordings folder); `None`: nowhere.
     pub(super) history_dir: Option<PathBuf>,
+    /// The Search window's results.
+    pub(super) search: super::search::TabSearch,
+    /// The Search window's fields, as typed.
+    pub search_form: crate::ui::search::SearchForm,
     pub(super) reply: Option<super::reply::PendingReply>,
     pub(super) form: ConnectionForm,
     pub(super) form_error: Option<SettingsError>,
@@ -209,6 +213,8 @@ impl Tab {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .map(|p| p.join("history")),
+            search: Default::default(),
+            search_form: Default::default(),
             reply: None,
             form,
             form_error: None,

@@ -107,6 +107,8 @@ impl App {
                     .on_hover_text("Decode topics' payloads: base64, gzip, binary, MessagePack…");
                 ui.toggle_value(&mut windows.record, "Record / replay")
                     .on_hover_text("Record messages to a file; publish a recording again");
+                ui.toggle_value(&mut windows.search, "Search…")
+                    .on_hover_text("Search the messages kept on disk (History on disk)");
                 record::record_indicator_ui(
                     ui,
                     v.record_status.as_ref(),
@@ -201,6 +203,20 @@ impl App {
             tab.connection.is_connected(),
             commands,
         );
+        if windows.search {
+            tab.search
+                .set_unavailable(tab.history_path().is_none().then(|| {
+                    "This connection keeps no history on disk: turn on History on disk in the \
+                 Connections window (or for all connections in Limits), then connect"
+                        .to_string()
+                }));
+            crate::ui::search::search_window_ui(
+                ui.ctx(),
+                &mut windows.search,
+                (&mut tab.search_form, &tab.search.view),
+                commands,
+            );
+        }
         egui::Panel::bottom("status").show(ui, |ui| {
             status_bar::status_bar_ui(
                 ui,

@@ -226,3 +226,41 @@ fn has(m: &StoredMessage, needle: &str) -> bool {
             .and_then(|d| d.result.as_ref().ok())
             .is_some_and(|t| t.contains(needle))
 }
+
+/// A time (ISO 8601, or a date) or an age before now (`-1h`, `7d`), in µs since the epoch.
+pub fn parse_when(s: &str, now_us: i64) -> Option<i64> {
+    let t = s.trim();
+    let age = t.strip_prefix('-').unwrap_or(t);
+    if let Some(unit) = age.chars().last().filter(|c| "smhdw".contains(*c))
+        && let Ok(n) = age[..age.len() - 1].parse::<i64>()
+    {
+        let secs = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            _ => 604_800,
+        };
+        return Some(now_us - n.saturating_mul(secs).saturating_mul(1_000_000));
+    }
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Some(d.timestamp_micros());
+    }
+    let local = |n: chrono::NaiveDateTime| {
+        n.and_local_timezone(chrono::Local)
+            .earliest()
+            .map(|d| d.timestamp_micros())
+    };
+    for form in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(n) = chrono::NaiveDateTime::parse_from_str(t, form) {
+            return local(n);
+        }
+    }
+    let date = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()?;
+    local(date.and_hms_opt(0, 0, 0)?)
+}

@@ -27,6 +27,20 @@ pub struct Inspector {
     /// The subscription identifiers of the connection and their filters, to say which
     /// subscriptions delivered a message.
     pub subscription_filters: Vec<(usize, String)>,
+    /// A message from the history on disk (a search result) shown instead of the tree's
+    /// selection, until the selection changes or "Back to the tree".
+    pub stored: Option<StoredShown>,
+}
+
+/// A stored message in the inspector.
+#[derive(Debug)]
+pub struct StoredShown {
+    /// Its row in the history file.
+    pub id: i64,
+    pub topic: String,
+    pub message: Message,
+    /// The tree's selection when it was first shown (`None`: not drawn yet).
+    pub shown_with: Option<Option<NodeId>>,
 }
 
 /// Local wall-clock time with milliseconds, e.g. `2026-11-24 22:13:21.042`.
@@ -68,6 +82,17 @@ pub fn inspector_ui(
     commands: &mut Commands,
 ) {
     let dark = ui.visuals().dark_mode;
+    if let Some(st) = &mut state.stored {
+        match st.shown_with {
+            None => st.shown_with = Some(selected),
+            Some(was) if was != selected => state.stored = None,
+            Some(_) => {}
+        }
+    }
+    if state.stored.is_some() {
+        stored_ui(ui, store, state, commands);
+        return;
+    }
     let Some(id) = selected else {
         ui.add_space(theme::GROUP_GAP);
         ui.colored_label(
@@ -148,7 +173,7 @@ fn message_ui(
     let rate = recent_rate(history);
     let received = node.own_messages();
     let details_ui = |ui: &mut Ui, state: &mut Inspector, commands: &mut Commands| {
-        metadata_ui(ui, message, received, rate, state.picked.is_some());
+        metadata_ui(ui, message, Some(received), rate, state.picked.is_some());
         if let Some(props) = &message.properties {
             properties_ui(
                 ui,
@@ -215,6 +240,57 @@ fn message_ui(
         ))
         .show(ui, |ui| history_ui(ui, store, id, state, seq));
     view_and_payload_ui(ui, state, commands);
+}
+
+/// A message from the history on disk: where it came from, its metadata, properties and
+/// payload in every view, and "Edit as new message".
+fn stored_ui(ui: &mut Ui, store: &Store, state: &mut Inspector, commands: &mut Commands) {
+    let Some(st) = state.stored.take() else {
+        return;
+    };
+    let mut back = false;
+    ui.horizontal_wrapped(|ui| {
+        back = ui.button("Back to the tree").clicked();
+        ui.colored_label(
+            theme::muted(ui.visuals().dark_mode),
+            "A message from the history on disk",
+        );
+    });
+    topic_header_ui(ui, &st.topic);
+    metadata_ui(ui, &st.message, None, 0.0, false);
+    if let Some(props) = &st.message.properties {
+        properties_ui(
+            ui,
+            props,
+            st.message.received_at_us,
+            &state.subscription_filters,
+        );
+    }
+    if ui
+        .button("Edit as new message")
+        .on_hover_text("Copy this message into the publish panel")
+        .clicked()
+    {
+        commands.tab(TabCommand::Search(crate::command::SearchCommand::EditAsNew));
+    }
+    let natural = PayloadView::natural(&st.topic, &st.message.payload);
+    let view = view_picker_ui(ui, state, natural, (&st.message, &st.topic), commands);
+    // Its own key in the payload cache: no history entry has this sequence number.
+    let key = u64::MAX - st.id.unsigned_abs();
+    payload_ui(
+        ui,
+        &mut state.cache,
+        NodeId::ROOT,
+        key,
+        (view, !state.no_wrap),
+        (&st.message, None),
+        &st.topic,
+        store.plots(),
+        commands,
+    );
+    if !back {
+        state.stored = Some(st);
+    }
 }
 
 /// The topic in full, and a button to copy it.

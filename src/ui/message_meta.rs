@@ -11,7 +11,7 @@ use crate::model::payload::hex_bytes;
 
 /// The message's metadata: four columns (two label–value pairs a row) when the inspector
 /// is wide enough, else two, so that nothing is cut at the right edge.
-pub fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, rate: f64, picked: bool) {
+pub fn metadata_ui(ui: &mut Ui, m: &Message, received: Option<u64>, rate: f64, picked: bool) {
     let dark = ui.visuals().dark_mode;
     let size = m.payload.original_len();
     let size_text = if m.payload.is_truncated() {
@@ -32,10 +32,10 @@ pub fn metadata_ui(ui: &mut Ui, m: &Message, received: u64, rate: f64, picked: b
         egui::RichText::new("no")
     };
     let rate = format_rate(rate);
-    let messages = if picked {
-        format!("{received} on this topic, {rate} (showing an older one)")
-    } else {
-        format!("{received} on this topic, {rate}")
+    let messages = match (received, picked) {
+        (None, _) => "stored on disk (found by a search)".to_string(),
+        (Some(n), true) => format!("{n} on this topic, {rate} (showing an older one)"),
+        (Some(n), false) => format!("{n} on this topic, {rate}"),
     };
     let format = match m.payload.kind() {
         crate::model::PayloadKind::Empty => "empty",

@@ -20,6 +20,7 @@ pub mod publish_options;
 pub mod publish_repeat;
 pub mod publish_reply;
 pub mod record;
+pub mod search;
 pub mod settings;
 pub mod status_bar;
 pub mod sys_view;

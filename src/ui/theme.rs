@@ -172,6 +172,9 @@ pub const SIDE_WINDOW_POS: [f32; 2] = [700.0, 96.0];
 /// The Connection info window first opens at the screen's right edge, this far in, and
 /// this far down.
 pub const INFO_WINDOW_WIDTH: f32 = 440.0;
+/// The Search window's first size.
+pub const SEARCH_WINDOW_WIDTH: f32 = 760.0;
+pub const SEARCH_WINDOW_HEIGHT: f32 = 520.0;
 pub const INFO_WINDOW_TOP: f32 = 96.0;
 /// Height of the top talkers list.
 pub const TALKERS_HEIGHT: f32 = 420.0;
