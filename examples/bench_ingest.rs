@@ -6,6 +6,10 @@
 //!
 //! Usage: bench_ingest PORT N [IDLE_MS] [BUDGET_MIB] [RUN_S]
 //! (RUN_S > 0: instead of counting to N, run that many seconds and then report).
+//! With `MQSCOPE_BENCH_HISTORY=DIR` the history on disk is on, as the app keeps it (a
+//! writer fed by the worker's tap, 1 GiB budget), and the line ends with
+//! `disk_written W disk_skipped S disk_bytes B all_received A` (A: every message handed
+//! over, `$SYS` ones too).
 #![allow(clippy::unwrap_used)] // a benchmark that cannot run should stop loudly
 
 use std::io::Write;
@@ -59,6 +63,18 @@ fn main() {
         ..HistoryLimits::default()
     });
     let mut worker = WorkerHandle::spawn(Arc::new(|| {})).unwrap();
+    let history = std::env::var_os("MQSCOPE_BENCH_HISTORY").map(|dir| {
+        let path = mqscope::archive::path_for(std::path::Path::new(&dir), "127.0.0.1", port);
+        let (archive, _) = mqscope::archive::Archive::open(&path).unwrap();
+        let keep = mqscope::archive::Retention {
+            budget: mqscope::archive::DEFAULT_BUDGET,
+            keep_days: None,
+        };
+        let writer =
+            mqscope::archive::ArchiveWriter::start(archive, keep, "history-writer").unwrap();
+        worker.set_tap(Some(Arc::new(writer.feeder())));
+        writer
+    });
     // As the window connects: batches gathered while messages stream.
     let mut settings = ConnectionSettings::new("127.0.0.1", port);
     settings.batch_linger = mqscope::mqtt::WINDOW_BATCH_LINGER;
@@ -72,6 +88,8 @@ fn main() {
 
     let started = Instant::now();
     let mut received = 0u64;
+    // Every message, `$SYS` ones too (what the tap saw).
+    let mut all = 0u64;
     let mut last = Instant::now();
     let mut last_ns = 0u128;
     loop {
@@ -86,6 +104,7 @@ fn main() {
             break;
         }
         if let Some(batch) = worker.events.recv_timeout(Duration::from_millis(20)) {
+            all += batch.len() as u64;
             received += batch
                 .iter()
                 .filter(|m| m.topic.starts_with("bench/"))
@@ -97,12 +116,22 @@ fn main() {
                 .map_or(0, |d| d.as_nanos());
         }
     }
+    let disk = history.map(|w| {
+        worker.set_tap(None);
+        let s = w.finish();
+        format!(
+            " disk_written {} disk_skipped {} disk_bytes {} all_received {all}",
+            s.written, s.skipped, s.file_bytes
+        )
+    });
+    let cpu = cpu_seconds();
     println!(
-        "received {received} dropped {} topics {} last_ns {last_ns} cpu_s {:.2} peak_rss_mb {:.1} history_mb {:.1}",
+        "received {received} dropped {} topics {} last_ns {last_ns} cpu_s {:.2} peak_rss_mb {:.1} history_mb {:.1}{}",
         worker.events.dropped(),
         store.tree().topic_count(),
-        cpu_seconds(),
+        cpu,
         peak_rss_mb(),
         store.history_bytes() as f64 / f64::from(1 << 20),
+        disk.unwrap_or_default(),
     );
 }

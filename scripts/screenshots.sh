@@ -54,3 +54,19 @@ xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" \
 xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --show palette \
   --select demo/greenhouse/1/state --screenshot screenshots/palette.png --screenshot-after-ms 6000
 echo "wrote screenshots/cjk.png, palette.png"
+
+# History on disk: a first run keeps the sample feed on disk (data and settings folders of
+# its own), the next comes back from disk and opens Search. A --screenshot run keeps no
+# files, so this one is captured from the display.
+hist=$(mktemp -d)
+export XDG_DATA_HOME="$hist/data" XDG_CONFIG_HOME="$hist/config"
+xvfb-run -a -s "-screen 0 1280x800x24" "$BIN" --port "$port" --keep-history --exit-after-s 6 >/dev/null
+# Typed into the Topic filter as a user would.
+xvfb-run -a -s "-screen 0 1280x800x24" sh -c '"$0" "$@" & app=$!; sleep 6;
+  xdotool search --name mqscope windowfocus; xdotool mousemove 545 171 click 1; sleep 0.5;
+  xdotool type "home/#"; xdotool key Return;
+  sleep 1.5; xdotool mousemove 1275 795; sleep 1; import -window root screenshots/search.png;
+  kill $app' \
+  "$BIN" --port "$port" --keep-history --show search --select home/kitchen/temperature
+rm -rf "$hist"
+echo "wrote screenshots/search.png"

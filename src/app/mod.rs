@@ -203,6 +203,7 @@ impl App {
             talkers: options.show.iter().any(|w| w == "talkers"),
             record: options.show.iter().any(|w| w == "record"),
             decoders: options.show.iter().any(|w| w == "decoders"),
+            search: options.show.iter().any(|w| w == "search"),
             ..Windows::default()
         };
         let mut app = Self {

@@ -46,6 +46,11 @@ impl TabSearch {
     pub(super) fn set_unavailable(&mut self, why: Option<String>) {
         self.view.unavailable = why;
     }
+
+    /// No search ran yet (the window then shows the newest stored messages at once).
+    pub(super) fn never_ran(&self) -> bool {
+        self.generation == 0
+    }
 }
 
 fn row(m: &StoredMessage) -> SearchRow {

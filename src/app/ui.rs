@@ -204,12 +204,19 @@ impl App {
             commands,
         );
         if windows.search {
-            tab.search
-                .set_unavailable(tab.history_path().is_none().then(|| {
-                    "This connection keeps no history on disk: turn on History on disk in the \
+            let available = tab.history_path().is_some();
+            if available && tab.search.never_ran() {
+                // Opened: the newest stored messages, before anything is typed.
+                if let Ok(q) = tab.search_form.query(crate::model::message::now_us()) {
+                    let run = crate::command::SearchCommand::Run(Box::new(q));
+                    commands.tab(crate::command::TabCommand::Search(run));
+                }
+            }
+            tab.search.set_unavailable((!available).then(|| {
+                "This connection keeps no history on disk: turn on History on disk in the \
                  Connections window (or for all connections in Limits), then connect"
-                        .to_string()
-                }));
+                    .to_string()
+            }));
             crate::ui::search::search_window_ui(
                 ui.ctx(),
                 &mut windows.search,

@@ -38,10 +38,14 @@ pub struct Cli {
     #[arg(long)]
     pub publish_panel: bool,
     /// Open windows at start: stats (broker statistics), talkers (top talkers), record
-    /// (record and replay), connections, decoders, palette (the command palette), shortcuts.
+    /// (record and replay), connections, decoders, search (the history on disk), palette (the
+    /// command palette), shortcuts.
     /// Repeatable.
-    #[arg(long, value_name = "WINDOW", value_parser = ["stats", "talkers", "record", "connections", "decoders", "palette", "shortcuts"])]
+    #[arg(long, value_name = "WINDOW", value_parser = ["stats", "talkers", "record", "connections", "decoders", "search", "palette", "shortcuts"])]
     pub show: Vec<String>,
+    /// Keep this connection's messages on disk (History on disk), whatever Limits says.
+    #[arg(long)]
+    pub keep_history: bool,
     /// Plot a topic's value, or a field of its JSON after a `#` (a topic name has no `#`):
     /// `--plot sensors/temp`, `--plot 'sensors/state#sensors[2].temp'`. Repeatable.
     #[arg(long, value_name = "TOPIC[#FIELD]")]

@@ -28,6 +28,9 @@ fn start_options(cli: Cli) -> Result<StartOptions, CliError> {
     let local = !cli.connection.names_a_broker();
     let keep_files = cli.screenshot.is_none();
     let mut form = cli.connection.form()?;
+    if cli.keep_history {
+        form.keep_history = Some(true);
+    }
     for rule in &cli.decode {
         let (filter, decoder) = rule
             .rsplit_once('=')

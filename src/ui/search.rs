@@ -101,6 +101,10 @@ pub fn search_window_ui(
 ) {
     egui::Window::new("Search history")
         .open(open)
+        .default_pos(egui::pos2(
+            theme::SEARCH_WINDOW_LEFT,
+            theme::SEARCH_WINDOW_TOP,
+        ))
         .default_width(theme::SEARCH_WINDOW_WIDTH)
         .default_height(theme::SEARCH_WINDOW_HEIGHT)
         .show(ctx, |ui| {
@@ -305,7 +309,9 @@ fn results_ui(ui: &mut Ui, view: &SearchView, commands: &mut Commands) {
                 if ui
                     .add(
                         egui::Button::new(egui::RichText::new(text).font(theme::mono()))
-                            .frame(false),
+                            .frame(false)
+                            // One line each: the rows are laid out a screenful at a time.
+                            .wrap_mode(egui::TextWrapMode::Truncate),
                     )
                     .on_hover_text(hover)
                     .clicked()

@@ -175,6 +175,9 @@ pub const INFO_WINDOW_WIDTH: f32 = 440.0;
 /// The Search window's first size.
 pub const SEARCH_WINDOW_WIDTH: f32 = 760.0;
 pub const SEARCH_WINDOW_HEIGHT: f32 = 520.0;
+/// Where the Search window first opens: below the connection bar, clear of the tree.
+pub const SEARCH_WINDOW_LEFT: f32 = 300.0;
+pub const SEARCH_WINDOW_TOP: f32 = 120.0;
 pub const INFO_WINDOW_TOP: f32 = 96.0;
 /// Height of the top talkers list.
 pub const TALKERS_HEIGHT: f32 = 420.0;
