@@ -12,19 +12,6 @@ use std::time::Instant;
 use mqscope::archive::{Archive, Query};
 use mqscope::model::{Incoming, Message, Payload, QoS};
 
-/// Peak resident memory of this process in MiB (Linux `VmHWM`).
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 /// Which rows a scan keeps.
 type Keep<'a> = dyn Fn(&Incoming) -> bool + 'a;
 
@@ -77,7 +64,7 @@ fn main() {
     println!("write_msg_per_s {:.0}", n as f64 / secs);
     println!("store_bytes_per_message {:.1}", bytes as f64 / n as f64);
     println!("store_file_mb {:.1}", bytes as f64 / f64::from(1 << 20));
-    println!("write_peak_rss_mb {:.1}", peak_rss_mb());
+    println!("write_peak_rss_mb {:.1}", mqscope::testkit::peak_rss_mb());
 
     let reader = Archive::open_read(&path).unwrap();
     let never = AtomicBool::new(false);
@@ -142,5 +129,5 @@ fn main() {
         let (ms, found) = scan(keep);
         println!("scan_{name}_first_page_ms {ms:.2} (found {found})");
     }
-    println!("peak_rss_mb {:.1}", peak_rss_mb());
+    println!("peak_rss_mb {:.1}", mqscope::testkit::peak_rss_mb());
 }

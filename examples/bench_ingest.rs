@@ -19,19 +19,6 @@ use std::time::{Duration, Instant};
 use mqscope::model::{HistoryLimits, Store};
 use mqscope::mqtt::{ConnectionSettings, WorkerCommand, WorkerHandle};
 
-/// Peak resident memory of this process in MiB (Linux `VmHWM`).
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 /// CPU seconds (user + system) this process used so far (clock ticks of 1/100 s).
 fn cpu_seconds() -> f64 {
     std::fs::read_to_string("/proc/self/stat")
@@ -130,7 +117,7 @@ fn main() {
         worker.events.dropped(),
         store.tree().topic_count(),
         cpu,
-        peak_rss_mb(),
+        mqscope::testkit::peak_rss_mb(),
         store.history_bytes() as f64 / f64::from(1 << 20),
         disk.unwrap_or_default(),
     );

@@ -3,21 +3,9 @@
 //! Loopback only, bounded in time.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use std::io::Write as _;
-use std::process::Stdio;
-
 use crate::common::{Mosquitto, collect, free_port, mosquitto_sub_spawn};
 
-fn mqscope_pub(port: u16, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut child = crate::common::mqscope_at(port, &[&["pub"], args].concat())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
+use crate::common::mqscope_pub;
 
 fn ok(out: &std::process::Output) {
     assert!(

@@ -6,8 +6,6 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::{self, LocalBroker, Mosquitto, collect, free_port, mosquitto_sub_spawn};
@@ -131,16 +129,7 @@ fn repeated_topics_go_by_aliases_on_the_local_broker() {
     aliases_deliver_every_message(broker.port, max);
 }
 
-fn mqscope_pub(port: u16, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut child = common::mqscope_at(port, &[&["pub"], args].concat())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
+use crate::common::mqscope_pub;
 
 #[test]
 fn pub_topic_alias_sends_by_the_alias_and_is_checked_against_the_maximum() {

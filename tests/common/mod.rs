@@ -312,6 +312,19 @@ pub fn mqscope_at(port: u16, args: &[&str]) -> Command {
     c
 }
 
+/// `mqscope pub` with `args` to the broker on `port`, `stdin` written to it.
+pub fn mqscope_pub(port: u16, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut child = mqscope_at(port, &[&["pub"], args].concat())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mqscope pub");
+    std::io::Write::write_all(&mut child.stdin.take().expect("its stdin"), stdin)
+        .expect("write its stdin");
+    child.wait_with_output().expect("mqscope pub ends")
+}
+
 /// Answers each request on `svc/req`: first with wrong correlation data, then with the
 /// request's own, the payload `pong:` and the request's. Stops when `stop` is set.
 pub fn responder(port: u16, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
