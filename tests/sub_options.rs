@@ -145,6 +145,9 @@ fn no_local_keeps_a_clients_own_messages_from_it() {
             encode: None,
         };
         w.publish(request).unwrap();
+        // Acknowledged: the broker has it, so it reaches subscribers before the marker.
+        let outcome = w.outcomes.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert!(outcome.result.is_ok(), "{outcome:?}");
     };
     let local = connect(settings(broker.port, vec![with("nl/#", |_| {})]));
     let no_local = connect(settings(

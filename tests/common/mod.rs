@@ -270,28 +270,63 @@ pub fn mosquitto_pub(port: u16, args: &[&str]) {
     assert!(status.success(), "mosquitto_pub {args:?} failed");
 }
 
+/// A background `mosquitto_sub`, subscribed when [`mosquitto_sub_spawn`] returns.
+pub struct SubProcess {
+    child: Child,
+    lines: std::thread::JoinHandle<Vec<String>>,
+}
+
 /// Starts `mosquitto_sub` in the background (for subscribers that must be running before
-/// a publish); the caller collects its output.
-pub fn mosquitto_sub_spawn(port: u16, args: &[&str]) -> Child {
-    let child = Command::new("mosquitto_sub")
-        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+/// a publish) and returns once the broker has acknowledged its subscription (its `-d`
+/// output says so; those debug lines are left out of what it prints); the caller collects
+/// its output.
+pub fn mosquitto_sub_spawn(port: u16, args: &[&str]) -> SubProcess {
+    // Line-buffered (coreutils' stdbuf): its debug lines come as they are written.
+    let mut child = Command::new("stdbuf")
+        .args([
+            "-oL",
+            "mosquitto_sub",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-d",
+        ])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("run mosquitto_sub");
-    // Give it time to connect and subscribe.
-    std::thread::sleep(Duration::from_millis(300));
-    child
+    let stdout = child.stdout.take().expect("its output");
+    let (subscribed, wait) = std::sync::mpsc::sync_channel(1);
+    let lines = std::thread::Builder::new()
+        .name("mosquitto-sub-out".into())
+        .spawn(move || {
+            let mut reader = std::io::BufReader::new(stdout);
+            let mut out = Vec::new();
+            let mut line = Vec::new();
+            while std::io::BufRead::read_until(&mut reader, b'\n', &mut line).unwrap_or(0) > 0 {
+                let text = String::from_utf8_lossy(&line)
+                    .trim_end_matches('\n')
+                    .to_string();
+                line.clear();
+                if text.starts_with("Subscribed (mid") {
+                    let _ = subscribed.try_send(());
+                } else if !text.starts_with("Client ") {
+                    out.push(text);
+                }
+            }
+            out
+        })
+        .expect("a thread for its output");
+    let _ = wait.recv_timeout(Duration::from_secs(10));
+    SubProcess { child, lines }
 }
 
 /// Output lines of a background `mosquitto_sub` once it exits.
-pub fn collect(child: Child) -> Vec<String> {
-    let out = child.wait_with_output().expect("mosquitto_sub output");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+pub fn collect(mut sub: SubProcess) -> Vec<String> {
+    let _ = sub.child.wait();
+    sub.lines.join().unwrap_or_default()
 }
 
 /// A worker connected to 127.0.0.1:`port` and subscribed to `filters` at QoS 2.
