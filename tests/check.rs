@@ -100,7 +100,10 @@ fn check_finds_everything_on_a_default_mosquitto_and_the_local_broker() {
             "the probe's own bound: {r}"
         );
         assert_eq!(r["topic_length"]["largest"], 65_535, "{r}");
-        assert_eq!(r["topic_levels"]["largest"], 1_000, "{r}");
+        // Mosquitto may stop at about 200 levels (its hierarchy limit), the local broker
+        // takes all 1,000; either way the probe finds a depth and says it.
+        let levels = r["topic_levels"]["largest"].as_u64().unwrap_or(0);
+        assert!((200..=1_000).contains(&levels), "{r}");
         for f in r["features"].as_array().unwrap() {
             assert_eq!(f["supported"], true, "{f} on {port}");
         }
