@@ -402,7 +402,8 @@ fn start(settings: ConnectionSettings, outbox: Outbox) -> Result<Live, String> {
             if let Some(p) = proxy {
                 options.set_proxy(p);
             }
-            let (client, eventloop) = rumqttc::AsyncClient::new(options, REQUEST_CAPACITY);
+            let (client, mut eventloop) = rumqttc::AsyncClient::new(options, REQUEST_CAPACITY);
+            eventloop.set_network_options(crate::mqtt::settings::network_options());
             let session = V311Session {
                 client: client.clone(),
                 eventloop,

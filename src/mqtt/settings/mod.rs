@@ -14,7 +14,7 @@ use crate::model::QoS;
 
 pub use super::tls::{TlsOptions, Transport};
 pub use form::ConnectionForm;
-pub use options::MAX_PACKET_SIZE;
+pub use options::{MAX_PACKET_SIZE, network_options};
 pub use validate::{Field, SettingsError};
 
 /// MQTT protocol version.
