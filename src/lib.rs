@@ -56,6 +56,26 @@ pub fn since_start() -> std::time::Duration {
     STARTED.get_or_init(std::time::Instant::now).elapsed()
 }
 
+/// A file grown past the process's size limit (`ulimit -f`, RLIMIT_FSIZE) then fails its
+/// write (EFBIG), which the history writer reports and counts as it does a full disk,
+/// instead of SIGXFSZ ending the process and what it held in memory.
+pub fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        // Once registered, tokio keeps a signal's handler for the life of the process.
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+        {
+            let _guard = rt.enter();
+            if let Err(e) = signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+                tracing::warn!("the file size limit would end mqscope: {e}");
+            }
+        }
+    }
+}
+
 /// Installs rustls' ring crypto provider once per process (before any TLS connection).
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();

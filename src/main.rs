@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         )
         .init();
     mqscope::install_crypto_provider();
+    mqscope::survive_file_size_limit();
     match mqscope::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {

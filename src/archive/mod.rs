@@ -33,7 +33,7 @@ pub enum ArchiveError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("history database {path}: {source}")]
+    #[error("history database {path}: {}", in_words(source))]
     Sqlite {
         path: PathBuf,
         source: rusqlite::Error,
@@ -43,6 +43,18 @@ pub enum ArchiveError {
     Query(String),
     #[error("history: {0}")]
     Other(String),
+}
+
+/// SQLite's error, with what a full or failing disk means said plainly.
+fn in_words(e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => format!("the disk is full ({e})"),
+        Some(rusqlite::ErrorCode::SystemIoFailure) => {
+            format!("{e}: the disk may be full, read-only or gone, or the file at its size limit")
+        }
+        Some(rusqlite::ErrorCode::ReadOnly) => format!("{e}: the file or its folder is read-only"),
+        _ => e.to_string(),
+    }
 }
 
 /// The history file of the broker at `host:port` under `dir`.
