@@ -71,6 +71,14 @@ pub enum TabCommand {
     Publish(Box<PublishRequest>, SavedMessage),
     /// Copy history entry `seq` of a topic into the publish editor.
     EditAsNew(NodeId, u64),
+    /// Read the next page of a topic's older messages from the history on disk (the first
+    /// page: those received before `until_us`, µs since the epoch).
+    LoadOlder {
+        topic: String,
+        until_us: Option<i64>,
+    },
+    /// Copy row `n` of the inspector's older messages from disk into the publish editor.
+    EditOlderAsNew(usize),
     /// Clear the retained messages of these topics on the broker.
     ClearRetained(Vec<(NodeId, String)>),
     /// Stop a running retained clean-up.

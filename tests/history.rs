@@ -541,3 +541,248 @@ fn the_search_window_finds_pages_opens_in_the_inspector_and_exports() {
     let payload = h.get_by_role_and_label(Role::MultilineTextInput, "Payload");
     assert_eq!(payload.value().as_deref(), Some("the needle is here"));
 }
+
+#[test]
+fn the_inspector_history_and_plots_reach_back_to_what_is_on_disk() {
+    use egui::Role;
+    use egui_kittest::kittest::Queryable as _;
+    let Some(broker) =
+        Mosquitto::start("the_inspector_history_and_plots_reach_back_to_what_is_on_disk")
+    else {
+        return;
+    };
+    let data = folder("backfill");
+    let mut h = app_keeping_history(broker.port, &data, None);
+    assert!(until_label(&mut h, "disk "));
+    let values: String = (0..300).map(|i| format!("{i}\n")).collect();
+    let mut publisher = common::mqscope_at(broker.port, &["pub", "-t", "old/t", "-l", "-q", "1"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(publisher.stdin.as_mut().unwrap(), values.as_bytes()).unwrap();
+    drop(publisher.stdin.take());
+    assert!(publisher.wait().unwrap().success());
+    assert!(common::window::run_until(
+        &mut h,
+        std::time::Duration::from_secs(10),
+        |a| common::latest(a.store(), "old/t").is_some_and(|m| m.payload.bytes() == b"299")
+    ));
+    drop(h); // the writer writes what is queued, then the file closes
+
+    // After a restart memory holds the latest message only; the list reads back the rest.
+    let mut h = app_keeping_history(broker.port, &data, Some("old/t"));
+    assert!(
+        until_label(&mut h, "200 older from disk"),
+        "the first page is read as the end of the list shows"
+    );
+    // A row from disk in the inspector: its payload, the diff with the one before it, and
+    // Edit as new message.
+    h.get_by_label_contains("B  297").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("297").is_some(),
+        "the payload view shows it"
+    );
+    h.get_by_label("Edit as new message").click_accesskit();
+    h.run_steps(3);
+    let payload = h.get_by_role_and_label(Role::MultilineTextInput, "Payload");
+    assert_eq!(payload.value().as_deref(), Some("297"));
+    // Scrolled to its end, the list reads the next (last) page.
+    let arrived = (0..200).any(|_| {
+        if let Some(row) = h.query_all_by_label_contains(" B  ").last() {
+            row.hover();
+            row.scroll_down();
+        }
+        h.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.query_by_label_contains("No older messages on disk")
+            .is_some()
+    });
+    assert!(arrived, "the list's end");
+    assert!(
+        h.query_by_label_contains("299 older from disk").is_some(),
+        "the second page"
+    );
+    let rows = &h.state().inspector_older().rows;
+    let ns: Vec<String> = rows
+        .iter()
+        .map(|(_, m)| String::from_utf8_lossy(m.payload.bytes()).into_owned())
+        .collect();
+    let want: Vec<String> = (0..299).rev().map(|i| i.to_string()).collect();
+    assert_eq!(ns, want, "every older message once, newest first");
+
+    // A plot of the topic starts with the values stored before this run.
+    h.get_by_label("Back to the latest message")
+        .click_accesskit();
+    h.run_steps(2);
+    h.get_by_label("Plot").click_accesskit();
+    assert!(common::window::run_until(
+        &mut h,
+        std::time::Duration::from_secs(10),
+        |a| a
+            .store()
+            .plots()
+            .series()
+            .first()
+            .is_some_and(|s| s.points().len() == 300)
+    ));
+    let series = &h.state().store().plots().series()[0];
+    let values: Vec<f64> = series.points().iter().map(|p| p[1]).collect();
+    assert_eq!(values, (0..300).map(f64::from).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_full_disk_stops_the_history_on_disk_and_loses_no_message() {
+    let Some(broker) =
+        Mosquitto::start("a_full_disk_stops_the_history_on_disk_and_loses_no_message")
+    else {
+        return;
+    };
+    let dir = folder("full");
+    let session = [
+        "-c",
+        "-i",
+        "full-disk",
+        "--session-expiry-s",
+        "300",
+        "-q",
+        "1",
+    ];
+    let sub = |limit: Option<&str>, extra: &[&str]| {
+        let args = [&["sub", "-t", "full/#"], &session[..], extra].concat();
+        let mut c = match limit {
+            // The process may not grow a file past this (RLIMIT_FSIZE): to the history
+            // writer, a disk that is full.
+            Some(bytes) => {
+                let mut c = std::process::Command::new("prlimit");
+                c.arg(format!("--fsize={bytes}"))
+                    .arg(env!("CARGO_BIN_EXE_mqscope"))
+                    .args(args)
+                    .args(["--host", "127.0.0.1", "--port", &broker.port.to_string()]);
+                c
+            }
+            None => common::mqscope_at(broker.port, &args),
+        };
+        c.stderr(std::process::Stdio::piped()).output().unwrap()
+    };
+    let out = sub(None, &["-C", "0", "-W", "1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 1,000 messages of 1,000 letters that do not compress, queued for the session.
+    let mut x: u32 = 7;
+    let mut feed = String::new();
+    for _ in 0..1000 {
+        for _ in 0..1000 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            feed.push(char::from(b'a' + ((x >> 16) % 26) as u8));
+        }
+        feed.push('\n');
+    }
+    let out = common::mqscope_pub(
+        broker.port,
+        &["-t", "full/x", "-l", "-q", "1"],
+        feed.as_bytes(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = dir.to_str().unwrap();
+    let args = ["-C", "1000", "-W", "20", "--store", "--history-dir", d];
+    let out = sub(Some("300000"), &args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the disk filled, mqscope went on: {err}"
+    );
+    let printed = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert_eq!(printed, 1000, "every message still reaches stdout: {err}");
+    assert!(err.contains("skipped") && err.contains("history:"), "{err}");
+    // What was written opens cleanly, and a later run with room goes on writing.
+    let stats = lines(&history(broker.port, &dir, &["stats", "--json"]));
+    let stored = stats[0][0]["stats"]["messages"].as_u64().unwrap();
+    // A transaction that did not fit is not there at all.
+    assert!(stored < 1000, "{stats:?}");
+    let out = common::mqscope_pub(
+        broker.port,
+        &["-t", "full/y", "-m", "room again", "-q", "1"],
+        b"",
+    );
+    assert!(out.status.success());
+    let out = sub(
+        None,
+        &["-C", "1", "-W", "10", "--store", "--history-dir", d],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found = lines(&history(
+        broker.port,
+        &dir,
+        &["search", "-t", "full/y", "--json"],
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+}
+
+#[test]
+fn the_retained_messages_sent_at_connect_are_stored_while_the_file_opens() {
+    let Some(broker) =
+        Mosquitto::start("the_retained_messages_sent_at_connect_are_stored_while_the_file_opens")
+    else {
+        return;
+    };
+    // Retained messages wait at the broker: they arrive right after SUBACK, while the
+    // history file may still be opening.
+    let out = common::mqscope_at(
+        broker.port,
+        &[
+            "bench",
+            "pub",
+            "-c",
+            "1",
+            "--rate",
+            "0",
+            "--retain",
+            "-q",
+            "1",
+            "-t",
+            "ret/%n",
+            "--count",
+            "2000",
+            "--duration-s",
+            "60",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data = folder("retained-at-connect");
+    let mut h = app_keeping_history(broker.port, &data, None);
+    assert!(common::window::run_until(
+        &mut h,
+        std::time::Duration::from_secs(10),
+        |a| (0..2000).all(|i| common::latest(a.store(), &format!("ret/{i}")).is_some())
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(500)); // the writer commits
+    drop(h);
+    let found = lines(&history(
+        broker.port,
+        &data.join("history"),
+        &["search", "-t", "ret/#", "--limit", "10000", "--json"],
+    ));
+    assert_eq!(
+        found.len(),
+        2000,
+        "every retained message delivered at connect is on disk"
+    );
+}

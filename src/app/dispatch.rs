@@ -110,6 +110,8 @@ impl App {
                 }
             }
             TabCommand::EditAsNew(node, seq) => self.edit_as_new(id, node, seq),
+            TabCommand::LoadOlder { topic, until_us } => self.load_older(ctx, id, topic, until_us),
+            TabCommand::EditOlderAsNew(n) => self.edit_older_as_new(id, n),
             TabCommand::ClearRetained(topics) => self.clear_retained(id, topics),
             TabCommand::CancelClear => {
                 if let Some(run) = self.tab(id).and_then(|t| t.clear.as_ref()) {
@@ -128,7 +130,7 @@ impl App {
             }
             TabCommand::ExportDecoders(path) => self.export_rules(ctx, id, path),
             TabCommand::ImportDecoders(path) => self.import_rules(ctx, id, path),
-            TabCommand::AddSeries(spec) => self.add_series(id, spec),
+            TabCommand::AddSeries(spec) => self.add_series(ctx, id, spec),
             TabCommand::RemoveSeries(index) => {
                 if let Some(tab) = self.tab_mut(id) {
                     tab.store.remove_series(index);
@@ -258,10 +260,13 @@ impl App {
         }
     }
 
-    fn add_series(&mut self, id: TabId, spec: crate::model::SeriesSpec) {
+    fn add_series(&mut self, ctx: &egui::Context, id: TabId, spec: crate::model::SeriesSpec) {
         let Some(tab) = self.tab_mut(id) else { return };
-        match tab.store.add_series(spec) {
-            Ok(_) => self.saved.show_chart = true,
+        match tab.store.add_series(spec.clone()) {
+            Ok(_) => {
+                self.saved.show_chart = true;
+                self.backfill_plots(ctx, id, vec![spec]);
+            }
             Err(e) => self.problems.push(format!("Cannot plot: {e}")),
         }
         self.save_plots(id);

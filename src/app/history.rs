@@ -6,7 +6,7 @@
 
 use std::fs::{File, TryLockError};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::tab::Tab;
 use crate::archive::{Archive, ArchiveWriter, Retention};
@@ -23,6 +23,60 @@ pub(super) struct TabHistory {
     pub note: Option<String>,
     /// Held while this instance writes.
     _lock: Option<File>,
+}
+
+/// Messages held at most while a history file opens, and their payload bytes.
+const HOLD: usize = 50_000;
+const HOLD_BYTES: usize = 64 << 20;
+
+type Feed = Box<dyn Fn(&[Incoming]) + Send + Sync>;
+
+/// The worker's tap from the moment the tab connects: it holds what arrives while the
+/// history file opens (the retained messages sent at subscribe time among it), then hands
+/// it to the writer in order and forwards to it from then on. Over its limits it counts.
+#[derive(Default)]
+pub(super) struct Holding(Mutex<Held>);
+
+#[derive(Default)]
+struct Held {
+    messages: Vec<Incoming>,
+    bytes: usize,
+    over: u64,
+    forward: Option<Feed>,
+}
+
+impl Holding {
+    fn tap(self: &Arc<Self>) -> crate::mqtt::Tap {
+        let me = self.clone();
+        Arc::new(move |batch: &[Incoming]| me.take(batch))
+    }
+
+    fn take(&self, batch: &[Incoming]) {
+        let mut h = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(forward) = &h.forward {
+            return forward(batch);
+        }
+        for m in batch {
+            let size = m.message.payload.bytes().len();
+            if h.messages.len() < HOLD && h.bytes + size <= HOLD_BYTES {
+                h.bytes += size;
+                h.messages.push(m.clone());
+            } else {
+                h.over += 1;
+            }
+        }
+    }
+
+    /// What was held goes to `writer` (before anything newer), and the rest from now on.
+    fn forward_to(&self, writer: &ArchiveWriter) {
+        let mut h = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = std::mem::take(&mut h.messages);
+        if !held.is_empty() {
+            writer.offer(held);
+        }
+        writer.count_skipped(h.over);
+        h.forward = Some(Box::new(writer.feeder()));
+    }
 }
 
 /// What opening a history file found, from the job thread.
@@ -114,6 +168,14 @@ impl super::App {
         let Some(path) = tab.history_to_open(&settings, &disk) else {
             return;
         };
+        // A file of another broker closes first; what arrives meanwhile is held for the
+        // new one.
+        tab.close_history();
+        let holding = Arc::new(Holding::default());
+        if let Some(w) = &tab.worker {
+            w.set_tap(Some(holding.tap()));
+        }
+        tab.holding = Some(holding);
         tab.history_opening = true;
         let address = settings.address();
         let job =
@@ -157,6 +219,8 @@ impl Tab {
         if let Some(w) = &self.worker {
             w.set_tap(None);
         }
+        self.inspector.older = Default::default();
+        self.holding = None;
         if let Some(old) = self.history.take() {
             let _ = std::thread::Builder::new()
                 .name("history-close".into())
@@ -168,17 +232,29 @@ impl Tab {
     /// stored message of each topic the tree does not have yet comes back, from disk.
     pub(super) fn history_opened(&mut self, result: Result<Opened, String>) {
         self.history_opening = false;
+        let holding = self.holding.take();
         let opened = match result {
             Ok(o) => o,
             Err(why) => {
+                self.close_history();
                 self.history_error = Some(why);
                 return;
             }
         };
-        self.close_history();
         self.history_error = None;
-        if let (Some(w), Some(writer)) = (&self.worker, &opened.writer) {
-            w.set_tap(Some(Arc::new(writer.feeder())));
+        match (&opened.writer, holding) {
+            (Some(writer), Some(holding)) => holding.forward_to(writer),
+            (Some(writer), None) => {
+                if let Some(w) = &self.worker {
+                    w.set_tap(Some(Arc::new(writer.feeder())));
+                }
+            }
+            // Another instance writes it.
+            (None, _) => {
+                if let Some(w) = &self.worker {
+                    w.set_tap(None);
+                }
+            }
         }
         let tree = self.store.tree();
         let restored: Vec<Incoming> = opened
@@ -189,6 +265,7 @@ impl Tab {
         if !restored.is_empty() {
             self.store.apply_batch(restored);
         }
+        self.inspector.older.available = true;
         self.history = Some(TabHistory {
             address: opened.address,
             path: opened.path,

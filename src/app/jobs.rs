@@ -45,6 +45,8 @@ pub enum JobDone {
     FilePicked(super::file_dialogs::Picked),
     /// A search job of a tab's history on disk finished.
     Search(TabId, super::search::SearchDone),
+    /// Older messages read back from a tab's history on disk.
+    Backfill(TabId, super::backfill::BackfillDone),
     /// A tab's history file opened (or why not).
     HistoryOpened(TabId, Box<Result<super::history::Opened, String>>),
     /// A profiles file read for import: its profiles, or why not.

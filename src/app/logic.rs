@@ -211,9 +211,13 @@ impl App {
                 JobDone::RulesRead(id, path, read) => self.rules_read(id, &path, read),
                 JobDone::FilePicked(picked) => self.file_picked(ctx, picked),
                 JobDone::Search(id, done) => self.search_done(id, done),
+                JobDone::Backfill(id, done) => self.backfill_done(id, done),
                 JobDone::HistoryOpened(id, opened) => {
                     if let Some(tab) = self.tab_mut(id) {
                         tab.history_opened(*opened);
+                        // Plots go back to what was stored before their first point.
+                        let specs = tab.store.plots().specs();
+                        self.backfill_plots(ctx, id, specs);
                     }
                 }
             }

@@ -1,6 +1,7 @@
 //! The app: where the model, the MQTT worker and the UI meet (eframe `App`).
 
 mod actions;
+mod backfill;
 mod decoder_cmds;
 mod demo;
 mod dispatch;
@@ -326,6 +327,11 @@ impl App {
     /// The chart panel's state of the tab shown, for tests.
     pub fn chart(&self) -> &crate::ui::chart::ChartView {
         &self.shown().chart
+    }
+
+    /// The inspector's older messages from disk of the tab shown, for tests.
+    pub fn inspector_older(&self) -> &crate::ui::inspector_history::OlderOnDisk {
+        &self.shown().inspector.older
     }
 
     /// The store of the tab shown, for tests and benches.

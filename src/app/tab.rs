@@ -114,19 +114,23 @@ pub struct Tab {
     pub(super) connection: ConnectionState,
     /// Timed publishes started from the publish panel.
     pub(super) repeats: super::repeats::Repeats,
-    /// The request whose reply the publish panel waits for.
     /// The history on disk (while "History on disk" is on and it opened).
     pub(super) history: Option<super::history::TabHistory>,
+    /// The inspector's and the plots' reads of older messages from the history on disk.
+    pub(super) backfill: super::backfill::TabBackfill,
     /// Why the history on disk is off, when it could not be opened.
     pub(super) history_error: Option<String>,
     /// A history file is being opened for this tab.
     pub(super) history_opening: bool,
+    /// What arrives while it opens, held for its writer.
+    pub(super) holding: Option<std::sync::Arc<super::history::Holding>>,
     /// Where history files go (beside the recordings folder); `None`: nowhere.
     pub(super) history_dir: Option<PathBuf>,
     /// The Search window's results.
     pub(super) search: super::search::TabSearch,
     /// The Search window's fields, as typed.
     pub search_form: crate::ui::search::SearchForm,
+    /// The request whose reply the publish panel waits for.
     pub(super) reply: Option<super::reply::PendingReply>,
     pub(super) form: ConnectionForm,
     pub(super) form_error: Option<SettingsError>,
@@ -209,6 +213,8 @@ impl Tab {
             history: None,
             history_error: None,
             history_opening: false,
+            holding: None,
+            backfill: Default::default(),
             history_dir: recordings
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())

@@ -106,6 +106,11 @@ impl ArchiveWriter {
         }
     }
 
+    /// Counts `n` messages that never reached the queue as skipped.
+    pub fn count_skipped(&self, n: u64) {
+        self.shared.skipped.fetch_add(n, Ordering::Relaxed);
+    }
+
     pub fn status(&self) -> WriterStatus {
         let mut s = lock(&self.shared.status).clone();
         s.skipped += self.shared.skipped.load(Ordering::Relaxed);

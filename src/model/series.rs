@@ -369,6 +369,62 @@ impl Plots {
     }
 }
 
+/// Points of a series read back from stored messages, oldest first (see
+/// [`Plots::prepend`]).
+#[derive(Debug, Default, PartialEq)]
+pub struct OlderPoints {
+    pub points: VecDeque<[f64; 2]>,
+    pub retained: VecDeque<[f64; 2]>,
+    /// Messages that held no number where the series reads.
+    pub not_numeric: u64,
+}
+
+impl OlderPoints {
+    /// What `messages` (oldest first, of the series' topic) give series `spec`, read as
+    /// live messages are; done off the UI thread.
+    pub fn read(spec: &SeriesSpec, messages: &[Message]) -> Result<Self, String> {
+        let mut plots = Plots {
+            cap: usize::MAX,
+            ..Plots::default()
+        };
+        plots.add(spec.clone())?;
+        for m in messages {
+            plots.observe(&spec.topic, m, None);
+        }
+        let s = plots.series.pop().ok_or("no series")?;
+        Ok(Self {
+            points: s.points,
+            retained: s.retained,
+            not_numeric: s.not_numeric,
+        })
+    }
+}
+
+impl Plots {
+    /// Puts `older` before the first point of series `index` (those not older than it
+    /// are left out; the oldest go past the cap); how many were added.
+    pub fn prepend(&mut self, index: usize, older: OlderPoints) -> usize {
+        let cap = self.cap;
+        let Some(s) = self.series.get_mut(index) else {
+            return 0;
+        };
+        let first = s.points.front().map_or(f64::INFINITY, |p| p[0]);
+        let before = |p: &[f64; 2]| p[0] < first;
+        let mut points: VecDeque<_> = older.points.into_iter().take_while(before).collect();
+        let added = points.len();
+        points.append(&mut s.points);
+        let mut retained: VecDeque<_> = older.retained.into_iter().take_while(before).collect();
+        retained.append(&mut s.retained);
+        let total = points.len();
+        s.points = points;
+        s.retained = retained;
+        s.not_numeric += older.not_numeric;
+        s.trim(cap);
+        // The cap takes the oldest first: the added ones.
+        added.saturating_sub(total - s.points.len())
+    }
+}
+
 /// The points of each series between `x0` and `x1`, with its label: what a CSV export
 /// writes (copied, so the file can be written while the series go on).
 pub fn visible_points<'a>(
@@ -401,6 +457,43 @@ mod tests {
             payload: Payload::decode(payload.as_bytes(), 1 << 20),
             properties: None,
         }
+    }
+
+    #[test]
+    fn stored_values_go_before_the_first_point_within_the_cap() {
+        let spec = SeriesSpec::new("t", &JsonPath::default());
+        let mut plots = Plots {
+            cap: 5,
+            ..Plots::default()
+        };
+        let i = plots.add(spec.clone()).unwrap();
+        plots.observe("t", &message(3_000, "30", false), None);
+        plots.observe("t", &message(4_000, "40", false), None);
+        // Stored: older values, one not a number, one retained, and one as old as the first
+        // point (already plotted from memory).
+        let stored = [
+            message(1_000, "10", true),
+            message(1_500, "n/a", false),
+            message(2_000, "20", false),
+            message(3_000, "30", false),
+        ];
+        let older = OlderPoints::read(&spec, &stored).unwrap();
+        assert_eq!(older.not_numeric, 1);
+        assert_eq!(plots.prepend(i, older), 2);
+        let s = &plots.series()[i];
+        let values: Vec<f64> = s.points().iter().map(|p| p[1]).collect();
+        assert_eq!(values, [10.0, 20.0, 30.0, 40.0]);
+        assert_eq!(
+            s.retained_points().iter().map(|p| p[1]).collect::<Vec<_>>(),
+            [10.0]
+        );
+        assert_eq!(s.not_numeric, 1);
+        // At the cap the oldest stored values are the ones left out.
+        let more: Vec<Message> = (0..4).map(|k| message(k * 100, "1", false)).collect();
+        let older = OlderPoints::read(&spec, &more).unwrap();
+        assert_eq!(plots.prepend(i, older), 1);
+        let values: Vec<f64> = plots.series()[i].points().iter().map(|p| p[1]).collect();
+        assert_eq!(values, [1.0, 10.0, 20.0, 30.0, 40.0]);
     }
 
     #[test]

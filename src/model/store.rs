@@ -195,6 +195,11 @@ impl Store {
         self.plots.remove(index);
     }
 
+    /// Puts values read back from disk before series `index`'s first point; how many.
+    pub fn prepend_points(&mut self, index: usize, older: super::series::OlderPoints) -> usize {
+        self.plots.prepend(index, older)
+    }
+
     /// Removes every plotted point; the series stay and go on from the next message.
     pub fn clear_plot_points(&mut self) {
         self.plots.clear_points();

@@ -5,6 +5,7 @@ use egui::Ui;
 use crate::command::{Commands, TabCommand};
 
 use super::decode_picker::decode_as_ui;
+use super::inspector_history::{OlderOnDisk, Shown, history_ui};
 use super::message_meta::{metadata_ui, properties_ui};
 use super::payload_view::{PayloadCache, PayloadView, payload_ui};
 use super::theme;
@@ -18,7 +19,11 @@ pub struct Inspector {
     /// The topic the fields below belong to; a new selection resets them.
     node: Option<NodeId>,
     /// History entry picked by the user; `None` follows the latest message.
-    picked: Option<u64>,
+    pub(super) picked: Option<u64>,
+    /// A row of `older` picked by the user (before `picked`).
+    pub(super) picked_older: Option<usize>,
+    /// The topic's older messages from the history on disk.
+    pub older: OlderOnDisk,
     /// View picked by the user; `None` uses the payload's natural view.
     view: Option<PayloadView>,
     /// The Text view runs long lines on one row (wrapping is the default).
@@ -104,6 +109,7 @@ pub fn inspector_ui(
     if state.node != Some(id) {
         state.node = Some(id);
         state.picked = None;
+        state.picked_older = None;
         state.view = None;
     }
     let tree = store.tree();
@@ -155,6 +161,20 @@ fn message_ui(
     commands: &mut Commands,
     compact: bool,
 ) {
+    // Out of the state while drawn: a row from disk is shown without a copy.
+    let older = std::mem::take(&mut state.older);
+    shown_message_ui(ui, store, (id, path), (state, &older), commands, compact);
+    state.older = older;
+}
+
+fn shown_message_ui(
+    ui: &mut Ui,
+    store: &Store,
+    (id, path): (NodeId, &str),
+    (state, older): (&mut Inspector, &OlderOnDisk),
+    commands: &mut Commands,
+    compact: bool,
+) {
     let Some(history) = store.tree().node(id).history() else {
         return;
     };
@@ -163,17 +183,36 @@ fn message_ui(
     if state.picked.is_some_and(|s| history.entry(s).is_none()) {
         state.picked = None;
     }
+    let rows = older.of(path);
+    if state.picked_older.is_some_and(|i| i >= rows.len()) {
+        state.picked_older = None;
+    }
     let seq = state.picked.unwrap_or(latest_seq);
-    let Some(message) = history.entry(seq) else {
-        return;
+    // What is shown, its previous message (for the diff), and its key in the payload cache.
+    let (shown, message, previous, key) = match state.picked_older {
+        Some(i) => {
+            let (row, m) = &rows[i];
+            // No history entry has this sequence number.
+            let key = u64::MAX - row.unsigned_abs();
+            (Shown::Disk(i), m, rows.get(i + 1).map(|(_, m)| m), key)
+        }
+        None => {
+            let Some(message) = history.entry(seq) else {
+                return;
+            };
+            let previous = match seq.checked_sub(1).and_then(|s| history.entry(s)) {
+                Some(p) => Some(p),
+                None => rows.first().map(|(_, m)| m),
+            };
+            (Shown::Memory(seq), message, previous, seq)
+        }
     };
-
-    let previous = seq.checked_sub(1).and_then(|s| history.entry(s));
+    let picked = state.picked.is_some() || state.picked_older.is_some();
     let natural = PayloadView::natural(path, &message.payload);
     let rate = recent_rate(history);
     let received = node.own_messages();
     let details_ui = |ui: &mut Ui, state: &mut Inspector, commands: &mut Commands| {
-        metadata_ui(ui, message, Some(received), rate, state.picked.is_some());
+        metadata_ui(ui, message, Some(received), rate, picked);
         if let Some(props) = &message.properties {
             properties_ui(
                 ui,
@@ -188,11 +227,15 @@ fn message_ui(
                 .on_hover_text("Copy this message into the publish panel")
                 .clicked()
             {
-                commands.tab(TabCommand::EditAsNew(id, seq));
+                commands.tab(match shown {
+                    Shown::Memory(seq) => TabCommand::EditAsNew(id, seq),
+                    Shown::Disk(i) => TabCommand::EditOlderAsNew(i),
+                });
             }
             plot_button_ui(ui, store, path, message, commands);
-            if state.picked.is_some() && ui.button("Back to the latest message").clicked() {
+            if picked && ui.button("Back to the latest message").clicked() {
                 state.picked = None;
+                state.picked_older = None;
             }
         });
     };
@@ -202,7 +245,7 @@ fn message_ui(
             ui,
             &mut state.cache,
             id,
-            seq,
+            key,
             (view, !state.no_wrap),
             (message, previous),
             path,
@@ -219,7 +262,7 @@ fn message_ui(
         ui.separator();
         details_ui(ui, state, commands);
         ui.allocate_ui(egui::vec2(width, theme::HISTORY_COMPACT_HEIGHT), |ui| {
-            history_ui(ui, store, id, state, seq);
+            history_ui(ui, store, (id, path), (state, older), shown, commands);
         });
         return;
     }
@@ -238,7 +281,9 @@ fn message_ui(
             theme::HISTORY_MAX_SHARE,
             theme::HISTORY_MIN_HEIGHT,
         ))
-        .show(ui, |ui| history_ui(ui, store, id, state, seq));
+        .show(ui, |ui| {
+            history_ui(ui, store, (id, path), (state, older), shown, commands)
+        });
     view_and_payload_ui(ui, state, commands);
 }
 
@@ -399,88 +444,6 @@ fn plot_button_ui(
     {
         commands.tab(TabCommand::AddSeries(spec));
     }
-}
-
-fn history_ui(ui: &mut Ui, store: &Store, id: NodeId, state: &mut Inspector, shown: u64) {
-    let dark = ui.visuals().dark_mode;
-    let node = store.tree().node(id);
-    let Some(history) = node.history() else {
-        return;
-    };
-    ui.add_space(4.0);
-    ui.horizontal(|ui| {
-        ui.strong("History");
-        ui.colored_label(
-            theme::muted(dark),
-            format!(
-                "{} kept of {} received ({}; limit {} per topic)",
-                history.len(),
-                node.own_messages(),
-                format_bytes(history.bytes()),
-                store.limits().max_per_topic
-            ),
-        );
-    });
-    let n = history.len();
-    let first = history.first_seq();
-    ui.scope(|ui| {
-        ui.spacing_mut().item_spacing.y = 0.0;
-        egui::ScrollArea::vertical()
-            .id_salt("history")
-            .auto_shrink([false, false])
-            .min_scrolled_height(theme::fitting_height(ui))
-            .show_rows(ui, theme::HISTORY_ROW_HEIGHT, n, |ui, range| {
-                for row in range {
-                    // Newest first.
-                    let seq = first + (n - 1 - row) as u64;
-                    let Some(m) = history.entry(seq) else {
-                        continue;
-                    };
-                    let text = format!(
-                        "{}  {:>10}  {}",
-                        format_time(m.received_at_us / 1000, false),
-                        format_bytes(m.payload.original_len()),
-                        m.payload.preview(48)
-                    );
-                    let response = history_row_ui(ui, &text, seq == shown);
-                    if response.clicked() {
-                        state.picked = if seq + 1 == first + n as u64 {
-                            None
-                        } else {
-                            Some(seq)
-                        };
-                    }
-                }
-            });
-    });
-}
-
-/// One clickable, left-aligned history row.
-fn history_row_ui(ui: &mut Ui, text: &str, selected: bool) -> egui::Response {
-    let size = egui::vec2(ui.available_width(), theme::HISTORY_ROW_HEIGHT);
-    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click());
-    response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Row, true, selected, text));
-    let visuals = ui.visuals();
-    if selected {
-        ui.painter()
-            .rect_filled(rect, 2.0, visuals.selection.bg_fill);
-    } else if response.hovered() {
-        ui.painter()
-            .rect_filled(rect, 2.0, visuals.widgets.hovered.weak_bg_fill);
-    }
-    let color = if selected {
-        visuals.selection.stroke.color
-    } else {
-        visuals.text_color()
-    };
-    ui.painter_at(rect).text(
-        rect.left_center() + egui::vec2(4.0, 0.0),
-        egui::Align2::LEFT_CENTER,
-        text,
-        theme::mono_small(),
-        color,
-    );
-    response
 }
 
 #[cfg(test)]

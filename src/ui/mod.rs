@@ -9,6 +9,7 @@ pub mod decoders;
 pub mod file_field;
 pub mod help;
 pub mod inspector;
+pub mod inspector_history;
 pub mod menu;
 pub mod message_meta;
 pub mod palette;
