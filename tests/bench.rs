@@ -20,11 +20,7 @@ fn bench(port: u16, args: &[&str]) -> Command {
 /// Runs `bench` to its end, which must succeed; its report.
 fn succeed(port: u16, args: &[&str]) -> serde_json::Value {
     let out = bench(port, args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     report(&out)
 }
 
@@ -66,11 +62,7 @@ fn what_pub_sends_each_sub_connection_receives_with_a_latency() {
     assert_eq!(p["failed"], 0);
 
     let out = sub.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let s = report(&out);
     assert_eq!(
         s["received"],

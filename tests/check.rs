@@ -12,11 +12,7 @@ fn check(port: u16) -> Value {
     let out = common::mqscope_at(port, &["check", "--json", "--wait-ms", "1000"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

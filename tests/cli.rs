@@ -17,11 +17,7 @@ fn mqscope(port: u16, args: &[&str]) -> std::process::Output {
 
 /// The JSON lines of a `sub` run that succeeded.
 fn json_lines(out: std::process::Output) -> Vec<serde_json::Value> {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -39,11 +35,7 @@ fn pub_then_sub_round_trip_as_json_lines() {
         port,
         &["pub", "-t", "cli/text", "-m", "héllo", "-q", "1", "-r"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     broker.publish(&["-t", "cli/bin", "-r", "-m", "x"]);
     let bin = std::env::temp_dir().join(format!("mqscope-bin-{port}"));
     std::fs::write(&bin, [0xff, 0x00, 0xfe]).unwrap();
@@ -60,11 +52,7 @@ fn pub_then_sub_round_trip_as_json_lines() {
             "3",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
 
     let out = mqscope(
         port,
@@ -209,11 +197,7 @@ fn record_from_mosquitto_then_replay_into_a_second_broker_byte_for_byte() {
     }
     let out = recorder.wait_with_output().unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert!(said.starts_with("recorded 10,000 messages, "), "{said}");
     assert_eq!(said.lines().count(), 1, "{said}");
     let original = recorded(&first);
@@ -239,11 +223,7 @@ fn record_from_mosquitto_then_replay_into_a_second_broker_byte_for_byte() {
     );
     assert!(said.starts_with("replayed 10,000 messages, "), "{said}");
     let out = listener.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let mut again = recorded(&second);
     again.retain(|(topic, _, _)| topic != "ready");
     assert_eq!(again.len(), 10_000);
@@ -290,11 +270,7 @@ fn replay_paces_as_recorded_and_reports_bad_lines() {
     );
     let took = started.elapsed();
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert!(said.starts_with("replayed 3 messages, "), "{said}");
     assert!(
         said.contains("1 unreadable lines skipped; line 2:"),
@@ -542,11 +518,7 @@ fn pub_encodes_json_values_and_sub_decodes_them_back() {
             port,
             &["pub", "-t", topic, "-r", "-m", value, "--encode", encoder],
         );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
     }
     // What the broker holds is the encoded form: read by mosquitto_sub, not JSON.
     let raw = common::mosquitto_sub(port, &["-t", "enc/mp", "-C", "1", "-W", "5"]);

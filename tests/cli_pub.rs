@@ -8,11 +8,7 @@ use crate::common::{Mosquitto, collect, free_port, mosquitto_sub_spawn};
 use crate::common::mqscope_pub;
 
 fn ok(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_ok(&out);
 }
 
 #[test]

@@ -31,11 +31,7 @@ fn history(port: u16, dir: &std::path::Path, args: &[&str]) -> std::process::Out
 }
 
 fn lines(out: &std::process::Output) -> Vec<Value> {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -66,11 +62,7 @@ fn collect_into(broker: &Mosquitto, dir: &std::path::Path) {
     };
     // The session and its subscription, kept by the broker while nobody is connected.
     let out = sub(&["-C", "0", "-W", "1"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     for i in 0..40 {
         broker.publish(&[
             "-t",
@@ -174,22 +166,14 @@ fn sub_store_then_history_search_stats_export_and_prune() {
         &dir,
         &["export", "-t", "plant/#", "--out", file.to_str().unwrap()],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 40);
     // Subscribed (SUBACK seen) before the replay starts.
     let sub = common::connected(port, mqscope::mqtt::MqttVersion::V5, &["plant/#"]);
     let out = common::mqscope_at(port, &["replay", file.to_str().unwrap(), "--max-rate"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let mut got = 0;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while got < 40 && std::time::Instant::now() < deadline {
@@ -203,11 +187,7 @@ fn sub_store_then_history_search_stats_export_and_prune() {
     assert_eq!(got, 40, "the export replays");
     // Pruning everything older than now keeps each topic's latest.
     let out = history(port, &dir, &["prune", "--older-than", "0s"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let stats = lines(&history(port, &dir, &["stats", "--json"]));
     assert_eq!(stats[0][0]["stats"]["messages"], 5);
 }
@@ -469,13 +449,11 @@ fn the_search_window_finds_pages_opens_in_the_inspector_and_exports() {
     let mut h = app_keeping_history(broker.port, &data, None);
     assert!(until_label(&mut h, "disk "));
     let many: String = (0..600).map(|i| format!("reading {i}\n")).collect();
-    let mut publisher = common::mqscope_at(broker.port, &["pub", "-t", "srch/a", "-l", "-q", "1"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(publisher.stdin.as_mut().unwrap(), many.as_bytes()).unwrap();
-    drop(publisher.stdin.take());
-    assert!(publisher.wait().unwrap().success());
+    common::assert_ok(&common::mqscope_pub(
+        broker.port,
+        &["-t", "srch/a", "-l", "-q", "1"],
+        many.as_bytes(),
+    ));
     broker.publish(&["-t", "srch/b", "-m", "the needle is here", "-q", "1"]);
     assert!(common::window::run_until(
         &mut h,
@@ -555,13 +533,11 @@ fn the_inspector_history_and_plots_reach_back_to_what_is_on_disk() {
     let mut h = app_keeping_history(broker.port, &data, None);
     assert!(until_label(&mut h, "disk "));
     let values: String = (0..300).map(|i| format!("{i}\n")).collect();
-    let mut publisher = common::mqscope_at(broker.port, &["pub", "-t", "old/t", "-l", "-q", "1"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(publisher.stdin.as_mut().unwrap(), values.as_bytes()).unwrap();
-    drop(publisher.stdin.take());
-    assert!(publisher.wait().unwrap().success());
+    common::assert_ok(&common::mqscope_pub(
+        broker.port,
+        &["-t", "old/t", "-l", "-q", "1"],
+        values.as_bytes(),
+    ));
     assert!(common::window::run_until(
         &mut h,
         std::time::Duration::from_secs(10),
@@ -666,11 +642,7 @@ fn a_full_disk_stops_the_history_on_disk_and_loses_no_message() {
         c.stderr(std::process::Stdio::piped()).output().unwrap()
     };
     let out = sub(None, &["-C", "0", "-W", "1"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     // 1,000 messages of 1,000 letters that do not compress, queued for the session.
     let mut x: u32 = 7;
     let mut feed = String::new();
@@ -686,11 +658,7 @@ fn a_full_disk_stops_the_history_on_disk_and_loses_no_message() {
         &["-t", "full/x", "-l", "-q", "1"],
         feed.as_bytes(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let d = dir.to_str().unwrap();
     let args = ["-C", "1000", "-W", "20", "--store", "--history-dir", d];
     let out = sub(Some("300000"), &args);
@@ -717,11 +685,7 @@ fn a_full_disk_stops_the_history_on_disk_and_loses_no_message() {
         None,
         &["-C", "1", "-W", "10", "--store", "--history-dir", d],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let found = lines(&history(
         broker.port,
         &dir,
@@ -761,11 +725,7 @@ fn the_retained_messages_sent_at_connect_are_stored_while_the_file_opens() {
     )
     .output()
     .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let data = folder("retained-at-connect");
     let mut h = app_keeping_history(broker.port, &data, None);
     assert!(common::window::run_until(

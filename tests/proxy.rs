@@ -100,11 +100,7 @@ fn through_an_http_connect_proxy_with_credentials() {
         ],
         &[("PX", "s3cret")],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_ok(&out);
     assert_eq!(collect(sub), ["via tinyproxy"]);
     // The proxy is really in the way: a wrong password is refused by it.
     let out = mqscope_pub(
@@ -139,11 +135,7 @@ fn through_an_http_connect_proxy_with_credentials() {
         .env("PX", "s3cret")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_ok(&out);
     assert_eq!(collect(sub), ["ws via tinyproxy"]);
     // A password in the URL itself is refused before anything is dialled.
     let out = mqscope_pub(
@@ -195,11 +187,7 @@ fn through_a_socks5_proxy() {
         ],
         &[],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_ok(&out);
     assert_eq!(collect(sub), ["via dante"]);
     // Dante logged the tunnel to the broker's port.
     std::thread::sleep(Duration::from_millis(200));
@@ -342,11 +330,7 @@ fn through_a_socks5_proxy_that_asks_for_a_password() {
         )
     };
     let out = publish(&url, "s3cret");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_ok(&out);
     assert_eq!(collect(sub), ["with a password"]);
     let out = publish(&url, "wrong");
     assert_eq!(out.status.code(), Some(1));

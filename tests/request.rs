@@ -39,11 +39,7 @@ fn request_prints_the_reply_that_matches_with_its_round_trip() {
     );
     stop.store(true, Ordering::Relaxed);
     answering.join().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["topic"], "svc/answers/7");
     assert_eq!(line["payload"], "pong:ping");

@@ -285,11 +285,7 @@ fn sub_prints_formats_and_leaves_out_stale_retained() {
     )
     .output()
     .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert_eq!(out.stdout, b"fmt/old|21.5|0|1|4|32312e35\n");
     // %m: the packet id a QoS 1 delivery came with (0 at QoS 0, as above).
     let out = mqscope(
@@ -330,11 +326,7 @@ fn sub_prints_formats_and_leaves_out_stale_retained() {
             ],
             "fmt/new",
         );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_ok(&out);
         assert_eq!(out.stdout, b"fmt/new now\n", "MQTT {version}");
     }
     // --subscription-ids: each -t numbered in order, and said in each JSON line.

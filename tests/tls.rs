@@ -530,11 +530,7 @@ fn tls_keys_are_logged_when_sslkeylogfile_is_set() {
         .env("SSLKEYLOGFILE", &log)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     // NSS key log lines, one per secret of the session (TLS 1.3) or CLIENT_RANDOM (1.2).
     let keys = std::fs::read_to_string(&log).unwrap();
     assert!(

@@ -146,11 +146,7 @@ fn pub_topic_alias_sends_by_the_alias_and_is_checked_against_the_maximum() {
         &["-t", "cli/alias", "-l", "-q", "1", "--topic-alias", "2"],
         b"one\ntwo\nthree\n",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert_eq!(
         collect(sub),
         ["cli/alias one", "cli/alias two", "cli/alias three"]

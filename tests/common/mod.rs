@@ -347,6 +347,16 @@ pub fn mqscope_at(port: u16, args: &[&str]) -> Command {
     c
 }
 
+/// Fails the test with the program's stderr unless it exited with success.
+#[track_caller]
+pub fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `mqscope pub` with `args` to the broker on `port`, `stdin` written to it.
 pub fn mqscope_pub(port: u16, args: &[&str], stdin: &[u8]) -> std::process::Output {
     let mut child = mqscope_at(port, &[&["pub"], args].concat())
