@@ -27,17 +27,28 @@ echo "== filling $n retained topics" >&2
 "$bin" bench pub "${on[@]}" -c 1 --rate 0 --retain -q 1 -t 'cap/%n' --count "$n" \
   --duration-s 300 >&2
 
-# timed CMD... -> "wall_s" of the whole process (output to /dev/null)
+# timed CMD... -> "wall_s cpu_s" of the whole process (output to /dev/null)
 timed() {
-  local TIMEFORMAT='%R'
-  { time "$@" >/dev/null 2>&1; } 2>&1
+  /usr/bin/time -f '%e %U %S' -o "$dir/time" "$@" >/dev/null 2>&1 || true
+  awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$dir/time"
 }
+# median of the numbers on stdin
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "== capacity" >&2
-cap_mosq=$(timed mosquitto_sub -h 127.0.0.1 -p "$port" -t 'cap/#' -C "$n" -W 120)
-cap_sub=$(timed "$bin" sub "${on[@]}" -t 'cap/#' --count "$n" --timeout-ms 120000)
-cap_bench=$(timed "$bin" bench sub "${on[@]}" -t 'cap/#' --count "$n" --duration-s 120)
-echo "mosquitto_sub $cap_mosq s, mqscope sub $cap_sub s, mqscope bench sub $cap_bench s" >&2
+# Five rounds, the three clients in turn, so drift in the machine's load falls on each
+# alike; the medians are kept. The CPU each used says which side was the limit: a client
+# far below one core waited for the broker.
+echo "== capacity (median of 5 rounds)" >&2
+: > "$dir/cap"
+for round in 1 2 3 4 5; do
+  echo "mosq $(timed mosquitto_sub -h 127.0.0.1 -p "$port" -t 'cap/#' -C "$n" -W 120)" >> "$dir/cap"
+  echo "sub $(timed "$bin" sub "${on[@]}" -t 'cap/#' --count "$n" --timeout-ms 120000)" >> "$dir/cap"
+  echo "bench $(timed "$bin" bench sub "${on[@]}" -t 'cap/#' --count "$n" --duration-s 120)" >> "$dir/cap"
+done
+col() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$dir/cap" | median; }
+cap_mosq=$(col mosq 2); cap_sub=$(col sub 2); cap_bench=$(col bench 2)
+cpu_mosq=$(col mosq 3); cpu_sub=$(col sub 3); cpu_bench=$(col bench 3)
+echo "mosquitto_sub $cap_mosq s ($cpu_mosq CPU-s), mqscope sub $cap_sub s ($cpu_sub CPU-s), mqscope bench sub $cap_bench s ($cpu_bench CPU-s)" >&2
 
 # cost NAME CMD... : the subscriber running while the feed runs -> CPU-s per million
 cost() {
@@ -62,13 +73,16 @@ cost_bench=$(cost "mqscope bench sub" "$bin" bench sub "${on[@]}" -t 'bench/#' -
 cost_pipe=$(cost "headless pipeline" target/bench-tools/examples/bench_ingest "$port" 1000000000 0 256 300)
 
 echo "== figures"
-awk -v a="$cap_mosq" -v b="$cap_sub" -v c="$cap_bench" -v x="$cost_mosq" -v y="$cost_sub" \
+awk -v a="$cap_mosq" -v b="$cap_sub" -v c="$cap_bench" -v u="$cpu_mosq" -v v="$cpu_sub" -v t="$cpu_bench" -v x="$cost_mosq" -v y="$cost_sub" \
   -v z="$cost_bench" -v w="$cost_pipe" 'BEGIN {
     printf "capacity_s_mosquitto_sub %.3f\n", a
     printf "capacity_s_mqscope_sub %.3f\n", b
     printf "capacity_s_mqscope_worker %.3f\n", c
     printf "capacity_ratio_sub %.3f\n", a / b
     printf "capacity_ratio_worker %.3f\n", a / c
+    printf "capacity_cpu_s_mosquitto_sub %.3f\n", u
+    printf "capacity_cpu_s_mqscope_sub %.3f\n", v
+    printf "capacity_cpu_s_mqscope_worker %.3f\n", t
     printf "cost_per_m_mosquitto_sub %.3f\n", x
     printf "cost_per_m_mqscope_sub %.3f\n", y
     printf "cost_per_m_mqscope_worker %.3f\n", z
