@@ -68,5 +68,10 @@ xvfb-run -a -s "-screen 0 1280x800x24" sh -c '"$0" "$@" & app=$!; sleep 6;
   sleep 1.5; xdotool mousemove 1275 795; sleep 1; import -window root screenshots/search.png;
   kill $app' \
   "$BIN" --port "$port" --keep-history --show search --select home/kitchen/temperature
+# The inspector's history reaching back to the first run's messages, read from disk.
+xvfb-run -a -s "-screen 0 1280x800x24" sh -c '"$0" "$@" & app=$!; sleep 6;
+  xdotool mousemove 1275 795; sleep 1; import -window root screenshots/history-disk.png;
+  kill $app' \
+  "$BIN" --port "$port" --keep-history --select home/kitchen/temperature
 rm -rf "$hist"
-echo "wrote screenshots/search.png"
+echo "wrote screenshots/search.png, history-disk.png"

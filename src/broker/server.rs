@@ -186,6 +186,9 @@ fn listener(name: &str, addr: SocketAddr, anonymous: bool) -> Builder {
         // No expiry added to messages that carry none (rmqtt's default adds 300 s).
         .message_expiry_interval(Duration::ZERO)
         .max_session_expiry_interval(Duration::ZERO)
+        // No Nagle delay: with it a QoS 1 round trip waits for the peer's delayed ACK
+        // (44.6 ms instead of 0.3 ms, measured by `mqscope check`), although it lets more
+        // through on a fan-out flood (0.69x Mosquitto instead of 0.54x).
         .nodelay(true)
         // Rebind at once after a stop, even with connections in TIME_WAIT.
         .reuseaddr(Some(true))
