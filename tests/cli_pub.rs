@@ -8,7 +8,7 @@ use crate::common::{Mosquitto, collect, free_port, mosquitto_sub_spawn};
 use crate::common::mqscope_pub;
 
 fn ok(out: &std::process::Output) {
-    crate::common::assert_ok(&out);
+    crate::common::assert_ok(out);
 }
 
 #[test]

@@ -31,7 +31,7 @@ fn history(port: u16, dir: &std::path::Path, args: &[&str]) -> std::process::Out
 }
 
 fn lines(out: &std::process::Output) -> Vec<Value> {
-    common::assert_ok(&out);
+    common::assert_ok(out);
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
