@@ -96,10 +96,18 @@ fn check_finds_everything_on_a_default_mosquitto_and_the_local_broker() {
             "the probe's own bound: {r}"
         );
         assert_eq!(r["topic_length"]["largest"], 65_535, "{r}");
-        // Mosquitto may stop at about 200 levels (its hierarchy limit), the local broker
-        // takes all 1,000; either way the probe finds a depth and says it.
+        // The local broker takes all 1,000 levels. Mosquitto's depth varies from run to
+        // run (160, 201 and 1,000 seen on this machine: its hierarchy limit is not applied
+        // the same way each time); the probe finds a depth and says where it failed.
         let levels = r["topic_levels"]["largest"].as_u64().unwrap_or(0);
-        assert!((200..=1_000).contains(&levels), "{r}");
+        if port == local.port {
+            assert_eq!(levels, 1_000, "{r}");
+        } else {
+            assert!((100..=1_000).contains(&levels), "{r}");
+        }
+        if levels < 1_000 {
+            assert_eq!(r["topic_levels"]["first_failed"], levels + 1, "{r}");
+        }
         for f in r["features"].as_array().unwrap() {
             assert_eq!(f["supported"], true, "{f} on {port}");
         }
