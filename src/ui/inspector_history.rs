@@ -158,8 +158,8 @@ pub(super) fn history_ui(
     }
 }
 
-/// The last row: reading, an error, the end, or a button for the next page; true when the
-/// next page should be read now (the row is in sight and more may be stored).
+/// The last row: reading, an error, the end, or that more follows; true when the next page
+/// should be read now (the row is in sight and more may be stored).
 fn footer_ui(ui: &mut Ui, older: &OlderOnDisk, topic: &str) -> bool {
     let dark = ui.visuals().dark_mode;
     let (text, color) = if let Some(e) = &older.error {
@@ -180,13 +180,7 @@ fn footer_ui(ui: &mut Ui, older: &OlderOnDisk, topic: &str) -> bool {
     let size = egui::vec2(ui.available_width(), theme::HISTORY_ROW_HEIGHT);
     let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &text));
-    ui.painter_at(rect).text(
-        rect.left_center() + egui::vec2(4.0, 0.0),
-        egui::Align2::LEFT_CENTER,
-        text,
-        theme::body(),
-        color,
-    );
+    paint_row_text(ui, rect, &text, theme::body(), color);
     older.wants_page(topic)
 }
 
@@ -213,12 +207,17 @@ fn history_row_ui(
     } else {
         color.unwrap_or(visuals.text_color())
     };
+    paint_row_text(ui, rect, text, theme::mono_small(), color);
+    response
+}
+
+/// A row's text, left-aligned in `rect`.
+fn paint_row_text(ui: &Ui, rect: egui::Rect, text: &str, font: egui::FontId, color: egui::Color32) {
     ui.painter_at(rect).text(
-        rect.left_center() + egui::vec2(4.0, 0.0),
+        rect.left_center() + egui::vec2(theme::ROW_TEXT_INSET, 0.0),
         egui::Align2::LEFT_CENTER,
         text,
-        theme::mono_small(),
+        font,
         color,
     );
-    response
 }

@@ -103,6 +103,8 @@ pub const OFF_FRAME_BYTES: usize = 256 * 1024;
 pub const PAYLOAD_VIEW_BYTES: usize = 256 * 1024;
 /// Height of a history row.
 pub const HISTORY_ROW_HEIGHT: f32 = 18.0;
+/// Space before the text of a history row.
+pub const ROW_TEXT_INSET: f32 = 4.0;
 /// Height of the history table.
 pub const HISTORY_HEIGHT: f32 = 150.0;
 
