@@ -188,7 +188,7 @@ impl Fleet {
                 }
             }
             pending = still;
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(Duration::from_millis(1));
         }
         Self {
             workers,

@@ -204,7 +204,7 @@ impl WorkerHandle {
             if done(&state) || Instant::now() >= deadline {
                 return state;
             }
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 }

@@ -13,6 +13,11 @@ pub const MAX_PACKET_SIZE: usize = 268_435_455;
 /// stream, within what rumqttc keeps.
 pub const INCOMING_TOPIC_ALIASES: u16 = 256;
 
+/// QoS 1 and 2 publishes (MQTT 5) in flight at once, at most: fewer when the broker's
+/// receive maximum says so. rumqttc keeps a slot for each possible one from the start, so
+/// its default (65,535) took 14 MB per connection, filled at connect.
+pub const OUTGOING_INFLIGHT: u16 = 1_000;
+
 /// Socket options for every connection: no Nagle delay. rumqttc already gathers what it
 /// writes in one poll into one write, so holding small packets back only adds latency: a
 /// PUBACK waited for the peer's delayed ACK (about 40 ms a QoS 1 round trip on Linux).
@@ -90,6 +95,7 @@ impl ConnectionSettings {
             )
             .set_max_packet_size(Some(MAX_PACKET_SIZE as u32))
             .set_receive_maximum(Some(100))
+            .set_outgoing_inflight_upper_limit(OUTGOING_INFLIGHT)
             // Aliases the broker may use towards us (rumqttc resolves them; the inspector
             // shows which a message came by).
             .set_topic_alias_max(Some(INCOMING_TOPIC_ALIASES))
@@ -140,6 +146,17 @@ mod tests {
             "off"
         );
         assert_eq!(s.v5_options().unwrap().keep_alive(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_in_flight_table_is_small() {
+        let s = ConnectionSettings::new("127.0.0.1", 1883);
+        let o = s.v5_options().unwrap();
+        assert_eq!(
+            o.get_outgoing_inflight_upper_limit(),
+            Some(OUTGOING_INFLIGHT)
+        );
+        assert_eq!(s.v311_options().unwrap().inflight(), 100);
     }
 
     #[test]
