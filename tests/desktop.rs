@@ -308,6 +308,8 @@ fn the_walk_finds_a_field_with_no_name() {
     let h = Harness::builder()
         .with_accessibility_check(false)
         .build_ui(move |ui| {
+            // The app's fonts (egui's own, bundled by mqscope), as every window has them.
+            ui.ctx().set_fonts(fonts::definitions());
             ui.label("not tied to the field");
             ui.text_edit_singleline(&mut text);
             let _ = ui.button("Named");

@@ -1,4 +1,4 @@
-//! Fonts for every script: egui's own fonts first, then a system font for any character they
+//! Fonts for every script: egui's own fonts first (bundled here, packed), then a system font for any character they
 //! lack (Chinese, Japanese, Korean, Arabic, emoji, symbols; found by egui's system font
 //! provider, which asks fontconfig, CoreText or DirectWrite), then a bundled subset of Noto
 //! Sans CJK for common Chinese and Japanese characters when the system has none.
@@ -11,8 +11,8 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use egui::{
-    FallbackRequest, FontData, FontFamily, FontInsert, FontPriority, FontProvider as _,
-    InsertFontFamily,
+    FallbackRequest, FontData, FontDefinitions, FontFamily, FontInsert, FontPriority,
+    FontProvider as _, FontTweak, InsertFontFamily,
 };
 use egui_system_font_provider::SystemFontProvider;
 use skrifa::MetadataProvider as _;
@@ -21,24 +21,67 @@ use skrifa::MetadataProvider as _;
 /// zstd (0.9 MB instead of 1.2 MB in the binary).
 const BUNDLED_CJK_ZST: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-subset.otf.zst");
 
+/// egui's own fonts (the ones its `default_fonts` feature would embed unpacked: 0.67 MB,
+/// 0.28 MB packed): Ubuntu Light for text, Hack for code (Ubuntu Font Licence, MIT and
+/// Bitstream Vera; `assets/fonts/`), and egui's five icons (small, kept as they are).
+const UBUNTU_LIGHT_ZST: &[u8] = include_bytes!("../../assets/fonts/Ubuntu-Light.ttf.zst");
+const HACK_ZST: &[u8] = include_bytes!("../../assets/fonts/Hack-Regular.ttf.zst");
+const EGUI_ICONS: &[u8] = include_bytes!("../../assets/fonts/egui-icons.ttf");
+
+/// `zst` unpacked.
+fn unpack(zst: &[u8]) -> Result<Vec<u8>, String> {
+    let mut d = ruzstd::decoding::StreamingDecoder::new(zst).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut d, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// egui's default fonts and families, as its `default_fonts` feature sets them, unpacked
+/// once per process.
+pub fn definitions() -> FontDefinitions {
+    static DEFINITIONS: OnceLock<FontDefinitions> = OnceLock::new();
+    DEFINITIONS
+        .get_or_init(|| {
+            let mut defs = FontDefinitions::empty();
+            for (name, zst) in [("Ubuntu-Light", UBUNTU_LIGHT_ZST), ("Hack", HACK_ZST)] {
+                match unpack(zst) {
+                    Ok(bytes) => {
+                        let data = Arc::new(FontData::from_owned(bytes));
+                        defs.font_data.insert(name.to_owned(), data);
+                    }
+                    Err(e) => tracing::warn!("the bundled font {name} cannot be unpacked: {e}"),
+                }
+            }
+            let icons = FontData::from_static(EGUI_ICONS).tweak(FontTweak {
+                scale: 0.90,
+                ..Default::default()
+            });
+            defs.font_data
+                .insert("egui-icons".to_owned(), Arc::new(icons));
+            let family =
+                |names: &[&str]| -> Vec<String> { names.iter().map(|n| (*n).to_owned()).collect() };
+            defs.families.insert(
+                FontFamily::Monospace,
+                family(&["Hack", "Ubuntu-Light", "egui-icons"]),
+            );
+            defs.families.insert(
+                FontFamily::Proportional,
+                family(&["Ubuntu-Light", "egui-icons"]),
+            );
+            defs
+        })
+        .clone()
+}
+
 /// The bundled font unpacked, once per process (the font-scan thread does it first, so a
 /// frame rarely waits for it). It lives as long as the process, as egui's fonts do.
 fn bundled_cjk() -> Option<&'static [u8]> {
     static FONT: OnceLock<Option<&'static [u8]>> = OnceLock::new();
-    *FONT.get_or_init(|| {
-        let unpacked = ruzstd::decoding::StreamingDecoder::new(BUNDLED_CJK_ZST)
-            .map_err(|e| e.to_string())
-            .and_then(|mut d| {
-                let mut out = Vec::new();
-                std::io::Read::read_to_end(&mut d, &mut out).map_err(|e| e.to_string())?;
-                Ok(out)
-            });
-        match unpacked {
-            Ok(bytes) => Some(Box::leak(bytes.into_boxed_slice())),
-            Err(e) => {
-                tracing::warn!("the bundled CJK font cannot be unpacked: {e}");
-                None
-            }
+    *FONT.get_or_init(|| match unpack(BUNDLED_CJK_ZST) {
+        Ok(bytes) => Some(Box::leak(bytes.into_boxed_slice())),
+        Err(e) => {
+            tracing::warn!("the bundled CJK font cannot be unpacked: {e}");
+            None
         }
     })
 }
@@ -173,8 +216,9 @@ impl egui::FontProvider for Fallback {
     }
 }
 
-/// Adds the fallback fonts to `ctx`.
+/// Sets egui's own fonts in `ctx` and adds the fallback fonts.
 pub fn install(ctx: &egui::Context, system: SystemFonts) {
+    ctx.set_fonts(definitions());
     ctx.add_font_provider(Arc::new(Fallback::new(system)));
 }
 
@@ -190,6 +234,21 @@ mod tests {
         }
         assert!(!fonts.bundled_has('한'));
         assert!(!fonts.bundled_has('م'));
+    }
+
+    #[test]
+    fn egui_s_own_fonts_are_unpacked_whole() {
+        let defs = definitions();
+        for (name, size) in [("Ubuntu-Light", 361_676), ("Hack", 309_408)] {
+            let data = defs.font_data.get(name).expect(name);
+            assert_eq!(data.bytes().len(), size, "{name}");
+            assert!(skrifa::FontRef::new(data.bytes()).is_ok(), "{name}");
+        }
+        assert_eq!(
+            defs.families[&FontFamily::Proportional],
+            ["Ubuntu-Light", "egui-icons"]
+        );
+        assert_eq!(defs.families[&FontFamily::Monospace][0], "Hack");
     }
 
     #[test]
