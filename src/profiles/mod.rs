@@ -8,6 +8,8 @@ pub mod connections;
 pub mod decoders;
 pub mod file;
 pub mod publish;
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+mod secret_service;
 pub mod secrets;
 
 /// The platform config folder for mqscope (e.g. `~/.config/mqscope`), if there is one.

@@ -2,7 +2,8 @@
 //!
 //! The keychain is the macOS Keychain, the Windows Credential Manager, or on Linux a Secret
 //! Service reached over the D-Bus session bus (GNOME Keyring, KWallet), through the `keyring`
-//! crate. Each profile has one entry: service = [`SERVICE`], account = the profile's name.
+//! crate (on Linux and the BSDs with the Secret Service client of `secret_service.rs`). Each
+//! profile has one entry: service = [`SERVICE`], account = the profile's name.
 //!
 //! Every call blocks until the keychain answers: a D-Bus round trip, or a user typing the
 //! password of an unlock prompt. Call it off the UI thread (a named `std::thread` or tokio's
@@ -95,8 +96,21 @@ impl Keychain {
         op: impl FnOnce(&Entry) -> keyring::Result<T> + Send + 'static,
     ) -> keyring::Result<T> {
         let (service, account) = (self.service.clone(), profile.to_owned());
-        off_thread(ANSWER_WITHIN, move || op(&Entry::new(&service, &account)?))
+        off_thread(ANSWER_WITHIN, move || op(&entry(&service, &account)?))
     }
+}
+
+/// The keychain entry of `account` under `service`.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn entry(service: &str, account: &str) -> keyring::Result<Entry> {
+    let credential = super::secret_service::SsCredential::new(service, account);
+    Ok(Entry::new_with_credential(Box::new(credential)))
+}
+
+/// The keychain entry of `account` under `service`.
+#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
+fn entry(service: &str, account: &str) -> keyring::Result<Entry> {
+    Entry::new(service, account)
 }
 
 /// Runs `call` on a new named thread and waits at most `within` for its answer. A thread that
@@ -219,6 +233,40 @@ mod tests {
         check(&keychain);
         let runtime = tokio::runtime::Builder::new_multi_thread().build().unwrap();
         runtime.block_on(async { check(&keychain) });
+    }
+
+    /// A password remembered by an earlier mqscope (keyring 3's own Secret Service backend,
+    /// which set these attributes) is recalled and forgotten; needs a keychain
+    /// (MQSCOPE_KEYRING_TEST=1).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_password_remembered_by_keyring_3_is_found() {
+        if std::env::var("MQSCOPE_KEYRING_TEST").as_deref() != Ok("1") {
+            println!("SKIPPED: set MQSCOPE_KEYRING_TEST=1 to use the real keychain");
+            return;
+        }
+        use secret_service::{EncryptionType, blocking::SecretService};
+        let keychain = test_keychain();
+        let ss = SecretService::connect(EncryptionType::Dh).unwrap();
+        let attributes = std::collections::HashMap::from([
+            ("service", keychain.service.as_str()),
+            ("username", "old"),
+            ("target", "default"),
+            ("application", "rust-keyring"),
+        ]);
+        ss.get_default_collection()
+            .unwrap()
+            .create_item(
+                "old@test:default (keyring v3.6.3)",
+                attributes,
+                b"from v3",
+                true,
+                "text/plain",
+            )
+            .unwrap();
+        assert_eq!(keychain.recall("old").unwrap().as_deref(), Some("from v3"));
+        keychain.forget("old").unwrap();
+        assert_eq!(keychain.recall("old"), Ok(None));
     }
 
     /// A real round trip; needs a keychain, so it runs only with MQSCOPE_KEYRING_TEST=1.
