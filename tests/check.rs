@@ -109,7 +109,7 @@ fn check_finds_everything_on_a_default_mosquitto_and_the_local_broker() {
             assert_eq!(r["topic_levels"]["first_failed"], levels + 1, "{r}");
         }
         for f in r["features"].as_array().unwrap() {
-            assert_eq!(f["supported"], true, "{f} on {port}");
+            assert_eq!(f["supported"], true, "{f} on {port}: {}", r["versions"]);
         }
         let qos = r["qos"].as_array().unwrap();
         for (n, q) in qos.iter().enumerate() {
