@@ -172,6 +172,15 @@ fn describe(profile: &str, err: Error) -> String {
 mod tests {
     use super::*;
 
+    /// Whether the tests may use the real keychain (MQSCOPE_KEYRING_TEST=1); says so when not.
+    fn real_keychain_wanted() -> bool {
+        let wanted = std::env::var("MQSCOPE_KEYRING_TEST").as_deref() == Ok("1");
+        if !wanted {
+            println!("SKIPPED: set MQSCOPE_KEYRING_TEST=1 to use the real keychain");
+        }
+        wanted
+    }
+
     /// A service name of the tests' own, so they never touch the user's entries.
     fn test_keychain() -> Keychain {
         Keychain::new(&format!("mqscope-test-{}", std::process::id()))
@@ -241,8 +250,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_password_remembered_by_keyring_3_is_found() {
-        if std::env::var("MQSCOPE_KEYRING_TEST").as_deref() != Ok("1") {
-            println!("SKIPPED: set MQSCOPE_KEYRING_TEST=1 to use the real keychain");
+        if !real_keychain_wanted() {
             return;
         }
         use secret_service::{EncryptionType, blocking::SecretService};
@@ -272,8 +280,7 @@ mod tests {
     /// A real round trip; needs a keychain, so it runs only with MQSCOPE_KEYRING_TEST=1.
     #[test]
     fn round_trip_with_a_real_keychain() {
-        if std::env::var("MQSCOPE_KEYRING_TEST").as_deref() != Ok("1") {
-            println!("SKIPPED: set MQSCOPE_KEYRING_TEST=1 to use the real keychain");
+        if !real_keychain_wanted() {
             return;
         }
         let keychain = test_keychain();
