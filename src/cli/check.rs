@@ -64,7 +64,8 @@ pub fn check(settings: ConnectionSettings, wait: Duration) -> Result<Report, Che
         let answer = match session::connect(s, Default::default(), CONNECT_WAIT) {
             Ok(w) => {
                 infos.extend(w.broker_info());
-                session::disconnect(w);
+                // The next version's probe uses the same client id: this one must be gone.
+                session::disconnect_within(w, CONNECT_WAIT);
                 VersionAnswer::accepted(version)
             }
             Err(e) => VersionAnswer::refused(version, e.to_string()),

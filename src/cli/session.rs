@@ -53,7 +53,13 @@ pub fn connect_tapped(
 }
 
 /// Disconnects and waits a moment for the goodbye to go out.
-pub fn disconnect(mut worker: WorkerHandle) {
+pub fn disconnect(worker: WorkerHandle) {
+    disconnect_within(worker, Duration::from_millis(500));
+}
+
+/// Disconnects and waits up to `wait` for the connection to end: for a caller that
+/// connects again with the same client id next, which must not take the old one over.
+pub fn disconnect_within(mut worker: WorkerHandle, wait: Duration) {
     worker.send(WorkerCommand::Disconnect);
-    worker.wait_state(Duration::from_millis(500), |s| !s.is_active());
+    worker.wait_state(wait, |s| !s.is_active());
 }
