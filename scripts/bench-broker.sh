@@ -6,12 +6,13 @@
 # 10 subscribers) and 100 connections (50 publishers at 20 msg/s, 50 subscribers to all).
 # Prints msgs/s delivered for each and the ratios mqscope / Mosquitto.
 # Usage: scripts/bench-broker.sh [--quick]     Needs: mosquitto mosquitto-clients
+# MQSCOPE_BIN=path uses that build of mqscope instead of building the release (to compare two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n0=200000; n1=50000
 if [ "${1:-}" = "--quick" ]; then n0=50000; n1=10000; fi
-cargo build --release --locked --quiet
-bin=target/release/mqscope
+if [ -z "${MQSCOPE_BIN:-}" ]; then cargo build --release --locked --quiet; fi
+bin=${MQSCOPE_BIN:-target/release/mqscope}
 load_s=5; [ "${1:-}" = "--quick" ] && load_s=3
 work=$(mktemp -d); chmod 755 "$work"
 pids=()
@@ -39,13 +40,15 @@ run() {
 
 field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"; }
 
-# many NAME PORT PUBS RATE SUBS -> messages delivered per second to all subscribers
+# many NAME PORT PUBS RATE SUBS -> messages delivered per second to all subscribers.
+# Each load has topics of its own: what a broker still holds from the load before (Mosquitto
+# here queues up to a million messages per client) is not counted as this one's.
 many() {
-  local port=$2 pubs=$3 r=$4 subs=$5 on=(--host 127.0.0.1 --port "$2" --json)
-  "$bin" bench sub "${on[@]}" -c "$subs" -t "load/#" --duration-s $((load_s + 4)) > "$work/sub.json" &
+  local name=$1 port=$2 pubs=$3 r=$4 subs=$5 on=(--host 127.0.0.1 --port "$2" --json)
+  "$bin" bench sub "${on[@]}" -c "$subs" -t "$name/#" --duration-s $((load_s + 4)) > "$work/sub.json" &
   local sub=$!
   sleep 2
-  "$bin" bench pub "${on[@]}" -c "$pubs" --rate "$r" -t 'load/%i' --duration-s "$load_s" > "$work/pub.json"
+  "$bin" bench pub "${on[@]}" -c "$pubs" --rate "$r" -t "$name/%i" --duration-s "$load_s" > "$work/pub.json"
   wait "$sub" || true
   local got; got=$(field received < "$work/sub.json")
   local took; took=$(field seconds < "$work/pub.json")
@@ -72,7 +75,7 @@ for broker in mosquitto mqscope; do
   done
   for load in "fanin 10 0 1" "fanout 1 0 10" "many 50 20 50"; do
     read -r name pubs r subs <<< "$load"
-    rate[$broker$name]=$(many $broker "$port" "$pubs" "$r" "$subs")
+    rate[$broker$name]=$(many "$name" "$port" "$pubs" "$r" "$subs")
     printf '%-9s %-7s %9.0f msg/s delivered\n' $broker $name "${rate[$broker$name]}"
   done
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
