@@ -27,3 +27,4 @@ mod tabs;
 mod tls;
 mod topic_alias;
 mod ui;
+mod write_behind;
