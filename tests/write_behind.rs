@@ -84,3 +84,32 @@ async fn a_client_that_stops_reading_makes_writes_wait_then_is_let_go() {
         got.len()
     );
 }
+
+#[tokio::test]
+async fn after_a_burst_and_a_pause_the_next_bytes_still_arrive() {
+    let (ours, mut theirs) = tokio::io::duplex(4096);
+    let mut w = WriteBehind::new(ours);
+    let burst = vec![3u8; 200 * 1024];
+    let reader = tokio::spawn(async move {
+        let mut got = vec![0u8; 200 * 1024];
+        theirs.read_exact(&mut got).await.unwrap();
+        (theirs, got)
+    });
+    w.write_all(&burst).await.unwrap();
+    w.flush().await.unwrap();
+    let (mut theirs, got) = tokio::time::timeout(Duration::from_secs(10), reader)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, burst);
+    // Everything was written and the writer went idle (giving back the burst's buffer).
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    w.write_all(b"after").await.unwrap();
+    w.flush().await.unwrap();
+    let mut five = [0u8; 5];
+    tokio::time::timeout(Duration::from_secs(10), theirs.read_exact(&mut five))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&five, b"after");
+}

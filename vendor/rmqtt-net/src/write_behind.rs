@@ -27,7 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
 pub const LIMIT: usize = 256 * 1024;
 /// How long what is left is still sent after the session has ended or shut down.
 pub const LINGER: Duration = Duration::from_secs(5);
-/// The writer's own buffer is given back above this size once it is empty.
+/// The writer's own buffer is given back above this size when there is nothing to write.
 const KEEP: usize = 64 * 1024;
 
 #[derive(Default)]
@@ -182,6 +182,12 @@ impl<S: AsyncWrite> Future for Writer<S> {
                 if s.buf.is_empty() {
                     if !s.closing {
                         s.writer = Some(cx.waker().clone());
+                        drop(s);
+                        // An idle connection does not keep a burst's buffer.
+                        if this.out.capacity() > KEEP {
+                            this.out = Vec::new();
+                            this.at = 0;
+                        }
                         return Poll::Pending;
                     }
                     drop(s);
@@ -191,10 +197,10 @@ impl<S: AsyncWrite> Future for Writer<S> {
                     };
                 }
                 this.out.clear();
+                this.at = 0;
                 if this.out.capacity() > KEEP {
                     this.out = Vec::new();
                 }
-                this.at = 0;
                 std::mem::swap(&mut this.out, &mut s.buf);
                 let session = s.session.take();
                 drop(s);
