@@ -222,8 +222,8 @@ impl Probe {
             }
             if delivered == 0 || !broke {
                 let miss = candidates[j];
-                // Limits only grow with the size: a larger one delivered says this miss
-                // was not one.
+                // A limit stops everything above it: a larger one delivered says this miss
+                // was not the limit.
                 let later = topics[delivered + 1..].iter().any(|t| got.contains(t));
                 if !later || self.arrivals(&[make(miss)])?.0.is_empty() {
                     return Ok(Some(miss));
