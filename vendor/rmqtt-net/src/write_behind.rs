@@ -9,10 +9,10 @@
 //!
 //! Back-pressure is kept: above [`LIMIT`] bytes waiting for the writer (which may hold as much
 //! again, being written), writes wait, so the session's send time-out still catches a client
-//! that stops reading. Bytes written before the session ends
-//! are still sent (for [`LINGER`] at most), then the socket is shut down.
+//! that stops reading. Bytes written before the session ends are still sent (for [`LINGER`]
+//! at most), then the socket is shut down.
 //!
-//! Its tests are mqscope's `tests/write_behind.rs` (this crate's own are not run there).
+//! Its tests are mqscope's `tests/write_behind.rs`.
 
 use std::future::Future;
 use std::io;
